@@ -1,0 +1,99 @@
+"""The application factory: routes, dependencies, error mapping, OpenAPI and the database lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Response, Router, get
+from litestar.config.compression import CompressionConfig
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.params import FromPath
+from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+
+from events import db
+from events.admin import _admin_app, admin
+from events.api import API_PREFIX
+from events.audit.controllers import AuditController
+from events.auth.controllers import AuthController, UserManagementController
+from events.auth.guards import DEPENDENCIES
+from events.auth.services import configure_password_hashing
+from events.errors import EXCEPTION_HANDLERS, PROBLEM_TYPES, NotFound
+from events.programme.controllers import ProgrammeManagementController, PublicProgrammeController
+from events.reference.controllers import ReferenceController
+from events.settings import get_settings
+
+logger = logging.getLogger("events")
+
+
+@get("/health", tags=["operations"], cache=False)
+async def health() -> Response[dict]:
+    """Liveness and readiness: answers 200 only when the database answers."""
+    try:
+        await db.get_engine().run_ddl("SELECT 1")
+    except Exception as exc:  # any database failure means "not ready"
+        logger.warning("health check failed: %s", exc)
+        return Response(
+            {"status": "unavailable", "database": "unreachable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE
+        )
+    return Response({"status": "ok", "database": "ok"})
+
+
+@get("/problems/{slug:str}", tags=["operations"], include_in_schema=True)
+async def problem_type(slug: FromPath[str]) -> dict:
+    """Explains a problem ``type`` found in an error response."""
+    if slug not in PROBLEM_TYPES:
+        raise NotFound(f"No problem type {slug!r}; known: {', '.join(sorted(PROBLEM_TYPES))}")
+    return {"type": f"/problems/{slug}", "description": PROBLEM_TYPES[slug]}
+
+
+@asynccontextmanager
+async def _database(_: Litestar) -> AsyncIterator[None]:
+    await db.start()
+    try:
+        yield
+    finally:
+        await db.stop()
+
+
+def api_router() -> Router:
+    return Router(
+        path=API_PREFIX,
+        route_handlers=[
+            AuthController,
+            UserManagementController,
+            AuditController,
+            PublicProgrammeController,
+            ProgrammeManagementController,
+            ReferenceController,
+        ],
+    )
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    configure_password_hashing()
+    _admin_app()
+    return Litestar(
+        route_handlers=[health, problem_type, api_router(), admin],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[_database],
+        request_max_body_size=2 * 1024 * 1024,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+        ),
+        openapi_config=OpenAPIConfig(
+            title="OneStop Events API",
+            version="1",
+            description="Registration, letters, badges, check-in and study visits. Errors are RFC 9457 problem details.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )

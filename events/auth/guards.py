@@ -1,0 +1,101 @@
+"""Resolve the actor of a request once, and the guards that check roles per event.
+
+Credentials: ``Authorization: Bearer ose_…`` (API tokens) or the ``id`` session cookie shared
+with Piccolo Admin. A session cookie counts on unsafe methods only for same-origin requests,
+so another site cannot make a signed-in browser change anything (CSRF).
+"""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency, Provide
+from litestar.handlers.base import BaseRouteHandler
+
+from events.auth.principal import Actor
+from events.auth.services import actor_from_session, actor_from_token
+from events.errors import NotAuthenticated, PermissionDenied
+from events.settings import get_settings
+
+SESSION_COOKIE = "id"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_UNSET = object()
+
+
+def _same_origin(connection: ASGIConnection) -> bool:
+    fetch_site = connection.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site in {"same-origin", "none"}
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return True  # non-browser clients and old browsers on same-origin form posts send none
+    host = connection.headers.get("host", "")
+    return origin in {get_settings().base_url, f"http://{host}", f"https://{host}"}
+
+
+async def current_actor(connection: ASGIConnection) -> Actor | None:
+    """The actor of this request, resolved once and kept in the request's state."""
+    cached = connection.state.get("actor", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    actor: Actor | None = None
+    authorization = connection.headers.get("authorization")
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise NotAuthenticated("Send the API token as 'Authorization: Bearer <token>'")
+        actor = await actor_from_token(value.strip())
+        if actor is None:
+            raise NotAuthenticated("The API token is unknown, expired or revoked, or its account is disabled")
+    else:
+        cookie = connection.cookies.get(SESSION_COOKIE)
+        if cookie and (connection.scope.get("method", "GET") in _SAFE_METHODS or _same_origin(connection)):
+            actor = await actor_from_session(cookie)
+    connection.state["actor"] = actor
+    return actor
+
+
+async def _signed_in(connection: ASGIConnection) -> Actor:
+    actor = await current_actor(connection)
+    if actor is None:
+        raise NotAuthenticated("Sign in, or send an API token")
+    return actor
+
+
+def _event_id(connection: ASGIConnection) -> int:
+    return int(connection.path_params["event_id"])
+
+
+async def requires_sign_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    await _signed_in(connection)
+
+
+async def requires_programme_organiser(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not (await _signed_in(connection)).is_programme_organiser:
+        raise PermissionDenied("This needs a programme organiser")
+
+
+async def requires_event_organiser(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not (await _signed_in(connection)).organises(_event_id(connection)):
+        raise PermissionDenied("This needs an organiser of this event")
+
+
+async def requires_event_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not (await _signed_in(connection)).staffs(_event_id(connection)):
+        raise PermissionDenied("This needs staff or an organiser of this event")
+
+
+async def _provide_actor(request: ASGIConnection) -> Actor:
+    return await _signed_in(request)
+
+
+async def _provide_optional_actor(request: ASGIConnection) -> Actor | None:
+    return await current_actor(request)
+
+
+DEPENDENCIES = {
+    "actor": Provide(_provide_actor),
+    "optional_actor": Provide(_provide_optional_actor),
+}
+
+ActorDep = NamedDependency[Actor]
+OptionalActorDep = NamedDependency[Actor | None]

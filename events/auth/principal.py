@@ -1,0 +1,51 @@
+"""Who is acting: the account behind a request, a CLI command or the system itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from events.auth.tables import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    role: Role
+    event_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The subject of every service call; services check rights and write audit entries with it."""
+
+    user_id: int | None
+    username: str
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+    via: str = "system"
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        """An actor for the CLI and background jobs: full rights, no account."""
+        return cls(user_id=None, username=label, grants=(Grant(Role.organiser, None),), via="system")
+
+    @property
+    def label(self) -> str:
+        return self.username
+
+    @property
+    def is_programme_organiser(self) -> bool:
+        return any(g.role is Role.organiser and g.event_id is None for g in self.grants)
+
+    def organises(self, event_id: int) -> bool:
+        return any(g.role is Role.organiser and g.event_id in (None, event_id) for g in self.grants)
+
+    def staffs(self, event_id: int) -> bool:
+        """Staff of the event, or one of its organisers (who may scan too)."""
+        return self.organises(event_id) or any(
+            g.role is Role.staff and g.event_id == event_id for g in self.grants
+        )
+
+    def organised_event_ids(self) -> set[int] | None:
+        """The events this actor organises; ``None`` means all of them."""
+        if self.is_programme_organiser:
+            return None
+        return {g.event_id for g in self.grants if g.role is Role.organiser and g.event_id is not None}

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+from events.api import Input
+from events.auth.tables import Role
+
+Email = Annotated[
+    str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254, description="an e-mail address")
+]
+Password = Annotated[str, Meta(min_length=1, max_length=128)]
+
+
+class Grant(Struct):
+    id: int
+    role: Role
+    event_id: int | None
+
+
+class User(Struct):
+    id: int
+    username: str
+    email: str
+    first_name: str | None
+    last_name: str | None
+    active: bool
+    last_login: datetime.datetime | None
+    grants: list[Grant]
+
+
+class UserCreate(Input):
+    username: Annotated[str, Meta(min_length=3, max_length=100)]
+    email: Email
+    password: Annotated[str, Meta(min_length=10, max_length=128)]
+    first_name: Annotated[str, Meta(max_length=100)] = ""
+    last_name: Annotated[str, Meta(max_length=100)] = ""
+
+
+class UserUpdate(Input):
+    active: bool | None = None
+    password: Annotated[str, Meta(min_length=10, max_length=128)] | None = None
+
+
+class GrantCreate(Input):
+    role: Role
+    event_id: int | None = None
+
+
+class SignIn(Input):
+    username: Annotated[str, Meta(min_length=1, max_length=200)]
+    password: Password
+
+
+class Me(Struct):
+    user: User
+    via: str
+
+
+class ApiToken(Struct):
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    created_at: datetime.datetime
+    last_used_at: datetime.datetime | None
+    expires_at: datetime.datetime | None
+    revoked_at: datetime.datetime | None
+
+
+class ApiTokenCreate(Input):
+    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    user_id: int | None = None
+    expires_in_days: Annotated[int, Meta(ge=1, le=730)] | None = None
+
+
+class ApiTokenCreated(Struct):
+    token: ApiToken
+    secret: str
+
+
+def user_from_row(row: dict) -> User:
+    return User(
+        id=row["id"],
+        username=row["username"],
+        email=row["email"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        active=row["active"],
+        last_login=row["last_login"],
+        grants=[Grant(id=g["id"], role=Role(g["role"]), event_id=g["event"]) for g in row["grants"]],
+    )
+
+
+def token_from_row(row: dict) -> ApiToken:
+    return ApiToken(
+        id=row["id"],
+        user_id=row["user"],
+        name=row["name"],
+        prefix=row["prefix"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+    )

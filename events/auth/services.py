@@ -1,0 +1,394 @@
+"""Accounts, roles, sign-in and API tokens. One function per action; each audited."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import hashlib
+import hmac
+import re
+import secrets
+
+from events.audit.services import record
+from events.auth.principal import Actor, Grant
+from events.auth.tables import ApiToken, AuthSession, LoginFailure, Role, RoleGrant, User
+from events.db import write_transaction
+from events.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TooManyRequests,
+)
+from events.programme.tables import Event
+from events.settings import get_settings
+
+TOKEN_PREFIX = "ose_"  # noqa: S105  (a public prefix, not a secret)
+MIN_PASSWORD_LENGTH = 10
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,100}$")
+_LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def configure_password_hashing() -> None:
+    """Apply ``PASSWORD_HASH_ITERATIONS`` (tests lower it; production keeps OWASP's 600,000)."""
+    User._pbkdf2_iteration_count = get_settings().password_hash_iterations
+
+
+async def hash_password(password: str) -> str:
+    """PBKDF2 takes a few hundred milliseconds: keep it off the event loop."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput.field("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if len(password) > User._max_password_length:
+        raise InvalidInput.field("password", f"must be at most {User._max_password_length} characters long")
+    return await asyncio.to_thread(User.hash_password, password)
+
+
+async def _password_matches(stored: str, password: str) -> bool:
+    try:
+        _algorithm, iterations, salt, _hashed = User.split_stored_password(stored)
+        candidate = await asyncio.to_thread(User.hash_password, password, salt, int(iterations))
+    except ValueError:
+        return False
+    return hmac.compare_digest(candidate, stored)
+
+
+_dummy: list[str] = []
+
+
+async def _dummy_hash() -> str:
+    """A stored-looking hash to check unknown user names against, so timing does not reveal them."""
+    if not _dummy:
+        _dummy.append(await asyncio.to_thread(User.hash_password, secrets.token_hex(16)))
+    return _dummy[0]
+
+
+async def load_actor(user_id: int, via: str) -> Actor | None:
+    """The actor behind an account, or ``None`` when the account is missing or disabled."""
+    user = await User.select(User.id, User.username, User.active).where(User.id == user_id).first()
+    if user is None or not user["active"]:
+        return None
+    rows = await RoleGrant.select(RoleGrant.role, RoleGrant.event).where(RoleGrant.user == user_id)
+    grants = tuple(Grant(Role(row["role"]), row["event"]) for row in rows)
+    return Actor(user_id=user["id"], username=user["username"], grants=grants, via=via)
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def _require_programme_organiser(actor: Actor) -> None:
+    if not actor.is_programme_organiser:
+        raise PermissionDenied("Only programme organisers manage accounts")
+
+
+async def create_user(
+    actor: Actor,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+) -> dict:
+    _require_programme_organiser(actor)
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput.field("username", "use 3-100 letters, digits or . _ @ + -")
+    hashed = await hash_password(password)
+    async with write_transaction():
+        if await User.exists().where(User.username == username):
+            raise Conflict(f"The user name {username!r} is taken", errors=[])
+        if await User.exists().where(User.email == email):
+            raise Conflict(f"An account with e-mail {email!r} exists already")
+        user = User(
+            username=username,
+            email=email,
+            password=hashed,
+            first_name=first_name,
+            last_name=last_name,
+            active=True,
+        )
+        await user.save()
+        await record(actor, "user.created", "user", user.id, data={"username": username})
+    return await get_user(user.id)
+
+
+async def get_user(user_id: int) -> dict:
+    user = (
+        await User.select(
+            User.id, User.username, User.email, User.first_name, User.last_name, User.active, User.last_login
+        )
+        .where(User.id == user_id)
+        .first()
+    )
+    if user is None:
+        raise NotFound(f"No user with id {user_id}")
+    user["grants"] = await RoleGrant.select(RoleGrant.id, RoleGrant.role, RoleGrant.event).where(
+        RoleGrant.user == user_id
+    )
+    return user
+
+
+async def list_users(actor: Actor, *, limit: int, offset: int, search: str | None) -> tuple[list[dict], int]:
+    _require_programme_organiser(actor)
+    query = User.select(User.id).order_by(User.username).limit(limit).offset(offset)
+    count = User.count()
+    if search:
+        clause = User.username.ilike(f"%{search}%") | User.email.ilike(f"%{search}%")
+        query, count = query.where(clause), count.where(clause)
+    ids = [row["id"] for row in await query]
+    return [await get_user(user_id) for user_id in ids], await count
+
+
+async def set_active(actor: Actor, user_id: int, active: bool) -> dict:
+    """Disable or re-enable an account. Disabling ends its sessions; its tokens stop working at once."""
+    _require_programme_organiser(actor)
+    if actor.user_id == user_id and not active:
+        raise Conflict("You cannot disable your own account")
+    async with write_transaction():
+        if not await User.exists().where(User.id == user_id):
+            raise NotFound(f"No user with id {user_id}")
+        await User.update({User.active: active}).where(User.id == user_id)
+        if not active:
+            await AuthSession.delete().where(AuthSession.user_id == user_id)
+        await record(actor, "user.enabled" if active else "user.disabled", "user", user_id)
+    return await get_user(user_id)
+
+
+async def set_password(actor: Actor, user_id: int, password: str) -> None:
+    if actor.user_id != user_id:
+        _require_programme_organiser(actor)
+    hashed = await hash_password(password)
+    async with write_transaction():
+        if not await User.exists().where(User.id == user_id):
+            raise NotFound(f"No user with id {user_id}")
+        await User.update({User.password: hashed}).where(User.id == user_id)
+        await AuthSession.delete().where(AuthSession.user_id == user_id)
+        await record(actor, "user.password_changed", "user", user_id)
+
+
+async def grant_role(actor: Actor, user_id: int, role: Role, event_id: int | None) -> dict:
+    """Give a role. A programme-wide organiser also gets Piccolo Admin access."""
+    _require_programme_organiser(actor)
+    if role is Role.staff and event_id is None:
+        raise InvalidInput.field("event_id", "staff work at one event: name it")
+    async with write_transaction():
+        if not await User.exists().where(User.id == user_id):
+            raise NotFound(f"No user with id {user_id}")
+        if event_id is not None and not await Event.exists().where(Event.id == event_id):
+            raise InvalidInput.field("event_id", f"no event with id {event_id}")
+        same = RoleGrant.exists().where(
+            RoleGrant.user == user_id,
+            RoleGrant.role == role.value,
+            RoleGrant.event.is_null() if event_id is None else RoleGrant.event == event_id,
+        )
+        if await same:
+            raise Conflict("The user holds this role already")
+        grant = RoleGrant(user=user_id, role=role.value, event=event_id)
+        await grant.save()
+        if role is Role.organiser and event_id is None:
+            await User.update({User.admin: True}).where(User.id == user_id)
+        await record(
+            actor,
+            "role.granted",
+            "user",
+            user_id,
+            event_id=event_id,
+            data={"role": role.value, "grant": grant.id},
+        )
+    return await get_user(user_id)
+
+
+async def revoke_grant(actor: Actor, user_id: int, grant_id: int) -> dict:
+    _require_programme_organiser(actor)
+    async with write_transaction():
+        grant = await RoleGrant.select().where(RoleGrant.id == grant_id, RoleGrant.user == user_id).first()
+        if grant is None:
+            raise NotFound(f"User {user_id} has no grant {grant_id}")
+        if actor.user_id == user_id and grant["role"] == Role.organiser.value and grant["event"] is None:
+            raise Conflict("You cannot remove your own programme organiser role; ask another organiser")
+        await RoleGrant.delete().where(RoleGrant.id == grant_id)
+        still_admin = await RoleGrant.exists().where(
+            RoleGrant.user == user_id, RoleGrant.role == Role.organiser.value, RoleGrant.event.is_null()
+        )
+        await User.update({User.admin: still_admin}).where(User.id == user_id)
+        await record(
+            actor, "role.revoked", "user", user_id, event_id=grant["event"], data={"role": grant["role"]}
+        )
+    return await get_user(user_id)
+
+
+# --- sign-in ----------------------------------------------------------------------------------
+
+
+async def _check_not_locked(username: str, client: str) -> None:
+    settings = get_settings()
+    window = datetime.timedelta(minutes=settings.login_failure_window_minutes)
+    since = now() - window
+    by_user = await LoginFailure.count().where(LoginFailure.username == username, LoginFailure.at > since)
+    by_client = await LoginFailure.count().where(LoginFailure.client == client, LoginFailure.at > since)
+    if by_user >= settings.login_max_failures or by_client >= settings.login_max_failures * 4:
+        raise TooManyRequests(
+            "Too many failed sign-ins; try again later",
+            retry_after_seconds=int(window.total_seconds()),
+        )
+
+
+async def sign_in(username: str, password: str, *, client: str) -> tuple[Actor, str]:
+    """Check the password and open a browser session; returns the actor and the session token.
+
+    Failures are counted per user name and per client address; past the limit every attempt is
+    refused for the window, right password or not, so guessing cannot go on.
+    """
+    username = username.strip()[:100]
+    await _check_not_locked(username, client)
+    user = await User.select(User.id, User.password, User.active).where(User.username == username).first()
+    matches = await _password_matches(user["password"] if user else await _dummy_hash(), password)
+    if user is None or not matches:
+        async with write_transaction():
+            await LoginFailure.insert(LoginFailure(username=username, client=client[:64], at=now()))
+        raise NotAuthenticated("The user name or password is wrong")
+    if not user["active"]:
+        raise NotAuthenticated("This account is disabled; ask an organiser")
+    settings = get_settings()
+    local_now = datetime.datetime.now()  # Piccolo's session table stores naive local times
+    async with write_transaction():
+        session = await AuthSession.create_session(
+            user_id=user["id"],
+            expiry_date=local_now + datetime.timedelta(hours=settings.session_max_age_hours),
+            max_expiry_date=local_now + datetime.timedelta(hours=settings.session_max_age_hours),
+        )
+        await User.update({User.last_login: local_now}).where(User.id == user["id"])
+        await LoginFailure.delete().where(LoginFailure.username == username)
+    actor = await load_actor(user["id"], via="session")
+    assert actor is not None
+    async with write_transaction():
+        await record(actor, "user.signed_in", "user", user["id"], data={"client": client[:64]})
+    return actor, session.token
+
+
+async def sign_out(session_token: str) -> None:
+    async with write_transaction():
+        await AuthSession.delete().where(AuthSession.token == session_token)
+
+
+async def actor_from_session(session_token: str) -> Actor | None:
+    user_id = await AuthSession.get_user_id(session_token)
+    return None if user_id is None else await load_actor(user_id, via="session")
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(
+    actor: Actor, *, name: str, user_id: int | None = None, expires_in_days: int | None = None
+) -> tuple[dict, str]:
+    """Mint a token for the actor (or, for programme organisers, for another account, e.g. a scanner).
+
+    The secret is returned once and only its SHA-256 is stored.
+    """
+    owner = user_id if user_id is not None else actor.user_id
+    if owner is None:
+        raise InvalidInput.field("user_id", "name the account the token is for")
+    if owner != actor.user_id:
+        _require_programme_organiser(actor)
+    if expires_in_days is not None and not 1 <= expires_in_days <= 730:
+        raise InvalidInput.field("expires_in_days", "must be between 1 and 730")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    async with write_transaction():
+        if not await User.exists().where(User.id == owner, User.active.eq(True)):
+            raise InvalidInput.field("user_id", f"no active user with id {owner}")
+        token = ApiToken(
+            user=owner,
+            name=name,
+            token_hash=_digest(secret),
+            prefix=secret[: len(TOKEN_PREFIX) + 6],
+            created_at=now(),
+            expires_at=now() + datetime.timedelta(days=expires_in_days) if expires_in_days else None,
+        )
+        await token.save()
+        await record(actor, "api_token.created", "api_token", token.id, data={"user": owner, "name": name})
+    return await get_token(token.id), secret
+
+
+async def get_token(token_id: int) -> dict:
+    row = (
+        await ApiToken.select(ApiToken.all_columns(exclude=[ApiToken.token_hash]))
+        .where(ApiToken.id == token_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"No API token with id {token_id}")
+    return row
+
+
+async def list_tokens(actor: Actor, user_id: int | None = None) -> list[dict]:
+    owner = user_id if user_id is not None else actor.user_id
+    if owner != actor.user_id:
+        _require_programme_organiser(actor)
+    return (
+        await ApiToken.select(ApiToken.all_columns(exclude=[ApiToken.token_hash]))
+        .where(ApiToken.user == owner)
+        .order_by(ApiToken.id)
+    )
+
+
+async def revoke_token(actor: Actor, token_id: int) -> dict:
+    async with write_transaction():
+        token = (
+            await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.revoked_at)
+            .where(ApiToken.id == token_id)
+            .first()
+        )
+        if token is None or (token["user"] != actor.user_id and not actor.is_programme_organiser):
+            raise NotFound(f"No API token with id {token_id}")
+        if token["revoked_at"] is None:
+            await ApiToken.update({ApiToken.revoked_at: now()}).where(ApiToken.id == token_id)
+            await record(actor, "api_token.revoked", "api_token", token_id, data={"user": token["user"]})
+    return await get_token(token_id)
+
+
+async def actor_from_token(secret: str) -> Actor | None:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    token = (
+        await ApiToken.select(
+            ApiToken.id, ApiToken.user, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at
+        )
+        .where(ApiToken.token_hash == _digest(secret))
+        .first()
+    )
+    if token is None or token["revoked_at"] is not None:
+        return None
+    moment = now()
+    if token["expires_at"] is not None and token["expires_at"] <= moment:
+        return None
+    if token["last_used_at"] is None or moment - token["last_used_at"] > _LAST_USED_RESOLUTION:
+        async with write_transaction():
+            await ApiToken.update({ApiToken.last_used_at: moment}).where(ApiToken.id == token["id"])
+    return await load_actor(token["user"], via="token")
+
+
+async def bootstrap_organiser(username: str, email: str, password: str) -> int:
+    """Create (or reset) a programme organiser from the CLI; the first account of a fresh install."""
+    system = Actor.system("cli")
+    existing = await User.select(User.id).where(User.username == username).first()
+    if existing is None:
+        user = await create_user(system, username=username, email=email, password=password)
+        user_id = user["id"]
+    else:
+        user_id = existing["id"]
+        await set_password(system, user_id, password)
+        await set_active(system, user_id, True)
+    if not await RoleGrant.exists().where(
+        RoleGrant.user == user_id, RoleGrant.role == Role.organiser.value, RoleGrant.event.is_null()
+    ):
+        await grant_role(system, user_id, Role.organiser, None)
+    return user_id

@@ -1,0 +1,1 @@
+"""Badges: signed QR tokens, badge PDFs and print sheets."""

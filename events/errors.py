@@ -1,0 +1,239 @@
+"""Domain errors and their one mapping to RFC 9457 problem details.
+
+Services raise :class:`DomainError` subclasses; controllers never build error responses
+themselves. Every error leaves the service as ``application/problem+json`` with a stable
+``type`` that the README lists and ``GET /problems/{slug}`` explains.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+logger = logging.getLogger("events.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of the errors a service raises on purpose."""
+
+    status_code = 409
+    slug = "conflict"
+    title = "The request conflicts with the current state"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status_code = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    slug = "conflict"
+    title = "The request conflicts with the current state"
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    slug = "invalid-input"
+    title = "Some fields are not valid"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+
+
+class NotAuthenticated(DomainError):
+    status_code = 401
+    slug = "not-authenticated"
+    title = "Sign in first"
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    slug = "forbidden"
+    title = "You may not do this"
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    slug = "too-many-requests"
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+PROBLEM_TYPES: dict[str, str] = {
+    "bad-request": "The request could not be read: malformed JSON, a wrong type, an unknown or missing field.",
+    "invalid-input": "The request was read but some values are not acceptable; `errors` names each field.",
+    "not-found": "The addressed object does not exist (or you may not know that it does).",
+    "conflict": "The action is not possible in the object's current state.",
+    "not-authenticated": "No valid session cookie or API token was sent.",
+    "forbidden": "Your account lacks the role this action needs.",
+    "too-many-requests": "Too many attempts; wait for the number of seconds in Retry-After.",
+    "method-not-allowed": "The URL exists but not with this HTTP method.",
+    "payload-too-large": "The request body is larger than this endpoint accepts.",
+    "internal-error": "A fault on our side; it has been logged with the trace id in the response.",
+    "http-error": "A generic HTTP error.",
+}
+
+
+def problem_type(slug: str) -> str:
+    return f"/problems/{slug}"
+
+
+def problem_response(
+    request: Request | None,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors:
+        body["errors"] = [msgspec.to_builtins(error) for error in errors]
+    if extra:
+        body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _domain_error_handler(request: Request, exc: DomainError) -> Response:
+    headers = None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+    return problem_response(
+        request,
+        status=exc.status_code,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=headers,
+        extra=exc.extra or None,
+    )
+
+
+_FIELD_IN_MESSAGE = re.compile(r"(?:unknown field|missing required field) `([^`]+)`")
+_PATH_IN_MESSAGE = re.compile(r" - at `\$\.?([^`]*)`")
+
+
+def _field_errors(extra: Any) -> list[FieldError]:
+    """Turn Litestar's msgspec validation details into ``field``/``message`` pairs."""
+    errors: list[FieldError] = []
+    if not isinstance(extra, list):
+        return errors
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "invalid value"))
+        key = str(item.get("key") or "")
+        path = _PATH_IN_MESSAGE.search(message)
+        named = _FIELD_IN_MESSAGE.search(message)
+        if path:
+            message = _PATH_IN_MESSAGE.sub("", message)
+            nested = path.group(1)
+            key = f"{key}.{nested}" if key and key != "data" and nested else (nested or key)
+        if named:
+            prefix = "" if key in {"", "data"} else f"{key}."
+            key = f"{prefix}{named.group(1)}"
+        if key == "data":
+            key = "body"
+        errors.append(FieldError(field=key or "body", message=message))
+    return errors
+
+
+_SLUG_BY_STATUS = {
+    400: "bad-request",
+    401: "not-authenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    429: "too-many-requests",
+}
+
+
+def _http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    slug = _SLUG_BY_STATUS.get(status, "http-error")
+    errors: list[FieldError] = []
+    detail = exc.detail
+    if isinstance(exc, ValidationException):
+        errors = _field_errors(exc.extra)
+        if errors:
+            detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    if isinstance(exc, NotAuthorizedException):
+        slug = "not-authenticated"
+    headers = dict(exc.headers or {})
+    return problem_response(
+        request,
+        status=status,
+        slug=slug,
+        title=PROBLEM_TYPES.get(slug, "HTTP error").split(";")[0].rstrip("."),
+        detail=detail,
+        errors=errors,
+        headers=headers or None,
+    )
+
+
+def _unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        slug="internal-error",
+        title="Internal error",
+        detail="Something went wrong on our side. It has been logged.",
+    )
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: _domain_error_handler,
+    HTTPException: _http_exception_handler,
+    HTTP_500_INTERNAL_SERVER_ERROR: _unexpected_error_handler,
+}
+
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "Conflict",
+    "DomainError",
+    "FieldError",
+    "InvalidInput",
+    "NotAuthenticated",
+    "NotFound",
+    "PermissionDenied",
+    "TooManyRequests",
+]

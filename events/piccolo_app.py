@@ -1,0 +1,35 @@
+"""The one Piccolo app; its migrations live in the top-level ``piccolo_migrations`` package."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from events.audit.tables import AuditEntry
+from events.auth.tables import ApiToken, AuthSession, LoginFailure, RoleGrant, User
+from events.programme.tables import Event, Programme, Session
+from events.reference.tables import CountryGroupMembership
+from events.visits.tables import Site
+
+MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "piccolo_migrations"
+
+TABLES = [
+    User,
+    AuthSession,
+    RoleGrant,
+    ApiToken,
+    LoginFailure,
+    AuditEntry,
+    Programme,
+    Event,
+    Session,
+    CountryGroupMembership,
+    Site,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="events",
+    migrations_folder_path=str(MIGRATIONS_FOLDER),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,1 @@
+"""The programme, its events and their session grid."""

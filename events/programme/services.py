@@ -1,0 +1,344 @@
+"""Programmes, events and sessions: create, edit, list, delete. Instants in UTC, shown in the venue's zone."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Awaitable, Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from events.audit.services import record
+from events.auth.principal import Actor
+from events.db import write_transaction
+from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from events.programme import schemas
+from events.programme.tables import Event, Programme, Session
+from events.reference.services import country_name, normalise_country, normalise_time_zone
+
+UTC = datetime.UTC
+
+#: Checks other areas register to refuse deleting an event (or session) they still hold data for.
+#: Each returns a reason, or ``None`` when it has nothing against the deletion.
+event_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
+session_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(UTC)
+
+
+def to_utc(value: datetime.datetime | None, zone: str) -> datetime.datetime | None:
+    """Naive times are read as wall-clock times in the event's zone."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value.astimezone(UTC)
+
+
+def to_local(value: datetime.datetime | None, zone: str) -> datetime.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(zone))
+
+
+# --- programmes ------------------------------------------------------------------------------
+
+
+def _programme(row: dict) -> schemas.Programme:
+    return schemas.Programme(
+        id=row["id"], slug=row["slug"], title=row["title"], description=row["description"]
+    )
+
+
+async def list_programmes() -> list[schemas.Programme]:
+    return [_programme(row) for row in await Programme.select().order_by(Programme.id)]
+
+
+async def get_programme(programme_id: int) -> schemas.Programme:
+    row = await Programme.select().where(Programme.id == programme_id).first()
+    if row is None:
+        raise NotFound(f"No programme with id {programme_id}")
+    return _programme(row)
+
+
+async def create_programme(actor: Actor, data: schemas.ProgrammeCreate) -> schemas.Programme:
+    if not actor.is_programme_organiser:
+        raise PermissionDenied("Only programme organisers create programmes")
+    async with write_transaction():
+        if await Programme.exists().where(Programme.slug == data.slug):
+            raise InvalidInput.field("slug", f"{data.slug!r} is taken")
+        row = Programme(slug=data.slug, title=data.title, description=data.description)
+        await row.save()
+        await record(actor, "programme.created", "programme", row.id, data={"slug": data.slug})
+    return await get_programme(row.id)
+
+
+async def update_programme(
+    actor: Actor, programme_id: int, data: schemas.ProgrammeUpdate
+) -> schemas.Programme:
+    if not actor.is_programme_organiser:
+        raise PermissionDenied("Only programme organisers edit programmes")
+    changes = schemas.changes(data)
+    async with write_transaction():
+        await get_programme(programme_id)
+        if changes:
+            await Programme.update(changes).where(Programme.id == programme_id)
+        await record(actor, "programme.updated", "programme", programme_id, data={"fields": sorted(changes)})
+    return await get_programme(programme_id)
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def event_from_row(row: dict, at: datetime.datetime | None = None) -> schemas.Event:
+    zone = row["time_zone"]
+    opens = to_local(row["registration_opens_at"], zone)
+    closes = to_local(row["registration_closes_at"], zone)
+    moment = at or now()
+    return schemas.Event(
+        id=row["id"],
+        programme_id=row["programme"],
+        slug=row["slug"],
+        title=row["title"],
+        kind=row["kind"],
+        partner=row["partner"],
+        venue=row["venue"],
+        city=row["city"],
+        country=row["country"],
+        country_name=country_name(row["country"]),
+        time_zone=zone,
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        registration_opens_at=opens,
+        registration_closes_at=closes,
+        registration_open=(opens is None or opens <= moment) and (closes is None or moment < closes),
+        capacity=row["capacity"],
+        languages=list(row["languages"] or []),
+    )
+
+
+async def get_event_row(event_id: int) -> dict:
+    row = await Event.select().where(Event.id == event_id).first()
+    if row is None:
+        raise NotFound(f"No event with id {event_id}")
+    return row
+
+
+async def get_event(event_id: int) -> schemas.Event:
+    return event_from_row(await get_event_row(event_id))
+
+
+async def list_events(
+    *, programme_id: int | None, kind: str | None, upcoming_only: bool, limit: int, offset: int
+) -> tuple[list[schemas.Event], int]:
+    clauses: list[Any] = []
+    if programme_id is not None:
+        clauses.append(Event.programme == programme_id)
+    if kind:
+        clauses.append(Event.kind == kind)
+    if upcoming_only:
+        clauses.append(Event.end_date >= now().date())
+    query = Event.select().order_by(Event.start_date).order_by(Event.id).limit(limit).offset(offset)
+    count = Event.count()
+    if clauses:
+        query, count = query.where(*clauses), count.where(*clauses)
+    return [event_from_row(row) for row in await query], await count
+
+
+def _validate_event(values: dict[str, Any]) -> dict[str, Any]:
+    """Normalise and cross-check an event's fields (create, or current row merged with a PATCH)."""
+    values["country"] = normalise_country(values["country"])
+    values["time_zone"] = normalise_time_zone(values["time_zone"])
+    if values["end_date"] < values["start_date"]:
+        raise InvalidInput.field("end_date", "must be on or after start_date")
+    zone = values["time_zone"]
+    values["registration_opens_at"] = to_utc(values.get("registration_opens_at"), zone)
+    values["registration_closes_at"] = to_utc(values.get("registration_closes_at"), zone)
+    opens, closes = values["registration_opens_at"], values["registration_closes_at"]
+    if opens and closes and closes <= opens:
+        raise InvalidInput.field("registration_closes_at", "must be after registration_opens_at")
+    if closes:
+        event_end = datetime.datetime.combine(
+            values["end_date"] + datetime.timedelta(days=1), datetime.time(), tzinfo=ZoneInfo(zone)
+        )
+        if closes > event_end:
+            raise InvalidInput.field("registration_closes_at", "must be before the event ends")
+    values["languages"] = list(dict.fromkeys(values.get("languages") or ["en"]))
+    if values.get("partner") is not None:
+        values["partner"] = getattr(values["partner"], "value", values["partner"])
+    values["kind"] = getattr(values["kind"], "value", values["kind"])
+    return values
+
+
+async def _default_programme_id() -> int:
+    rows = await Programme.select(Programme.id).limit(2)
+    if len(rows) != 1:
+        raise InvalidInput.field("programme_id", "name the programme (there is not exactly one)")
+    return rows[0]["id"]
+
+
+async def create_event(actor: Actor, data: schemas.EventCreate) -> schemas.Event:
+    if not actor.is_programme_organiser:
+        raise PermissionDenied("Only programme organisers create events")
+    values = _validate_event(schemas.changes(data))
+    async with write_transaction():
+        programme_id = values.pop("programme_id", None) or await _default_programme_id()
+        if not await Programme.exists().where(Programme.id == programme_id):
+            raise InvalidInput.field("programme_id", f"no programme with id {programme_id}")
+        if await Event.exists().where(Event.slug == values["slug"]):
+            raise InvalidInput.field("slug", f"{values['slug']!r} is taken")
+        row = Event(programme=programme_id, created_at=now(), updated_at=now(), **values)
+        await row.save()
+        await record(actor, "event.created", "event", row.id, event_id=row.id, data={"slug": values["slug"]})
+    return await get_event(row.id)
+
+
+async def update_event(actor: Actor, event_id: int, data: schemas.EventUpdate) -> schemas.Event:
+    if not actor.organises(event_id):
+        raise PermissionDenied("Only organisers of this event edit it")
+    changes = schemas.changes(data)
+    async with write_transaction():
+        current = await get_event_row(event_id)
+        merged = _validate_event({**current, **changes})
+        update = {name: merged[name] for name in changes}
+        for name in ("registration_opens_at", "registration_closes_at"):
+            if "time_zone" in changes:
+                update[name] = merged[name]
+        if update:
+            update["updated_at"] = now()
+            await Event.update(update).where(Event.id == event_id)
+        await record(
+            actor, "event.updated", "event", event_id, event_id=event_id, data={"fields": sorted(changes)}
+        )
+    return await get_event(event_id)
+
+
+async def delete_event(actor: Actor, event_id: int) -> None:
+    if not actor.is_programme_organiser:
+        raise PermissionDenied("Only programme organisers delete events")
+    async with write_transaction():
+        row = await get_event_row(event_id)
+        for blocker in event_deletion_blockers:
+            reason = await blocker(event_id)
+            if reason:
+                raise Conflict(f"Event {row['slug']!r} cannot be deleted: {reason}")
+        await Event.delete().where(Event.id == event_id)
+        await record(actor, "event.deleted", "event", event_id, event_id=event_id, data={"slug": row["slug"]})
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def session_from_row(row: dict, zone: str) -> schemas.Session:
+    return schemas.Session(
+        id=row["id"],
+        event_id=row["event"],
+        title=row["title"],
+        room=row["room"],
+        kind=row["kind"],
+        starts_at=to_local(row["starts_at"], zone),
+        ends_at=to_local(row["ends_at"], zone),
+        time_zone=zone,
+        capacity=row["capacity"],
+        optional=row["optional"],
+        cancelled=row["cancelled"],
+        description=row["description"],
+    )
+
+
+async def list_sessions(event_id: int, *, include_cancelled: bool = True) -> list[schemas.Session]:
+    event = await get_event_row(event_id)
+    query = Session.select().where(Session.event == event_id).order_by(Session.starts_at).order_by(Session.id)
+    if not include_cancelled:
+        query = query.where(Session.cancelled.eq(False))
+    return [session_from_row(row, event["time_zone"]) for row in await query]
+
+
+async def get_session(event_id: int, session_id: int) -> schemas.Session:
+    event = await get_event_row(event_id)
+    row = await Session.select().where(Session.id == session_id, Session.event == event_id).first()
+    if row is None:
+        raise NotFound(f"Event {event_id} has no session {session_id}")
+    return session_from_row(row, event["time_zone"])
+
+
+def _validate_session(values: dict[str, Any], event: dict) -> dict[str, Any]:
+    zone = event["time_zone"]
+    values["starts_at"] = to_utc(values["starts_at"], zone)
+    values["ends_at"] = to_utc(values["ends_at"], zone)
+    if values["ends_at"] <= values["starts_at"]:
+        raise InvalidInput.field("ends_at", "must be after starts_at")
+    first_day = datetime.datetime.combine(event["start_date"], datetime.time(), tzinfo=ZoneInfo(zone))
+    after_last = datetime.datetime.combine(
+        event["end_date"] + datetime.timedelta(days=1), datetime.time(), tzinfo=ZoneInfo(zone)
+    )
+    if values["starts_at"] < first_day or values["ends_at"] > after_last:
+        raise InvalidInput.field(
+            "starts_at",
+            f"the session must lie within the event's dates ({event['start_date']} to {event['end_date']})",
+        )
+    values["kind"] = getattr(values["kind"], "value", values["kind"])
+    return values
+
+
+async def create_session(actor: Actor, event_id: int, data: schemas.SessionCreate) -> schemas.Session:
+    if not actor.organises(event_id):
+        raise PermissionDenied("Only organisers of this event edit its sessions")
+    async with write_transaction():
+        event = await get_event_row(event_id)
+        values = _validate_session(schemas.changes(data), event)
+        row = Session(event=event_id, updated_at=now(), **values)
+        await row.save()
+        await record(
+            actor, "session.created", "session", row.id, event_id=event_id, data={"title": data.title}
+        )
+    return await get_session(event_id, row.id)
+
+
+async def update_session(
+    actor: Actor, event_id: int, session_id: int, data: schemas.SessionUpdate
+) -> schemas.Session:
+    if not actor.organises(event_id):
+        raise PermissionDenied("Only organisers of this event edit its sessions")
+    changes = schemas.changes(data)
+    async with write_transaction():
+        event = await get_event_row(event_id)
+        current = await Session.select().where(Session.id == session_id, Session.event == event_id).first()
+        if current is None:
+            raise NotFound(f"Event {event_id} has no session {session_id}")
+        merged = _validate_session({**current, **changes}, event)
+        update = {name: merged[name] for name in changes}
+        if update:
+            update["updated_at"] = now()
+            await Session.update(update).where(Session.id == session_id)
+        action = (
+            "session.cancelled"
+            if changes.get("cancelled") and not current["cancelled"]
+            else "session.updated"
+        )
+        await record(
+            actor, action, "session", session_id, event_id=event_id, data={"fields": sorted(changes)}
+        )
+    return await get_session(event_id, session_id)
+
+
+async def delete_session(actor: Actor, event_id: int, session_id: int) -> None:
+    if not actor.organises(event_id):
+        raise PermissionDenied("Only organisers of this event edit its sessions")
+    async with write_transaction():
+        current = (
+            await Session.select(Session.title)
+            .where(Session.id == session_id, Session.event == event_id)
+            .first()
+        )
+        if current is None:
+            raise NotFound(f"Event {event_id} has no session {session_id}")
+        for blocker in session_deletion_blockers:
+            reason = await blocker(session_id)
+            if reason:
+                raise Conflict(f"Session {session_id} cannot be deleted: {reason}; cancel it instead")
+        await Session.delete().where(Session.id == session_id)
+        await record(actor, "session.deleted", "session", session_id, event_id=event_id, data=current)

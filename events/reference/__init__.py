@@ -1,0 +1,1 @@
+"""Reference data: countries (ISO 3166 via pycountry) and UN country groups with effective dates."""

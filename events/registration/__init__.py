@@ -1,0 +1,1 @@
+"""Registrations from every channel, moderation, capacity, waiting list and sensitive data."""

@@ -1,0 +1,134 @@
+"""Every setting of the service, read from the environment in one place.
+
+The README's configuration table is written from this module; keep them in step.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a service that can start safely."""
+
+
+def _int(source: Mapping[str, str], name: str, default: int) -> int:
+    raw = source.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    secret_key_source: str
+    base_url: str
+    log_level: str
+    password_hash_iterations: int
+    session_max_age_hours: int
+    login_max_failures: int
+    login_failure_window_minutes: int
+    api_page_size_max: int = 200
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The file behind a ``sqlite:///path`` URL (relative paths are relative to the working folder)."""
+        if not self.is_sqlite:
+            raise ConfigurationError("DATABASE_URL is not a SQLite URL")
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    """Keep a generated key in the data folder so sessions and tokens survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``env`` (default: the process environment).
+
+    Refuses to start in production without ``SECRET_KEY`` or with SQLite's default file,
+    because a generated key would differ between instances and silently log everyone out.
+    """
+    source = os.environ if env is None else env
+    environment = source.get("ENVIRONMENT", "development").strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(f"ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
+    data_dir = Path(source.get("DATA_DIR", "data"))
+    database_url = source.get("DATABASE_URL") or f"sqlite:///{data_dir / 'events.sqlite3'}"
+    if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise ConfigurationError("DATABASE_URL must start with sqlite:/// or postgresql://")
+
+    secret_key = source.get("SECRET_KEY", "")
+    secret_source = "environment"  # noqa: S105
+    if not secret_key:
+        if environment == "production":
+            raise ConfigurationError(
+                "SECRET_KEY is required when ENVIRONMENT=production: "
+                "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        secret_key = _load_or_create_secret(data_dir)
+        secret_source = str(data_dir / "secret_key")
+    if len(secret_key) < 32:
+        raise ConfigurationError("SECRET_KEY must be at least 32 characters long")
+
+    log_level = source.get("LOG_LEVEL", "INFO").upper()
+    if log_level not in logging.getLevelNamesMapping():
+        raise ConfigurationError(f"LOG_LEVEL {log_level!r} is not a logging level")
+
+    iterations = _int(source, "PASSWORD_HASH_ITERATIONS", 600_000)
+    session_hours = _int(source, "SESSION_MAX_AGE_HOURS", 12)
+    max_failures = _int(source, "LOGIN_MAX_FAILURES", 5)
+    window = _int(source, "LOGIN_FAILURE_WINDOW_MINUTES", 15)
+    if environment == "production" and iterations < 100_000:
+        raise ConfigurationError("PASSWORD_HASH_ITERATIONS below 100000 is only for tests")
+
+    return Settings(
+        environment=environment,
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret_key,
+        secret_key_source=secret_source,
+        base_url=source.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        log_level=log_level,
+        password_hash_iterations=iterations,
+        session_max_age_hours=session_hours,
+        login_max_failures=max_failures,
+        login_failure_window_minutes=window,
+    )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return load_settings()

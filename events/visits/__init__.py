@@ -1,0 +1,1 @@
+"""Study visits: sites (ASAN service centres and others), slots, transport, preferences, scheduling."""
