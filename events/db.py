@@ -95,11 +95,12 @@ async def write_transaction() -> AsyncIterator[None]:
 
 async def start(engine: Engine | None = None) -> None:
     engine = engine or get_engine()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
         await engine.start_connection_pool(min_size=2, max_size=20)
 
 
 async def stop(engine: Engine | None = None) -> None:
     engine = engine or get_engine()
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+        engine.pool = None

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
@@ -174,6 +176,17 @@ def _field_errors(extra: Any) -> list[FieldError]:
     return errors
 
 
+_TITLES = {
+    "bad-request": "The request could not be read",
+    "not-authenticated": "Sign in first",
+    "forbidden": "You may not do this",
+    "not-found": "Not found",
+    "method-not-allowed": "Method not allowed",
+    "conflict": "The request conflicts with the current state",
+    "payload-too-large": "The request body is too large",
+    "too-many-requests": "Too many requests",
+}
+
 _SLUG_BY_STATUS = {
     400: "bad-request",
     401: "not-authenticated",
@@ -202,7 +215,7 @@ def _http_exception_handler(request: Request, exc: HTTPException) -> Response:
         request,
         status=status,
         slug=slug,
-        title=PROBLEM_TYPES.get(slug, "HTTP error").split(";")[0].rstrip("."),
+        title=_TITLES.get(slug, "HTTP error"),
         detail=detail,
         errors=errors,
         headers=headers or None,
@@ -220,8 +233,34 @@ def _unexpected_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+def _undecodable_body_handler(request: Request, exc: UnicodeDecodeError) -> Response:
+    return problem_response(
+        request,
+        status=400,
+        slug="bad-request",
+        title=_TITLES["bad-request"],
+        detail="The request body is not valid UTF-8",
+        errors=[FieldError("body", "not valid UTF-8")],
+    )
+
+
+def _integrity_error_handler(request: Request, exc: Exception) -> Response:
+    """A constraint the service did not check first (usually a race between two requests)."""
+    logger.info("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        status=409,
+        slug="conflict",
+        title=_TITLES["conflict"],
+        detail="This conflicts with data saved at the same moment; reload and try again",
+    )
+
+
 EXCEPTION_HANDLERS = {
     DomainError: _domain_error_handler,
+    UnicodeDecodeError: _undecodable_body_handler,
+    sqlite3.IntegrityError: _integrity_error_handler,
+    asyncpg.exceptions.IntegrityConstraintViolationError: _integrity_error_handler,
     HTTPException: _http_exception_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: _unexpected_error_handler,
 }

@@ -35,6 +35,8 @@ class AuditController(Controller):
         event_ids = actor.organised_event_ids()
         if event_ids is not None and not event_ids:
             raise PermissionDenied("The audit log is for organisers")
+        if event_id is not None and event_ids is not None and event_id not in event_ids:
+            raise PermissionDenied("You do not organise this event")
         rows, total = await services.list_entries(
             event_ids=event_ids,
             object_type=object_type,
