@@ -64,7 +64,14 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
-@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes (PostgreSQL only).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    envvar="WEB_CONCURRENCY",
+    help="Worker processes; more than one needs PostgreSQL. [env: WEB_CONCURRENCY]",
+)
 @click.option(
     "--migrate/--no-migrate", default=True, show_default=True, help="Apply migrations before serving."
 )
