@@ -1,0 +1,1 @@
+"""Benchmark harness for OneStop Events: ``.venv/bin/python -m bench`` (see ``bench/README.md``)."""

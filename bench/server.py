@@ -1,0 +1,264 @@
+"""Preparing the database and running uvicorn subprocesses (the service and the floor)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAFE_DATABASE_NAMES = ("test", "bench")
+
+# Every setting events/settings.py reads; inherited values are dropped so runs are reproducible.
+SETTINGS_VARIABLES = (
+    "ENVIRONMENT",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "BASE_URL",
+    "LOG_LEVEL",
+    "PASSWORD_HASH_ITERATIONS",
+    "SESSION_MAX_AGE_HOURS",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_FAILURE_WINDOW_MINUTES",
+    "PICCOLO_CONF",
+)
+
+
+class BenchError(RuntimeError):
+    """A problem the harness reports in one message and exits on (no traceback)."""
+
+
+@dataclass(frozen=True)
+class Database:
+    kind: str  # "sqlite" or "postgresql"
+    url: str | None  # None for SQLite: settings put the file in DATA_DIR
+
+    @property
+    def label(self) -> str:
+        if self.url is None:
+            return "sqlite (temporary DATA_DIR)"
+        parsed = urllib.parse.urlsplit(self.url)
+        return f"postgresql {parsed.hostname}:{parsed.port or 5432}/{database_name(self.url)}"
+
+
+def database_name(url: str) -> str:
+    return urllib.parse.unquote(urllib.parse.urlsplit(url).path.lstrip("/"))
+
+
+def choose_database(environ: dict[str, str], *, allow_wipe: bool) -> Database:
+    """PostgreSQL when ``DATABASE_URL`` is ``postgresql://...``, else SQLite in a temporary folder.
+
+    The PostgreSQL database is wiped (schema ``public`` dropped), so only ``test`` and ``bench``
+    are accepted unless the caller says it knows.
+    """
+    url = environ.get("DATABASE_URL", "").strip()
+    if not url.startswith(("postgresql://", "postgres://")):
+        if url:
+            print(
+                f"note: ignoring DATABASE_URL={url!r}; benchmarking SQLite in a temporary DATA_DIR",
+                file=sys.stderr,
+            )
+        return Database("sqlite", None)
+    url = url.replace("postgres://", "postgresql://", 1)
+    name = database_name(url)
+    if name not in SAFE_DATABASE_NAMES and not allow_wipe:
+        raise BenchError(
+            f"refusing to benchmark PostgreSQL database {name!r}: the harness DROPS SCHEMA public CASCADE "
+            f"in it. Use a database called {' or '.join(SAFE_DATABASE_NAMES)}, or pass "
+            "--i-know-this-wipes-the-database"
+        )
+    return Database("postgresql", url)
+
+
+async def _reset_postgres(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url, timeout=10)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        await connection.close()
+
+
+def reset_postgres(url: str) -> None:
+    try:
+        asyncio.run(_reset_postgres(url))
+    except (TimeoutError, OSError) as exc:
+        raise BenchError(f"cannot reach PostgreSQL at {url}: {exc}") from exc
+
+
+def server_environment(data_dir: Path, database: Database) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if name not in SETTINGS_VARIABLES}
+    env.update(
+        DATA_DIR=str(data_dir),
+        SECRET_KEY=secrets.token_urlsafe(36)[:48],
+        PASSWORD_HASH_ITERATIONS="1000",
+        LOG_LEVEL="WARNING",
+        PICCOLO_CONF="events.piccolo_conf",
+        PYTHONUNBUFFERED="1",
+    )
+    if database.url is not None:
+        env["DATABASE_URL"] = database.url
+    return env
+
+
+def run_setup(env: dict[str, str], work_dir: Path) -> dict:
+    """Migrations, an organiser and an API token, in a subprocess with the server's environment."""
+    import json
+
+    output = work_dir / "setup.json"
+    log = work_dir / "setup.log"
+    with log.open("wb") as handle:
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench._setup", str(output)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            timeout=300,
+            check=False,
+        )
+    if completed.returncode != 0 or not output.exists():
+        raise BenchError(
+            f"the setup step (migrations, organiser, token) failed with exit code {completed.returncode}:\n"
+            + log.read_text(errors="replace")[-4000:]
+        )
+    return json.loads(output.read_text())
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``uvicorn --factory APP`` on a free loopback port, one worker, no access log, level warning."""
+
+    def __init__(self, label: str, app: str, ready_path: str, env: dict[str, str], log_dir: Path) -> None:
+        self.label = label
+        self.app = app
+        self.ready_path = ready_path
+        self.env = env
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.stderr_path = log_dir / f"{label}.stderr.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.app,
+            "--factory",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+
+    def start(self, timeout: float = 60.0) -> None:
+        with self.stderr_path.open("wb") as stderr:
+            self.process = subprocess.Popen(  # its own session: a Ctrl-C reaches us, and we stop it
+                self.command,
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=stderr,
+                stderr=stderr,
+                start_new_session=True,
+            )
+        self._wait_ready(timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        last_problem = "no answer yet"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(
+                    f"the {self.label} server exited with code {self.process.returncode} before it was ready; "
+                    f"its stderr:\n{self.stderr()}"
+                )
+            try:
+                with urllib.request.urlopen(self.base_url + self.ready_path, timeout=2) as response:
+                    if response.status == 200:
+                        return
+                    last_problem = f"status {response.status}"
+            except urllib.error.HTTPError as exc:
+                last_problem = f"status {exc.code}"
+            except (OSError, urllib.error.URLError) as exc:
+                last_problem = str(exc)
+            time.sleep(0.1)
+        raise BenchError(
+            f"the {self.label} server did not answer 200 on {self.ready_path} within {timeout:.0f} s "
+            f"(last: {last_problem}); its stderr:\n{self.stderr()}"
+        )
+
+    def stderr(self, limit: int = 8000) -> str:
+        try:
+            text = self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return "(no stderr captured)"
+        return text[-limit:] if text.strip() else "(empty)"
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the server process has used so far (Linux ``/proc``), or None."""
+        if self.process is None:
+            return None
+        try:
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat.rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown (runs the lifespan exit)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running(server: Server):
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def make_work_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="onestop-bench-"))
