@@ -1,0 +1,211 @@
+"""Demo data: the pure parts only (no database)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+import pycountry
+import pytest
+
+from events.demo.people import generate_participants
+from events.demo.programme import asan_centres, event_plans
+from events.programme.tables import SessionKind
+
+COUNTRY_GROUPS_CSV = Path(__file__).resolve().parent.parent / "events/reference/data/un_country_groups.csv"
+KEYS = {
+    "given_names",
+    "family_name",
+    "latin_name",
+    "preferred_name",
+    "email",
+    "phone",
+    "gender",
+    "nationality",
+    "country_represented",
+    "institution",
+    "position",
+    "level",
+    "sector",
+    "preferred_language",
+    "needs_visa",
+    "accessibility_needs",
+    "dietary_requirements",
+    "self_identified_groups",
+}
+RESERVED_DOMAINS = ("example.org", "example.net", "example.com")
+
+
+@pytest.fixture(scope="module")
+def people() -> list[dict]:
+    return generate_participants(400)
+
+
+def scripts(text: str) -> set[str]:
+    """Unicode script of each letter, from its character name (LATIN, CYRILLIC, CJK, ...)."""
+    return {
+        unicodedata.name(ch).split()[0]
+        for ch in text
+        if ch.isalpha() and unicodedata.category(ch) != "Lm"  # modifier letters such as the Samoan ʻokina
+    }
+
+
+def test_same_seed_same_people_other_seed_other_people(people):
+    assert generate_participants(400) == people
+    assert generate_participants(400, seed=2027) == people
+    assert generate_participants(50, seed=1) != people[:50]
+    assert generate_participants(0) == []
+
+
+def test_every_participant_has_the_documented_fields(people):
+    for person in people:
+        assert set(person) == KEYS
+        assert person["family_name"]
+        assert person["preferred_name"]
+        assert person["level"] in ("high", "mid")
+        assert person["preferred_language"] in ("en", "fr", "es", "ar", "ru", "zh")
+        assert isinstance(person["needs_visa"], bool)
+        assert set(person["accessibility_needs"]) <= {
+            "step_free_access",
+            "sign_language",
+            "hearing_loop",
+            "large_print",
+        }
+        assert set(person["self_identified_groups"]) <= {
+            "youth",
+            "women",
+            "older_persons",
+            "persons_with_disabilities",
+            "indigenous_peoples",
+            "migrants",
+        }
+        assert "passport" not in " ".join(person).lower()
+        assert "birth" not in " ".join(person).lower()
+
+
+def test_emails_are_unique_and_obviously_fictional(people):
+    emails = [person["email"] for person in people]
+    assert len(set(emails)) == len(emails)
+    for email in emails:
+        local, _, domain = email.partition("@")
+        assert local and local.isascii(), email
+        assert domain in RESERVED_DOMAINS, email
+
+
+def test_every_phone_is_valid_for_the_country_represented(people):
+    for person in people:
+        number = phonenumbers.parse(person["phone"])
+        assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == person["phone"]
+        iso2 = pycountry.countries.get(alpha_3=person["country_represented"]).alpha_2
+        assert number.country_code == phonenumbers.country_code_for_region(iso2)
+        assert phonenumbers.is_valid_number_for_region(number, iso2), person["phone"]
+
+
+def test_countries_are_all_ldcs_lldcs_or_sids(people):
+    with COUNTRY_GROUPS_CSV.open(encoding="utf-8") as handle:
+        listed = {row["iso3"] for row in csv.DictReader(handle)}
+    nationalities = {person["nationality"] for person in people}
+    assert nationalities <= listed
+    assert {person["country_represented"] for person in people} <= listed
+    assert len(nationalities) >= 40
+
+
+def test_names_come_in_many_scripts_with_latin_transliterations(people):
+    seen = Counter()
+    for person in people:
+        found = scripts(person["given_names"] + person["family_name"])
+        assert len(found) == 1, person
+        seen.update(found)
+        if found == {"LATIN"}:
+            assert person["latin_name"] is None
+        else:
+            assert person["latin_name"] and scripts(person["latin_name"]) == {"LATIN"}
+        assert scripts(person["preferred_name"]) == {"LATIN"}
+    assert len(seen) >= 5, seen
+    assert {"LATIN", "ARABIC", "CYRILLIC"} <= set(seen)
+
+
+def test_gender_mix_is_sane(people):
+    genders = Counter(person["gender"] for person in people)
+    assert set(genders) <= {"female", "male", "other", "undisclosed"}
+    assert 0.40 <= genders["female"] / len(people) <= 0.55
+    assert 0.40 <= genders["male"] / len(people) <= 0.60
+
+
+def test_small_shares_for_needs_and_groups(people):
+    with_needs = sum(1 for person in people if person["accessibility_needs"])
+    assert 0 < with_needs < len(people) * 0.2
+    in_groups = sum(1 for person in people if person["self_identified_groups"])
+    assert 0 < in_groups < len(people) * 0.5
+
+
+# --- the programme's plans (no database) --------------------------------------------------------
+
+
+def test_the_programme_has_the_workshop_five_forums_and_the_symposium():
+    plans = event_plans()
+    assert [plan.kind.value for plan in plans].count("regional_forum") == 5
+    assert [plan.kind.value for plan in plans].count("workshop") == 1
+    assert [plan.kind.value for plan in plans].count("symposium") == 1
+    assert len({plan.slug for plan in plans}) == len(plans)
+    assert {plan.partner.value for plan in plans} == {"UNDESA", "ECLAC", "ESCAP", "ECA", "ESCWA", "UNPOG"}
+
+
+@pytest.mark.parametrize("plan", event_plans(), ids=lambda plan: plan.slug)
+def test_each_agenda_fits_its_event(plan):
+    zone = ZoneInfo(plan.time_zone)
+    assert plan.start_date.year == 2027
+    assert plan.registration_opens_at < plan.registration_closes_at
+    assert plan.registration_closes_at.date() < plan.start_date
+    slots = [(day, slot) for day, day_slots in plan.days.items() for slot in day_slots]
+    assert 15 <= len(slots) <= 30
+    booked: dict[str, list[tuple[datetime.datetime, datetime.datetime]]] = {}
+    for day, slot in slots:
+        assert plan.start_date <= day <= plan.end_date
+        starts = datetime.datetime.combine(day, datetime.time.fromisoformat(slot.start), tzinfo=zone)
+        ends = datetime.datetime.combine(day, datetime.time.fromisoformat(slot.end), tzinfo=zone)
+        assert starts < ends, slot
+        if slot.capacity is not None:
+            assert slot.capacity <= plan.capacity
+        if slot.kind in (SessionKind.workshop, SessionKind.study_visit) and slot.optional:
+            assert slot.capacity is not None, slot
+        if slot.kind is not SessionKind.break_:
+            for other_start, other_end in booked.get(slot.room, []):
+                assert ends <= other_start or other_end <= starts, f"{slot.room} double-booked: {slot.title}"
+            booked.setdefault(slot.room, []).append((starts, ends))
+    kinds = {slot.kind for _, slot in slots}
+    assert {SessionKind.ceremony, SessionKind.panel, SessionKind.break_} <= kinds
+
+
+def test_two_forums_sit_on_daylight_saving_changes():
+    plans = {plan.slug: plan for plan in event_plans()}
+    santiago = plans["eclac-santiago-2027"]
+    offsets = {
+        datetime.datetime.combine(day, datetime.time(12), tzinfo=ZoneInfo(santiago.time_zone)).utcoffset()
+        for day in santiago.days
+    }
+    assert len(offsets) == 2
+    beirut = plans["escwa-beirut-2027"]
+    zone = ZoneInfo(beirut.time_zone)
+    before = datetime.datetime.combine(
+        beirut.start_date - datetime.timedelta(days=1), datetime.time(12), tzinfo=zone
+    )
+    assert (
+        before.utcoffset()
+        != datetime.datetime.combine(beirut.end_date, datetime.time(12), tzinfo=zone).utcoffset()
+    )
+
+
+def test_baku_symposium_visits_asan_centres():
+    baku = next(plan for plan in event_plans() if plan.slug == "baku-symposium-2027")
+    assert baku.country == "AZE" and baku.capacity == 250
+    visits = [slot for slots in baku.days.values() for slot in slots if slot.kind is SessionKind.study_visit]
+    centres = {centre["name"] for centre in asan_centres()}
+    assert len(visits) >= 3
+    assert all(slot.optional and slot.room in centres for slot in visits)
+    assert len(centres) == 20
