@@ -22,8 +22,14 @@ from events.auth.controllers import AuthController, UserManagementController
 from events.auth.guards import DEPENDENCIES
 from events.auth.services import configure_password_hashing
 from events.errors import EXCEPTION_HANDLERS, PROBLEM_TYPES, NotFound
+from events.notifications.sender import lifespan_worker
 from events.programme.controllers import ProgrammeManagementController, PublicProgrammeController
 from events.reference.controllers import ReferenceController
+from events.registration.controllers import (
+    PublicRegistrationController,
+    RegistrationManagementController,
+    StaffRegistrationController,
+)
 from events.settings import get_settings
 
 logger = logging.getLogger("events")
@@ -69,6 +75,9 @@ def api_router() -> Router:
             PublicProgrammeController,
             ProgrammeManagementController,
             ReferenceController,
+            PublicRegistrationController,
+            StaffRegistrationController,
+            RegistrationManagementController,
         ],
     )
 
@@ -81,7 +90,7 @@ def create_app() -> Litestar:
         route_handlers=[health, problem_type, api_router(), admin],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        lifespan=[_database],
+        lifespan=[_database, lifespan_worker()],
         request_max_body_size=2 * 1024 * 1024,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         logging_config=LoggingConfig(

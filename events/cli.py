@@ -118,6 +118,116 @@ def demo(participants: int, if_empty: bool, seed: int) -> None:
 
 
 @main.group()
+def outbox() -> None:
+    """The e-mail outbox."""
+
+
+@outbox.command("send")
+def outbox_send() -> None:
+    """Send every due message once (e.g. from cron when OUTBOX_WORKER=off)."""
+    from events.notifications.sender import new_worker_id, send_due
+
+    async def run() -> tuple[int, int]:
+        worker, sent_total, failed_total = new_worker_id(), 0, 0
+        while True:
+            sent, failed = await send_due(worker)
+            sent_total, failed_total = sent_total + sent, failed_total + failed
+            if sent + failed == 0:
+                return sent_total, failed_total
+
+    sent, failed = _run(run)
+    click.echo(f"sent {sent}, failed {failed}")
+
+
+@outbox.command("status")
+def outbox_status_command() -> None:
+    """Counts of pending, sent and failing messages."""
+    from events.notifications.sender import outbox_status
+
+    for key, value in _run(outbox_status).items():
+        click.echo(f"{key}: {value}")
+
+
+@main.command("purge-sensitive")
+@click.option("--dry-run", is_flag=True, help="Only count what would be erased.")
+def purge_sensitive(dry_run: bool) -> None:
+    """Erase passport numbers, dates and places of birth of events that ended more than
+    SENSITIVE_RETENTION_DAYS ago (default 90). Run it daily (cron)."""
+    from events.auth.principal import Actor
+    from events.registration.services import purge_sensitive as purge
+
+    result = _run(lambda: purge(Actor.system("cli purge-sensitive"), dry_run=dry_run))
+    verb = "would erase" if dry_run else "erased"
+    if not result:
+        click.echo("Nothing to erase.")
+    for event_id, count in result.items():
+        click.echo(f"event {event_id}: {verb} the sensitive data of {count} registration(s)")
+
+
+@main.command("rotate-data-key")
+def rotate_data_key() -> None:
+    """Re-encrypt stored personal data with the first key of DATA_ENCRYPTION_KEYS (keep the old keys
+    listed after it until this has run)."""
+    from events.auth.principal import Actor
+    from events.registration.services import rotate_data_key as rotate
+
+    count = _run(lambda: rotate(Actor.system("cli rotate-data-key")))
+    click.echo(f"Re-encrypted {count} registration(s).")
+
+
+@main.group()
+def registrations() -> None:
+    """Registrations: import lists."""
+
+
+@registrations.command("import")
+@click.option("--event", "event_slug", required=True, help="Slug of the event.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("--atomic", is_flag=True, help="Import nothing unless every row is valid.")
+@click.option(
+    "--consent-collected", is_flag=True, help="The nominating body collected consent for every row."
+)
+def registrations_import(
+    event_slug: str, path: str, dry_run: bool, atomic: bool, consent_collected: bool
+) -> None:
+    """Import a CSV (UTF-8) or XLSX list; prints a report per row."""
+    from pathlib import Path
+
+    from events.auth.principal import Actor
+    from events.programme.tables import Event
+    from events.registration import importer
+
+    content = Path(path).read_bytes()
+
+    async def run():
+        event = await Event.select(Event.id).where(Event.slug == event_slug).first()
+        if event is None:
+            raise click.ClickException(f"No event with slug {event_slug!r}")
+        rows = importer.read_table(content, path)
+        return await importer.import_registrations(
+            Actor.system("cli import"),
+            event["id"],
+            rows,
+            dry_run=dry_run,
+            atomic=atomic,
+            consent_collected=consent_collected,
+        )
+
+    report = _run(run)
+    with click.progressbar(report.rows, label="rows") as rows:
+        for row in rows:
+            if row.outcome == "rejected":
+                click.echo(f"\n  row {row.row} ({row.email}): rejected: {'; '.join(row.errors)}")
+    state = (
+        "dry run, nothing written"
+        if report.dry_run
+        else ("written" if report.committed else "nothing written")
+    )
+    click.echo(f"created {report.created}, updated {report.updated}, rejected {report.rejected} ({state})")
+
+
+@main.group()
 def user() -> None:
     """Manage accounts."""
 

@@ -104,3 +104,9 @@ async def stop(engine: Engine | None = None) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
         engine.pool = None
+
+
+def locked(query):
+    """Add ``FOR UPDATE`` on PostgreSQL. On SQLite the write transaction is already exclusive
+    (``BEGIN IMMEDIATE``), and SQLite has no row locks."""
+    return query if is_sqlite() else query.lock_rows()

@@ -6,8 +6,10 @@ from piccolo.conf.apps import AppConfig
 
 from events.audit.tables import AuditEntry
 from events.auth.tables import ApiToken, AuthSession, LoginFailure, RoleGrant, User
+from events.notifications.tables import OutboxMessage
 from events.programme.tables import Event, Programme, Session
 from events.reference.tables import CountryGroupMembership
+from events.registration.tables import AccessToken, Invitation, Registration, SessionSignup
 from events.visits.tables import Site
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "piccolo_migrations"
@@ -24,6 +26,11 @@ TABLES = [
     Session,
     CountryGroupMembership,
     Site,
+    Registration,
+    SessionSignup,
+    Invitation,
+    AccessToken,
+    OutboxMessage,
 ]
 
 APP_CONFIG = AppConfig(

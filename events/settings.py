@@ -35,7 +35,7 @@ class Settings:
     environment: str
     data_dir: Path
     database_url: str
-    secret_key: str
+    secret_key: str = field(repr=False)
     secret_key_source: str
     base_url: str
     log_level: str
@@ -43,8 +43,18 @@ class Settings:
     session_max_age_hours: int
     login_max_failures: int
     login_failure_window_minutes: int
-    api_page_size_max: int = 200
-    extra: dict[str, str] = field(default_factory=dict)
+    data_encryption_keys: tuple[str, ...] = ()
+    sensitive_retention_days: int = 90
+    email_backend: str = "file"
+    email_from: str = "OneStop Events <no-reply@localhost>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_security: str = "none"
+    outbox_worker: bool = True
+    magic_link_ttl_minutes: int = 60 * 24
+    registration_access_ttl_hours: int = 12
 
     @property
     def is_production(self) -> bool:
@@ -114,6 +124,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if environment == "production" and iterations < 100_000:
         raise ConfigurationError("PASSWORD_HASH_ITERATIONS below 100000 is only for tests")
 
+    keys = tuple(key.strip() for key in source.get("DATA_ENCRYPTION_KEYS", "").split(",") if key.strip())
+    email_backend = source.get("EMAIL_BACKEND", "smtp" if environment == "production" else "file").lower()
+    if email_backend not in {"smtp", "file", "console"}:
+        raise ConfigurationError("EMAIL_BACKEND must be smtp, file or console")
+    smtp_security = source.get("SMTP_SECURITY", "none").lower()
+    if smtp_security not in {"none", "starttls", "tls"}:
+        raise ConfigurationError("SMTP_SECURITY must be none, starttls or tls")
+
     return Settings(
         environment=environment,
         data_dir=data_dir,
@@ -126,6 +144,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_max_age_hours=session_hours,
         login_max_failures=max_failures,
         login_failure_window_minutes=window,
+        data_encryption_keys=keys,
+        sensitive_retention_days=_int(source, "SENSITIVE_RETENTION_DAYS", 90),
+        email_backend=email_backend,
+        email_from=source.get("EMAIL_FROM", "OneStop Events <no-reply@localhost>"),
+        smtp_host=source.get("SMTP_HOST", "127.0.0.1"),
+        smtp_port=_int(source, "SMTP_PORT", 25),
+        smtp_username=source.get("SMTP_USERNAME", ""),
+        smtp_password=source.get("SMTP_PASSWORD", ""),
+        smtp_security=smtp_security,
+        outbox_worker=source.get("OUTBOX_WORKER", "on").lower() not in {"0", "off", "false", "no"},
+        magic_link_ttl_minutes=_int(source, "MAGIC_LINK_TTL_MINUTES", 60 * 24),
+        registration_access_ttl_hours=_int(source, "REGISTRATION_ACCESS_TTL_HOURS", 12),
     )
 
 

@@ -43,7 +43,13 @@ async def current_actor(connection: ASGIConnection) -> Actor | None:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise NotAuthenticated("Send the API token as 'Authorization: Bearer <token>'")
-        actor = await actor_from_token(value.strip())
+        token = value.strip()
+        if token.startswith("osr_"):
+            from events.registration.access import actor_from_access_token
+
+            actor = await actor_from_access_token(token)
+        else:
+            actor = await actor_from_token(token)
         if actor is None:
             raise NotAuthenticated("The API token is unknown, expired or revoked, or its account is disabled")
     else:

@@ -21,11 +21,22 @@ class Actor:
     username: str
     grants: tuple[Grant, ...] = field(default_factory=tuple)
     via: str = "system"
+    #: Set for a participant who came in through a magic link: access to this one registration only.
+    registration_id: int | None = None
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:
         """An actor for the CLI and background jobs: full rights, no account."""
         return cls(user_id=None, username=label, grants=(Grant(Role.organiser, None),), via="system")
+
+    @classmethod
+    def participant(cls, registration_id: int, reference: str) -> Actor:
+        return cls(
+            user_id=None,
+            username=f"participant {reference}",
+            via="magic-link",
+            registration_id=registration_id,
+        )
 
     @property
     def label(self) -> str:

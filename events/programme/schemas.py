@@ -59,6 +59,7 @@ class Event(Struct):
     registration_closes_at: datetime.datetime | None
     registration_open: bool
     capacity: int
+    auto_approve: bool
     languages: list[str]
 
 
@@ -77,6 +78,7 @@ class EventCreate(Input):
     partner: Partner | None = None
     registration_opens_at: LocalOrAwareDateTime | None = None
     registration_closes_at: LocalOrAwareDateTime | None = None
+    auto_approve: bool = False
     languages: Annotated[list[Language], Meta(min_length=1, max_length=6)] = msgspec.field(
         default_factory=lambda: ["en"]
     )
@@ -93,6 +95,7 @@ class EventUpdate(Input):
     start_date: datetime.date | UnsetType = UNSET
     end_date: datetime.date | UnsetType = UNSET
     capacity: Capacity | UnsetType = UNSET
+    auto_approve: bool | UnsetType = UNSET
     registration_opens_at: LocalOrAwareDateTime | UnsetType | None = UNSET
     registration_closes_at: LocalOrAwareDateTime | UnsetType | None = UNSET
     languages: Annotated[list[Language], Meta(min_length=1, max_length=6)] | UnsetType = UNSET

@@ -21,6 +21,8 @@ UTC = datetime.UTC
 #: Each returns a reason, or ``None`` when it has nothing against the deletion.
 event_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
 session_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
+#: Called inside the transaction after an event changed (e.g. the waiting list takes new seats).
+event_updated_hooks: list[Callable[[Actor, int], Awaitable[None]]] = []
 
 
 def now() -> datetime.datetime:
@@ -116,6 +118,7 @@ def event_from_row(row: dict, at: datetime.datetime | None = None) -> schemas.Ev
         registration_closes_at=closes,
         registration_open=(opens is None or opens <= moment) and (closes is None or moment < closes),
         capacity=row["capacity"],
+        auto_approve=row["auto_approve"],
         languages=list(row["languages"] or []),
     )
 

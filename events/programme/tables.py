@@ -65,6 +65,8 @@ class Event(Table, tablename="event"):
     registration_opens_at = Timestamptz(null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)
     capacity = Integer(null=False)
+    #: Approve submissions while seats are free (waitlist when full) instead of waiting for an organiser.
+    auto_approve = Boolean(default=False)
     languages = Array(base_column=Varchar(length=2), default=list)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,260 @@
+"""Password-free access for participants, and organisers' invitations.
+
+A magic link (``osm_…``) is e-mailed, works once and expires; exchanging it gives a registration
+access token (``osr_…``) that opens that one registration for a few hours. An invitation
+(``osi_…``) is bound to the invited address. Each token serves one purpose only, and only its
+SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from events.audit.services import record
+from events.auth.principal import Actor
+from events.db import locked, write_transaction
+from events.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
+from events.notifications.services import queue_email
+from events.programme import services as programme_services
+from events.registration import schemas
+from events.registration.tables import ACTIVE_STATUSES, AccessPurpose, AccessToken, Invitation, Registration
+from events.settings import get_settings
+
+MAGIC_PREFIX = "osm_"
+ACCESS_PREFIX = "osr_"
+INVITATION_PREFIX = "osi_"
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def magic_link_url(token: str) -> str:
+    """The fragment is never sent to servers, so mail scanners that prefetch links cannot spend it."""
+    return f"{get_settings().base_url}/my/registration#token={token}"
+
+
+async def issue_magic_link(row: dict) -> str:
+    """A fresh single-use link for one registration (inside the caller's transaction)."""
+    token = MAGIC_PREFIX + secrets.token_urlsafe(32)
+    ttl = datetime.timedelta(minutes=get_settings().magic_link_ttl_minutes)
+    await AccessToken.insert(
+        AccessToken(
+            registration=row["id"],
+            purpose=AccessPurpose.magic_link.value,
+            token_hash=_digest(token),
+            created_at=now(),
+            expires_at=now() + ttl,
+        )
+    )
+    return magic_link_url(token)
+
+
+async def request_magic_link(event_id: int, email: str, language: str | None) -> None:
+    """E-mail a sign-in link if the address holds an active registration; say nothing either way."""
+    email = email.strip().lower()
+    row = (
+        await Registration.select()
+        .where(
+            Registration.event == event_id,
+            Registration.email == email,
+            Registration.status.is_in([s.value for s in ACTIVE_STATUSES]),
+        )
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        return
+    event = await programme_services.get_event_row(event_id)
+    async with write_transaction():
+        link = await issue_magic_link(row)
+        if language:
+            row = {**row, "preferred_language": language}
+        expires = programme_services.to_local(
+            now() + datetime.timedelta(minutes=get_settings().magic_link_ttl_minutes), event["time_zone"]
+        )
+        await queue_email(
+            "magic_link",
+            to=row["email"],
+            language=row["preferred_language"],
+            context={
+                "name": row["preferred_name"] or row["given_names"],
+                "event": event["title"],
+                "reference": row["reference"],
+                "link": link,
+                "expires": f"{expires:%Y-%m-%d %H:%M %Z}",
+            },
+            object_type="registration",
+            object_id=row["id"],
+        )
+        await record(
+            Actor.participant(row["id"], row["reference"]),
+            "registration.magic_link_sent",
+            "registration",
+            row["id"],
+            event_id=event_id,
+        )
+
+
+async def exchange_magic_link(token: str) -> schemas.RegistrationAccess:
+    """Spend a magic link for an access token; a used, expired or unknown link is refused alike."""
+    refused = NotAuthenticated("This link is expired or was used already; ask for a new one")
+    if not token.startswith(MAGIC_PREFIX):
+        raise refused
+    async with write_transaction():
+        row = await locked(
+            AccessToken.select().where(
+                AccessToken.token_hash == _digest(token),
+                AccessToken.purpose == AccessPurpose.magic_link.value,
+            )
+        ).first()
+        if row is None or row["used_at"] is not None or row["expires_at"] <= now():
+            raise refused
+        await AccessToken.update({AccessToken.used_at: now()}).where(AccessToken.id == row["id"])
+        access = ACCESS_PREFIX + secrets.token_urlsafe(32)
+        expires = now() + datetime.timedelta(hours=get_settings().registration_access_ttl_hours)
+        await AccessToken.insert(
+            AccessToken(
+                registration=row["registration"],
+                purpose=AccessPurpose.registration_access.value,
+                token_hash=_digest(access),
+                created_at=now(),
+                expires_at=expires,
+            )
+        )
+        registration = (
+            await Registration.select(Registration.reference, Registration.event)
+            .where(Registration.id == row["registration"])
+            .first()
+        )
+        await record(
+            Actor.participant(row["registration"], registration["reference"]),
+            "registration.signed_in",
+            "registration",
+            row["registration"],
+            event_id=registration["event"],
+        )
+    return schemas.RegistrationAccess(
+        access_token=access, expires_at=expires, registration_id=row["registration"]
+    )
+
+
+async def actor_from_access_token(token: str) -> Actor | None:
+    if not token.startswith(ACCESS_PREFIX):
+        return None
+    row = (
+        await AccessToken.select(
+            AccessToken.registration, AccessToken.expires_at, AccessToken.registration.reference
+        )
+        .where(
+            AccessToken.token_hash == _digest(token),
+            AccessToken.purpose == AccessPurpose.registration_access.value,
+        )
+        .first()
+    )
+    if row is None or row["expires_at"] <= now():
+        return None
+    return Actor.participant(row["registration"], row["registration.reference"])
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+
+def _invitation(row: dict) -> schemas.Invitation:
+    return schemas.Invitation(
+        id=row["id"],
+        event_id=row["event"],
+        email=row["email"],
+        skip_moderation=row["skip_moderation"],
+        expires_at=row["expires_at"],
+        used_at=row["used_at"],
+        registration_id=row["registration"],
+    )
+
+
+async def invite(
+    actor: Actor, event_id: int, data: schemas.InvitationCreate
+) -> tuple[schemas.Invitation, str]:
+    """Invite (nominate) an address; the e-mail carries a registration link bound to it."""
+    if not actor.organises(event_id):
+        raise PermissionDenied("Only organisers of this event invite")
+    email = data.email.strip().lower()
+    token = INVITATION_PREFIX + secrets.token_urlsafe(32)
+    async with write_transaction():
+        event = await programme_services.get_event_row(event_id)
+        expires = now() + datetime.timedelta(days=data.valid_days)
+        invitation = Invitation(
+            event=event_id,
+            email=email,
+            token_hash=_digest(token),
+            skip_moderation=data.skip_moderation,
+            invited_by=actor.user_id,
+            created_at=now(),
+            expires_at=expires,
+        )
+        await invitation.save()
+        link = f"{get_settings().base_url}/events/{event_id}/register#invitation={token}"
+        local_expiry = programme_services.to_local(expires, event["time_zone"])
+        await queue_email(
+            "invitation",
+            to=email,
+            language=data.language,
+            context={
+                "event": event["title"],
+                "dates": f"{event['start_date']:%d %b %Y} – {event['end_date']:%d %b %Y}",
+                "city": event["city"],
+                "email": email,
+                "link": link,
+                "expires": f"{local_expiry:%Y-%m-%d}",
+            },
+            object_type="invitation",
+            object_id=invitation.id,
+        )
+        await record(
+            actor,
+            "invitation.created",
+            "invitation",
+            invitation.id,
+            event_id=event_id,
+            data={"email": email, "skip_moderation": data.skip_moderation},
+        )
+    row = await Invitation.select().where(Invitation.id == invitation.id).first()
+    return _invitation(row), token
+
+
+async def list_invitations(actor: Actor, event_id: int) -> list[schemas.Invitation]:
+    if not actor.organises(event_id):
+        raise PermissionDenied("Only organisers of this event see its invitations")
+    return [
+        _invitation(r)
+        for r in await Invitation.select().where(Invitation.event == event_id).order_by(Invitation.id)
+    ]
+
+
+async def redeem_invitation(token: str, *, event_id: int, email: str) -> dict:
+    """Check an invitation inside the registering transaction. Bound to its address and event."""
+    invalid = InvalidInput.field("invitation_token", "this invitation is unknown, expired or used")
+    if not token.startswith(INVITATION_PREFIX):
+        raise invalid
+    row = await locked(Invitation.select().where(Invitation.token_hash == _digest(token))).first()
+    if row is None or row["event"] != event_id or row["expires_at"] <= now():
+        raise invalid
+    if row["used_at"] is not None:
+        raise Conflict("This invitation has been used already; ask for a sign-in link instead")
+    if row["email"] != email:
+        raise InvalidInput.field(
+            "email", "this invitation was sent to another address; register with that address"
+        )
+    return row
+
+
+async def mark_invitation_used(invitation_id: int, registration_id: int) -> None:
+    await Invitation.update({Invitation.used_at: now(), Invitation.registration: registration_id}).where(
+        Invitation.id == invitation_id
+    )

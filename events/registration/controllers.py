@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+
+from litestar import Controller, Response, get, patch, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
+
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.audit.services import record
+from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff, requires_sign_in
+from events.db import write_transaction
+from events.errors import InvalidInput
+from events.reference.tables import CountryGroup
+from events.registration import access, export, importer, schemas, services
+from events.registration.tables import Channel, RegistrationStatus
+
+
+def _submitted(result: schemas.RegistrationSubmitted) -> Response[schemas.RegistrationSubmitted]:
+    return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
+
+
+class PublicRegistrationController(Controller):
+    """Participants: register, get a sign-in link, open and change their own registration."""
+
+    path = "/"
+    tags = ["registration"]
+
+    @post("/events/{event_id:int}/registrations", status_code=HTTP_201_CREATED)
+    async def register(
+        self, event_id: FromPath[int], data: JSONBody[schemas.RegistrationCreate]
+    ) -> Response[schemas.RegistrationSubmitted]:
+        """Self-registration (or with an ``invitation_token``). Sending the same registration again
+        returns it with 200; the same e-mail with other data is a 409."""
+        return _submitted(await services.submit(data, event_id=event_id, channel=Channel.self_service))
+
+    @post("/events/{event_id:int}/registrations/magic-link", status_code=HTTP_202_ACCEPTED)
+    async def magic_link(self, event_id: FromPath[int], data: JSONBody[schemas.MagicLinkRequest]) -> dict:
+        """E-mails a single-use sign-in link when the address is registered; the answer is the same
+        either way, so it cannot be used to find out who registered."""
+        await access.request_magic_link(event_id, data.email, data.language)
+        return {"detail": "If this address is registered for the event, a sign-in link is on its way."}
+
+    @post("/registration-access", status_code=HTTP_200_OK)
+    async def exchange(self, data: JSONBody[schemas.AccessExchange]) -> schemas.RegistrationAccess:
+        """Spend a magic link for an access token (``Authorization: Bearer osr_…``) to one registration."""
+        return await access.exchange_magic_link(data.token)
+
+    @get("/registrations/{registration_id:int}", guards=[requires_sign_in])
+    async def read(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.Registration:
+        return await services.read_registration(actor, registration_id)
+
+    @patch("/registrations/{registration_id:int}", guards=[requires_sign_in])
+    async def update(
+        self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.RegistrationUpdate]
+    ) -> schemas.Registration:
+        return await services.update(actor, registration_id, data)
+
+    @post("/registrations/{registration_id:int}/cancel", guards=[requires_sign_in], status_code=HTTP_200_OK)
+    async def cancel(
+        self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.Decision]
+    ) -> schemas.Registration:
+        return await services.cancel(actor, registration_id, data.note)
+
+
+class StaffRegistrationController(Controller):
+    """Help-desk staff on site enter walk-ins; they get a seat while any is free."""
+
+    path = "/events/{event_id:int}/walk-ins"
+    tags = ["registration"]
+    guards = [requires_event_staff]
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def walk_in(
+        self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.RegistrationCreate]
+    ) -> Response[schemas.RegistrationSubmitted]:
+        result = await services.submit(
+            data, event_id=event_id, channel=Channel.walk_in, actor=actor, approve_when_seats=True
+        )
+        return _submitted(result)
+
+
+class RegistrationManagementController(Controller):
+    """Organisers of the event: lists, exports, statistics, decisions, invitations, imports."""
+
+    path = "/"
+    tags = ["registration management"]
+
+    @get("/events/{event_id:int}/registrations", guards=[requires_event_organiser])
+    async def list_registrations(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        status: FromQuery[RegistrationStatus | None] = None,
+        country: FromQuery[str | None] = None,
+        country_group: FromQuery[CountryGroup | None] = None,
+        gender: FromQuery[schemas.Gender | None] = None,
+        level: FromQuery[schemas.Level | None] = None,
+        needs_visa: FromQuery[bool | None] = None,
+        accessibility: Annotated[bool | None, QueryParameter(description="has accessibility needs")] = None,
+        search: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.Registration]:
+        filters = services.ListFilters(
+            status=status,
+            country=country,
+            country_group=country_group.value if country_group else None,
+            gender=gender,
+            level=level,
+            needs_visa=needs_visa,
+            accessibility=accessibility,
+            search=search,
+        )
+        items, total = await services.list_registrations(actor, event_id, filters, limit=limit, offset=offset)
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @get("/events/{event_id:int}/registrations/export", guards=[requires_event_organiser])
+    async def export_registrations(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        format: Annotated[str, QueryParameter(pattern="^(csv|xlsx)$", description="csv or xlsx")] = "csv",
+        status: FromQuery[RegistrationStatus | None] = None,
+    ) -> Response[bytes]:
+        items = await services.registrations_for_export(actor, event_id, services.ListFilters(status=status))
+        async with write_transaction():
+            await record(
+                actor,
+                "registration.exported",
+                "event",
+                event_id,
+                event_id=event_id,
+                data={"format": format, "rows": len(items)},
+            )
+        stamp = datetime.date.today().isoformat()
+        if format == "xlsx":
+            body = export.to_xlsx(items)
+            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body = export.to_csv(items)
+            media = "text/csv; charset=utf-8"
+        return Response(
+            body,
+            media_type=media,
+            headers={
+                "Content-Disposition": f'attachment; filename="registrations-{event_id}-{stamp}.{format}"'
+            },
+        )
+
+    @get("/events/{event_id:int}/registrations/statistics", guards=[requires_event_organiser])
+    async def statistics(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.Statistics:
+        return await services.statistics(actor, event_id)
+
+    @post(
+        "/events/{event_id:int}/registrations/bulk",
+        guards=[requires_event_organiser],
+        status_code=HTTP_200_OK,
+    )
+    async def bulk(
+        self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.BulkDecision]
+    ) -> list[schemas.BulkOutcome]:
+        return await services.bulk_decide(actor, event_id, data.action, data.registration_ids, data.note)
+
+    @post(
+        "/events/{event_id:int}/registrations/import",
+        guards=[requires_event_organiser],
+        status_code=HTTP_200_OK,
+        request_max_body_size=importer.MAX_BYTES + 64 * 1024,
+    )
+    async def import_registrations(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        dry_run: FromQuery[bool] = False,
+        atomic: Annotated[
+            bool, QueryParameter(description="import nothing unless every row is valid")
+        ] = False,
+        consent_collected: Annotated[
+            bool,
+            QueryParameter(
+                description="the nominating body collected consent for rows without a consent column"
+            ),
+        ] = False,
+    ) -> schemas.ImportReport:
+        """Upload a CSV or XLSX file as multipart field ``data``; see the README for the columns."""
+        if not isinstance(data, UploadFile):
+            raise InvalidInput.field("data", "send the file as multipart/form-data field 'data'")
+        content = await data.read()
+        rows = importer.read_table(content, data.filename or "")
+        return await importer.import_registrations(
+            actor, event_id, rows, dry_run=dry_run, atomic=atomic, consent_collected=consent_collected
+        )
+
+    @post("/events/{event_id:int}/invitations", guards=[requires_event_organiser])
+    async def invite(
+        self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.InvitationCreate]
+    ) -> schemas.Invitation:
+        invitation, _ = await access.invite(actor, event_id, data)
+        return invitation
+
+    @get("/events/{event_id:int}/invitations", guards=[requires_event_organiser])
+    async def list_invitations(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Invitation]:
+        return await access.list_invitations(actor, event_id)
+
+    @post("/registrations/{registration_id:int}/approve", guards=[requires_sign_in], status_code=HTTP_200_OK)
+    async def approve(
+        self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.Decision]
+    ) -> schemas.Registration:
+        return await services.approve(actor, registration_id, data.note)
+
+    @post("/registrations/{registration_id:int}/waitlist", guards=[requires_sign_in], status_code=HTTP_200_OK)
+    async def waitlist(
+        self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.Decision]
+    ) -> schemas.Registration:
+        return await services.waitlist(actor, registration_id, data.note)
+
+    @post("/registrations/{registration_id:int}/reject", guards=[requires_sign_in], status_code=HTTP_200_OK)
+    async def reject(
+        self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.Decision]
+    ) -> schemas.Registration:
+        return await services.reject(actor, registration_id, data.note)
+
+    @get("/registrations/{registration_id:int}/sensitive", guards=[requires_sign_in])
+    async def sensitive(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.SensitiveData:
+        """Passport number, date and place of birth in clear. Organisers of the event only; audited."""
+        return await services.reveal_sensitive(actor, registration_id)

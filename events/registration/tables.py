@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from events.auth.tables import User
+from events.programme.tables import Event, Session
+
+
+class RegistrationStatus(StrEnum):
+    submitted = "submitted"
+    approved = "approved"
+    waitlisted = "waitlisted"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+
+#: Statuses that hold (or queue for) a seat; one e-mail may hold one of them per event.
+ACTIVE_STATUSES = (RegistrationStatus.submitted, RegistrationStatus.approved, RegistrationStatus.waitlisted)
+
+
+class Channel(StrEnum):
+    self_service = "self"
+    invitation = "invitation"
+    walk_in = "walk_in"
+    import_ = "import"
+
+
+class Registration(Table, tablename="registration"):
+    """One participant at one event.
+
+    Passport number, date and place of birth are stored encrypted (``*_enc``, see
+    ``events.crypto``); everything needed for lists, statistics and badges is plain.
+    """
+
+    event = ForeignKey(references=Event, null=False, index=True)
+    reference = Varchar(length=24, unique=True, null=False)
+    status = Varchar(length=12, choices=RegistrationStatus, null=False, index=True)
+    channel = Varchar(length=12, choices=Channel, null=False)
+    #: Lower-cased; the partial unique index ``registration_one_active_per_email`` holds one
+    #: active registration per e-mail and event, whatever the concurrency.
+    email = Varchar(length=254, null=False, index=True)
+    given_names = Varchar(length=100, null=False)
+    family_name = Varchar(length=100, null=False)
+    preferred_name = Varchar(length=100, default="")
+    phone = Varchar(length=20, default="")
+    gender = Varchar(length=12, null=False)
+    nationality = Varchar(length=3, null=False)
+    country_represented = Varchar(length=3, null=False, index=True)
+    institution = Varchar(length=200, null=False)
+    position = Varchar(length=200, default="")
+    level = Varchar(length=4, null=False)
+    sector = Varchar(length=100, default="")
+    preferred_language = Varchar(length=2, default="en")
+    needs_visa = Boolean(default=False)
+    passport_number_enc = Text(null=True, default=None, secret=True)
+    date_of_birth_enc = Text(null=True, default=None, secret=True)
+    place_of_birth_enc = Text(null=True, default=None, secret=True)
+    passport_last4 = Varchar(length=4, default="")
+    passport_expiry = Date(null=True, default=None)
+    visa_embassy = Varchar(length=200, default="")
+    sensitive_purged_at = Timestamptz(null=True, default=None)
+    arrival_at = Timestamptz(null=True, default=None)
+    departure_at = Timestamptz(null=True, default=None)
+    funding_requested = Boolean(default=False)
+    accessibility = JSON(default="[]")
+    accessibility_other = Varchar(length=500, default="")
+    dietary = Varchar(length=300, default="")
+    self_identification = JSON(default="[]")
+    consent_at = Timestamptz(null=False)
+    warnings = JSON(default="[]")
+    fingerprint = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    status_changed_at = Timestamptz(default=TimestamptzNow(), index=True)
+    decided_by = ForeignKey(references=User, null=True, default=None)
+    decision_note = Varchar(length=500, default="")
+
+
+class SessionSignup(Table, tablename="session_signup"):
+    """A seat in an optional session; only confirmed seats are stored, so counting them is the capacity check."""
+
+    registration = ForeignKey(references=Registration, null=False, index=True)
+    session = ForeignKey(references=Session, null=False, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Invitation(Table, tablename="invitation"):
+    """An organiser's invitation (nomination) of one e-mail address to one event."""
+
+    event = ForeignKey(references=Event, null=False, index=True)
+    email = Varchar(length=254, null=False)
+    token_hash = Varchar(length=64, unique=True, null=False, secret=True)
+    skip_moderation = Boolean(default=False)
+    invited_by = ForeignKey(references=User, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=False)
+    used_at = Timestamptz(null=True, default=None)
+    registration = ForeignKey(references=Registration, null=True, default=None)
+
+
+class AccessPurpose(StrEnum):
+    magic_link = "magic_link"
+    registration_access = "registration_access"
+
+
+class AccessToken(Table, tablename="registration_access_token"):
+    """Password-free access to one registration: a single-use magic link, exchanged for an access token.
+
+    Each token has one purpose and is refused for any other; only its SHA-256 is stored.
+    """
+
+    registration = ForeignKey(references=Registration, null=False, index=True)
+    purpose = Varchar(length=24, choices=AccessPurpose, null=False)
+    token_hash = Varchar(length=64, unique=True, null=False, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=False)
+    used_at = Timestamptz(null=True, default=None)
