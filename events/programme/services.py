@@ -216,6 +216,8 @@ async def update_event(actor: Actor, event_id: int, data: schemas.EventUpdate) -
         await record(
             actor, "event.updated", "event", event_id, event_id=event_id, data={"fields": sorted(changes)}
         )
+        for hook in event_updated_hooks:
+            await hook(actor, event_id)
     return await get_event(event_id)
 
 
