@@ -6,6 +6,9 @@ from piccolo.conf.apps import AppConfig
 
 from events.audit.tables import AuditEntry
 from events.auth.tables import ApiToken, AuthSession, LoginFailure, RoleGrant, User
+from events.badges.tables import Badge, BadgeKey
+from events.calendars.tables import FeedToken
+from events.letters.tables import Letter, LetterProfile, LetterTemplate
 from events.notifications.tables import OutboxMessage
 from events.programme.tables import Event, Programme, Session
 from events.reference.tables import CountryGroupMembership
@@ -31,6 +34,12 @@ TABLES = [
     Invitation,
     AccessToken,
     OutboxMessage,
+    LetterProfile,
+    LetterTemplate,
+    Letter,
+    BadgeKey,
+    Badge,
+    FeedToken,
 ]
 
 APP_CONFIG = AppConfig(

@@ -318,6 +318,7 @@ async def update_session(
         update = {name: merged[name] for name in changes}
         if update:
             update["updated_at"] = now()
+            update["sequence"] = current["sequence"] + 1
             await Session.update(update).where(Session.id == session_id)
         action = (
             "session.cancelled"

@@ -85,4 +85,6 @@ class Session(Table, tablename="event_session"):
     optional = Boolean(default=False)
     description = Text(default="")
     cancelled = Boolean(default=False)
+    #: iCalendar SEQUENCE: goes up on every change, so subscribed calendars take the update.
+    sequence = Integer(default=0)
     updated_at = Timestamptz(default=TimestamptzNow())

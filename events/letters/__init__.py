@@ -1,0 +1,1 @@
+"""Invitation and visa-support letters: templates per language, PDF rendering, signing, verification."""
