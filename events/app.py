@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,19 +18,10 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from events import db
 from events.admin import _admin_app, admin
 from events.api import API_PREFIX
-from events.audit.controllers import AuditController
-from events.auth.controllers import AuthController, UserManagementController
 from events.auth.guards import DEPENDENCIES
 from events.auth.services import configure_password_hashing
 from events.errors import EXCEPTION_HANDLERS, PROBLEM_TYPES, NotFound
 from events.notifications.sender import lifespan_worker
-from events.programme.controllers import ProgrammeManagementController, PublicProgrammeController
-from events.reference.controllers import ReferenceController
-from events.registration.controllers import (
-    PublicRegistrationController,
-    RegistrationManagementController,
-    StaffRegistrationController,
-)
 from events.settings import get_settings
 
 logger = logging.getLogger("events")
@@ -65,21 +57,38 @@ async def _database(_: Litestar) -> AsyncIterator[None]:
         await db.stop()
 
 
+#: Areas with HTTP handlers. Each ``events/<area>/controllers.py`` exports ``API_HANDLERS``
+#: (mounted under /api/v1) and may export ``ROOT_HANDLERS`` (pages, feeds, verification links).
+AREAS = (
+    "auth",
+    "audit",
+    "reference",
+    "programme",
+    "registration",
+    "letters",
+    "badges",
+    "calendars",
+    "visits",
+    "checkin",
+    "web",
+)
+
+
+def _area_handlers(name: str) -> list:
+    handlers: list = []
+    for area in AREAS:
+        try:
+            module = importlib.import_module(f"events.{area}.controllers")
+        except ModuleNotFoundError as exc:
+            if exc.name in {f"events.{area}", f"events.{area}.controllers"}:
+                continue
+            raise
+        handlers.extend(getattr(module, name, []))
+    return handlers
+
+
 def api_router() -> Router:
-    return Router(
-        path=API_PREFIX,
-        route_handlers=[
-            AuthController,
-            UserManagementController,
-            AuditController,
-            PublicProgrammeController,
-            ProgrammeManagementController,
-            ReferenceController,
-            PublicRegistrationController,
-            StaffRegistrationController,
-            RegistrationManagementController,
-        ],
-    )
+    return Router(path=API_PREFIX, route_handlers=_area_handlers("API_HANDLERS"))
 
 
 def create_app() -> Litestar:
@@ -87,7 +96,7 @@ def create_app() -> Litestar:
     configure_password_hashing()
     _admin_app()
     return Litestar(
-        route_handlers=[health, problem_type, api_router(), admin],
+        route_handlers=[health, problem_type, api_router(), admin, *_area_handlers("ROOT_HANDLERS")],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[_database, lifespan_worker()],

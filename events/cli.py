@@ -286,5 +286,24 @@ def user_create(
         click.echo(f"API token (shown once): {secret}")
 
 
+def _register_area_commands() -> None:
+    """Areas add their commands in ``events/<area>/cli.py`` as a click group or command named ``command``."""
+    import importlib
+
+    from events.app import AREAS
+
+    for area in AREAS:
+        try:
+            module = importlib.import_module(f"events.{area}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name in {f"events.{area}", f"events.{area}.cli"}:
+                continue
+            raise
+        main.add_command(module.command)
+
+
+_register_area_commands()
+
+
 if __name__ == "__main__":
     main()

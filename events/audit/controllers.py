@@ -48,3 +48,6 @@ class AuditController(Controller):
             offset=offset,
         )
         return Page(items=[schemas.entry_from_row(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+API_HANDLERS = [AuditController]

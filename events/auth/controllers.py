@@ -126,3 +126,6 @@ class UserManagementController(Controller):
         self, actor: ActorDep, user_id: FromPath[int], grant_id: FromPath[int]
     ) -> schemas.User:
         return schemas.user_from_row(await services.revoke_grant(actor, user_id, grant_id))
+
+
+API_HANDLERS = [AuthController, UserManagementController]

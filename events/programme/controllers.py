@@ -114,3 +114,6 @@ class ProgrammeManagementController(Controller):
         self, actor: ActorDep, event_id: FromPath[int], session_id: FromPath[int]
     ) -> None:
         await services.delete_session(actor, event_id, session_id)
+
+
+API_HANDLERS = [PublicProgrammeController, ProgrammeManagementController]

@@ -76,3 +76,6 @@ class ReferenceController(Controller):
     )
     async def delete_membership(self, actor: ActorDep, membership_id: FromPath[int]) -> None:
         await services.delete_membership(actor, membership_id)
+
+
+API_HANDLERS = [ReferenceController]

@@ -229,3 +229,6 @@ class RegistrationManagementController(Controller):
     async def sensitive(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.SensitiveData:
         """Passport number, date and place of birth in clear. Organisers of the event only; audited."""
         return await services.reveal_sensitive(actor, registration_id)
+
+
+API_HANDLERS = [PublicRegistrationController, StaffRegistrationController, RegistrationManagementController]

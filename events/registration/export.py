@@ -1,9 +1,17 @@
-"""Registration lists as CSV or XLSX for organisers. Passport data never leaves masked."""
+"""Registration lists as CSV or XLSX for organisers. Passport data never leaves masked.
+
+Names and institutions are typed by participants, so a cell may start like a spreadsheet formula
+(``=HYPERLINK(…)``, ``@SUM(…)``). The XLSX file stores every text as text; the CSV file prefixes such
+cells with an apostrophe (OWASP's advice against CSV injection), except plain numbers such as an
+E.164 phone number.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import re
 
 from events.registration import schemas
 
@@ -41,6 +49,10 @@ COLUMNS = (
 )
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d ]*")
+
+
 def _cell(value) -> str | int | bool:
     if value is None:
         return ""
@@ -48,6 +60,8 @@ def _cell(value) -> str | int | bool:
         return "; ".join(str(item) for item in value)
     if isinstance(value, bool | int):
         return value
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return str(getattr(value, "value", value))
 
 
@@ -55,22 +69,42 @@ def rows(items: list[schemas.Registration]) -> list[list]:
     return [[_cell(getattr(item, column)) for column in COLUMNS] for item in items]
 
 
+def _csv_safe(value: str | int | bool) -> str | int | bool:
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def to_csv(items: list[schemas.Registration]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    writer.writerows(rows(items))
+    writer.writerows([_csv_safe(value) for value in row] for row in rows(items))
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def to_xlsx(items: list[schemas.Registration]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("registrations")
+
+    def text_cell(value: str | int | bool):
+        if not isinstance(value, str):
+            return value
+        # Control characters are not allowed in XLSX: openpyxl refuses the whole file.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not value.startswith("="):
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # openpyxl would store "=…" as a formula
+        return cell
+
     sheet.append(list(COLUMNS))
     for row in rows(items):
-        sheet.append(row)
+        sheet.append([text_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

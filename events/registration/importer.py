@@ -8,7 +8,9 @@ dry run is the real run rolled back, and ``atomic`` imports nothing unless every
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -33,7 +35,14 @@ REQUIRED_COLUMNS = (
     "level",
 )
 LIST_COLUMNS = ("accessibility", "self_identification", "session_ids")
+BOOLEAN_COLUMNS = ("consent", "needs_visa", "funding_requested")
+DATETIME_COLUMNS = ("arrival_at", "departure_at")
 KNOWN_COLUMNS = set(schemas.RegistrationCreate.__struct_fields__) - {"invitation_token"}
+#: Key under which the readers keep each row's line (CSV) or row number (XLSX) in the file,
+#: so that the report points at the line the organiser sees, whatever blank lines came before.
+ROW_KEY = "_row"
+_TRUE = {"yes", "y", "x", "true", "1"}
+_FALSE = {"no", "n", "false", "0"}
 
 
 class _DryRun(Exception):
@@ -42,21 +51,25 @@ class _DryRun(Exception):
 
 def read_table(content: bytes, filename: str = "") -> list[dict[str, str]]:
     """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file as dicts keyed by lower-case headers."""
-    if not content:
+    if not content.strip():
         raise InvalidInput.field("file", "the file is empty")
     if len(content) > MAX_BYTES:
         raise InvalidInput.field("file", f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     if content[:4] == b"PK\x03\x04":
-        rows = _read_xlsx(content)
-    elif filename.lower().endswith((".xlsx", ".xls", ".xlsm", ".pdf", ".docx")) or b"\x00" in content[:4096]:
-        raise InvalidInput.field("file", "send a CSV (UTF-8) or an XLSX file")
+        header, rows = _read_xlsx(content)
+    elif (
+        content[:5] == b"%PDF-"
+        or filename.lower().endswith((".xlsx", ".xls", ".xlsm", ".pdf", ".docx", ".doc", ".ods"))
+        or b"\x00" in content[:4096]
+    ):
+        raise InvalidInput.field("file", "this is not a CSV or XLSX file; send a CSV (UTF-8) or an XLSX file")
     else:
-        rows = _read_csv(content)
-    if not rows:
-        raise InvalidInput.field("file", "the file has a header but no rows")
-    missing = [column for column in REQUIRED_COLUMNS if column not in rows[0]]
+        header, rows = _read_csv(content)
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise InvalidInput.field("file", f"missing columns: {', '.join(missing)}")
+    if not rows:
+        raise InvalidInput.field("file", "the file has a header but no rows")
     if len(rows) > MAX_ROWS:
         raise InvalidInput.field("file", f"more than {MAX_ROWS} rows; split the file")
     return rows
@@ -66,40 +79,74 @@ def _header(cells: list[Any]) -> list[str]:
     return [str(cell or "").strip().lower().replace(" ", "_") for cell in cells]
 
 
-def _read_csv(content: bytes) -> list[dict[str, str]]:
+def _record(header: list[str], cells: list[str], number: int) -> dict[str, str]:
+    """One row keyed by the header; short rows are padded, so every header column is present."""
+    record = dict(zip(header, [*cells, *[""] * (len(header) - len(cells))], strict=False))
+    record.pop("", None)
+    record[ROW_KEY] = str(number)
+    return record
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of the header line: the column names never contain one, unlike the cells."""
+    first = next((line for line in io.StringIO(text) if line.strip()), "")
+    counts = {delimiter: first.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    if counts[best]:
+        return best
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
+def _read_csv(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput.field("file", "the CSV file is not UTF-8; save it as 'CSV UTF-8'") from exc
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    lines: list[tuple[int, list[str]]] = []
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    lines = [line for line in reader if any(cell.strip() for cell in line)]
+        start = 1
+        for line in reader:
+            if any(cell.strip() for cell in line):
+                lines.append((start, [cell.strip() for cell in line]))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InvalidInput.field(
+            "file", f"the CSV file cannot be read near line {reader.line_num}: {exc}"
+        ) from exc
     if not lines:
         raise InvalidInput.field("file", "the file is empty")
-    header = _header(lines[0])
-    return [dict(zip(header, (cell.strip() for cell in line), strict=False)) for line in lines[1:]]
+    header = _header(lines[0][1])
+    return header, [_record(header, cells, number) for number, cells in lines[1:]]
 
 
-def _read_xlsx(content: bytes) -> list[dict[str, str]]:
-    import datetime
-
+def _read_xlsx(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    unreadable = "this is not a readable XLSX file; send a CSV (UTF-8) or an XLSX file"
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InvalidInput.field("file", "this is not a readable XLSX file") from exc
-    sheet = workbook.worksheets[0]
-    lines = [
-        list(row) for row in sheet.iter_rows(values_only=True) if any(cell not in (None, "") for cell in row)
-    ]
-    workbook.close()
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        raise InvalidInput.field("file", unreadable) from exc
+    try:
+        if not workbook.worksheets:
+            raise InvalidInput.field("file", unreadable)
+        lines = [
+            (number, list(row))
+            for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+            if any(cell not in (None, "") for cell in row)
+        ]
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        raise InvalidInput.field("file", unreadable) from exc
+    finally:
+        workbook.close()
     if not lines:
         raise InvalidInput.field("file", "the sheet is empty")
-    header = _header(lines[0])
+    header = _header(lines[0][1])
 
     def text(cell: Any) -> str:
         if cell is None:
@@ -108,11 +155,13 @@ def _read_xlsx(content: bytes) -> list[dict[str, str]]:
             return cell.date().isoformat() if cell.time() == datetime.time() else cell.isoformat()
         if isinstance(cell, datetime.date):
             return cell.isoformat()
+        if isinstance(cell, bool):
+            return "true" if cell else "false"
         if isinstance(cell, float) and cell.is_integer():
             return str(int(cell))
         return str(cell).strip()
 
-    return [dict(zip(header, (text(cell) for cell in line), strict=False)) for line in lines[1:]]
+    return header, [_record(header, [text(cell) for cell in cells], number) for number, cells in lines[1:]]
 
 
 def _row_to_create(row: dict[str, str], consent_collected: bool) -> schemas.RegistrationCreate:
@@ -122,11 +171,23 @@ def _row_to_create(row: dict[str, str], consent_collected: bool) -> schemas.Regi
             continue
         if key in LIST_COLUMNS:
             values[key] = [item.strip() for item in value.replace(",", ";").split(";") if item.strip()]
+        elif key in BOOLEAN_COLUMNS and value.strip().lower() in _TRUE | _FALSE:
+            values[key] = value.strip().lower() in _TRUE
+        elif key in DATETIME_COLUMNS:
+            values[key] = _datetime(value)
         else:
             values[key] = value
     if "consent" not in values:
         values["consent"] = consent_collected
     return msgspec.convert(values, schemas.RegistrationCreate, strict=False)
+
+
+def _datetime(value: str) -> str:
+    """Accept what spreadsheets write ("2027-10-11 14:00"); the service reads it in the event's zone."""
+    try:
+        return datetime.datetime.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        return value
 
 
 async def import_registrations(
@@ -145,16 +206,18 @@ async def import_registrations(
     try:
         async with write_transaction():
             transaction = get_engine().current_transaction.get()
-            seen: set[str] = set()
-            for number, row in enumerate(rows, start=2):
+            seen: dict[str, int] = {}
+            for position, row in enumerate(rows, start=2):
+                number = int(row.get(ROW_KEY) or position)
                 email = (row.get("email") or "").strip().lower() or None
                 if email and email in seen:
-                    report.append(
-                        schemas.ImportRowReport(number, "rejected", email, None, ["duplicate e-mail in file"])
+                    reason = (
+                        f"email: {email} appears more than once in this file (first on row {seen[email]})"
                     )
+                    report.append(schemas.ImportRowReport(number, "rejected", email, None, [reason]))
                     continue
                 if email:
-                    seen.add(email)
+                    seen[email] = number
                 savepoint = await transaction.savepoint()
                 try:
                     outcome, registration_id = await _import_row(actor, event_id, row, consent_collected)
@@ -170,6 +233,10 @@ async def import_registrations(
             committed = True
     except _DryRun:
         committed = False
+    if not committed:
+        # Rolled back: the ids were never written (and SQLite may hand them out again).
+        for row in report:
+            row.registration_id = None
     counts = {
         outcome: sum(1 for r in report if r.outcome == outcome)
         for outcome in ("created", "updated", "rejected")
@@ -177,12 +244,57 @@ async def import_registrations(
     return schemas.ImportReport(dry_run=dry_run, atomic=atomic, committed=committed, rows=report, **counts)
 
 
+_AT_PATH = re.compile(r"^(?P<message>.*?) - at `\$\.?(?P<path>[^`]*)`$")
+_MISSING = re.compile(r"missing required field `(?P<field>[^`]+)`")
+_LENGTH = re.compile(r"^Expected `str` of length (?P<op><=|>=) (?P<n>\d+)$")
+_FORMATS = {
+    "email": "is not an e-mail address",
+    "passport_number": "must be 5-20 letters and digits",
+    "preferred_language": "must be one of en, fr, es, ar, ru, zh",
+}
+_CHOICES = {
+    "gender": schemas.Gender,
+    "level": schemas.Level,
+    "accessibility": schemas.AccessibilityNeed,
+    "self_identification": schemas.ReportingGroup,
+}
+
+
+def _validation_reason(message: str) -> str:
+    """msgspec's message as ``field: what is wrong``, in words an organiser can act on."""
+    missing = _MISSING.search(message)
+    if missing:
+        return f"{missing.group('field')}: is required"
+    found = _AT_PATH.match(message)
+    if not found:
+        return message
+    path, message = found.group("path"), found.group("message")
+    field = path.split("[", 1)[0]
+    length = _LENGTH.match(message)
+    if length and length.group("op") == ">=" and length.group("n") == "1":
+        message = "must not be empty"
+    elif length:
+        message = f"must be {'at most' if length.group('op') == '<=' else 'at least'} {length.group('n')} characters"
+    elif message.startswith("Expected `str` matching regex"):
+        message = _FORMATS.get(field, "does not have the expected format")
+    elif message.startswith("Invalid enum value") and field in _CHOICES:
+        choices = ", ".join(choice.value for choice in _CHOICES[field])
+        message = f"{message.removeprefix('Invalid enum value ')} is not one of {choices}"
+    elif message.startswith("Expected `bool`"):
+        message = "must be true or false (yes or no)"
+    elif message == "Invalid RFC3339 encoded date" or message.startswith("Expected `date`"):
+        message = "must be a date written YYYY-MM-DD"
+    elif message == "Invalid RFC3339 encoded datetime" or message.startswith("Expected `datetime`"):
+        message = "must be a date and time written YYYY-MM-DD HH:MM"
+    return f"{path}: {message}"
+
+
 def _reasons(exc: Exception) -> list[str]:
     if isinstance(exc, DomainError) and exc.errors:
         return [f"{error.field}: {error.message}" for error in exc.errors]
     if isinstance(exc, DomainError):
         return [exc.detail]
-    return [str(exc).replace("$.", "")]
+    return [_validation_reason(str(exc))]
 
 
 async def _import_row(
