@@ -29,7 +29,7 @@ from events.notifications.services import queue_email
 from events.notifications.templates import STATUS_WORDS
 from events.programme import services as programme_services
 from events.programme.tables import Event, Session
-from events.reference.services import groups_by_country, normalise_country
+from events.reference.services import groups_by_country, groups_of, normalise_country
 from events.registration import schemas
 from events.registration.tables import (
     ACTIVE_STATUSES,
@@ -151,11 +151,18 @@ def _to_schema(
 async def get_registration(registration_id: int) -> schemas.Registration:
     row = await _row(registration_id)
     event = await programme_services.get_event_row(row["event"])
-    groups = await groups_by_country(event["start_date"])
+    country = row["country_represented"]
+    groups = {country: [group.value for group in await groups_of(country, event["start_date"])]}
     sessions = (await _sessions_of([registration_id])).get(registration_id, [])
-    positions = (
-        await _waitlist_positions(row["event"]) if row["status"] == RegistrationStatus.waitlisted else {}
-    )
+    positions = {}
+    if row["status"] == RegistrationStatus.waitlisted:
+        ahead = await Registration.count().where(
+            Registration.event == row["event"],
+            Registration.status == RegistrationStatus.waitlisted.value,
+            (Registration.status_changed_at < row["status_changed_at"])
+            | ((Registration.status_changed_at == row["status_changed_at"]) & (Registration.id < row["id"])),
+        )
+        positions = {row["id"]: ahead + 1}
     return _to_schema(row, groups, sessions, positions, event["time_zone"])
 
 
