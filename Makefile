@@ -2,6 +2,9 @@
 #   make run    create .venv, install, migrate, load the demo programme, serve on http://127.0.0.1:8000
 #   make test   create .venv, install, lint, run the whole suite on SQLite, then on PostgreSQL
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+# This machine's pip configuration names local wheel folders that may be absent; hide that noise only.
+QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 PYTHON ?= python3
 VENV ?= .venv
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
@@ -11,8 +14,8 @@ PYTEST_ARGS ?=
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet --upgrade pip $(QUIET_PIP)
+	$(VENV)/bin/pip install --quiet -e '.[dev]' $(QUIET_PIP)
 	touch $@
 
 run: $(VENV)/.installed
