@@ -118,3 +118,23 @@ async def test_staff_grant_needs_an_event(client, make_account, programme_organi
 async def test_admin_is_mounted_behind_accounts(client):
     response = await client.get("/admin/api/tables/")
     assert response.status_code in {401, 403}
+
+
+async def test_one_sign_in_opens_the_api_and_piccolo_admin_for_programme_organisers(
+    client, make_account, event
+):
+    organiser = await make_account(Role.organiser)
+    await client.post(
+        "/api/v1/auth/sign-in", json={"username": organiser.username, "password": organiser.password}
+    )
+    tables = await client.get("/admin/api/tables/")
+    assert tables.status_code == 200, tables.text
+    assert "registration" in {name.lower() for name in tables.json()}
+
+    client.cookies.clear()
+    event_only = await make_account(Role.organiser, event.id)
+    await client.post(
+        "/api/v1/auth/sign-in", json={"username": event_only.username, "password": event_only.password}
+    )
+    assert (await client.get("/api/v1/auth/me")).status_code == 200
+    assert (await client.get("/admin/api/tables/")).status_code in {401, 403}
