@@ -87,6 +87,17 @@ def _area_handlers(name: str) -> list:
     return handlers
 
 
+def _template_config():
+    """The pages area (``events/web``) provides the Jinja configuration when it exists."""
+    try:
+        module = importlib.import_module("events.web.templating")
+    except ModuleNotFoundError as exc:
+        if exc.name in {"events.web", "events.web.templating"}:
+            return None
+        raise
+    return module.template_config()
+
+
 def api_router() -> Router:
     return Router(path=API_PREFIX, route_handlers=_area_handlers("API_HANDLERS"))
 
@@ -113,5 +124,6 @@ def create_app() -> Litestar:
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
+        template_config=_template_config(),
         debug=False,
     )
