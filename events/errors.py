@@ -256,11 +256,24 @@ def _integrity_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+def _unstorable_value_handler(request: Request, exc: Exception) -> Response:
+    """PostgreSQL refuses some text SQLite keeps (a NUL character): the client's value, not our fault."""
+    logger.info("unstorable value on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        status=422,
+        slug="invalid-input",
+        title="Some fields are not valid",
+        detail="A value contains characters that cannot be stored (such as NUL)",
+    )
+
+
 EXCEPTION_HANDLERS = {
     DomainError: _domain_error_handler,
     UnicodeDecodeError: _undecodable_body_handler,
     sqlite3.IntegrityError: _integrity_error_handler,
     asyncpg.exceptions.IntegrityConstraintViolationError: _integrity_error_handler,
+    asyncpg.exceptions.CharacterNotInRepertoireError: _unstorable_value_handler,
     HTTPException: _http_exception_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: _unexpected_error_handler,
 }

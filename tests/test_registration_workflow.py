@@ -132,6 +132,8 @@ async def test_resubmitting_is_idempotent_and_other_data_conflicts(client, event
         ({"accessibility": ["jetpack"]}, "accessibility"),
         ({"session_ids": [999999]}, "session_ids"),
         ({"family_name": "   "}, "family_name"),
+        ({"family_name": "B\u0000C"}, "family_name"),
+        ({"dietary": "halal\u0007"}, "dietary"),
     ],
 )
 async def test_bad_fields_are_named_and_nothing_is_written(client, event, changes, field):

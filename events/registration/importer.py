@@ -19,6 +19,7 @@ import msgspec
 from events.auth.principal import Actor
 from events.db import get_engine, write_transaction
 from events.errors import DomainError, InvalidInput, PermissionDenied
+from events.programme import services as programme_services
 from events.registration import schemas, services
 from events.registration.tables import ACTIVE_STATUSES, Channel, Registration
 
@@ -41,7 +42,7 @@ KNOWN_COLUMNS = set(schemas.RegistrationCreate.__struct_fields__) - {"invitation
 #: Key under which the readers keep each row's line (CSV) or row number (XLSX) in the file,
 #: so that the report points at the line the organiser sees, whatever blank lines came before.
 ROW_KEY = "_row"
-_TRUE = {"yes", "y", "x", "true", "1"}
+_TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
 
 
@@ -60,7 +61,7 @@ def read_table(content: bytes, filename: str = "") -> list[dict[str, str]]:
     elif (
         content[:5] == b"%PDF-"
         or filename.lower().endswith((".xlsx", ".xls", ".xlsm", ".pdf", ".docx", ".doc", ".ods"))
-        or b"\x00" in content[:4096]
+        or b"\x00" in content  # binary; and PostgreSQL refuses NUL in text
     ):
         raise InvalidInput.field("file", "this is not a CSV or XLSX file; send a CSV (UTF-8) or an XLSX file")
     else:
@@ -201,6 +202,7 @@ async def import_registrations(
 ) -> schemas.ImportReport:
     if not actor.organises(event_id):
         raise PermissionDenied("Only organisers of this event import registrations")
+    await programme_services.get_event_row(event_id)  # 404 for the whole file, not a reason per row
     report: list[schemas.ImportRowReport] = []
     committed = False
     try:

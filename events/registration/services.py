@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import json
 import secrets
+import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -141,9 +142,9 @@ def _to_schema(
         sessions=sessions,
         warnings=list(row["warnings"] or []),
         waitlist_position=positions.get(row["id"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        status_changed_at=row["status_changed_at"],
+        created_at=local(row["created_at"]),
+        updated_at=local(row["updated_at"]),
+        status_changed_at=local(row["status_changed_at"]),
         decision_note=row["decision_note"],
     )
 
@@ -189,6 +190,9 @@ class ListFilters(msgspec.Struct, kw_only=True):
     search: str | None = None
 
 
+_SEARCHED_COLUMNS = ("family_name", "given_names", "preferred_name", "email", "reference", "institution")
+
+
 async def _filtered_rows(event: dict, filters: ListFilters) -> tuple[list[dict], dict[str, list[str]]]:
     groups = await groups_by_country(event["start_date"])
     query = (
@@ -211,15 +215,16 @@ async def _filtered_rows(event: dict, filters: ListFilters) -> tuple[list[dict],
         query = query.where(Registration.level == filters.level.value)
     if filters.needs_visa is not None:
         query = query.where(Registration.needs_visa == filters.needs_visa)
-    if filters.search:
-        term = f"%{filters.search}%"
-        query = query.where(
-            Registration.family_name.ilike(term)
-            | Registration.given_names.ilike(term)
-            | Registration.email.ilike(term)
-            | Registration.reference.ilike(term)
-        )
     rows = await query
+    if filters.search:
+        # In Python, not SQL: SQLite's LIKE folds ASCII only (şəhriyar, DÉSIR, Токтогулова would be
+        # missed) and the term's % and _ would act as wildcards.
+        needle = filters.search.casefold()
+        rows = [
+            row
+            for row in rows
+            if any(needle in (row[column] or "").casefold() for column in _SEARCHED_COLUMNS)
+        ]
     if filters.accessibility is not None:
         rows = [row for row in rows if bool(row["accessibility"]) == filters.accessibility]
     return rows, groups
@@ -347,11 +352,22 @@ def _event_end(event: dict) -> datetime.datetime:
     )
 
 
+_ONE_LINE_FIELDS = {"given_names", "family_name", "preferred_name", "email", "phone", "passport_number"}
+
+
+def _has_control_characters(value: str, *, multiline: bool) -> bool:
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    return any(unicodedata.category(char) == "Cc" and char not in allowed for char in value)
+
+
 def _validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[str]]:
     """Check and convert the participant's fields into column values. Collects every field error."""
     errors: list[FieldError] = []
     out: dict[str, Any] = {}
     warnings: list[str] = []
+    for field, value in values.items():
+        if isinstance(value, str) and _has_control_characters(value, multiline=field not in _ONE_LINE_FIELDS):
+            errors.append(FieldError(field, "must not contain control characters"))
     for field in ("nationality", "country_represented"):
         if field in values:
             try:
