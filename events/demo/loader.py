@@ -71,6 +71,7 @@ def _registration(person: dict[str, Any], rng: random.Random, event: dict) -> sc
             "needs_visa",
         )
     }
+    values["latin_name"] = person["latin_name"] or ""
     values["accessibility"] = person["accessibility_needs"]
     values["dietary"] = person["dietary_requirements"]
     values["self_identification"] = person["self_identified_groups"]

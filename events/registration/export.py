@@ -21,6 +21,7 @@ COLUMNS = (
     "channel",
     "family_name",
     "given_names",
+    "latin_name",
     "preferred_name",
     "email",
     "phone",

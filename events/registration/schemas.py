@@ -61,6 +61,10 @@ class RegistrationCreate(Input):
     institution: Annotated[str, Meta(min_length=1, max_length=200)]
     level: Level
     consent: bool
+    latin_name: Annotated[
+        str,
+        Meta(max_length=200, description="name in Latin letters as in the passport's machine-readable zone"),
+    ] = ""
     preferred_name: Text100 = ""
     phone: Phone = ""
     position: Text200 = ""
@@ -92,6 +96,7 @@ class RegistrationUpdate(Input):
 
     given_names: Text100 | UnsetType = UNSET
     family_name: Name | UnsetType = UNSET
+    latin_name: Annotated[str, Meta(max_length=200)] | UnsetType = UNSET
     preferred_name: Text100 | UnsetType = UNSET
     phone: Phone | UnsetType = UNSET
     gender: Gender | UnsetType = UNSET
@@ -129,6 +134,7 @@ class Registration(Struct):
     email: str
     given_names: str
     family_name: str
+    latin_name: str
     preferred_name: str
     phone: str
     gender: Gender

@@ -115,6 +115,7 @@ def _to_schema(
         email=row["email"],
         given_names=row["given_names"],
         family_name=row["family_name"],
+        latin_name=row["latin_name"],
         preferred_name=row["preferred_name"],
         phone=row["phone"],
         gender=schemas.Gender(row["gender"]),
@@ -352,7 +353,15 @@ def _event_end(event: dict) -> datetime.datetime:
     )
 
 
-_ONE_LINE_FIELDS = {"given_names", "family_name", "preferred_name", "email", "phone", "passport_number"}
+_ONE_LINE_FIELDS = {
+    "given_names",
+    "family_name",
+    "latin_name",
+    "preferred_name",
+    "email",
+    "phone",
+    "passport_number",
+}
 
 
 def _has_control_characters(value: str, *, multiline: bool) -> bool:
@@ -377,7 +386,15 @@ def _validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list
     country = out.get("country_represented") or values.get("country_represented") or "XXX"
     if "phone" in values:
         out["phone"] = _phone(values["phone"], country, errors)
-    for field in ("given_names", "family_name", "preferred_name", "institution", "position", "sector"):
+    for field in (
+        "given_names",
+        "family_name",
+        "latin_name",
+        "preferred_name",
+        "institution",
+        "position",
+        "sector",
+    ):
         if field in values:
             out[field] = values[field].strip()
             if field in {"family_name", "institution"} and not out[field]:

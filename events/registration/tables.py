@@ -45,6 +45,9 @@ class Registration(Table, tablename="registration"):
     email = Varchar(length=254, null=False, index=True)
     given_names = Varchar(length=100, null=False)
     family_name = Varchar(length=100, null=False)
+    #: The name in Latin letters as in the passport's machine-readable zone, for documents when the
+    #: passport name's script cannot be printed (e.g. Devanagari, Bengali, Khmer, Myanmar, Lao).
+    latin_name = Varchar(length=200, default="")
     preferred_name = Varchar(length=100, default="")
     phone = Varchar(length=20, default="")
     gender = Varchar(length=12, null=False)
