@@ -15,6 +15,7 @@ import hashlib
 import json
 import secrets
 import unicodedata
+from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,10 @@ from events.settings import get_settings
 UTC = datetime.UTC
 VISA_VALIDITY_MARGIN = datetime.timedelta(days=92)
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+#: Called inside the transaction when a registration is cancelled or rejected, with the actor and
+#: the registration id: letters and badges revoke what was issued for it.
+registration_withdrawn_hooks: list[Callable[[Actor, int, str], Awaitable[None]]] = []
 
 #: Statuses a registration may move to, and from which.
 TRANSITIONS: dict[RegistrationStatus, set[RegistrationStatus]] = {
@@ -725,6 +730,8 @@ async def _transition(
     ).where(Registration.id == registration_id)
     if target in {RegistrationStatus.cancelled, RegistrationStatus.rejected}:
         await _release_session_seats(registration_id)
+        for hook in registration_withdrawn_hooks:
+            await hook(actor, registration_id, f"registration {target.value}" + (f": {note}" if note else ""))
     await record(
         actor,
         f"registration.{target.value}",
