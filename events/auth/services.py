@@ -72,9 +72,13 @@ async def load_actor(user_id: int, via: str) -> Actor | None:
     user = await User.select(User.id, User.username, User.active).where(User.id == user_id).first()
     if user is None or not user["active"]:
         return None
+    return await _with_grants(user["id"], user["username"], via)
+
+
+async def _with_grants(user_id: int, username: str, via: str) -> Actor:
     rows = await RoleGrant.select(RoleGrant.role, RoleGrant.event).where(RoleGrant.user == user_id)
     grants = tuple(Grant(Role(row["role"]), row["event"]) for row in rows)
-    return Actor(user_id=user["id"], username=user["username"], grants=grants, via=via)
+    return Actor(user_id=user_id, username=username, grants=grants, via=via)
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -360,12 +364,18 @@ async def actor_from_token(secret: str) -> Actor | None:
         return None
     token = (
         await ApiToken.select(
-            ApiToken.id, ApiToken.user, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at
+            ApiToken.id,
+            ApiToken.user,
+            ApiToken.expires_at,
+            ApiToken.revoked_at,
+            ApiToken.last_used_at,
+            ApiToken.user.username.as_alias("username"),
+            ApiToken.user.active.as_alias("active"),
         )
         .where(ApiToken.token_hash == _digest(secret))
         .first()
     )
-    if token is None or token["revoked_at"] is not None:
+    if token is None or token["revoked_at"] is not None or not token["active"]:
         return None
     moment = now()
     if token["expires_at"] is not None and token["expires_at"] <= moment:
@@ -373,7 +383,7 @@ async def actor_from_token(secret: str) -> Actor | None:
     if token["last_used_at"] is None or moment - token["last_used_at"] > _LAST_USED_RESOLUTION:
         async with write_transaction():
             await ApiToken.update({ApiToken.last_used_at: moment}).where(ApiToken.id == token["id"])
-    return await load_actor(token["user"], via="token")
+    return await _with_grants(token["user"], token["username"], via="token")
 
 
 async def bootstrap_organiser(username: str, email: str, password: str) -> int:
