@@ -10,7 +10,7 @@ VENV ?= .venv
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench clean
+.PHONY: run test test-sqlite test-postgres lint bench clean browser-deps
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,21 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint test-sqlite test-postgres
+test: lint browser-deps test-sqlite test-postgres
+
+# Browser tests drive Debian's chromium (Playwright cannot download browsers here). Installed when
+# missing and we may; otherwise the browser tests are skipped locally (and fail under CI=true).
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "== installing Debian's chromium for the browser tests =="; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "chromium is missing and cannot be installed here (needs root): browser tests will be skipped"; \
+	fi
 
 test-sqlite: $(VENV)/.installed
-	@echo "== tests on SQLite =="
+	@echo "== tests on SQLite (and the browser tests) =="
 	env -u DATABASE_URL $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # PostgreSQL is part of the whole suite. Locally an unreachable server is reported and skipped;
@@ -37,7 +48,7 @@ test-sqlite: $(VENV)/.installed
 test-postgres: $(VENV)/.installed
 	@echo "== tests on PostgreSQL ($(PG_TEST_URL)) =="
 	@if $(VENV)/bin/python -m tests.pg_available "$(PG_TEST_URL)"; then \
-		DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/python -m pytest $(PYTEST_ARGS); \
+		DATABASE_URL="$(PG_TEST_URL)" $(VENV)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS); \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "PostgreSQL at $(PG_TEST_URL) is unreachable and CI=true: failing"; exit 1; \
 	else \

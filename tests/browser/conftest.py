@@ -1,0 +1,182 @@
+"""Browser tests: Playwright drives Debian's chromium against a real server on a loopback port.
+
+The server runs in a subprocess on its own temporary SQLite database (whatever DATABASE_URL the rest
+of the suite uses), set up by ``tests/browser/seed.py``. Without /usr/bin/chromium (or the playwright
+package) these tests are skipped, except with CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = Path(__file__).with_name("axe.min.js")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing (pip install playwright)"
+    return None
+
+
+def _require_browser() -> None:
+    reason = _missing()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run with CI=true: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class Server:
+    url: str
+    event_id: int
+    username: str
+    password: str
+    database: Path
+
+    def mails(self, to: str) -> list[str]:
+        """Bodies of the e-mails queued for an address, newest first."""
+        with closing(sqlite3.connect(self.database)) as connection:
+            rows = connection.execute(
+                "SELECT body FROM outbox_message WHERE to_address = ? ORDER BY id DESC", (to,)
+            ).fetchall()
+        return [row[0] for row in rows]
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    _require_browser()
+    data_dir = Path(tempfile.mkdtemp(prefix="events-browser-"))
+    port = _free_port()
+    database = data_dir / "events.sqlite3"
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "browser-tests-secret-key-long-enough-for-the-settings",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "PASSWORD_HASH_ITERATIONS": "1000",
+        "EMAIL_BACKEND": "file",
+        "OUTBOX_WORKER": "off",
+        "LOG_LEVEL": "WARNING",
+        "PICCOLO_CONF": "events.piccolo_conf",
+    }
+    seeded = subprocess.run(
+        [sys.executable, "-m", "tests.browser.seed"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
+    info = json.loads(seeded.stdout.strip().splitlines()[-1])
+    log = (data_dir / "server.log").open("w")
+    command = [sys.executable, "-m", "uvicorn", "events.app:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        command,
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:  # noqa: S310 (loopback)
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError("the server did not start:\n" + (data_dir / "server.log").read_text())
+            time.sleep(0.2)
+        yield Server(url=url, database=database, **info)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def browser(server: Server) -> AsyncIterator:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def new_page(browser) -> AsyncIterator:
+    """``await new_page(**context_options)``: a page in a fresh context (its own cookies)."""
+    contexts = []
+
+    async def make(**options):
+        options.setdefault("viewport", {"width": 1100, "height": 900})
+        options.setdefault("locale", "en-GB")
+        context = await browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return await context.new_page()
+
+    yield make
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
