@@ -529,3 +529,13 @@ def test_status_enum_matches_transitions():
     from events.registration.services import TRANSITIONS
 
     assert set(TRANSITIONS) == set(RegistrationStatus) - {RegistrationStatus.submitted}
+
+
+async def test_revoked_access_token_stops_working_at_once(client, event):
+    from events.registration.access import revoke_access_token
+
+    registration_id = (await register(client, event.id, person())).json()["registration"]["id"]
+    headers = await participant_headers(client, "amina.moussa@example.org")
+    assert (await client.get(f"/api/v1/registrations/{registration_id}", headers=headers)).status_code == 200
+    await revoke_access_token(headers["Authorization"].removeprefix("Bearer "))
+    assert (await client.get(f"/api/v1/registrations/{registration_id}", headers=headers)).status_code == 401

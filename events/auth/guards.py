@@ -21,7 +21,8 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _UNSET = object()
 
 
-def _same_origin(connection: ASGIConnection) -> bool:
+def same_origin(connection: ASGIConnection) -> bool:
+    """A browser request from our own pages (Fetch metadata, else Origin); non-browser clients pass."""
     fetch_site = connection.headers.get("sec-fetch-site")
     if fetch_site is not None:
         return fetch_site in {"same-origin", "none"}
@@ -54,7 +55,7 @@ async def current_actor(connection: ASGIConnection) -> Actor | None:
             raise NotAuthenticated("The API token is unknown, expired or revoked, or its account is disabled")
     else:
         cookie = connection.cookies.get(SESSION_COOKIE)
-        if cookie and (connection.scope.get("method", "GET") in _SAFE_METHODS or _same_origin(connection)):
+        if cookie and (connection.scope.get("method", "GET") in _SAFE_METHODS or same_origin(connection)):
             actor = await actor_from_session(cookie)
     connection.state["actor"] = actor
     return actor

@@ -145,6 +145,17 @@ async def exchange_magic_link(token: str) -> schemas.RegistrationAccess:
     )
 
 
+async def revoke_access_token(token: str) -> None:
+    """Sign a participant out: the access token stops working at once, not when it expires."""
+    if not token.startswith(ACCESS_PREFIX):
+        return
+    async with write_transaction():
+        await AccessToken.update({AccessToken.expires_at: now()}).where(
+            AccessToken.token_hash == _digest(token),
+            AccessToken.purpose == AccessPurpose.registration_access.value,
+        )
+
+
 async def actor_from_access_token(token: str) -> Actor | None:
     if not token.startswith(ACCESS_PREFIX):
         return None

@@ -20,7 +20,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 
-from events.auth.guards import _same_origin
+from events.auth.guards import same_origin
 from events.auth.principal import Actor
 from events.errors import PermissionDenied
 from events.registration.access import actor_from_access_token
@@ -172,7 +172,7 @@ def form_token_valid(token: str | None, purpose: str) -> bool:
 
 async def same_origin_forms(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Guard of every page router: a posted form must come from our own pages (CSRF)."""
-    if connection.scope.get("method", "GET") not in _SAFE_METHODS and not _same_origin(connection):
+    if connection.scope.get("method", "GET") not in _SAFE_METHODS and not same_origin(connection):
         raise PermissionDenied("Forms may only be sent from this site's own pages")
 
 

@@ -305,7 +305,10 @@ class MyRegistrationPages(Controller):
         return response
 
     @post("/sign-out")
-    async def sign_out(self) -> Response:
+    async def sign_out(self, request: Request) -> Response:
+        token = request.cookies.get(pages.REGISTRATION_COOKIE)
+        if token:
+            await access.revoke_access_token(token)
         response = pages.redirect("/my/registration", flash=SIGNED_OUT)
         pages.delete_cookie(response, pages.REGISTRATION_COOKIE)
         return response
