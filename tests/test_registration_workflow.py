@@ -539,3 +539,17 @@ async def test_revoked_access_token_stops_working_at_once(client, event):
     assert (await client.get(f"/api/v1/registrations/{registration_id}", headers=headers)).status_code == 200
     await revoke_access_token(headers["Authorization"].removeprefix("Bearer "))
     assert (await client.get(f"/api/v1/registrations/{registration_id}", headers=headers)).status_code == 401
+
+
+@pytest.mark.parametrize("auto_approve", [False, True])
+async def test_the_submit_answer_equals_what_is_stored(client, make_event, make_account, auto_approve):
+    """``submit`` builds its answer from what it wrote; it must equal a fresh read."""
+    event = await make_event(capacity=1, auto_approve=auto_approve)
+    organiser = await make_account(Role.organiser, event.id)
+    for body in (
+        with_visa(latin_name="Amina Moussa", accessibility=["large_print", "dietary"]),
+        person("b@example.org"),
+    ):
+        answer = (await register(client, event.id, body)).json()["registration"]
+        stored = await client.get(f"/api/v1/registrations/{answer['id']}", headers=organiser.headers)
+        assert answer == stored.json()

@@ -17,16 +17,33 @@ async def record(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Write one audit entry; call it inside the service's transaction so both commit or neither."""
+    await record_all(actor, [action], object_type, object_id, event_id=event_id, data=data)
+
+
+async def record_all(
+    actor: Actor,
+    actions: list[str],
+    object_type: str,
+    object_id: int | str,
+    *,
+    event_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Several actions on one object at the same moment (e.g. submitted and approved), one statement."""
+    moment = datetime.datetime.now(datetime.UTC)
     await AuditEntry.insert(
-        AuditEntry(
-            at=datetime.datetime.now(datetime.UTC),
-            actor=actor.user_id,
-            actor_label=f"{actor.label} ({actor.via})",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            event_id=event_id,
-            data=data or {},
+        *(
+            AuditEntry(
+                at=moment,
+                actor=actor.user_id,
+                actor_label=f"{actor.label} ({actor.via})",
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id),
+                event_id=event_id,
+                data=data or {},
+            )
+            for action in actions
         )
     )
 

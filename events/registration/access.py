@@ -40,13 +40,13 @@ def magic_link_url(token: str) -> str:
     return f"{get_settings().base_url}/my/registration#token={token}"
 
 
-async def issue_magic_link(row: dict) -> str:
+async def issue_magic_link(registration_id: int) -> str:
     """A fresh single-use link for one registration (inside the caller's transaction)."""
     token = MAGIC_PREFIX + secrets.token_urlsafe(32)
     ttl = datetime.timedelta(minutes=get_settings().magic_link_ttl_minutes)
     await AccessToken.insert(
         AccessToken(
-            registration=row["id"],
+            registration=registration_id,
             purpose=AccessPurpose.magic_link.value,
             token_hash=_digest(token),
             created_at=now(),
@@ -73,7 +73,7 @@ async def request_magic_link(event_id: int, email: str, language: str | None) ->
         return
     event = await programme_services.get_event_row(event_id)
     async with write_transaction():
-        link = await issue_magic_link(row)
+        link = await issue_magic_link(row["id"])
         if language:
             row = {**row, "preferred_language": language}
         expires = programme_services.to_local(

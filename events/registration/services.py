@@ -23,9 +23,9 @@ import msgspec
 import phonenumbers
 
 from events import crypto
-from events.audit.services import record
+from events.audit.services import record, record_all
 from events.auth.principal import Actor
-from events.db import locked, write_transaction
+from events.db import locked, queue_for, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from events.notifications.services import queue_email
 from events.notifications.templates import STATUS_WORDS
@@ -605,10 +605,36 @@ async def submit(
     email = data.email.strip().lower()
     fingerprint = _fingerprint(data)
     acting = actor or Actor.system("self-registration")
-    async with write_transaction():
-        event = await _lock_event(event_id)
-        if channel is Channel.self_service or channel is Channel.invitation:
-            _check_window(event)
+    # Everything that needs no lock happens first, so the event row is held only for the decision.
+    event = await programme_services.get_event_row(event_id)
+    if channel is Channel.self_service or channel is Channel.invitation:
+        _check_window(event)
+    values, _ = _validate(msgspec.to_builtins(data, builtin_types=(datetime.date, datetime.datetime)), event)
+    for key in ("consent", "session_ids", "invitation_token", "email"):
+        values.pop(key, None)
+    moment = now()
+    values.update(
+        event=event_id,
+        email=email,
+        channel=channel.value,
+        consent_at=moment,
+        fingerprint=fingerprint,
+        created_at=moment,
+        updated_at=moment,
+        status_changed_at=moment,
+        reference=_reference(event["slug"]),
+    )
+    values["warnings"] = _check_whole(values, event)
+    country = values["country_represented"]
+    groups = {country: [group.value for group in await groups_of(country, event["start_date"])]}
+
+    existing_id = None
+    async with queue_for(f"event-seats:{event_id}"), write_transaction():
+        seats = await locked(
+            Event.select(Event.capacity, Event.auto_approve).where(Event.id == event_id)
+        ).first()
+        if seats is None:
+            raise NotFound(f"No event with id {event_id}")
         existing = (
             await Registration.select(Registration.id, Registration.fingerprint)
             .where(
@@ -618,68 +644,67 @@ async def submit(
             )
             .first()
         )
-        if existing is not None:
-            if existing["fingerprint"] == fingerprint:
-                return schemas.RegistrationSubmitted(
-                    registration=await get_registration(existing["id"]), created=False, sessions_full=[]
-                )
+        if existing is not None and existing["fingerprint"] != fingerprint:
             raise Conflict(
                 f"{email} is already registered for this event; ask for a sign-in link to change the registration",
                 registration_reference_hint="POST /api/v1/events/{event_id}/registrations/magic-link",
             )
-        invitation = None
-        if data.invitation_token:
-            invitation = await access.redeem_invitation(data.invitation_token, event_id=event_id, email=email)
-            channel = Channel.invitation
-            if invitation["skip_moderation"]:
-                approve_when_seats = True
-        values, _ = _validate(
-            msgspec.to_builtins(data, builtin_types=(datetime.date, datetime.datetime)), event
-        )
-        for key in ("consent", "session_ids", "invitation_token", "email"):
-            values.pop(key, None)
-        moment = now()
-        values.update(
-            event=event_id,
-            email=email,
-            channel=channel.value,
-            consent_at=moment,
-            fingerprint=fingerprint,
-            created_at=moment,
-            updated_at=moment,
-            status_changed_at=moment,
-        )
-        values["warnings"] = _check_whole(values, event)
-        approve = event["auto_approve"] if approve_when_seats is None else approve_when_seats
-        status = RegistrationStatus.submitted
-        if approve:
-            has_seat = await _approved_count(event_id) < event["capacity"]
-            status = RegistrationStatus.approved if has_seat else RegistrationStatus.waitlisted
-        values["status"] = status.value
-        values["reference"] = _reference(event["slug"])
-        registration = Registration(**values)
-        await registration.save()
-        sessions_full = await _take_session_seats(registration.id, event_id, data.session_ids)
-        if invitation is not None:
-            await access.mark_invitation_used(invitation["id"], registration.id)
-        await record(
-            acting,
-            "registration.submitted",
-            "registration",
-            registration.id,
-            event_id=event_id,
-            data={"channel": channel.value, "status": status.value},
-        )
-        if status is not RegistrationStatus.submitted:
-            await record(
-                acting, f"registration.{status.value}", "registration", registration.id, event_id=event_id
+        if existing is not None:
+            existing_id = existing["id"]
+        else:
+            invitation = None
+            if data.invitation_token:
+                invitation = await access.redeem_invitation(
+                    data.invitation_token, event_id=event_id, email=email
+                )
+                channel = Channel.invitation
+                values["channel"] = channel.value
+                if invitation["skip_moderation"]:
+                    approve_when_seats = True
+            approve = seats["auto_approve"] if approve_when_seats is None else approve_when_seats
+            status = RegistrationStatus.submitted
+            if approve:
+                has_seat = await _approved_count(event_id) < seats["capacity"]
+                status = RegistrationStatus.approved if has_seat else RegistrationStatus.waitlisted
+            values["status"] = status.value
+            registration = Registration(**values)
+            await registration.save()
+            sessions_full = await _take_session_seats(registration.id, event_id, data.session_ids)
+            if invitation is not None:
+                await access.mark_invitation_used(invitation["id"], registration.id)
+            actions = ["registration.submitted"]
+            if status is not RegistrationStatus.submitted:
+                actions.append(f"registration.{status.value}")
+            await record_all(
+                acting,
+                actions,
+                "registration",
+                registration.id,
+                event_id=event_id,
+                data={"channel": channel.value, "status": status.value},
             )
-        row = await _row(registration.id)
-        link = await access.issue_magic_link(row)
-        await notify("registration_received", row, event, link=link)
+            row = {**_NEW_ROW_DEFAULTS, **values, "id": registration.id}
+            link = await access.issue_magic_link(registration.id)
+            await notify("registration_received", row, event, link=link)
+            positions = {}
+            if status is RegistrationStatus.waitlisted:
+                positions[registration.id] = await Registration.count().where(
+                    Registration.event == event_id, Registration.status == RegistrationStatus.waitlisted.value
+                )
+    if existing_id is not None:
+        return schemas.RegistrationSubmitted(
+            registration=await get_registration(existing_id), created=False, sessions_full=[]
+        )
+    signed_up = sorted(set(data.session_ids) - set(sessions_full))
     return schemas.RegistrationSubmitted(
-        registration=await get_registration(registration.id), created=True, sessions_full=sessions_full
+        registration=_to_schema(row, groups, signed_up, positions, event["time_zone"]),
+        created=True,
+        sessions_full=sessions_full,
     )
+
+
+#: Columns a new registration row has that ``submit`` does not set itself.
+_NEW_ROW_DEFAULTS = {"decided_by": None, "decision_note": "", "sensitive_purged_at": None}
 
 
 def _check_window(event: dict) -> None:
