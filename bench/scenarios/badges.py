@@ -1,0 +1,207 @@
+"""Badge rendering, in-process: badges per second on single A6 pages and on 4 x A6 sheets, peak
+memory, and the QR encoder before/after (the ``qrcode`` library vs the batch encoder of
+``events.badges.qr``). No HTTP, no database: the renderer is pure.
+
+Runs as a trial of the harness (``python -m bench --only badges``) or alone, without servers:
+
+    .venv/bin/python -m bench.scenarios.badges            # 1,000 badges, 5 repeats
+    .venv/bin/python -m bench.scenarios.badges --count 3000 --repeat 3
+
+Figures are medians over the repeats. ``badges/s`` is wall-clock throughput of one process
+rendering a complete run (chunks of 200 badges into a ZIP, as ``events badges print`` does), fresh
+tokens each run so no QR symbol comes from a cache; ``cpu ms/badge`` is the process's CPU time per
+badge, and ``badges/cpu-s`` its inverse: what one otherwise idle core renders, steadier than
+wall-clock figures on a shared machine. Reference: pretix renders about 200 badges/s single and
+90/s on 4 x A6 sheets on this class of machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import itertools
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+from bench.registry import Check, Context, Trial, TrialResult, trials
+
+PRETIX_SINGLE = 200.0
+PRETIX_SHEETS = 90.0
+_serial = itertools.count(1)
+
+
+def _badges(count: int):
+    from events.badges import tokens
+    from events.badges.render import BadgeData
+    from events.demo.people import generate_participants
+    from events.reference.services import country_name
+
+    pair = tokens.new_key_pair()
+    roles = ("participant", "participant", "participant", "speaker", "organiser", "staff", "press", "guide")
+    start = datetime.datetime(2027, 10, 11, tzinfo=datetime.UTC)
+    people = generate_participants(count, seed=next(_serial))
+    return [
+        BadgeData(
+            token=tokens.issue_token(
+                private_key=pair.private_key,
+                key_id=pair.key_id,
+                event_id=12,
+                badge_id=next(_serial),
+                version=1,
+                not_before=start,
+                not_after=start + datetime.timedelta(days=4),
+            ),
+            given_names=person["given_names"],
+            family_name=person["family_name"],
+            latin_name=person["latin_name"] or "",
+            preferred_name=person["preferred_name"] or "",
+            country_code=person["country_represented"],
+            country_name=country_name(person["country_represented"]),
+            institution=person["institution"],
+            role=roles[index % len(roles)],
+        )
+        for index, person in enumerate(people)
+    ]
+
+
+def _renderer(sheet: str):
+    from events.badges.render import BadgeRenderer, EventInfo
+
+    event = EventInfo(
+        title="International Symposium on Omnichannel Public Service Delivery",
+        dates="12–14 October 2027",
+        place="Baku, Azerbaijan",
+    )
+    return BadgeRenderer(event, sheet)
+
+
+def _run_zip(sheet: str, badges) -> int:
+    from events.badges import printing
+
+    return sum(len(piece) for piece in printing.zip_stream(_renderer(sheet), badges))
+
+
+def _timed(function: Callable[[], object]) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _peak_mib(function: Callable[[], object]) -> float:
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _per_token_ms(function: Callable[[list[str]], object], tokens_list: list[str]) -> float:
+    started = time.process_time()
+    function(tokens_list)
+    return (time.process_time() - started) / len(tokens_list) * 1000
+
+
+def measure(
+    count: int = 1000, repeat: int = 5, qr_samples: int = 200
+) -> tuple[dict[str, float], list[Check]]:
+    from events.badges import qr
+    from events.rendering import draw_qr, qr_matrix, register_fonts
+
+    register_fonts()
+    _run_zip("a6", _badges(20))  # warm up: fonts, caches of the layout
+    figures: dict[str, float] = {}
+    for sheet, label in (("a6", "single A6"), ("4xa6", "4xA6 sheets")):
+        rates, cpus = [], []
+        for _ in range(repeat):
+            badges = _badges(count)
+            wall, cpu = _timed(lambda badges=badges, sheet=sheet: _run_zip(sheet, badges))
+            rates.append(count / wall)
+            cpus.append(cpu / count * 1000)
+        figures[f"{label} badges/s"] = statistics.median(rates)
+        figures[f"{label} cpu ms/badge"] = statistics.median(cpus)
+        figures[f"{label} badges/cpu-s"] = 1000 / figures[f"{label} cpu ms/badge"]
+    figures["single A6 x pretix"] = figures["single A6 badges/s"] / PRETIX_SINGLE
+    figures["4xA6 sheets x pretix"] = figures["4xA6 sheets badges/s"] / PRETIX_SHEETS
+    figures["single A6 x pretix (cpu)"] = figures["single A6 badges/cpu-s"] / PRETIX_SINGLE
+    figures["4xA6 sheets x pretix (cpu)"] = figures["4xA6 sheets badges/cpu-s"] / PRETIX_SHEETS
+
+    badges = _badges(count)
+    figures["peak MiB, zip of 200-badge PDFs"] = _peak_mib(lambda: _run_zip("a6", badges))
+    figures["peak MiB, one PDF"] = _peak_mib(lambda: _renderer("a6").render(badges))
+    half = badges[: count // 2]
+    figures["peak MiB, zip, half the badges"] = _peak_mib(lambda: _run_zip("a6", half))
+
+    samples = [badge.token for badge in _badges(qr_samples)]
+    figures["qr matrix, qrcode lib ms"] = statistics.median(
+        _per_token_ms(lambda ts: [qr_matrix.__wrapped__(t) for t in ts], samples[i::4]) for i in range(4)
+    )
+    figures["qr matrix, batch encoder ms"] = statistics.median(
+        _per_token_ms(qr.encode_batch, [b.token for b in _badges(qr_samples)]) for _ in range(3)
+    )
+    figures["qr matrix, one at a time ms"] = statistics.median(
+        _per_token_ms(lambda ts: [qr.encode(t) for t in ts], samples[i::4]) for i in range(4)
+    )
+    figures["qr matrix speed-up x"] = (
+        figures["qr matrix, qrcode lib ms"] / figures["qr matrix, batch encoder ms"]
+    )
+
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(io.BytesIO())
+    codes = qr.encode_batch(samples)
+    for token in samples:
+        qr_matrix(token)  # the matrix cached: this times the drawing alone
+    figures["qr draw, rendering.draw_qr ms"] = _per_token_ms(
+        lambda ts: [draw_qr(canvas, 10, 10, 100, t) for t in ts], samples
+    )
+    figures["qr draw, badges.qr.draw_code ms"] = _per_token_ms(
+        lambda ts: [qr.draw_code(canvas, 10, 10, 100, code) for code in codes], samples
+    )
+    checks = [
+        Check(
+            "zip memory stays flat (half the badges: within 25%)",
+            figures["peak MiB, zip of 200-badge PDFs"] < 1.25 * figures["peak MiB, zip, half the badges"],
+            f"{figures['peak MiB, zip of 200-badge PDFs']:.1f} vs {figures['peak MiB, zip, half the badges']:.1f} MiB",
+        ),
+        Check("batch QR encoder faster than qrcode", figures["qr matrix speed-up x"] > 1),
+    ]
+    return figures, checks
+
+
+async def badges_trial(ctx: Context, repeat: int) -> TrialResult:
+    figures, checks = await asyncio.to_thread(measure, 1000, 1, 100)
+    return TrialResult(figures=figures, checks=checks)
+
+
+@trials
+def badges(ctx: Context) -> list[Trial]:
+    return [
+        Trial(
+            "badges",
+            badges_trial,
+            description="in-process badge PDFs: 1,000 on A6 pages and on 4xA6 sheets, peak memory, QR encoders",
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    arguments = parser.parse_args()
+    figures, checks = measure(arguments.count, arguments.repeat)
+    width = max(map(len, figures))
+    for name, value in figures.items():
+        print(f"{name:{width}}  {value:10.3f}")
+    for check in checks:
+        print(f"{'ok' if check.passed else 'FAILED'}: {check.name} {check.detail}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""``events badges …``: print an event's badges, issue the missing ones, rotate and retire keys."""
+
+from __future__ import annotations
+
+import click
+
+# Importing the services registers the hook that revokes a badge when its registration is withdrawn.
+from events.badges import services as _services  # noqa: F401
+
+
+async def _event_id(slug: str) -> int:
+    from events.programme.tables import Event
+
+    row = await Event.select(Event.id).where(Event.slug == slug).first()
+    if row is None:
+        raise click.ClickException(f"No event with slug {slug!r}")
+    return row["id"]
+
+
+@click.group("badges")
+def command() -> None:
+    """Badges: print sheets, issue, rotate and retire the signing keys."""
+
+
+@command.command("print")
+@click.option("--event", "event_slug", required=True, help="Slug of the event.")
+@click.option(
+    "--sheet",
+    type=click.Choice(["a6", "card", "4xa6", "2x5", "8xa7"]),
+    default="a6",
+    show_default=True,
+    help="a6 / card: one badge a page; 4xa6, 2x5 (54x90 cards), 8xa7: A4 sheets.",
+)
+@click.option("--crop-marks", is_flag=True, help="Draw crop marks on the cut lines.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="FILE.zip: one PDF per 200 badges (flat memory); FILE.pdf: one PDF.",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["approved", "submitted", "waitlisted", "rejected", "cancelled"]),
+    default="approved",
+    show_default=True,
+)
+@click.option(
+    "--role",
+    type=click.Choice(["participant", "speaker", "organiser", "staff", "press", "guide"]),
+    default=None,
+)
+@click.option("--country", default=None, help="ISO code of the country represented.")
+@click.option("--sort", type=click.Choice(["name", "country"]), default="name", show_default=True)
+@click.option("--no-issue", is_flag=True, help="Do not issue badges to approved registrations without one.")
+def print_badges(
+    event_slug: str,
+    sheet: str,
+    crop_marks: bool,
+    out: str,
+    status: str,
+    role: str | None,
+    country: str | None,
+    sort: str,
+    no_issue: bool,
+) -> None:
+    """Render the badges of an event, e.g. `events badges print --event baku-2027 --sheet 4xa6 --out b.zip`."""
+    from events.auth.principal import Actor
+    from events.badges import printing, schemas, services
+    from events.badges.render import BadgeRenderer
+    from events.badges.tables import BadgeRole
+    from events.cli import _run
+    from events.registration.tables import RegistrationStatus
+
+    async def select():
+        return await services.print_selection(
+            Actor.system("cli badges print"),
+            await _event_id(event_slug),
+            status=RegistrationStatus(status),
+            role=BadgeRole(role) if role else None,
+            country=country,
+            sort=schemas.SortOrder(sort),
+            issue=not no_issue,
+        )
+
+    event, badges, summary = _run(select)
+    if summary["issued"]:
+        click.echo(f"Issued {summary['issued']} missing badge(s).")
+    renderer = BadgeRenderer(event, sheet, crop_marks=crop_marks)
+    with click.progressbar(length=len(badges), label="badges") as bar, open(out, "wb") as target:
+        if out.lower().endswith(".pdf"):
+            printing.write_pdf(renderer, badges, target, progress=bar.update)
+        else:
+            for piece in printing.zip_stream(
+                renderer, badges, prefix=f"badges-{event_slug}-{sheet}", progress=bar.update
+            ):
+                target.write(piece)
+    pages = -(-len(badges) // renderer.sheet.per_page)
+    click.echo(f"Wrote {len(badges)} badge(s) on {pages} page(s) to {out}.")
+    if summary["skipped_without_badge"]:
+        click.echo(f"Skipped {summary['skipped_without_badge']} registration(s) without a valid badge.")
+
+
+@command.command("issue")
+@click.option("--event", "event_slug", required=True, help="Slug of the event.")
+def issue(event_slug: str) -> None:
+    """Issue a badge to every approved registration that has none."""
+    from events.auth.principal import Actor
+    from events.badges import services
+    from events.cli import _run
+
+    async def run():
+        return await services.issue_missing(Actor.system("cli badges issue"), await _event_id(event_slug))
+
+    result = _run(run)
+    click.echo(f"Issued {result.issued}; {result.existing} already had one.")
+
+
+@command.command("rotate-key")
+@click.option("--event", "event_slug", required=True, help="Slug of the event.")
+def rotate_key(event_slug: str) -> None:
+    """Create a new signing key; older keys keep verifying until retired."""
+    from events.auth.principal import Actor
+    from events.badges import services
+    from events.cli import _run
+
+    async def run():
+        return await services.rotate_key(Actor.system("cli badges rotate-key"), await _event_id(event_slug))
+
+    key = _run(run)
+    click.echo(f"New signing key {key.key_id} (public {key.public_key}).")
+
+
+@command.command("retire-key")
+@click.option("--event", "event_slug", required=True, help="Slug of the event.")
+@click.argument("key_id")
+def retire_key(event_slug: str, key_id: str) -> None:
+    """Retire a key: codes it signed are refused from now on."""
+    from events.auth.principal import Actor
+    from events.badges import services
+    from events.cli import _run
+
+    async def run():
+        return await services.retire_key(
+            Actor.system("cli badges retire-key"), await _event_id(event_slug), key_id
+        )
+
+    result = _run(run)
+    click.echo(
+        f"Retired {result.key.key_id}; {result.badges_affected} valid badge(s) were signed with it: reissue them."
+    )

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+from events.api import Input
+from events.badges.tables import BadgeRole
+from events.badges.tokens import Reason
+
+Reason200 = Annotated[str, Meta(max_length=200)]
+
+
+class SheetKind(StrEnum):
+    a6 = "a6"
+    card = "card"
+    four_a6 = "4xa6"
+    cards_2x5 = "2x5"
+    eight_a7 = "8xa7"
+
+
+class SortOrder(StrEnum):
+    name = "name"
+    country = "country"
+
+
+class Badge(Struct, kw_only=True):
+    id: int
+    registration_id: int
+    event_id: int
+    version: int
+    role: BadgeRole
+    key_id: str
+    token: str
+    issued_at: datetime.datetime
+    revoked_at: datetime.datetime | None
+    revocation: Reason | None
+    revoke_reason: str
+
+
+class BadgeIssued(Struct, kw_only=True):
+    badge: Badge
+    created: bool
+
+
+class BadgeIssue(Input):
+    role: BadgeRole | None = None
+
+
+class BadgeReissue(Input):
+    reason: Reason200 = ""
+    role: BadgeRole | None = None
+
+
+class BadgeRevoke(Input):
+    reason: Reason200 = ""
+
+
+class BulkIssue(Input):
+    role: BadgeRole | None = None
+
+
+class BulkIssued(Struct, kw_only=True):
+    issued: int
+    existing: int
+
+
+class BadgeKey(Struct, kw_only=True):
+    key_id: str
+    event_id: int
+    algorithm: str
+    public_key: str  # base64url of the raw 32 bytes (a JWK's "x")
+    created_at: datetime.datetime
+    retired_at: datetime.datetime | None
+    signing: bool
+
+
+class KeyList(Struct, kw_only=True):
+    event_id: int
+    token_format: int
+    keys: list[BadgeKey]
+
+
+class RetiredKey(Struct, kw_only=True):
+    key: BadgeKey
+    badges_affected: int
+
+
+class RevokedBadge(Struct, kw_only=True):
+    badge_id: int
+    version: int
+    kind: Reason
+    revoked_at: datetime.datetime
+
+
+class RevocationList(Struct, kw_only=True):
+    event_id: int
+    #: Pass it as ``since`` next time to get only what changed.
+    as_of: datetime.datetime
+    items: list[RevokedBadge]
+
+
+class VerifyRequest(Input):
+    token: Annotated[str, Meta(max_length=400)]
+
+
+class Verification(Struct, kw_only=True):
+    valid: bool
+    reason: Reason | None = None
+    detail: str = ""
+    badge_id: int | None = None
+    registration_id: int | None = None
+    version: int | None = None
+    role: BadgeRole | None = None

@@ -1,0 +1,633 @@
+"""Badges: issue, reissue and revoke; signing keys and their rotation; what scanners need; printing.
+
+Every action is one function that runs in ``write_transaction()``, checks its rules, raises a domain
+error and writes its audit entry (``badge.issued``, ``badge.reissued``, ``badge.revoked``,
+``badge.role_changed``, ``badge.key_created``, ``badge.key_rotated``, ``badge.key_retired``).
+
+* One valid badge per registration at a time: issuing is idempotent (the valid badge is returned);
+  a reissue revokes it (kind ``superseded``) and signs version + 1 under a new badge id, so the old
+  code is refused from then on. Rows are never deleted: the revocation list is the revoked rows.
+* Keys: the newest key of the event that is not retired signs; every key not retired verifies.
+  The first badge of an event creates its first key. Private keys are stored encrypted with
+  ``events.crypto`` (the data-encryption keys) and never leave the service.
+* Cancelling or rejecting a registration revokes its badge inside the same transaction, through
+  ``events.registration.services.registration_withdrawn_hooks`` (registered below, when this
+  module is imported: the API and the CLI import it).
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from events import crypto
+from events.audit.services import record
+from events.auth.principal import Actor
+from events.badges import schemas, tokens
+from events.badges.render import BadgeData, EventInfo, date_range
+from events.badges.tables import Badge, BadgeKey, BadgeRole
+from events.badges.tokens import Reason
+from events.db import locked, write_transaction
+from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from events.programme.tables import Event
+from events.reference.services import country_name, normalise_country
+from events.registration import services as registration_services
+from events.registration.tables import Registration, RegistrationStatus
+
+UTC = datetime.UTC
+#: Badges work from the day before the event (badge pick-up) to the end of its last day.
+DAYS_BEFORE = 1
+ISSUE_BATCH = 200
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(UTC)
+
+
+# --- shaping ------------------------------------------------------------------------------------------
+
+
+def _kind(reason: str) -> Reason | None:
+    if not reason:
+        return None
+    head = reason.partition(":")[0].strip()
+    try:
+        return Reason(head)
+    except ValueError:
+        return Reason.revoked
+
+
+def _badge(row: dict) -> schemas.Badge:
+    reason = row["revoke_reason"] or ""
+    kind = _kind(reason) if row["revoked_at"] is not None else None
+    return schemas.Badge(
+        id=row["id"],
+        registration_id=row["registration"],
+        event_id=row["event"],
+        version=row["version"],
+        role=BadgeRole(row["role"]),
+        key_id=row["key_id"],
+        token=row["token"],
+        issued_at=row["issued_at"],
+        revoked_at=row["revoked_at"],
+        revocation=kind,
+        revoke_reason=reason.partition(":")[2].strip() if ":" in reason else "",
+    )
+
+
+def _key(row: dict, signing_key_id: str | None) -> schemas.BadgeKey:
+    return schemas.BadgeKey(
+        key_id=row["key_id"],
+        event_id=row["event"],
+        algorithm="Ed25519",
+        public_key=row["public_key"],
+        created_at=row["created_at"],
+        retired_at=row["retired_at"],
+        signing=row["key_id"] == signing_key_id,
+    )
+
+
+def event_info(event: dict) -> EventInfo:
+    return EventInfo(
+        title=event["title"],
+        dates=date_range(event["start_date"], event["end_date"]),
+        place=", ".join(part for part in (event["city"], country_name(event["country"])) if part),
+    )
+
+
+def badge_data(registration: dict, badge: dict) -> BadgeData:
+    code = registration["country_represented"]
+    return BadgeData(
+        token=badge["token"],
+        given_names=registration["given_names"],
+        family_name=registration["family_name"],
+        latin_name=registration["latin_name"],
+        preferred_name=registration["preferred_name"],
+        country_code=code,
+        country_name=country_name(code) if code else "",
+        institution=registration["institution"],
+        role=badge["role"],
+    )
+
+
+def validity(event: dict) -> tuple[datetime.datetime, datetime.datetime]:
+    """From midnight (event's zone) of the day before the event to the midnight after its last day."""
+    zone = zoneinfo.ZoneInfo(event["time_zone"])
+    start = datetime.datetime.combine(
+        event["start_date"] - datetime.timedelta(days=DAYS_BEFORE), datetime.time(), zone
+    )
+    end = datetime.datetime.combine(event["end_date"] + datetime.timedelta(days=1), datetime.time(), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+async def _event(event_id: int) -> dict:
+    row = await Event.select().where(Event.id == event_id).first()
+    if row is None:
+        raise NotFound(f"No event with id {event_id}")
+    return row
+
+
+async def _registration(registration_id: int, *, lock: bool = False) -> dict:
+    query = Registration.select().where(Registration.id == registration_id)
+    row = await (locked(query) if lock else query).first()
+    if row is None:
+        raise NotFound(f"No registration with id {registration_id}")
+    return row
+
+
+async def _current_badge(registration_id: int) -> dict | None:
+    return (
+        await Badge.select()
+        .where(Badge.registration == registration_id, Badge.revoked_at.is_null())
+        .order_by(Badge.version, ascending=False)
+        .first()
+    )
+
+
+def _require_organiser(actor: Actor, event_id: int) -> None:
+    if not actor.organises(event_id):
+        raise PermissionDenied("Only organisers of this event manage its badges")
+
+
+def _require_staff(actor: Actor, event_id: int) -> None:
+    if not actor.staffs(event_id):
+        raise PermissionDenied("Only staff and organisers of this event see its badge keys")
+
+
+async def get_badge(actor: Actor, registration_id: int) -> schemas.Badge:
+    """The registration's valid badge: for the participant (magic link) and organisers of the event."""
+    registration = await _registration(registration_id)
+    registration_services.check_access(actor, registration)
+    badge = await _current_badge(registration_id)
+    if badge is None:
+        raise NotFound("No badge has been issued for this registration yet")
+    return _badge(badge)
+
+
+async def own_badge(actor: Actor, registration_id: int) -> tuple[schemas.Badge, BadgeData, EventInfo]:
+    """What the e-badge shows: the badge, its printed data and the event."""
+    registration = await _registration(registration_id)
+    registration_services.check_access(actor, registration)
+    badge = await _current_badge(registration_id)
+    if badge is None or registration["status"] != RegistrationStatus.approved.value:
+        raise NotFound("No badge has been issued for this registration yet")
+    event = await _event(registration["event"])
+    return _badge(badge), badge_data(registration, badge), event_info(event)
+
+
+# --- keys ---------------------------------------------------------------------------------------------
+
+
+async def _keys(event_id: int) -> list[dict]:
+    return await BadgeKey.select().where(BadgeKey.event == event_id).order_by(BadgeKey.id)
+
+
+def _signing(keys: list[dict], at: datetime.datetime) -> dict | None:
+    active = [key for key in keys if key["retired_at"] is None or key["retired_at"] > at]
+    return active[-1] if active else None
+
+
+async def _create_key(actor: Actor, event_id: int, action: str) -> dict:
+    pair = tokens.new_key_pair()
+    key = BadgeKey(
+        event=event_id,
+        key_id=pair.key_id,
+        private_key_enc=crypto.encrypt(pair.private_key),
+        public_key=pair.public_key,
+        created_at=now(),
+    )
+    await key.save()
+    await record(actor, action, "badge_key", pair.key_id, event_id=event_id, data={"key_id": pair.key_id})
+    return await BadgeKey.select().where(BadgeKey.id == key.id).first()
+
+
+async def _signing_key(actor: Actor, event_id: int) -> dict:
+    """The key that signs now, created with the event's first badge (inside the caller's transaction)."""
+    key = _signing(await _keys(event_id), now())
+    if key is not None:
+        return key
+    await locked(Event.select(Event.id).where(Event.id == event_id)).first()  # one creator at a time
+    key = _signing(await _keys(event_id), now())
+    return key if key is not None else await _create_key(actor, event_id, "badge.key_created")
+
+
+async def list_keys(actor: Actor, event_id: int) -> schemas.KeyList:
+    """Every key of the event, retired ones too (so scanners tell "retired" from "unknown")."""
+    _require_staff(actor, event_id)
+    await _event(event_id)
+    keys = await _keys(event_id)
+    signing = _signing(keys, now())
+    return schemas.KeyList(
+        event_id=event_id,
+        token_format=tokens.FORMAT,
+        keys=[_key(key, signing["key_id"] if signing else None) for key in keys],
+    )
+
+
+async def rotate_key(actor: Actor, event_id: int) -> schemas.BadgeKey:
+    """A new key signs from now on; the older ones still verify until they are retired."""
+    _require_organiser(actor, event_id)
+    async with write_transaction():
+        await _event(event_id)
+        await locked(Event.select(Event.id).where(Event.id == event_id)).first()
+        row = await _create_key(actor, event_id, "badge.key_rotated")
+    return _key(row, row["key_id"])
+
+
+async def retire_key(actor: Actor, event_id: int, key_id: str) -> schemas.RetiredKey:
+    """Codes signed with the key are refused from now on (``key_retired``); reissue those badges.
+
+    Retiring the signing key makes the newest remaining key sign (or a new one, at the next issue).
+    """
+    _require_organiser(actor, event_id)
+    key_id = key_id.upper()
+    async with write_transaction():
+        row = await locked(
+            BadgeKey.select().where(BadgeKey.event == event_id, BadgeKey.key_id == key_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"No badge key {key_id} for event {event_id}")
+        affected = await Badge.count().where(Badge.key_id == key_id, Badge.revoked_at.is_null())
+        if row["retired_at"] is None:
+            moment = now()
+            await BadgeKey.update({BadgeKey.retired_at: moment}).where(BadgeKey.id == row["id"])
+            await record(
+                actor,
+                "badge.key_retired",
+                "badge_key",
+                key_id,
+                event_id=event_id,
+                data={"key_id": key_id, "badges_affected": affected},
+            )
+        keys = await _keys(event_id)
+    signing = _signing(keys, now())
+    retired = next(key for key in keys if key["key_id"] == key_id)
+    return schemas.RetiredKey(
+        key=_key(retired, signing["key_id"] if signing else None), badges_affected=affected
+    )
+
+
+# --- issuing ------------------------------------------------------------------------------------------
+
+
+async def _sign_new_badge(actor: Actor, registration: dict, event: dict, role: str) -> dict:
+    """Insert the next version of the registration's badge and sign its token (in a transaction)."""
+    key = await _signing_key(actor, event["id"])
+    latest = (
+        await Badge.select(Badge.version)
+        .where(Badge.registration == registration["id"])
+        .order_by(Badge.version, ascending=False)
+        .first()
+    )
+    version = (latest["version"] if latest else 0) + 1
+    moment = now()
+    badge = Badge(
+        event=event["id"],
+        registration=registration["id"],
+        version=version,
+        role=role,
+        key_id=key["key_id"],
+        token="",
+        issued_at=moment,
+    )
+    await badge.save()
+    not_before, not_after = validity(event)
+    private_key = crypto.decrypt(key["private_key_enc"])
+    assert private_key is not None
+    token = tokens.issue_token(
+        private_key=private_key,
+        key_id=key["key_id"],
+        event_id=event["id"],
+        badge_id=badge.id,
+        version=version,
+        not_before=not_before,
+        not_after=not_after,
+    )
+    await Badge.update({Badge.token: token}).where(Badge.id == badge.id)
+    return await Badge.select().where(Badge.id == badge.id).first()
+
+
+def _require_approved(registration: dict) -> None:
+    if registration["status"] != RegistrationStatus.approved.value:
+        raise Conflict(f"Badges are issued for approved registrations; this one is {registration['status']}")
+
+
+async def issue_badge(
+    actor: Actor, registration_id: int, role: BadgeRole | None = None
+) -> schemas.BadgeIssued:
+    """Version 1 for an approved registration; an existing valid badge is returned as it is (its
+    role changed if another is asked for: the code does not carry the role)."""
+    registration = await _registration(registration_id)
+    _require_organiser(actor, registration["event"])
+    async with write_transaction():
+        registration = await _registration(registration_id, lock=True)
+        _require_approved(registration)
+        current = await _current_badge(registration_id)
+        if current is not None:
+            if role is not None and role.value != current["role"]:
+                await Badge.update({Badge.role: role.value}).where(Badge.id == current["id"])
+                await record(
+                    actor,
+                    "badge.role_changed",
+                    "badge",
+                    current["id"],
+                    event_id=current["event"],
+                    data={"from": current["role"], "to": role.value},
+                )
+                current = await Badge.select().where(Badge.id == current["id"]).first()
+            return schemas.BadgeIssued(badge=_badge(current), created=False)
+        event = await _event(registration["event"])
+        row = await _sign_new_badge(actor, registration, event, (role or BadgeRole.participant).value)
+        await _record_issued(actor, row)
+    return schemas.BadgeIssued(badge=_badge(row), created=True)
+
+
+async def _record_issued(actor: Actor, row: dict) -> None:
+    await record(
+        actor,
+        "badge.issued",
+        "badge",
+        row["id"],
+        event_id=row["event"],
+        data={
+            "registration_id": row["registration"],
+            "version": row["version"],
+            "role": row["role"],
+            "key_id": row["key_id"],
+        },
+    )
+
+
+async def issue_missing(actor: Actor, event_id: int, role: BadgeRole | None = None) -> schemas.BulkIssued:
+    """A badge for every approved registration of the event that has none (batches of 200)."""
+    _require_organiser(actor, event_id)
+    event = await _event(event_id)
+    issued = 0
+    while True:
+        async with write_transaction():
+            batch = await _approved_without_badge(event_id, ISSUE_BATCH)
+            for registration in batch:
+                row = await _sign_new_badge(actor, registration, event, (role or BadgeRole.participant).value)
+                await _record_issued(actor, row)
+        issued += len(batch)
+        if len(batch) < ISSUE_BATCH:
+            break
+    existing = await Badge.count().where(Badge.event == event_id, Badge.revoked_at.is_null()) - issued
+    return schemas.BulkIssued(issued=issued, existing=existing)
+
+
+async def _approved_without_badge(event_id: int, limit: int) -> list[dict]:
+    with_badge = {
+        row["registration"]
+        for row in await Badge.select(Badge.registration).where(
+            Badge.event == event_id, Badge.revoked_at.is_null()
+        )
+    }
+    rows = await locked(
+        Registration.select()
+        .where(Registration.event == event_id, Registration.status == RegistrationStatus.approved.value)
+        .order_by(Registration.id)
+    )
+    return [row for row in rows if row["id"] not in with_badge][:limit]
+
+
+async def reissue_badge(
+    actor: Actor, registration_id: int, reason: str = "", role: BadgeRole | None = None
+) -> schemas.Badge:
+    """A lost badge: the valid one is revoked (``superseded``) and version + 1 is signed."""
+    registration = await _registration(registration_id)
+    _require_organiser(actor, registration["event"])
+    async with write_transaction():
+        registration = await _registration(registration_id, lock=True)
+        _require_approved(registration)
+        current = await _current_badge(registration_id)
+        if current is None:
+            raise Conflict("This registration has no valid badge to reissue; issue one")
+        await _revoke_rows([current], Reason.superseded, reason)
+        event = await _event(registration["event"])
+        row = await _sign_new_badge(actor, registration, event, (role.value if role else current["role"]))
+        await record(
+            actor,
+            "badge.reissued",
+            "badge",
+            row["id"],
+            event_id=row["event"],
+            data={
+                "registration_id": registration_id,
+                "from_badge_id": current["id"],
+                "from_version": current["version"],
+                "version": row["version"],
+                "reason": reason,
+            },
+        )
+    return _badge(row)
+
+
+# --- revoking -----------------------------------------------------------------------------------------
+
+
+async def _revoke_rows(rows: Iterable[dict], kind: Reason, reason: str) -> list[dict]:
+    moment = now()
+    stored = f"{kind.value}: {reason}" if reason else kind.value
+    revoked = []
+    for row in rows:
+        await Badge.update({Badge.revoked_at: moment, Badge.revoke_reason: stored[:200]}).where(
+            Badge.id == row["id"], Badge.revoked_at.is_null()
+        )
+        revoked.append(row)
+    return revoked
+
+
+def _kind_of_withdrawal(reason: str) -> Reason:
+    if reason.startswith("registration cancelled"):
+        return Reason.registration_cancelled
+    if reason.startswith("registration rejected"):
+        return Reason.registration_rejected
+    return Reason.revoked
+
+
+async def revoke_badges_of_registration(
+    actor: Actor, registration_id: int, reason: str, *, kind: Reason | None = None
+) -> list[int]:
+    """Revoke every valid badge of the registration; joins the caller's transaction when one is open
+    (the cancellation hook), else opens its own. Returns the revoked badge ids."""
+    kind = kind or _kind_of_withdrawal(reason)
+    if kind not in tokens.REVOCATION_KINDS:
+        raise ValueError(f"not a revocation kind: {kind}")
+    async with write_transaction():
+        rows = await locked(
+            Badge.select().where(Badge.registration == registration_id, Badge.revoked_at.is_null())
+        )
+        for row in await _revoke_rows(rows, kind, reason):
+            await record(
+                actor,
+                "badge.revoked",
+                "badge",
+                row["id"],
+                event_id=row["event"],
+                data={"registration_id": registration_id, "kind": kind.value, "reason": reason},
+            )
+    return [row["id"] for row in rows]
+
+
+async def revoke_badge(actor: Actor, registration_id: int, reason: str = "") -> list[int]:
+    """An organiser withdraws the registration's badge without a replacement."""
+    registration = await _registration(registration_id)
+    _require_organiser(actor, registration["event"])
+    revoked = await revoke_badges_of_registration(actor, registration_id, reason, kind=Reason.revoked)
+    if not revoked:
+        raise Conflict("This registration has no valid badge to revoke")
+    return revoked
+
+
+async def _on_registration_withdrawn(actor: Actor, registration_id: int, reason: str) -> None:
+    await revoke_badges_of_registration(actor, registration_id, reason)
+
+
+if _on_registration_withdrawn not in registration_services.registration_withdrawn_hooks:
+    registration_services.registration_withdrawn_hooks.append(_on_registration_withdrawn)
+
+
+# --- scanners -----------------------------------------------------------------------------------------
+
+
+async def revocation_list(
+    actor: Actor, event_id: int, since: datetime.datetime | None = None
+) -> schemas.RevocationList:
+    """Badges of the event revoked after ``since`` (all without it); ``as_of`` is the next ``since``."""
+    _require_staff(actor, event_id)
+    await _event(event_id)
+    as_of = now()
+    clauses = [Badge.event == event_id, Badge.revoked_at.is_not_null(), Badge.revoked_at <= as_of]
+    if since is not None:
+        if since.tzinfo is None:
+            raise InvalidInput.field("since", "give an offset, e.g. 2027-10-12T09:00:00Z")
+        clauses.append(Badge.revoked_at > since)
+    rows = await (
+        Badge.select(Badge.id, Badge.version, Badge.revoke_reason, Badge.revoked_at)
+        .where(*clauses)
+        .order_by(Badge.revoked_at)
+        .order_by(Badge.id)
+    )
+    return schemas.RevocationList(
+        event_id=event_id,
+        as_of=as_of,
+        items=[
+            schemas.RevokedBadge(
+                badge_id=row["id"],
+                version=row["version"],
+                kind=_kind(row["revoke_reason"]) or Reason.revoked,
+                revoked_at=row["revoked_at"],
+            )
+            for row in rows
+        ],
+    )
+
+
+async def public_keys(event_id: int) -> list[tokens.PublicKey]:
+    return [
+        tokens.PublicKey(
+            key_id=row["key_id"],
+            event_id=row["event"],
+            public_key=row["public_key"],
+            retired_at=row["retired_at"],
+        )
+        for row in await _keys(event_id)
+    ]
+
+
+async def verify_scanned(
+    actor: Actor, event_id: int, text: str, at: datetime.datetime | None = None
+) -> schemas.Verification:
+    """The online verifier: :func:`events.badges.tokens.verify_token` with the event's keys and the
+    revocation state of the scanned badge."""
+    _require_staff(actor, event_id)
+    at = at or now()
+    fields = tokens.read_token(text)
+    revoked: dict[int, str] = {}
+    row = None
+    if fields is not None:
+        row = await Badge.select().where(Badge.id == fields.badge_id, Badge.event == event_id).first()
+        if row is not None and row["revoked_at"] is not None and row["revoked_at"] <= at:
+            revoked[row["id"]] = (_kind(row["revoke_reason"]) or Reason.revoked).value
+        elif row is None:
+            revoked[fields.badge_id] = Reason.revoked.value  # signed, but not a badge we issued
+    result = tokens.verify_token(text, await public_keys(event_id), revoked, event_id, at)
+    if isinstance(result, tokens.Rejection):
+        return schemas.Verification(valid=False, reason=result.reason, detail=result.detail)
+    assert row is not None
+    return schemas.Verification(
+        valid=True,
+        badge_id=row["id"],
+        registration_id=row["registration"],
+        version=row["version"],
+        role=BadgeRole(row["role"]),
+    )
+
+
+# --- printing -----------------------------------------------------------------------------------------
+
+
+async def print_selection(
+    actor: Actor,
+    event_id: int,
+    *,
+    status: RegistrationStatus = RegistrationStatus.approved,
+    role: BadgeRole | None = None,
+    country: str | None = None,
+    sort: schemas.SortOrder = schemas.SortOrder.name,
+    issue: bool = True,
+) -> tuple[EventInfo, list[BadgeData], dict[str, Any]]:
+    """The badges to print, in order, with a summary. With ``issue`` (the default), approved
+    registrations without a badge get one first (each audited as ``badge.issued``). Registrations
+    without a valid badge (not approved) are skipped and counted."""
+    _require_organiser(actor, event_id)
+    event = await _event(event_id)
+    issued = 0
+    if issue and status is RegistrationStatus.approved:
+        issued = (await issue_missing(actor, event_id)).issued
+    clauses = [Registration.event == event_id, Registration.status == status.value]
+    if country:
+        clauses.append(Registration.country_represented == normalise_country(country, "country"))
+    registrations = await Registration.select(
+        Registration.id,
+        Registration.given_names,
+        Registration.family_name,
+        Registration.latin_name,
+        Registration.preferred_name,
+        Registration.country_represented,
+        Registration.institution,
+    ).where(*clauses)
+    badges = {
+        row["registration"]: row
+        for row in await Badge.select(Badge.registration, Badge.token, Badge.role).where(
+            Badge.event == event_id, Badge.revoked_at.is_null()
+        )
+    }
+    chosen = []
+    skipped = 0
+    for registration in registrations:
+        badge = badges.get(registration["id"])
+        if badge is None:
+            skipped += 1
+            continue
+        if role is not None and badge["role"] != role.value:
+            continue
+        chosen.append((registration, badge))
+
+    def name_key(registration: dict) -> tuple[str, str, int]:
+        family = (registration["family_name"] or registration["latin_name"]).casefold()
+        return family, registration["given_names"].casefold(), registration["id"]
+
+    if sort is schemas.SortOrder.country:
+        chosen.sort(key=lambda pair: (country_name(pair[0]["country_represented"]), *name_key(pair[0])))
+    else:
+        chosen.sort(key=lambda pair: name_key(pair[0]))
+    data = [badge_data(registration, badge) for registration, badge in chosen]
+    summary = {"badges": len(data), "issued": issued, "skipped_without_badge": skipped}
+    return event_info(event), data, summary
