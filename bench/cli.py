@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime
+import functools
 import json
 import math
 import os
@@ -21,13 +22,14 @@ from pathlib import Path
 from bench import registry
 from bench.floor_app import FLOOR_PATH
 from bench.loadgen import RunResult, run_load
-from bench.registry import FLOOR, Context, Scenario
+from bench.registry import FLOOR, Check, Context, Scenario, Trial, TrialResult
 from bench.server import (
     SAFE_DATABASE_NAMES,
     BenchError,
     Server,
     choose_database,
     make_work_dir,
+    postgres_backend_cpu,
     reset_postgres,
     run_setup,
     running,
@@ -47,6 +49,8 @@ that PostgreSQL database is used instead.
   called {" or ".join(repr(name) for name in SAFE_DATABASE_NAMES)}, or --i-know-this-wipes-the-database is given.
 
 Figures are medians over --repeat runs; see bench/README.md for what each column means.
+Trials (e.g. "registration race") run once per repeat with their own shape and get a table of
+their own; --concurrency, --requests, --duration and --warmup do not apply to them.
 """
 
 EXAMPLES = """\
@@ -54,6 +58,7 @@ examples:
   .venv/bin/python -m bench
   .venv/bin/python -m bench --concurrency 1,8,32 --repeat 5 --json /tmp/bench.json
   .venv/bin/python -m bench --only health,public-list
+  .venv/bin/python -m bench --only registration,registration-race --repeat 5
   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python -m bench
 """
 
@@ -122,11 +127,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="NAME[,NAME...]",
-        help="run only these scenarios (repeatable; '-' or '_' may stand for spaces, e.g. public-list); "
-        "the floor is still measured for the ratio unless --no-floor",
+        help="run only these scenarios or trials (repeatable; '-' or '_' may stand for spaces, e.g. "
+        "public-list); the floor is still measured for the ratio unless --no-floor or only trials are chosen",
     )
     parser.add_argument("--no-floor", action="store_true", help="do not start or measure the floor app")
-    parser.add_argument("--list", action="store_true", help="list the scenarios and exit (starts nothing)")
+    parser.add_argument(
+        "--list", action="store_true", help="list the scenarios and trials and exit (starts nothing)"
+    )
     parser.add_argument(
         "--json", type=Path, metavar="PATH", help="also write the results, every run included, as JSON"
     )
@@ -204,6 +211,76 @@ class Summary:
         return statistics.median(run.client_cpu / run.elapsed for run in self.runs if run.elapsed > 0)
 
 
+@dataclass
+class TrialSummary:
+    trial: Trial
+    runs: list[TrialResult]
+
+    @property
+    def requests(self) -> int:
+        return sum(run.requests for run in self.runs)
+
+    @property
+    def errors(self) -> int:
+        return sum(run.errors for run in self.runs)
+
+    @property
+    def passed_runs(self) -> int:
+        return sum(run.passed for run in self.runs)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.runs) and self.passed_runs == len(self.runs)
+
+    def figures(self) -> dict[str, float]:
+        """The median of each figure over the runs that reported it, in first-seen order."""
+        names = list(dict.fromkeys(name for run in self.runs for name in run.figures))
+        return {
+            name: statistics.median(run.figures[name] for run in self.runs if name in run.figures)
+            for name in names
+        }
+
+
+def _figure(value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    if value == int(value) or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+
+
+def format_trials(summaries: list[TrialSummary]) -> str:
+    """One small table per trial: the median of each figure, and how many runs passed their checks."""
+    blocks = []
+    for summary in summaries:
+        figures = summary.figures()
+        headers = ["runs", "requests", "errors", *figures, "checks"]
+        verdict = "PASS" if summary.passed else "FAIL"
+        cells = [
+            str(len(summary.runs)),
+            str(summary.requests),
+            str(summary.errors),
+            *(_figure(value) for value in figures.values()),
+            f"{verdict} ({summary.passed_runs}/{len(summary.runs)} runs)",
+        ]
+        widths = [max(len(header), len(cell)) for header, cell in zip(headers, cells, strict=True)]
+        lines = [
+            f"{summary.trial.name}: {summary.trial.description}",
+            "  ".join(header.rjust(width) for header, width in zip(headers, widths, strict=True)),
+            "  ".join("-" * width for width in widths),
+            "  ".join(cell.rjust(width) for cell, width in zip(cells, widths, strict=True)),
+        ]
+        for number, run in enumerate(summary.runs, start=1):
+            for check in run.checks:
+                mark = "ok  " if check.passed else "FAIL"
+                seen = "" if check.passed or not check.detail else f": {check.detail}"
+                lines.append(f"  run {number} {mark} {check.name}{seen}")
+            if run.errors and not any(run.error_sample in check.detail for check in run.checks):
+                lines.append(f"  run {number} FAIL {run.errors} error(s), e.g. {run.error_sample!r}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 def ratio_to_floor(summary: Summary, floors: dict[int, Summary]) -> float | None:
     floor = floors.get(summary.concurrency)
     if floor is None or not floor.rps:
@@ -254,7 +331,13 @@ def format_table(summaries: list[Summary], floors: dict[int, Summary]) -> str:
     return "\n".join(out)
 
 
-def results_json(args: argparse.Namespace, database_label: str, summaries: list[Summary], floors) -> dict:
+def results_json(
+    args: argparse.Namespace,
+    database_label: str,
+    summaries: list[Summary],
+    floors,
+    trial_summaries: list[TrialSummary],
+) -> dict:
     return {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "database": database_label,
@@ -312,47 +395,78 @@ def results_json(args: argparse.Namespace, database_label: str, summaries: list[
             }
             for summary in summaries
         ],
+        "trials": [
+            {
+                "trial": summary.trial.name,
+                "description": summary.trial.description,
+                "requests": summary.requests,
+                "errors": summary.errors,
+                "passed": summary.passed,
+                "median": {name: round(value, 3) for name, value in summary.figures().items()},
+                "runs": [
+                    {
+                        "figures": {name: round(value, 3) for name, value in run.figures.items()},
+                        "requests": run.requests,
+                        "errors": run.errors,
+                        "error_sample": run.error_sample or None,
+                        "checks": [
+                            {"name": check.name, "passed": check.passed, "detail": check.detail}
+                            for check in run.checks
+                        ],
+                        **run.detail,
+                    }
+                    for run in summary.runs
+                ],
+            }
+            for summary in trial_summaries
+        ],
     }
 
 
 # --- running ----------------------------------------------------------------------------------
 
 
-def select(scenarios: list[Scenario], only: list[str], no_floor: bool) -> list[Scenario]:
-    known = {registry.normalise_name(scenario.name) for scenario in scenarios}
+def select(
+    scenarios: list[Scenario], trials: list[Trial], only: list[str], no_floor: bool
+) -> tuple[list[Scenario], list[Trial]]:
+    """The scenarios and trials to run. The floor comes along unless --no-floor, or unless no other
+    scenario was chosen (trials alone need no ratio)."""
+    names = [scenario.name for scenario in scenarios] + [trial.name for trial in trials]
+    known = {registry.normalise_name(name) for name in names}
     unknown = [name for name in only if name not in known]
     if unknown:
-        raise BenchError(
-            f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(s.name for s in scenarios)}"
-        )
-    chosen = []
-    for scenario in scenarios:
-        wanted = not only or registry.normalise_name(scenario.name) in only
-        if scenario.target == FLOOR:
-            wanted = not no_floor
-        if wanted:
-            chosen.append(scenario)
-    return chosen
+        raise BenchError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(names)}")
+
+    def wanted(name: str) -> bool:
+        return not only or registry.normalise_name(name) in only
+
+    chosen = [s for s in scenarios if s.target != FLOOR and wanted(s.name)]
+    if chosen and not no_floor:
+        chosen = [s for s in scenarios if s.target == FLOOR] + chosen
+    return chosen, [trial for trial in trials if wanted(trial.name)]
 
 
-def placeholder_scenarios() -> tuple[list[Scenario], list[str]]:
-    """The scenarios built against a placeholder context (for --list, and checking --only early),
-    and the builders that could not build without a server and seeded data."""
+def placeholder_scenarios() -> tuple[list[Scenario], list[Trial], list[str]]:
+    """The scenarios and trials built against a placeholder context (for --list, and checking
+    --only early), and the builders that could not build without a server and seeded data."""
     registry.load_modules()
     ctx = Context(
         base_url="http://service", floor_url="http://floor", token="ose_TOKEN", database="-", placeholder=True
     )
     skipped: list[str] = []
-    return registry.build(ctx, skipped=skipped), skipped
+    scenarios, trials = registry.build_all(ctx, skipped=skipped)
+    return scenarios, trials, skipped
 
 
 def list_scenarios() -> int:
-    scenarios, skipped = placeholder_scenarios()
+    scenarios, trials, skipped = placeholder_scenarios()
     for builder in skipped:
         print(f"(not listed: {builder} needs seeded data)")
     for scenario in scenarios:
         path = scenario.path if isinstance(scenario.path, str) else "(per request)"
         print(f"{scenario.name:24} {scenario.method:6} {path:28} {scenario.description}")
+    for trial in trials:
+        print(f"{trial.name:24} {'trial':6} {'(its own client)':28} {trial.description}")
     return 0
 
 
@@ -360,13 +474,42 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+async def wait_until_quiet(
+    server: Server, *, busy: float = 0.1, window: float = 0.3, limit: float = 60.0
+) -> None:
+    """Wait until the server uses under ``busy`` of a core over ``window`` seconds (at most ``limit``).
+
+    After a write scenario or a trial, the service still has work queued in the background (the
+    outbox worker sending the e-mails the registrations queued); without this, that work would
+    land on the next run's figures.
+    """
+    if server.cpu_seconds() is None:
+        return
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        before = server.cpu_seconds()
+        await asyncio.sleep(window)
+        after = server.cpu_seconds()
+        if before is None or after is None or (after - before) / window < busy:
+            waited = time.monotonic() - started
+            if waited > 1:
+                progress(f"    (waited {waited:.1f} s for the {server.label} server to go quiet)")
+            return
+    progress(f"note: the {server.label} server was still busy {limit:g} s after the last run")
+
+
 async def measure(
-    args: argparse.Namespace, chosen: list[Scenario], servers: dict[str, Server]
-) -> list[Summary]:
+    args: argparse.Namespace,
+    chosen: list[Scenario],
+    trials: list[Trial],
+    servers: dict[str, Server],
+    ctx: Context,
+) -> tuple[list[Summary], list[TrialSummary]]:
     summaries = [
         Summary(scenario, concurrency, []) for concurrency in args.concurrency for scenario in chosen
     ]
-    total = len(summaries) * args.repeat
+    trial_summaries = [TrialSummary(trial, []) for trial in trials]
+    total = (len(summaries) + len(trial_summaries)) * args.repeat
     done = 0
     for repeat in range(args.repeat):  # interleaved, so slow drift on a shared machine hits all alike
         for summary in summaries:
@@ -387,7 +530,30 @@ async def measure(
                 f"[{done}/{total}] run {repeat + 1}/{args.repeat} {summary.scenario.name} "
                 f"c={summary.concurrency}: {result.rps:,.0f} req/s, p50 {result.percentile(0.5) * 1000:.2f} ms{flag}"
             )
-    return summaries
+            if summary.scenario.method not in {"GET", "HEAD"}:
+                await wait_until_quiet(server)
+        for trial_summary in trial_summaries:
+            try:
+                outcome = await trial_summary.trial.run(ctx, repeat)
+            except Exception as exc:  # one broken run is a failed run, not a lost benchmark
+                problem = f"{type(exc).__name__}: {exc}"
+                outcome = TrialResult(
+                    figures={},
+                    errors=1,
+                    error_sample=problem,
+                    checks=[Check("the run completed", False, problem)],
+                )
+            trial_summary.runs.append(outcome)
+            done += 1
+            figures = ", ".join(f"{name} {_figure(value)}" for name, value in outcome.figures.items())
+            failed = [check.name for check in outcome.checks if not check.passed]
+            flag = f"  {outcome.errors} ERRORS, e.g. {outcome.error_sample!r}" if outcome.errors else ""
+            flag += f"  FAILED: {'; '.join(failed)}" if failed else ""
+            progress(
+                f"[{done}/{total}] run {repeat + 1}/{args.repeat} {trial_summary.trial.name}: {figures}{flag}"
+            )
+            await wait_until_quiet(servers["service"])
+    return summaries, trial_summaries
 
 
 def run_event_loop(coroutine, no_uvloop: bool):
@@ -403,9 +569,9 @@ def run_event_loop(coroutine, no_uvloop: bool):
 
 def benchmark(args: argparse.Namespace) -> int:
     database = choose_database(dict(os.environ), allow_wipe=args.allow_wipe)
-    scenarios, skipped = placeholder_scenarios()
+    scenarios, trials, skipped = placeholder_scenarios()
     if not skipped:  # unknown --only names fail before anything starts (else once the data is seeded)
-        select(scenarios, args.only, args.no_floor)
+        select(scenarios, trials, args.only, args.no_floor)
     work_dir = make_work_dir()
     try:
         with contextlib.ExitStack() as stack:
@@ -423,25 +589,41 @@ def benchmark(args: argparse.Namespace) -> int:
             )
             servers = {"service": service}
             floor_url = "-"
-            if not args.no_floor:
+            if not args.no_floor and needs_floor(args):
                 floor = stack.enter_context(
                     running(Server("floor", "bench.floor_app:create_app", FLOOR_PATH, env, work_dir))
                 )
                 servers[FLOOR] = floor
                 floor_url = floor.base_url
             ctx = Context(
-                base_url=service.base_url, floor_url=floor_url, token=setup["token"], database=database.kind
+                base_url=service.base_url,
+                floor_url=floor_url,
+                token=setup["token"],
+                database=database.kind,
+                service_cpu=service.cpu_seconds,
+                database_cpu=None
+                if database.url is None
+                else functools.partial(postgres_backend_cpu, database.url),
             )
             progress("seeding ...")
             registry.run_seeds(ctx)
-            chosen = select(registry.build(ctx), args.only, args.no_floor)
-            if not chosen:
-                raise BenchError("no scenario left to run")
-            progress(
-                f"measuring {len(chosen)} scenario(s) x concurrency {args.concurrency} x {args.repeat} repeat(s): "
-                f"{args.requests} requests or {args.duration:g} s per run, {args.warmup} warm-up requests"
+            chosen, chosen_trials = select(
+                *registry.build_all(ctx), args.only, args.no_floor or floor_url == "-"
             )
-            summaries = run_event_loop(measure(args, chosen, servers), args.no_uvloop)
+            if not chosen and not chosen_trials:
+                raise BenchError("no scenario left to run")
+            if chosen:
+                progress(
+                    f"measuring {len(chosen)} scenario(s) x concurrency {args.concurrency} x {args.repeat} repeat(s): "
+                    f"{args.requests} requests or {args.duration:g} s per run, {args.warmup} warm-up requests"
+                )
+            if chosen_trials:
+                progress(
+                    f"then, in each repeat, {len(chosen_trials)} trial(s): {', '.join(t.name for t in chosen_trials)}"
+                )
+            summaries, trial_summaries = run_event_loop(
+                measure(args, chosen, chosen_trials, servers, ctx), args.no_uvloop
+            )
             for server in servers.values():
                 if server.process is not None and server.process.poll() is not None:
                     raise BenchError(f"the {server.label} server died during the run:\n{server.stderr()}")
@@ -456,9 +638,15 @@ def benchmark(args: argparse.Namespace) -> int:
     print(
         f"OneStop Events benchmark: {database.label}, {os.cpu_count()} CPUs, medians of {args.repeat} run(s)"
     )
-    print(format_table(summaries, floors))
-    if any(summary.errors for summary in summaries):
+    if summaries:
+        print(format_table(summaries, floors))
+    if trial_summaries:
+        print()
+        print(format_trials(trial_summaries))
+    if any(summary.errors for summary in summaries) or any(summary.errors for summary in trial_summaries):
         print("\nERRORS: some answers were not the expected status; see the progress lines above or --json.")
+    if any(not summary.passed for summary in trial_summaries):
+        print("\nFAIL: a trial's checks failed; see its table above.")
     busy = [summary for summary in summaries if summary.client_cpu_share > 0.9]
     if busy:
         names = ", ".join(sorted({f"{s.scenario.name} c={s.concurrency}" for s in busy}))
@@ -468,10 +656,22 @@ def benchmark(args: argparse.Namespace) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
-            json.dumps(results_json(args, database.label, summaries, floors), indent=2) + "\n"
+            json.dumps(results_json(args, database.label, summaries, floors, trial_summaries), indent=2)
+            + "\n"
         )
         print(f"\nJSON written to {args.json}")
-    return 1 if any(summary.errors for summary in summaries) else 0
+    failed = any(summary.errors for summary in summaries) or any(not s.passed for s in trial_summaries)
+    return 1 if failed else 0
+
+
+def needs_floor(args: argparse.Namespace) -> bool:
+    """Whether any chosen scenario needs the floor's ratio (judged on the placeholder build)."""
+    if not args.only:
+        return True
+    scenarios, _trials, skipped = placeholder_scenarios()
+    if skipped:  # cannot tell before seeding: start it to be safe
+        return True
+    return any(s.target != FLOOR and registry.normalise_name(s.name) in args.only for s in scenarios)
 
 
 def _terminate(signum, _frame):

@@ -293,3 +293,125 @@ async def run_load(
         client_cpu=cpu_after - cpu_before,
         server_cpu=None if server_before is None or server_after is None else server_after - server_before,
     )
+
+
+# --- bursts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class BurstResult:
+    """``connections`` requests sent at once, one per connection, and what came back."""
+
+    connections: int
+    connect_s: float  # time to open every connection (before the release; not measured)
+    release_s: float  # time the client took to write all requests after the release
+    settle_s: float  # from the release to the last answer (or to the timeout)
+    latencies: list[float] = field(repr=False)  # seconds, from each request's write to its answer
+    statuses: dict[int, int] = field(default_factory=dict)  # status -> count (0 = connection error)
+    bodies: list[bytes | None] = field(default_factory=list, repr=False)  # by request; None if no answer
+    errors: int = 0  # answers other than the expected status, plus failures and timeouts
+    error_sample: str = ""
+    client_cpu: float = 0.0  # CPU seconds this process used from the release to the end
+    server_cpu: float | None = None  # CPU seconds the server process used from the release to the end
+
+    def percentile(self, fraction: float) -> float:
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
+
+
+async def run_burst(
+    scenario: Scenario,
+    base_url: str,
+    *,
+    connections: int,
+    server_cpu=None,
+    accept_pause: float = 0.3,
+    answer_within: float = 120.0,
+) -> BurstResult:
+    """Open ``connections`` connections, then send request 0, 1, ... on each at the same moment.
+
+    All connections are opened first (the TCP handshake is done, the server has accepted them
+    during ``accept_pause``); the requests are encoded beforehand, so the release is one tight
+    loop of socket writes. ``settle_s`` is the time from the release until the last answer has been
+    read. Requests not answered within ``answer_within`` seconds count as errors.
+    """
+    parsed = urllib.parse.urlsplit(base_url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
+    make_request = _Requests(scenario, host, port)
+    raws = [make_request(number) for number in range(connections)]
+    method = scenario.method
+    perf_counter = time.perf_counter
+
+    opened = perf_counter()
+    pool = [Connection(host, port) for _ in range(connections)]
+    outcomes = await asyncio.gather(*(connection.open() for connection in pool), return_exceptions=True)
+    failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if failed:
+        await asyncio.gather(*(connection.close() for connection in pool))
+        raise OSError(
+            f"could only open {connections - len(failed)} of {connections} connections: {failed[0]!r}"
+        )
+    connect_s = perf_counter() - opened
+    await asyncio.sleep(accept_pause)  # let the server accept them all before the clock starts
+
+    sent = [0.0] * connections
+    latencies: list[float] = []
+    bodies: list[bytes | None] = [None] * connections
+    statuses: Counter[int] = Counter()
+    samples: list[str] = []
+    last_answer = 0.0
+
+    async def read(index: int, connection: Connection) -> None:
+        nonlocal last_answer
+        try:
+            response = await connection._read_response(method)
+        except (OSError, asyncio.IncompleteReadError, ProtocolError, ValueError) as exc:
+            statuses[CONNECTION_ERROR] += 1
+            samples.append(f"connection error: {type(exc).__name__}: {exc}")
+            return
+        now = perf_counter()
+        last_answer = max(last_answer, now)
+        latencies.append(now - sent[index])
+        statuses[response.status] += 1
+        bodies[index] = response.body
+        if not scenario.is_success(response.status):
+            samples.append(f"{response.status}: {response.body[:300].decode(errors='replace')}")
+
+    readers = [asyncio.create_task(read(index, connection)) for index, connection in enumerate(pool)]
+    await asyncio.sleep(0)  # every reader is now waiting on its socket
+    cpu_before, server_before = time.process_time(), server_cpu() if server_cpu else None
+    released = perf_counter()
+    for index, connection in enumerate(pool):
+        assert connection.writer is not None
+        sent[index] = perf_counter()
+        connection.writer.write(raws[index])
+    release_s = perf_counter() - released
+    try:
+        _done, pending = await asyncio.wait(readers, timeout=answer_within)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+    finally:
+        cpu_after, server_after = time.process_time(), server_cpu() if server_cpu else None
+        await asyncio.gather(*(connection.close() for connection in pool))
+    unanswered = connections - sum(statuses.values())
+    if unanswered:
+        statuses[CONNECTION_ERROR] += unanswered
+        samples.append(f"{unanswered} request(s) not answered within {answer_within:g} s")
+        last_answer = released + answer_within
+    ok = sum(count for status, count in statuses.items() if status and scenario.is_success(status))
+    return BurstResult(
+        connections=connections,
+        connect_s=connect_s,
+        release_s=release_s,
+        settle_s=(last_answer or released) - released,
+        latencies=latencies,
+        statuses=dict(statuses),
+        bodies=bodies,
+        errors=connections - ok,
+        error_sample=samples[0] if samples else "",
+        client_cpu=cpu_after - cpu_before,
+        server_cpu=None if server_before is None or server_after is None else server_after - server_before,
+    )

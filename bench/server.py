@@ -34,6 +34,18 @@ SETTINGS_VARIABLES = (
     "LOGIN_MAX_FAILURES",
     "LOGIN_FAILURE_WINDOW_MINUTES",
     "PICCOLO_CONF",
+    "DATA_ENCRYPTION_KEYS",
+    "EMAIL_BACKEND",
+    "EMAIL_FROM",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_SECURITY",
+    "OUTBOX_WORKER",
+    "MAGIC_LINK_TTL_MINUTES",
+    "REGISTRATION_ACCESS_TTL_HOURS",
+    "SENSITIVE_RETENTION_DAYS",
 )
 
 
@@ -113,6 +125,39 @@ def server_environment(data_dir: Path, database: Database) -> dict[str, str]:
     if database.url is not None:
         env["DATABASE_URL"] = database.url
     return env
+
+
+def postgres_backend_cpu(url: str) -> float | None:
+    """CPU seconds used so far by the local PostgreSQL backends connected to the database of ``url``.
+
+    Read from ``/proc``: a backend's command line is its process title, ``postgres: 15/main: USER
+    DATABASE HOST(PORT) STATE``. Shared processes (WAL writer, checkpointer) are not counted, nor
+    are backends that have exited. ``None`` when nothing can be read (not Linux, not local).
+    """
+    name = database_name(url)
+    proc = Path("/proc")
+    total, seen = 0, False
+    try:
+        entries = list(proc.iterdir())
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+            if title[:1] != ["postgres:"]:
+                continue
+            words = title[2:] if len(title) > 1 and title[1].endswith(":") else title[1:]  # cluster name
+            if len(words) < 3 or words[1] != name:
+                continue
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+        seen = True
+    return total / os.sysconf("SC_CLK_TCK") if seen else None
 
 
 def run_setup(env: dict[str, str], work_dir: Path) -> dict:
