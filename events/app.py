@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -102,8 +103,24 @@ def api_router() -> Router:
     return Router(path=API_PREFIX, route_handlers=_area_handlers("API_HANDLERS"))
 
 
+class _RedactSecretsInAccessLog(logging.Filter):
+    """Personal feed URLs carry their secret (calendar apps cannot sign in): keep it out of logs."""
+
+    _SECRET = re.compile(r"\b(os[cmrie])_[A-Za-z0-9_-]{8,}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self._SECRET.sub(r"\1_…", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
 def create_app() -> Litestar:
     settings = get_settings()
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _RedactSecretsInAccessLog) for f in access_log.filters):
+        access_log.addFilter(_RedactSecretsInAccessLog())
     configure_password_hashing()
     _admin_app()
     return Litestar(
@@ -112,7 +129,9 @@ def create_app() -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[_database, lifespan_worker()],
         request_max_body_size=2 * 1024 * 1024,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"
+        ),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="debug",

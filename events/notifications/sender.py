@@ -38,6 +38,7 @@ import os
 import random
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -250,6 +251,12 @@ def delivery_budget(settings: Settings) -> datetime.timedelta:
     return datetime.timedelta(seconds=5)
 
 
+#: Areas add files to outgoing messages: each provider gets the outbox row and returns
+#: ``(filename, maintype, subtype, content)`` tuples (e.g. calendars attach the event's .ics to an
+#: approval). They run at send time, so the attachment reflects the latest data.
+attachment_providers: list[Callable[[dict[str, Any]], Awaitable[list[tuple[str, str, str, bytes]]]]] = []
+
+
 async def deliver(message: dict[str, Any], settings: Settings) -> None:
     """Hand one outbox row to the configured backend; raises on failure.
 
@@ -258,6 +265,9 @@ async def deliver(message: dict[str, Any], settings: Settings) -> None:
     delivered again). ``console``: logged on the ``events.mail`` logger.
     """
     mail = build_email(message, settings)
+    for provider in attachment_providers:
+        for filename, maintype, subtype, content in await provider(message):
+            mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     backend = settings.email_backend
     if backend == "smtp":
         import aiosmtplib
