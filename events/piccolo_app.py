@@ -13,7 +13,17 @@ from events.notifications.tables import OutboxMessage
 from events.programme.tables import Event, Programme, Session
 from events.reference.tables import CountryGroupMembership
 from events.registration.tables import AccessToken, Invitation, Registration, SessionSignup
-from events.visits.tables import Site
+from events.visits.tables import (
+    ScheduleRun,
+    Site,
+    SlotVehicle,
+    TravelTime,
+    Vehicle,
+    VisitAssignment,
+    VisitPreference,
+    VisitSettings,
+    VisitSlot,
+)
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "piccolo_migrations"
 
@@ -40,6 +50,14 @@ TABLES = [
     BadgeKey,
     Badge,
     FeedToken,
+    VisitSettings,
+    TravelTime,
+    Vehicle,
+    VisitSlot,
+    SlotVehicle,
+    VisitPreference,
+    ScheduleRun,
+    VisitAssignment,
 ]
 
 APP_CONFIG = AppConfig(

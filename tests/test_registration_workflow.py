@@ -67,7 +67,7 @@ async def set_auto_approve(event_id: int, capacity: int) -> None:
 async def magic_link_token(email: str) -> str:
     message = (
         await OutboxMessage.select(OutboxMessage.body)
-        .where(OutboxMessage.to_address == email)
+        .where(OutboxMessage.to_address == email, OutboxMessage.body.like("%#token=osm_%"))
         .order_by(OutboxMessage.id, ascending=False)
         .first()
     )

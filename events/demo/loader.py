@@ -151,6 +151,9 @@ async def load_demo(*, participants: int, if_empty: bool, seed: int) -> dict[str
     if programme["created"] or not if_empty:
         sites = await load_sites(actor)
         registered = await _participants(participants, seed, programme["events"])
+        from events.visits.demo import load_demo_visits
+
+        await load_demo_visits(actor)
         async with write_transaction():
             # The fictional participants' addresses are not real: their messages are not to be sent.
             await OutboxMessage.update(

@@ -96,6 +96,49 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "OneStop Events",
         ),
     },
+    "visit_assigned": {
+        "en": (
+            "Your study visit: {site}, {date}",
+            "Dear {name},\n\nFor {event}, you are booked on a study visit to {site} ({address}) on {date}, "
+            "{time}. This replaces any visit we told you about before.\nMeet at {meeting_point} at "
+            "{meeting_time}; vehicle: {vehicle}. Guide language: {guide_language}.\nReference: {reference}. "
+            "Your visits: {link}\n\nOneStop Events",
+        ),
+        "fr": (
+            "Votre visite d'étude : {site}, le {date}",
+            "Madame, Monsieur {name},\n\nDans le cadre de {event}, vous êtes inscrit·e à la visite d'étude de "
+            "{site} ({address}) le {date}, {time}. Elle remplace toute visite annoncée auparavant.\n"
+            "Rendez-vous à {meeting_point} à {meeting_time} ; véhicule : {vehicle}. Langue du guide : "
+            "{guide_language}.\nRéférence : {reference}. Vos visites : {link}\n\nOneStop Events",
+        ),
+        "es": (
+            "Su visita de estudio: {site}, {date}",
+            "Estimado/a {name}:\n\nEn el marco de {event}, tiene reservada una visita de estudio a {site} "
+            "({address}) el {date}, {time}. Sustituye a cualquier visita anunciada antes.\nPunto de encuentro: "
+            "{meeting_point} a las {meeting_time}; vehículo: {vehicle}. Idioma del guía: {guide_language}.\n"
+            "Referencia: {reference}. Sus visitas: {link}\n\nOneStop Events",
+        ),
+    },
+    "visit_cancelled": {
+        "en": (
+            "Your study visit to {site} on {date} is cancelled",
+            "Dear {name},\n\nFor {event}, your study visit to {site} on {date} no longer takes place for you. "
+            "We are sorry; the organisers will tell you about other options.\nReference: {reference}. "
+            "Your visits: {link}\n\nOneStop Events",
+        ),
+        "fr": (
+            "Votre visite d'étude de {site} du {date} est annulée",
+            "Madame, Monsieur {name},\n\nDans le cadre de {event}, votre visite d'étude de {site} du {date} est "
+            "annulée. Nous le regrettons ; les organisateurs vous indiqueront d'autres possibilités.\n"
+            "Référence : {reference}. Vos visites : {link}\n\nOneStop Events",
+        ),
+        "es": (
+            "Su visita de estudio a {site} del {date} queda cancelada",
+            "Estimado/a {name}:\n\nEn el marco de {event}, su visita de estudio a {site} del {date} queda "
+            "cancelada. Lo sentimos; los organizadores le indicarán otras opciones.\nReferencia: {reference}. "
+            "Sus visitas: {link}\n\nOneStop Events",
+        ),
+    },
     "magic_link": {
         "en": (
             "Your link to your registration for {event}",

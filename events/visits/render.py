@@ -1,0 +1,190 @@
+"""Visit manifests as PDF and CSV: pure, data in, bytes out.
+
+The PDF uses reportlab's built-in Helvetica for now, which covers Latin-1 only; the shared
+renderer in ``events/rendering/`` will bring fonts for every script. All font choices are the
+two attributes of :class:`ManifestRenderer`, so switching is one line (or a subclass).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    name: str
+    reference: str
+    country: str
+    phone: str
+    accessibility: str
+    guide_language: str
+    meeting_point: str
+    meeting_time: str
+    vehicle: str
+    checkpoint_id: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    event: str
+    site: str
+    site_address: str
+    date: str
+    visit_time: str
+    departs: str
+    returns: str
+    meeting_point: str
+    guide_language: str
+    #: The vehicle this manifest is for, or ``None`` for all of the slot's vehicles.
+    vehicle: str | None
+    slot_key: str
+    rows: tuple[ManifestRow, ...]
+    generated_at: datetime.datetime
+    notes: str = ""
+
+
+CSV_COLUMNS = (
+    ("name", "Name"),
+    ("reference", "Reference"),
+    ("country", "Country"),
+    ("phone", "Phone"),
+    ("accessibility", "Accessibility needs"),
+    ("guide_language", "Guide language"),
+    ("meeting_point", "Meeting point"),
+    ("meeting_time", "Meeting time"),
+    ("vehicle", "Vehicle"),
+    ("checkpoint_id", "Checkpoint"),
+)
+
+
+class ManifestRenderer:
+    """Renders one manifest; returns bytes."""
+
+    font = "Helvetica"
+    bold_font = "Helvetica-Bold"
+
+    def csv(self, manifest: Manifest) -> bytes:
+        """UTF-8 with a byte-order mark, so spreadsheet programs read every script correctly."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([title for _, title in CSV_COLUMNS])
+        for row in manifest.rows:
+            writer.writerow([_safe_cell(getattr(row, key)) for key, _ in CSV_COLUMNS])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+    def pdf(self, manifest: Manifest) -> bytes:
+        buffer = io.BytesIO()
+        document = SimpleDocTemplate(
+            buffer,
+            pagesize=landscape(A4),
+            leftMargin=12 * mm,
+            rightMargin=12 * mm,
+            topMargin=12 * mm,
+            bottomMargin=14 * mm,
+            title=f"Manifest: {manifest.site}, {manifest.date}",
+            author="OneStop Events",
+        )
+        text = ParagraphStyle("text", fontName=self.font, fontSize=9, leading=11)
+        heading = ParagraphStyle("heading", fontName=self.bold_font, fontSize=14, leading=17)
+        cell = ParagraphStyle("cell", fontName=self.font, fontSize=8, leading=9.5)
+        head = ParagraphStyle("head", fontName=self.bold_font, fontSize=8, leading=9.5)
+        scope = f"vehicle {manifest.vehicle}" if manifest.vehicle else "all vehicles"
+        story: list = [
+            Paragraph(_escape(f"Study visit manifest: {manifest.site}"), heading),
+            Paragraph(_escape(f"{manifest.event} — {manifest.date}, on site {manifest.visit_time}"), text),
+            Paragraph(
+                _escape(
+                    f"Meeting point: {manifest.meeting_point}; departure {manifest.departs}, back about "
+                    f"{manifest.returns}. Guide language: {manifest.guide_language}. {scope.capitalize()}: "
+                    f"{len(manifest.rows)} participant(s). Checkpoint: {manifest.slot_key}."
+                ),
+                text,
+            ),
+        ]
+        if manifest.site_address:
+            story.append(Paragraph(_escape(f"Address: {manifest.site_address}"), text))
+        if manifest.notes:
+            story.append(Paragraph(_escape(manifest.notes), text))
+        story.append(Spacer(1, 4 * mm))
+        columns = [
+            "#",
+            "Name",
+            "Country",
+            "Phone",
+            "Accessibility needs",
+            "Guide",
+            "Meeting",
+            "Vehicle",
+            "Ref.",
+            "Boarded",
+        ]
+        data = [[Paragraph(_escape(c), head) for c in columns]]
+        for number, row in enumerate(manifest.rows, start=1):
+            data.append(
+                [
+                    str(number),
+                    Paragraph(_escape(row.name), cell),
+                    row.country,
+                    Paragraph(_escape(row.phone), cell),
+                    Paragraph(_escape(row.accessibility), cell),
+                    row.guide_language,
+                    Paragraph(_escape(f"{row.meeting_time} {row.meeting_point}"), cell),
+                    Paragraph(_escape(row.vehicle), cell),
+                    row.reference,
+                    "",
+                ]
+            )
+        if not manifest.rows:
+            data.append(["", Paragraph("Nobody is assigned.", cell), "", "", "", "", "", "", "", ""])
+        widths = [8, 52, 16, 32, 58, 14, 42, 28, 32, 16]
+        table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), self.font),
+                    ("FONTSIZE", (0, 0), (-1, -1), 8),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
+                    ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
+                    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f7f9fb")]),
+                ]
+            )
+        )
+        story.append(table)
+        generated = f"Generated {manifest.generated_at:%Y-%m-%d %H:%M %Z} by OneStop Events. Personal data: keep safe, destroy after the visit."
+
+        def footer(canvas, doc) -> None:
+            canvas.saveState()
+            canvas.setFont(self.font, 7)
+            canvas.drawString(12 * mm, 8 * mm, generated)
+            canvas.drawRightString(landscape(A4)[0] - 12 * mm, 8 * mm, f"Page {doc.page}")
+            canvas.restoreState()
+
+        document.build(story, onFirstPage=footer, onLaterPages=footer)
+        return buffer.getvalue()
+
+
+def _escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d ]*")
+
+
+def _safe_cell(value: str) -> str:
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection); plain numbers
+    such as phone numbers stay as they are (as in the registration export)."""
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
