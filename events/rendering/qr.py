@@ -50,19 +50,23 @@ class QrMatrix(NamedTuple):
 
 
 @lru_cache(maxsize=256)
-def qr_matrix(data: str, error: str = "M") -> QrMatrix:
+def qr_matrix(data: str, error: str = "M", mask: int | None = None) -> QrMatrix:
     """The QR symbol of ``data`` at error-correction level ``error`` (L, M, Q or H).
 
     The smallest version that holds the data is chosen, and the encoding modes (numeric,
     alphanumeric, bytes as UTF-8) are mixed to keep it small. This is most of the cost of a QR
     code (about 10 ms for a version 5 token, mostly ``qrcode`` trying its 8 masks), so the last
-    256 symbols are cached: a badge's PDF, PNG and SVG encode its token once.
+    256 symbols are cached: a badge's PDF, PNG and SVG encode its token once. A fixed ``mask``
+    (0-7) skips the search; printed at a decent size every mask reads well, and it removes
+    most of the cost for codes that are drawn once (a letter's verification link).
     """
     try:
         level = _ERROR_LEVELS[error]
     except KeyError:
         raise ValueError(f"error must be one of {', '.join(_ERROR_LEVELS)}, not {error!r}") from None
-    code = qrcode.QRCode(version=None, error_correction=level, border=0)
+    if mask is not None and not 0 <= mask <= 7:
+        raise ValueError(f"mask must be 0 to 7, not {mask!r}")
+    code = qrcode.QRCode(version=None, error_correction=level, border=0, mask_pattern=mask)
     code.add_data(data)
     code.make(fit=True)
     return QrMatrix(code.version, tuple(tuple(bool(module) for module in row) for row in code.modules))
@@ -92,6 +96,7 @@ def draw_qr(
     error: str = "M",
     color: Color = black,
     background: Color | None = white,
+    mask: int | None = None,
 ) -> float:
     """Draw the QR code of ``data`` in the square of side ``size`` whose lower left is ``(x, y)``.
 
@@ -99,7 +104,7 @@ def draw_qr(
     (pass ``None`` on a page already light there). Returns the side of one module, in points,
     so a caller can check it prints large enough (scanners want about 0.3 mm, 0.85 pt, or more).
     """
-    matrix = qr_matrix(data, error)
+    matrix = qr_matrix(data, error, mask)
     module = size / (matrix.size + 2 * QUIET_ZONE)
     canvas.saveState()
     if background is not None:

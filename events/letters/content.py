@@ -1,0 +1,763 @@
+"""What a letter says: languages, fixed wording, default templates, placeholders, and ``compose``.
+
+Pure functions (no database, no HTTP): the service gathers a :class:`LetterSource` from the
+registration, the event, the event's letter profile and the template, and :func:`compose` turns
+it into the :class:`~events.letters.render.LetterData` the renderer draws, or refuses with the
+fields that would leave a blank or an unprintable character in the letter.
+
+Two layers of wording
+---------------------
+* **Templates** (``LetterTemplate`` rows, organisers edit them per event, kind and language): the
+  title and the body paragraphs, with ``{placeholders}`` from :data:`PLACEHOLDERS`. When an event
+  has no stored template, :data:`DEFAULT_TEMPLATES` is used. An unknown placeholder is refused
+  when the template is saved (:func:`check_template`), never printed as a blank.
+* **Fixed wording** (:data:`LABELS`, in code): everything a letter must carry whatever the
+  template says: the reference, place and date, the addressee, the participant's particulars
+  (the passport block of a visa letter), the costs, the statement that the letter is not a visa,
+  the signature block and the verification line. Organisers cannot remove these by editing.
+
+Languages
+---------
+Letters are written in English, French and Spanish (:data:`LETTER_LANGUAGES`). A participant who
+prefers another language gets an English letter, and the answer says so (``language_fallback``).
+Arabic (right to left), Russian and Chinese are *prepared*: the renderer lays out right-to-left
+and CJK text, dates and country names come from CLDR (babel) in every language, and the fonts
+cover the scripts. Adding one is adding its :class:`Labels` and default templates here (by a
+translator), then listing it in :data:`LETTER_LANGUAGES`; ``tests/test_letters_render.py``
+renders an Arabic and a Chinese letter with test wording to keep that path working.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+import string
+from collections.abc import Iterable
+from functools import cache
+from typing import Literal
+
+import msgspec
+from babel import Locale
+from babel.dates import format_date
+
+from events.errors import FieldError
+from events.letters.render import LetterData, Segment
+from events.letters.tables import LetterKind
+from events.rendering import first_renderable, missing_glyphs
+
+#: Languages with wording and default templates: a letter can be written in these.
+LETTER_LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
+#: Languages the mechanism is ready for (layout, fonts, dates, country names); wording to come.
+PREPARED_LANGUAGES: tuple[str, ...] = ("ar", "ru", "zh")
+FALLBACK_LANGUAGE = "en"
+RTL_LANGUAGES = frozenset({"ar"})
+_LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES", "ar": "ar", "ru": "ru_RU", "zh": "zh_Hans_CN"}
+KIND_CODES = {LetterKind.invitation: "INV", LetterKind.visa_support: "VSL"}
+#: A passport should stay valid this long after the stay ends (the Azerbaijani e-visa rule, and
+#: the same margin registration warns about).
+PASSPORT_MARGIN = datetime.timedelta(days=92)
+FAMILY: Literal["serif"] = "serif"
+
+Kind = Literal["invitation", "visa_support"]
+
+
+# --- fixed wording ------------------------------------------------------------------------------
+
+
+class Labels(msgspec.Struct, frozen=True, kw_only=True):
+    """The fixed wording of letters in one language. ``{…}`` fields are filled by ``compose``."""
+
+    invitation: str
+    visa_support: str
+    reference: str
+    place_and_date: str  # {place}, {date}
+    addressee_visa: str  # when the participant named no embassy
+    particulars: str
+    full_name: str
+    latin_name: str
+    date_of_birth: str
+    nationality: str
+    passport_number: str
+    passport_expiry: str
+    affiliation: str
+    event: str
+    venue: str
+    dates: str
+    stay: str
+    date_range: str  # {start}, {end}
+    costs: str
+    statement_invitation: str
+    statement_visa_support: str
+    closing: str
+    contact: str
+    verify: str  # {url}
+
+
+LABELS: dict[str, Labels] = {
+    "en": Labels(
+        invitation="Invitation letter",
+        visa_support="Visa-support letter",
+        reference="Reference",
+        place_and_date="{place}, {date}",
+        addressee_visa="To the consular authorities concerned",
+        particulars="Particulars of the participant",
+        full_name="Full name (as in the passport)",
+        latin_name="Name in Latin letters (as in the passport)",
+        date_of_birth="Date of birth",
+        nationality="Nationality",
+        passport_number="Passport number",
+        passport_expiry="Passport valid until",
+        affiliation="Position and institution",
+        event="Event",
+        venue="Venue",
+        dates="Dates of the event",
+        stay="Intended stay",
+        date_range="{start} to {end}",
+        costs="Costs",
+        statement_invitation=(
+            "This letter may accompany a visa application. It is not a visa and does not by itself "
+            "entitle the holder to enter the country."
+        ),
+        statement_visa_support=(
+            "This letter is issued in support of the participant's visa application. It is not a visa "
+            "and does not by itself entitle the holder to enter the country."
+        ),
+        closing="Yours sincerely,",
+        contact="Contact",
+        verify="Verify this letter: scan the code or open {url}",
+    ),
+    "fr": Labels(
+        invitation="Lettre d'invitation",
+        visa_support="Lettre à l'appui d'une demande de visa",
+        reference="Référence",
+        place_and_date="{place}, le {date}",
+        addressee_visa="À l'attention des autorités consulaires compétentes",
+        particulars="Renseignements concernant la personne invitée",
+        full_name="Nom complet (tel qu'il figure sur le passeport)",
+        latin_name="Nom en caractères latins (tel qu'il figure sur le passeport)",
+        date_of_birth="Date de naissance",
+        nationality="Nationalité",
+        passport_number="Numéro de passeport",
+        passport_expiry="Passeport valable jusqu'au",
+        affiliation="Fonction et institution",
+        event="Événement",
+        venue="Lieu",
+        dates="Dates de l'événement",
+        stay="Séjour prévu",
+        date_range="du {start} au {end}",
+        costs="Prise en charge des frais",
+        statement_invitation=(
+            "La présente lettre peut accompagner une demande de visa. Elle ne constitue pas un visa et "
+            "ne donne pas à elle seule le droit d'entrer dans le pays."
+        ),
+        statement_visa_support=(
+            "La présente lettre est délivrée à l'appui de la demande de visa de la personne invitée. "
+            "Elle ne constitue pas un visa et ne donne pas à elle seule le droit d'entrer dans le pays."
+        ),
+        closing="Veuillez agréer l'expression de ma haute considération.",
+        contact="Contact",
+        verify="Vérifier cette lettre : scannez le code ou ouvrez {url}",
+    ),
+    "es": Labels(
+        invitation="Carta de invitación",
+        visa_support="Carta de apoyo a una solicitud de visado",
+        reference="Referencia",
+        place_and_date="{place}, {date}",
+        addressee_visa="A la atención de las autoridades consulares competentes",
+        particulars="Datos de la persona invitada",
+        full_name="Nombre completo (como figura en el pasaporte)",
+        latin_name="Nombre en caracteres latinos (como figura en el pasaporte)",
+        date_of_birth="Fecha de nacimiento",
+        nationality="Nacionalidad",
+        passport_number="Número de pasaporte",
+        passport_expiry="Pasaporte válido hasta",
+        affiliation="Cargo e institución",
+        event="Evento",
+        venue="Lugar",
+        dates="Fechas del evento",
+        stay="Estancia prevista",
+        date_range="del {start} al {end}",
+        costs="Gastos",
+        statement_invitation=(
+            "La presente carta puede acompañar una solicitud de visado. No constituye un visado ni "
+            "otorga por sí misma el derecho de entrada en el país."
+        ),
+        statement_visa_support=(
+            "La presente carta se expide en apoyo de la solicitud de visado de la persona invitada. "
+            "No constituye un visado ni otorga por sí misma el derecho de entrada en el país."
+        ),
+        closing="Atentamente,",
+        contact="Contacto",
+        verify="Verifique esta carta: escanee el código o abra {url}",
+    ),
+}
+
+
+# --- templates and placeholders -----------------------------------------------------------------
+
+
+class TemplateText(msgspec.Struct, frozen=True):
+    title: str
+    body: str
+
+
+#: Placeholders every template may use, and what each becomes. Values are never empty.
+PLACEHOLDERS: dict[str, str] = {
+    "full_name": "the participant's full name as in the passport (its Latin form when the script cannot be printed)",
+    "latin_name": "the name in Latin letters as in the passport's machine-readable zone (else the full name)",
+    "affiliation": "position and institution ('Director of e-Government, Cabinet Office'), or the institution",
+    "institution": "the participant's institution",
+    "nationality": "the country of nationality, in the letter's language",
+    "country": "the country the participant represents, in the letter's language",
+    "event_name": "the event's title",
+    "event_venue": "the venue",
+    "event_city": "the city",
+    "event_country": "the host country, in the letter's language",
+    "event_start": "the first day of the event (long date)",
+    "event_end": "the last day of the event (long date)",
+    "stay_from": "arrival date if the participant gave one, else the first day of the event",
+    "stay_until": "departure date if the participant gave one, else the last day of the event",
+    "host_name": "the host named in the letter profile",
+    "signatory_name": "the signatory's name",
+    "signatory_title": "the signatory's title",
+    "reference": "the letter's reference number",
+    "issue_date": "the date of issue (long date)",
+}
+#: Placeholders only a visa-support letter has (its passport block is always printed as well).
+VISA_PLACEHOLDERS: dict[str, str] = {
+    "date_of_birth": "date of birth (long date)",
+    "passport_number": "passport number",
+    "passport_expiry": "passport expiry date (long date)",
+}
+#: Placeholders printed in bold wherever they appear.
+_BOLD = frozenset({"full_name"})
+MAX_TITLE = 200
+MAX_BODY = 6000
+
+
+def placeholders_for(kind: str) -> dict[str, str]:
+    if kind == LetterKind.visa_support:
+        return {**PLACEHOLDERS, **VISA_PLACEHOLDERS}
+    return dict(PLACEHOLDERS)
+
+
+_EN_PLACE = "to be held in {event_city}, {event_country}, from {event_start} to {event_end} at {event_venue}"
+_FR_PLACE = "qui se tiendra à {event_city} ({event_country}) du {event_start} au {event_end} (lieu\u00a0: {event_venue})"
+_ES_PLACE = "que se celebrará en {event_city} ({event_country}) del {event_start} al {event_end} (lugar: {event_venue})"
+
+DEFAULT_TEMPLATES: dict[tuple[str, str], TemplateText] = {
+    ("invitation", "en"): TemplateText(
+        "Letter of invitation",
+        "Dear {full_name},\n\n"
+        f"On behalf of {{host_name}}, I have the pleasure of inviting you to participate in {{event_name}}, {_EN_PLACE}.\n\n"
+        "The event brings together public officials to exchange experience on omnichannel public service "
+        "delivery. We are confident that your participation as {affiliation} will contribute to its success.\n\n"
+        "We look forward to welcoming you in {event_city}.",
+    ),
+    ("visa_support", "en"): TemplateText(
+        "Letter in support of a visa application",
+        f"{{host_name}} has invited {{full_name}}, {{affiliation}}, to participate in {{event_name}}, {_EN_PLACE}.\n\n"
+        "The purpose of the visit is to take part in the meetings, discussions and study visits of the event. "
+        "The participant intends to stay in {event_country} from {stay_from} to {stay_until}.\n\n"
+        "We would be grateful if the competent authorities could issue the appropriate visa to the "
+        "participant, whose particulars are given below.",
+    ),
+    ("invitation", "fr"): TemplateText(
+        "Lettre d'invitation",
+        "Madame, Monsieur,\n\n"
+        "Au nom de {host_name}, j'ai le plaisir de vous inviter, {full_name}, à participer à l'événement "
+        f"«\u00a0{{event_name}}\u00a0», {_FR_PLACE}.\n\n"
+        "Cet événement réunit des responsables publics afin d'échanger leurs expériences en matière de "
+        "prestation omnicanale des services publics. Nous sommes convaincus que votre participation en "
+        "qualité de {affiliation} contribuera à son succès.\n\n"
+        "Nous nous réjouissons de vous accueillir à {event_city}.",
+    ),
+    ("visa_support", "fr"): TemplateText(
+        "Lettre à l'appui d'une demande de visa",
+        "{host_name} a invité {full_name}, {affiliation}, à participer à l'événement "
+        f"«\u00a0{{event_name}}\u00a0», {_FR_PLACE}.\n\n"
+        "Ce déplacement a pour objet la participation aux réunions, débats et visites d'étude de "
+        "l'événement. Le séjour prévu s'étend du {stay_from} au {stay_until}.\n\n"
+        "Nous saurions gré aux autorités compétentes de bien vouloir délivrer le visa approprié à la "
+        "personne invitée, dont les renseignements figurent ci-dessous.",
+    ),
+    ("invitation", "es"): TemplateText(
+        "Carta de invitación",
+        "Estimado/a {full_name}:\n\n"
+        "En nombre de {host_name}, tengo el placer de invitarle a participar en el evento "
+        f"«{{event_name}}», {_ES_PLACE}.\n\n"
+        "El evento reúne a funcionarios públicos para intercambiar experiencias sobre la prestación "
+        "omnicanal de servicios públicos. Estamos convencidos de que su participación como {affiliation} "
+        "contribuirá a su éxito.\n\n"
+        "Esperamos darle la bienvenida en {event_city}.",
+    ),
+    ("visa_support", "es"): TemplateText(
+        "Carta de apoyo a una solicitud de visado",
+        "{host_name} ha invitado a {full_name}, {affiliation}, a participar en el evento "
+        f"«{{event_name}}», {_ES_PLACE}.\n\n"
+        "El propósito del viaje es participar en las reuniones, debates y visitas de estudio del evento. "
+        "La estancia prevista es del {stay_from} al {stay_until}.\n\n"
+        "Agradeceríamos a las autoridades competentes que expidieran el visado correspondiente a la "
+        "persona invitada, cuyos datos figuran a continuación.",
+    ),
+}
+
+_FORMATTER = string.Formatter()
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def _parse(text: str) -> list[tuple[str, str | None]]:
+    """``[(literal, placeholder or None), …]``; raises ValueError on unbalanced braces."""
+    return [(literal, field) for literal, field, _spec, _conv in _FORMATTER.parse(text)]
+
+
+def check_template(kind: str, title: str, body: str) -> list[FieldError]:
+    """Every problem of a template, each naming its field (``title`` or ``body``).
+
+    Only ``{name}`` with a known name is accepted: no positional ``{}``, no attribute or index
+    access (``{x.y}``, ``{x[0]}``), no format spec or conversion; literal braces are ``{{`` and
+    ``}}``. The title is one line.
+    """
+    known = placeholders_for(kind)
+    errors: list[FieldError] = []
+    for field, text, limit in (("title", title, MAX_TITLE), ("body", body, MAX_BODY)):
+        if not text.strip():
+            errors.append(FieldError(field, "must not be blank"))
+            continue
+        if len(text) > limit:
+            errors.append(FieldError(field, f"must be at most {limit} characters"))
+        if any(ord(char) < 32 and char not in "\n\t" for char in text):
+            errors.append(FieldError(field, "must not contain control characters"))
+        if field == "title" and "\n" in text:
+            errors.append(FieldError(field, "must be one line"))
+        try:
+            parts = list(_FORMATTER.parse(text))
+        except ValueError as exc:
+            errors.append(
+                FieldError(field, f"braces do not match ({exc}); write {{{{ and }}}} for literal braces")
+            )
+            continue
+        unknown: list[str] = []
+        for _literal, name, spec, conversion in parts:
+            if name is None:
+                continue
+            if spec or conversion:
+                errors.append(
+                    FieldError(field, f"placeholder {{{name}}} must not have a format or conversion")
+                )
+            elif name not in known:
+                unknown.append(name)
+        for name in dict.fromkeys(unknown):
+            hint = "not available in an invitation letter" if name in VISA_PLACEHOLDERS else "unknown"
+            errors.append(
+                FieldError(
+                    field,
+                    f"placeholder {{{name}}} is {hint}; known placeholders: "
+                    + ", ".join(f"{{{key}}}" for key in known),
+                )
+            )
+        literal = "".join(part[0] for part in parts)
+        bad = missing_glyphs(literal, bold=field == "title", family=FAMILY)
+        if bad:
+            errors.append(FieldError(field, f"characters that letters cannot print: {''.join(sorted(bad))}"))
+    return errors
+
+
+def default_template(kind: str, language: str) -> TemplateText:
+    return DEFAULT_TEMPLATES[(kind, language)]
+
+
+# --- the data a letter is made from -------------------------------------------------------------
+
+
+class Participant(msgspec.Struct, frozen=True, kw_only=True):
+    given_names: str
+    family_name: str
+    latin_name: str = ""
+    nationality: str  # ISO alpha-3
+    country: str  # represented, ISO alpha-3
+    institution: str
+    position: str = ""
+    date_of_birth: datetime.date | None = None
+    passport_number: str | None = None
+    passport_expiry: datetime.date | None = None
+    visa_embassy: str = ""
+    arrival: datetime.date | None = None
+    departure: datetime.date | None = None
+    sensitive_purged: bool = False
+
+
+class EventFacts(msgspec.Struct, frozen=True, kw_only=True):
+    title: str
+    venue: str
+    city: str
+    country: str  # ISO alpha-3
+    start: datetime.date
+    end: datetime.date
+
+
+class Profile(msgspec.Struct, frozen=True, kw_only=True):
+    host_name: str = ""
+    host_address: str = ""
+    host_contact: str = ""
+    signatory_name: str = ""
+    signatory_title: str = ""
+    costs_statement: str = ""
+    logo: bytes | None = None
+    signature: bytes | None = None
+
+
+class LetterSource(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything a letter is made from, as plain values (built by the service from the rows)."""
+
+    kind: Kind
+    language: str
+    participant: Participant
+    event: EventFacts
+    profile: Profile
+    template: TemplateText
+
+
+class IssueFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """What differs between two issues of the same data: excluded from the fingerprint."""
+
+    reference: str
+    issued_on: datetime.date
+    verification_url: str
+
+
+#: Stands in for the issue facts when the fingerprint of a source is computed.
+_PLACEHOLDER_ISSUE = IssueFacts(
+    reference="{reference}", issued_on=datetime.date(2000, 1, 1), verification_url="{verification_url}"
+)
+
+
+class LetterDataError(Exception):
+    """The source would leave a blank or an unprintable character in the letter."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{error.field}: {error.message}" for error in errors))
+        self.errors = errors
+
+
+def letter_language(preferred: str | None) -> str:
+    """The language a letter is written in: the preferred one when letters exist in it, else English."""
+    return preferred if preferred in LETTER_LANGUAGES else FALLBACK_LANGUAGE
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(_LOCALES.get(language, "en_GB"))
+
+
+def long_date(value: datetime.date, language: str) -> str:
+    return format_date(value, "long", locale=_locale(language))
+
+
+@cache
+def _alpha2(iso3: str) -> str | None:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_3=iso3)
+    return country.alpha_2 if country else None
+
+
+def country_name(iso3: str, language: str) -> str:
+    """The country's short name in ``language`` (CLDR), else pycountry's English name, else the code."""
+    code = _alpha2(iso3)
+    name = _locale(language).territories.get(code) if code else None
+    if name:
+        return name
+    from events.reference.services import country_name as english_name
+
+    return english_name(iso3)
+
+
+def passport_name(participant: Participant) -> str:
+    """The name as in the passport: given names then family name (a single name is the family name)."""
+    return " ".join(
+        part for part in (participant.given_names.strip(), participant.family_name.strip()) if part
+    )
+
+
+def printed_name(participant: Participant) -> str:
+    """The passport name if every character prints, else its Latin form (the passport's MRZ)."""
+    return first_renderable(passport_name(participant), participant.latin_name.strip(), family=FAMILY)
+
+
+def stay(source: LetterSource) -> tuple[datetime.date, datetime.date]:
+    """Arrival and departure when the participant gave them, else the event's dates."""
+    participant, event = source.participant, source.event
+    return participant.arrival or event.start, participant.departure or event.end
+
+
+def passport_warnings(source: LetterSource, today: datetime.date) -> list[str]:
+    """Warnings on the passport's validity; refuses (LetterDataError) a passport that cannot travel.
+
+    Refused: expired on the day of issue, or expiring before the stay ends. Warned: valid less
+    than three months after the stay ends (``passport_valid_less_than_3_months_after_event``).
+    """
+    expiry = source.participant.passport_expiry
+    if source.kind != LetterKind.visa_support or expiry is None:
+        return []
+    stay_end = max(stay(source)[1], source.event.end)
+    if expiry < today:
+        raise LetterDataError(
+            [FieldError("passport_expiry", f"the passport expired on {expiry.isoformat()}")]
+        )
+    if expiry <= stay_end:
+        raise LetterDataError(
+            [
+                FieldError(
+                    "passport_expiry",
+                    f"the passport expires on {expiry.isoformat()}, before the stay ends ({stay_end.isoformat()})",
+                )
+            ]
+        )
+    if expiry < stay_end + PASSPORT_MARGIN:
+        return ["passport_valid_less_than_3_months_after_event"]
+    return []
+
+
+def _values(source: LetterSource, issue: IssueFacts) -> dict[str, str]:
+    participant, event, profile, language = source.participant, source.event, source.profile, source.language
+    name = printed_name(participant)
+    arrival, departure = stay(source)
+    institution = participant.institution.strip()
+    position = participant.position.strip()
+    values = {
+        "full_name": name,
+        "latin_name": participant.latin_name.strip() or name,
+        "affiliation": f"{position}, {institution}" if position else institution,
+        "institution": institution,
+        "nationality": country_name(participant.nationality, language),
+        "country": country_name(participant.country, language),
+        "event_name": event.title.strip(),
+        "event_venue": event.venue.strip(),
+        "event_city": event.city.strip(),
+        "event_country": country_name(event.country, language),
+        "event_start": long_date(event.start, language),
+        "event_end": long_date(event.end, language),
+        "stay_from": long_date(arrival, language),
+        "stay_until": long_date(departure, language),
+        "host_name": profile.host_name.strip(),
+        "signatory_name": profile.signatory_name.strip(),
+        "signatory_title": profile.signatory_title.strip(),
+        "reference": issue.reference,
+        "issue_date": long_date(issue.issued_on, language),
+    }
+    if source.kind == LetterKind.visa_support:
+        values["date_of_birth"] = (
+            long_date(participant.date_of_birth, language) if participant.date_of_birth else ""
+        )
+        values["passport_number"] = participant.passport_number or ""
+        values["passport_expiry"] = (
+            long_date(participant.passport_expiry, language) if participant.passport_expiry else ""
+        )
+    return values
+
+
+#: Where each value comes from, to name the field when it is blank or cannot be printed.
+_VALUE_FIELDS = {
+    "full_name": "latin_name",
+    "latin_name": "latin_name",
+    "affiliation": "institution",
+    "institution": "institution",
+    "event_name": "event.title",
+    "event_venue": "event.venue",
+    "event_city": "event.city",
+    "host_name": "letter_profile.host_name",
+    "signatory_name": "letter_profile.signatory_name",
+    "signatory_title": "letter_profile.signatory_title",
+    "date_of_birth": "date_of_birth",
+    "passport_number": "passport_number",
+    "passport_expiry": "passport_expiry",
+}
+
+
+def _fill(text: str, values: dict[str, str]) -> tuple[Segment, ...]:
+    segments: list[Segment] = []
+    for literal, name in _parse(text):
+        if literal:
+            segments.append(("text", literal))
+        if name is not None:
+            segments.append(("bold" if name in _BOLD else "value", values[name]))
+    return tuple(segments)
+
+
+def _paragraphs(body: str, values: dict[str, str]) -> tuple[tuple[Segment, ...], ...]:
+    paragraphs = []
+    for block in _PARAGRAPH_BREAK.split(body.strip()):
+        lines = [line.strip() for line in block.split("\n")]
+        segments: list[Segment] = []
+        for number, line in enumerate(lines):
+            if number:
+                segments.append(("break", ""))
+            segments.extend(_fill(line, values))
+        paragraphs.append(tuple(segments))
+    return tuple(paragraphs)
+
+
+def _used_placeholders(template: TemplateText) -> set[str]:
+    return {name for text in (template.title, template.body) for _lit, name in _parse(text) if name}
+
+
+def _check_printable(errors: list[FieldError], field: str, text: str, *, bold: bool = False) -> None:
+    bad = missing_glyphs(text, bold=bold, family=FAMILY)
+    if bad:
+        errors.append(FieldError(field, f"characters that letters cannot print: {''.join(sorted(bad))}"))
+
+
+def _required(errors: list[FieldError], checks: Iterable[tuple[str, object]], message: str) -> None:
+    for field, value in checks:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors.append(FieldError(field, message))
+
+
+def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
+    """The letter's content, ready to draw, or ``LetterDataError`` naming every field that would
+    leave a blank or an unprintable character."""
+    participant, event, profile = source.participant, source.event, source.profile
+    labels = LABELS.get(source.language)
+    errors: list[FieldError] = []
+    if labels is None:
+        raise LetterDataError([FieldError("language", f"letters are not written in {source.language!r} yet")])
+    visa = source.kind == LetterKind.visa_support
+    _required(
+        errors,
+        (
+            ("letter_profile.host_name", profile.host_name),
+            ("letter_profile.host_address", profile.host_address),
+            ("letter_profile.host_contact", profile.host_contact),
+            ("letter_profile.signatory_name", profile.signatory_name),
+            ("letter_profile.signatory_title", profile.signatory_title),
+            ("letter_profile.costs_statement", profile.costs_statement),
+        ),
+        "must be set in the event's letter profile before letters are issued",
+    )
+    _required(
+        errors,
+        (("family_name", participant.family_name), ("institution", participant.institution)),
+        "is needed for a letter",
+    )
+    if visa:
+        purged = (
+            " (passport data was erased after the retention period)" if participant.sensitive_purged else ""
+        )
+        _required(
+            errors,
+            (
+                ("passport_number", participant.passport_number),
+                ("passport_expiry", participant.passport_expiry),
+                ("date_of_birth", participant.date_of_birth),
+            ),
+            "is needed for a visa-support letter" + purged,
+        )
+    name = printed_name(participant)
+    if missing_glyphs(name, family=FAMILY) or missing_glyphs(name, bold=True, family=FAMILY):
+        errors.append(
+            FieldError(
+                "latin_name",
+                "the name as in the passport is in a script letters cannot print; give the name in Latin "
+                "letters as in the passport's machine-readable zone",
+            )
+        )
+    if errors:
+        raise LetterDataError(errors)
+
+    values = _values(source, issue)
+    used = _used_placeholders(source.template)
+    unknown = used - set(values)
+    if unknown:
+        raise LetterDataError(
+            [FieldError("template", f"unknown placeholders {sorted(unknown)}; save the template again")]
+        )
+    for key in sorted(used):
+        if not values[key].strip():
+            errors.append(
+                FieldError(_VALUE_FIELDS.get(key, key), "is empty but the letter's template uses it")
+            )
+    for key in sorted(used | {"institution", "event_name", "event_venue", "event_city"}):
+        if key not in {"full_name", "latin_name"}:
+            _check_printable(errors, _VALUE_FIELDS.get(key, key), values[key], bold=key in _BOLD)
+    for field, text in (
+        ("letter_profile.host_address", profile.host_address),
+        ("letter_profile.host_contact", profile.host_contact),
+        ("letter_profile.costs_statement", profile.costs_statement),
+        ("visa_embassy", participant.visa_embassy),
+        ("template.title", source.template.title),
+    ):
+        _check_printable(errors, field, text, bold=field == "template.title")
+    if errors:
+        raise LetterDataError(errors)
+
+    language = source.language
+    latin = participant.latin_name.strip()
+    particulars: list[tuple[str, str]] = [(labels.full_name, name)]
+    if latin and latin != name:
+        particulars.append((labels.latin_name, latin))
+    if participant.date_of_birth is not None:
+        particulars.append((labels.date_of_birth, long_date(participant.date_of_birth, language)))
+    particulars.append((labels.nationality, values["nationality"]))
+    if visa:
+        assert participant.passport_expiry is not None
+        particulars.append((labels.passport_number, participant.passport_number or ""))
+        particulars.append((labels.passport_expiry, long_date(participant.passport_expiry, language)))
+    particulars += [
+        (labels.affiliation, values["affiliation"]),
+        (labels.event, values["event_name"]),
+        (labels.venue, f"{values['event_venue']}, {values['event_city']}, {values['event_country']}"),
+        (labels.dates, labels.date_range.format(start=values["event_start"], end=values["event_end"])),
+        (labels.stay, labels.date_range.format(start=values["stay_from"], end=values["stay_until"])),
+    ]
+    if visa:
+        addressee = (participant.visa_embassy.strip() or labels.addressee_visa,)
+    else:
+        addressee = (name, values["affiliation"], values["country"])
+    kind_label = labels.visa_support if visa else labels.invitation
+    return LetterData(
+        kind=source.kind,
+        language=language,
+        direction="rtl" if language in RTL_LANGUAGES else "ltr",
+        reference=issue.reference,
+        reference_label=labels.reference,
+        place_and_date=labels.place_and_date.format(
+            place=event.city.strip(), date=long_date(issue.issued_on, language)
+        ),
+        host_name=profile.host_name.strip(),
+        host_address=tuple(
+            line.strip() for line in profile.host_address.strip().splitlines() if line.strip()
+        ),
+        host_contact=profile.host_contact.strip(),
+        contact_label=labels.contact,
+        logo=profile.logo,
+        addressee=addressee,
+        title=_fill(source.template.title.strip(), values),
+        body=_paragraphs(source.template.body, values),
+        particulars_heading=labels.particulars,
+        particulars=tuple(particulars),
+        costs_heading=labels.costs,
+        costs=profile.costs_statement.strip(),
+        statement=labels.statement_visa_support if visa else labels.statement_invitation,
+        closing=labels.closing,
+        signatory_name=profile.signatory_name.strip(),
+        signatory_title=profile.signatory_title.strip(),
+        signature=profile.signature,
+        verification_url=issue.verification_url,
+        verification_text=labels.verify.format(url=issue.verification_url),
+        document_title=f"{kind_label} {issue.reference}",
+        document_subject=name if not latin or latin == name else f"{name} ({latin})",
+        fingerprint="",
+    )
+
+
+def fingerprint(source: LetterSource) -> str:
+    """SHA-256 of everything the letter shows except its reference, date and link: two issues of
+    the same data have the same fingerprint, whatever the time of signing."""
+    data = compose(source, _PLACEHOLDER_ISSUE)
+    return hashlib.sha256(msgspec.json.encode(data)).hexdigest()
+
+
+def compose_with_fingerprint(source: LetterSource, issue: IssueFacts) -> LetterData:
+    return msgspec.structs.replace(compose(source, issue), fingerprint=fingerprint(source))

@@ -1,0 +1,426 @@
+"""Letters over HTTP, split by audience.
+
+Participants (their ``osr_`` access token) and the event's organisers, per registration:
+
+* ``GET  /api/v1/registrations/{id}/letters`` — the registration's letters;
+* ``POST /api/v1/registrations/{id}/letters`` ``{"kind": "invitation" | "visa_support"}`` — issue
+  (201), or the valid letter when the data is unchanged (200), with ``warnings``;
+* ``GET  /api/v1/registrations/{id}/letters/{letter_id}.pdf`` — the signed PDF.
+
+Organisers of the event:
+
+* ``GET  /api/v1/events/{id}/letters?kind=&status=&registration_id=`` — the event's letters;
+* ``GET  /api/v1/events/{id}/letters.zip?kind=&status=`` — every letter as a ZIP, streamed;
+* ``POST /api/v1/letters/{letter_id}/revoke`` ``{"reason"}``;
+* ``GET|PUT /api/v1/events/{id}/letter-profile``; ``GET|PUT|DELETE …/letter-profile/logo`` and
+  ``…/letter-profile/signature`` (PUT: multipart field ``data``, PNG or JPEG up to 1 MB);
+* ``GET /api/v1/events/{id}/letter-templates``; ``GET|PUT|DELETE
+  /api/v1/events/{id}/letter-templates/{kind}/{language}`` (DELETE: back to the default).
+
+Public (outside ``/api/v1``, it is printed on letters): ``GET /verify/{reference}?c={code}``, an
+HTML page, or JSON with ``Accept: application/json`` or ``/verify/{reference}.json?c=…``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Annotated
+
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_404_NOT_FOUND,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
+
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
+from events.errors import InvalidInput, NotFound, TooManyRequests
+from events.letters import schemas, services, verification
+from events.letters.tables import LetterKind, LetterStatus
+
+SKIP_COMPRESSION = "skip_compression"
+PDF = "application/pdf"
+_LETTER_FILE = re.compile(r"^([0-9]{1,18})\.pdf$")
+_PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _pdf(name: str, data: bytes) -> Response[bytes]:
+    return Response(
+        data,
+        media_type=PDF,
+        headers={**_PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _kind(value: str) -> LetterKind:
+    try:
+        return LetterKind(value)
+    except ValueError:
+        raise NotFound(f"No letter kind {value!r}; use invitation or visa_support") from None
+
+
+class ParticipantLetterController(Controller):
+    """A registration's letters: its participant (once approved) and the event's organisers."""
+
+    path = "/registrations/{registration_id:int}/letters"
+    tags = ["letters"]
+    guards = [requires_sign_in]
+    opt = {SKIP_COMPRESSION: True}
+
+    @get("/")
+    async def list_letters(self, actor: ActorDep, registration_id: FromPath[int]) -> list[schemas.Letter]:
+        return await services.list_registration_letters(actor, registration_id)
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def issue(
+        self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.IssueRequest]
+    ) -> Response[schemas.LetterIssued]:
+        """Issue the letter, or return the valid one if nothing it shows has changed (200). A
+        letter with changed data supersedes the previous one. Refused (409, naming the fields)
+        when the registration is not approved, the passport data is missing or expired, the
+        name cannot be printed, or the event's letter profile is incomplete."""
+        result = await services.issue_letter(actor, registration_id, data.kind)
+        return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
+
+    @get("/{letter_file:str}", media_type=PDF)
+    async def download(
+        self, actor: ActorDep, registration_id: FromPath[int], letter_file: FromPath[str]
+    ) -> Response[bytes]:
+        """``{letter_id}.pdf``: the signed letter."""
+        match = _LETTER_FILE.match(letter_file)
+        if match is None:
+            raise NotFound("Letters are downloaded as {letter_id}.pdf")
+        name, data = await services.letter_pdf(actor, registration_id, int(match.group(1)))
+        return _pdf(name, data)
+
+
+class LetterManagementController(Controller):
+    """Organisers: the event's letters, revocation, the letter profile and templates."""
+
+    path = "/"
+    tags = ["letters"]
+    opt = {SKIP_COMPRESSION: True}
+
+    @get("/events/{event_id:int}/letters", guards=[requires_event_organiser])
+    async def list_event_letters(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        kind: FromQuery[LetterKind | None] = None,
+        status: FromQuery[LetterStatus | None] = None,
+        registration_id: FromQuery[int | None] = None,
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.Letter]:
+        items, total = await services.list_event_letters(
+            actor,
+            event_id,
+            kind=kind,
+            status=status,
+            registration_id=registration_id,
+            limit=limit,
+            offset=offset,
+        )
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @get(
+        "/events/{event_id:int}/letters.zip", guards=[requires_event_organiser], media_type="application/zip"
+    )
+    async def archive(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        kind: Annotated[
+            str | None, QueryParameter(pattern="^(invitation|visa_support|all)$", description="default: all")
+        ] = None,
+        status: FromQuery[LetterStatus] = LetterStatus.valid,
+    ) -> Stream:
+        """Every letter of the event (default: the valid ones) as ``{reference}.pdf``, with
+        ``letters.csv`` listing them; streamed, so memory holds one PDF at a time."""
+        chunks = await services.archive_chunks(
+            actor, event_id, kinds=services.kinds_from(kind), statuses=[status]
+        )
+        return Stream(
+            chunks,
+            media_type="application/zip",
+            headers={
+                **_PRIVATE,
+                "Content-Disposition": f'attachment; filename="letters-event-{event_id}.zip"',
+            },
+        )
+
+    @post("/letters/{letter_id:int}/revoke", guards=[requires_sign_in], status_code=HTTP_200_OK)
+    async def revoke(
+        self, actor: ActorDep, letter_id: FromPath[int], data: JSONBody[schemas.RevokeRequest]
+    ) -> schemas.Letter:
+        """The verification page says "revoked" from now on; revoking again changes nothing."""
+        return await services.revoke_letter(actor, letter_id, data.reason)
+
+    @get("/events/{event_id:int}/letter-profile", guards=[requires_event_organiser])
+    async def get_profile(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.LetterProfile:
+        return await services.get_profile(actor, event_id)
+
+    @put("/events/{event_id:int}/letter-profile", guards=[requires_event_organiser])
+    async def put_profile(
+        self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.LetterProfileUpdate]
+    ) -> schemas.LetterProfile:
+        """Replaces the text fields (host, signatory, costs, reference prefix)."""
+        return await services.update_profile(actor, event_id, data)
+
+    @get("/events/{event_id:int}/letter-profile/{image:str}", guards=[requires_event_organiser])
+    async def get_image(
+        self, actor: ActorDep, event_id: FromPath[int], image: FromPath[str]
+    ) -> Response[bytes]:
+        data, media_type = await services.get_profile_image(actor, event_id, image)
+        return Response(data, media_type=media_type, headers=_PRIVATE)
+
+    @put("/events/{event_id:int}/letter-profile/{image:str}", guards=[requires_event_organiser])
+    async def put_image(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        image: FromPath[str],
+        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> schemas.LetterProfile:
+        """``logo`` or ``signature``: a PNG or JPEG of at most 1 MB (multipart field ``data``)."""
+        content = await data.read(services.MAX_IMAGE_BYTES + 1)
+        if len(content) > services.MAX_IMAGE_BYTES:
+            raise InvalidInput.field(image, f"must be at most {services.MAX_IMAGE_BYTES // 1024} kB")
+        return await services.set_profile_image(actor, event_id, image, content)
+
+    @delete(
+        "/events/{event_id:int}/letter-profile/{image:str}",
+        guards=[requires_event_organiser],
+        status_code=HTTP_200_OK,
+    )
+    async def delete_image(
+        self, actor: ActorDep, event_id: FromPath[int], image: FromPath[str]
+    ) -> schemas.LetterProfile:
+        return await services.set_profile_image(actor, event_id, image, None)
+
+    @get("/events/{event_id:int}/letter-templates", guards=[requires_event_organiser])
+    async def list_templates(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.LetterTemplate]:
+        """Every kind in every letter language: the event's own wording or the default."""
+        return await services.list_templates(actor, event_id)
+
+    @get(
+        "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}", guards=[requires_event_organiser]
+    )
+    async def get_template(
+        self, actor: ActorDep, event_id: FromPath[int], kind: FromPath[str], language: FromPath[str]
+    ) -> schemas.LetterTemplate:
+        return await services.get_template(actor, event_id, _kind(kind), language)
+
+    @put(
+        "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}", guards=[requires_event_organiser]
+    )
+    async def put_template(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        kind: FromPath[str],
+        language: FromPath[str],
+        data: JSONBody[schemas.LetterTemplateUpdate],
+    ) -> schemas.LetterTemplate:
+        """Title and body with ``{placeholders}`` (listed in the answer); an unknown one is a 422
+        naming ``title`` or ``body``. Paragraphs are separated by an empty line."""
+        return await services.put_template(actor, event_id, _kind(kind), language, data)
+
+    @delete(
+        "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}",
+        guards=[requires_event_organiser],
+        status_code=HTTP_200_OK,
+    )
+    async def reset_template(
+        self, actor: ActorDep, event_id: FromPath[int], kind: FromPath[str], language: FromPath[str]
+    ) -> schemas.LetterTemplate:
+        return await services.reset_template(actor, event_id, _kind(kind), language)
+
+
+# --- public verification ------------------------------------------------------------------------
+
+_STATUS_TEXT = {
+    LetterStatus.valid: ("Valid", "This letter was issued by the organisers and is valid."),
+    LetterStatus.revoked: ("Revoked", "This letter was withdrawn by the organisers and is no longer valid."),
+    LetterStatus.superseded: (
+        "Superseded",
+        "This letter was replaced by a newer letter and is no longer valid; ask the participant for the current one.",
+    ),
+}
+_KIND_TEXT = {LetterKind.invitation: "Invitation letter", LetterKind.visa_support: "Visa-support letter"}
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow"><title>{title} – letter verification</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}
+.status{{font-size:1.6rem;font-weight:700;padding:.6rem 1rem;border-radius:.4rem;margin:1rem 0}}
+.valid{{background:#e6f4ea;color:#0b5d1e}}.invalid{{background:#fdecea;color:#8a1c12}}
+dt{{font-weight:600;margin-top:.6rem}}dd{{margin:0}}footer{{margin-top:2rem;color:#555;font-size:.9rem}}</style></head>
+<body><h1>Letter verification</h1>{content}
+<footer>OneStop Events. This page shows only what identifies the letter; it never shows passport data.</footer></body></html>
+"""
+
+
+def _html(title: str, content: str, status_code: int, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(
+        _PAGE.format(title=html.escape(title), content=content),
+        media_type="text/html",
+        status_code=status_code,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", **(headers or {})},
+    )
+
+
+def _verified_html(result: schemas.Verification) -> Response[str]:
+    word, sentence = _STATUS_TEXT[result.status]
+    rows = [
+        ("Reference", result.reference),
+        ("Letter", _KIND_TEXT[result.kind]),
+        ("Name", result.name),
+        ("Event", result.event.title),
+        ("Dates", f"{result.event.start_date:%d %B %Y} – {result.event.end_date:%d %B %Y}"),
+        ("Issued on", f"{result.issued_on:%d %B %Y}"),
+    ]
+    if result.revoked_on:
+        rows.append(("Revoked on", f"{result.revoked_on:%d %B %Y}"))
+    details = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
+    css = "valid" if result.valid else "invalid"
+    content = f'<p class="status {css}">{word}</p><p>{html.escape(sentence)}</p><dl>{details}</dl>'
+    return _html(word, content, HTTP_200_OK)
+
+
+_NOT_VALID_HTML = (
+    '<p class="status invalid">Not valid</p><p>This reference and code do not match any letter issued '
+    "through this service. Check that the address was copied completely, or scan the code on the letter again.</p>"
+)
+
+
+def _wants_json(request: Request, reference: str) -> bool:
+    if reference.endswith(".json"):
+        return True
+    accept = request.headers.get("accept", "")
+    if not accept:
+        return False
+    return (
+        request.accept.best_match(["text/html", "application/json"], default="text/html")
+        == "application/json"
+    )
+
+
+@get("/verify/{reference:str}", tags=["letters"], cache=False, opt={SKIP_COMPRESSION: True})
+async def verify_letter(
+    request: Request,
+    reference: FromPath[str],
+    c: Annotated[str | None, QueryParameter(description="the code printed with the reference")] = None,
+) -> Response:
+    """Whether a letter is valid, revoked or superseded, with the name, event, dates and issue date.
+
+    HTML by default; JSON with ``Accept: application/json`` or a ``.json`` suffix. An unknown
+    reference or a wrong code is a 404 "not valid" (the same for both); more than 30 requests a
+    minute from one address get 429."""
+    as_json = _wants_json(request, reference)
+    reference = reference.removesuffix(".json")
+    client = request.client.host if request.client else "unknown"
+    wait = verification.VERIFY_LIMITER.hit(client)
+    if wait is not None:
+        if as_json:
+            raise TooManyRequests("Too many verification requests; try again later", retry_after_seconds=wait)
+        return _html(
+            "Too many requests",
+            '<p class="status invalid">Please wait</p><p>Too many checks from this address; try again in a minute.</p>',
+            HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        result = await services.verify(reference, c)
+    except services.NotValid:
+        if as_json:
+            return Response(
+                {"reference": reference, "valid": False, "status": "not_valid"},
+                status_code=HTTP_404_NOT_FOUND,
+                headers={"Cache-Control": "no-store"},
+            )
+        return _html("Not valid", _NOT_VALID_HTML, HTTP_404_NOT_FOUND)
+    if as_json:
+        return Response(result, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    return _verified_html(result)
+
+
+# --- the participant portal ("My registration" → "Your documents") -----------------------------
+
+_PORTAL_LABELS = {
+    "en": {"invitation": "Invitation letter (PDF)", "visa_support": "Visa-support letter (PDF)"},
+    "fr": {
+        "invitation": "Lettre d'invitation (PDF)",
+        "visa_support": "Lettre à l'appui de la demande de visa (PDF)",
+    },
+    "es": {
+        "invitation": "Carta de invitación (PDF)",
+        "visa_support": "Carta de apoyo a la solicitud de visado (PDF)",
+    },
+}
+_PORTAL_HINT = {
+    "en": "Signed; the QR code on it lets an embassy check it.",
+    "fr": "Signée ; le code QR permet à une ambassade de la vérifier.",
+    "es": "Firmada; el código QR permite a una embajada verificarla.",
+}
+_PORTAL_FILE = re.compile(r"^(invitation|visa_support)\.pdf$")
+
+
+async def _portal_downloads(registration, lang: str) -> list:
+    """The letters an approved participant can take from "My registration" (made on first click)."""
+    from events.web.downloads import Download
+
+    if registration.status != "approved" or not await services.letters_available(registration.event_id):
+        return []
+    labels = _PORTAL_LABELS.get(lang, _PORTAL_LABELS["en"])
+    hint = _PORTAL_HINT.get(lang, _PORTAL_HINT["en"])
+    kinds = [LetterKind.invitation] + ([LetterKind.visa_support] if registration.needs_visa else [])
+    return [
+        Download(label=labels[kind.value], url=f"/my/registration/letters/{kind.value}.pdf", hint=hint)
+        for kind in kinds
+    ]
+
+
+@get(
+    "/my/registration/letters/{letter_file:str}",
+    tags=["letters"],
+    include_in_schema=False,
+    opt={SKIP_COMPRESSION: True},
+)
+async def portal_letter(request: Request, letter_file: FromPath[str]) -> Response:
+    """The participant's current letter of a kind, issued on the first click (signed in with the
+    magic link's cookie); a refusal is a short page with the reason."""
+    from events.errors import DomainError
+    from events.web import pages
+
+    match = _PORTAL_FILE.match(letter_file)
+    if match is None:
+        raise NotFound("There is no document at this address")
+    actor = await pages.participant(request)
+    if actor is None or actor.registration_id is None:
+        return pages.redirect("/my/registration")
+    try:
+        issued = await services.issue_letter(actor, actor.registration_id, LetterKind(match.group(1)))
+        name, data = await services.letter_pdf(actor, actor.registration_id, issued.letter.id)
+    except DomainError as exc:
+        content = f'<p class="status invalid">Not available</p><p>{html.escape(exc.detail)}</p>'
+        content += '<p><a href="/my/registration">Back to your registration</a></p>'
+        return _html("Letter not available", content, exc.status_code)
+    return _pdf(name, data)
+
+
+try:
+    from events.web.downloads import PARTICIPANT_DOWNLOADS
+except ModuleNotFoundError:  # no pages area
+    PARTICIPANT_DOWNLOADS = []
+if _portal_downloads not in PARTICIPANT_DOWNLOADS:
+    PARTICIPANT_DOWNLOADS.append(_portal_downloads)
+
+API_HANDLERS = [ParticipantLetterController, LetterManagementController]
+ROOT_HANDLERS = [verify_letter, portal_letter]
