@@ -8,6 +8,7 @@ from events.audit.tables import AuditEntry
 from events.auth.tables import ApiToken, AuthSession, LoginFailure, RoleGrant, User
 from events.badges.tables import Badge, BadgeKey
 from events.calendars.tables import FeedToken
+from events.checkin.tables import CheckinConflict, Checkpoint, Presence, Scan
 from events.letters.tables import Letter, LetterProfile, LetterTemplate
 from events.notifications.tables import OutboxMessage
 from events.programme.tables import Event, Programme, Session
@@ -58,6 +59,10 @@ TABLES = [
     VisitPreference,
     ScheduleRun,
     VisitAssignment,
+    Checkpoint,
+    Scan,
+    Presence,
+    CheckinConflict,
 ]
 
 APP_CONFIG = AppConfig(

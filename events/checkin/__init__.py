@@ -1,0 +1,8 @@
+"""On-site check-in: checkpoints and their rules, the scan API for staff devices, the offline kit and
+the sync of offline scans, the live view and conflicts for organisers, and the scanner page at /scan.
+
+``rules.py`` (the decision, pure) · ``scanning.py`` (online scans and offline sync) · ``services.py``
+(checkpoints, kit, lookup, live view, conflicts) · ``config.py`` (what the scan path caches) ·
+``sql.py`` (plain SQL on both databases) · ``controllers.py`` (HTTP and the page) · ``static/``
+(the scanner: HTML, JS, the service worker, and jsQR with its licence).
+"""

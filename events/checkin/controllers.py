@@ -1,0 +1,283 @@
+"""Check-in over HTTP: staff devices (scan, sync, kit, lookup), organisers (checkpoints, live view,
+conflicts, the scan log), and the scanner page for phones at ``/scan``.
+
+Devices scan with an API token (``Authorization: Bearer ose_…``) or the session cookie of
+``POST /api/v1/auth/sign-in``. On the device endpoints the account behind a token is remembered in
+the process for :data:`DEVICE_ACTOR_TTL` seconds, so a scan does not look the token up again: a
+revoked token, a disabled account or a withdrawn role stops scanning within that time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import time
+from pathlib import Path
+from typing import Annotated
+
+from litestar import Controller, Request, Response, Router, delete, get, patch, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import CacheControlHeader, ResponseHeader
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.auth.guards import ActorDep, current_actor, requires_event_organiser
+from events.auth.principal import Actor
+from events.checkin import scanning, schemas, services
+from events.errors import NotAuthenticated, PermissionDenied
+
+DEVICE_ACTOR_TTL = 5.0
+_MAX_ACTORS = 2048
+_actors: dict[bytes, tuple[float, Actor]] = {}
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+EVENT = "/events/{event_id:int}/checkin"
+
+
+async def _device_actor(connection: ASGIConnection) -> Actor:
+    """The account of a device's request; tokens are remembered for a few seconds (see above)."""
+    cached = connection.state.get("actor")
+    if cached is not None:
+        return cached
+    authorization = connection.headers.get("authorization", "")
+    scheme, _, secret = authorization.partition(" ")
+    key = None
+    if scheme.lower() == "bearer" and secret.strip().startswith("ose_"):
+        key = hashlib.sha256(secret.strip().encode()).digest()
+        hit = _actors.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            connection.state["actor"] = hit[1]
+            return hit[1]
+    actor = await current_actor(connection)
+    if actor is None:
+        raise NotAuthenticated("Sign in, or send an API token")
+    if key is not None:
+        if len(_actors) >= _MAX_ACTORS:
+            _actors.clear()
+        _actors[key] = (time.monotonic() + DEVICE_ACTOR_TTL, actor)
+    return actor
+
+
+async def requires_checkin_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    actor = await _device_actor(connection)
+    if not actor.staffs(int(connection.path_params["event_id"])):
+        raise PermissionDenied("This needs staff or an organiser of this event")
+
+
+def forget_devices() -> None:
+    """Drop remembered device accounts (tests)."""
+    _actors.clear()
+
+
+class ScannerController(Controller):
+    """Staff devices: pick a checkpoint, download its offline kit, scan, look someone up, sync."""
+
+    path = EVENT
+    tags = ["check-in (scanners)"]
+    guards = [requires_checkin_staff]
+
+    @get("/checkpoints")
+    async def checkpoints(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Checkpoint]:
+        return await services.list_checkpoints(actor, event_id)
+
+    @get("/checkpoints/{checkpoint_id:int}")
+    async def checkpoint(
+        self, actor: ActorDep, event_id: FromPath[int], checkpoint_id: FromPath[int]
+    ) -> schemas.Checkpoint:
+        return await services.get_checkpoint(actor, event_id, checkpoint_id)
+
+    @get(
+        "/checkpoints/{checkpoint_id:int}/kit", cache_control=CacheControlHeader(private=True, no_store=True)
+    )
+    async def kit(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        checkpoint_id: FromPath[int],
+        since: Annotated[
+            datetime.datetime | None,
+            QueryParameter(description="the last kit's as_of: only what changed since"),
+        ] = None,
+    ) -> schemas.Kit:
+        """Everything a device needs to decide alone: keys, revocations, rules, and who may pass
+        (display data only). Re-fetch with ``since`` for what changed."""
+        return await services.kit(actor, event_id, checkpoint_id, since)
+
+    @get("/lookup", cache_control=CacheControlHeader(private=True, no_store=True))
+    async def lookup(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        checkpoint_id: Annotated[int, QueryParameter(description="where the person stands")],
+        q: Annotated[str, QueryParameter(max_length=100, description="part of a name or the reference")],
+    ) -> list[schemas.LookupItem]:
+        """Someone without their badge: find them by name, then scan with ``registration_id``."""
+        return await services.lookup(actor, event_id, checkpoint_id, q)
+
+    @post("/scans", status_code=HTTP_200_OK, request_max_body_size=16 * 1024)
+    async def scan(
+        self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.ScanCreate]
+    ) -> Response[schemas.ScanAnswer]:
+        """Scan a badge (or admit by ``registration_id``): ``ok`` or ``denied`` with a reason, what
+        staff need to see, and the checkpoint's counts. A retry with the same nonce returns the first
+        answer (header ``Idempotent-Replayed: true``) and records nothing new."""
+        answer, replayed = await scanning.scan(actor, event_id, data)
+        headers = {"Cache-Control": "no-store"}
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        # The answer is stored as JSON when it is first given; a retry gets the same bytes back.
+        return Response(answer, media_type="application/json", headers=headers)  # type: ignore[arg-type]
+
+    @post("/sync", status_code=HTTP_200_OK)
+    async def sync(
+        self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.SyncRequest]
+    ) -> schemas.SyncResult:
+        """Scans a device decided offline (at most 2,000 a request): each row is applied on its own
+        and reported (``applied``, ``duplicate``, ``error``); two admissions of one single-entry
+        badge become a conflict."""
+        return await scanning.sync(actor, event_id, data)
+
+
+class CheckinManagementController(Controller):
+    """Organisers: checkpoints, the live view, conflicts and the scan log."""
+
+    path = EVENT
+    tags = ["check-in (organisers)"]
+    guards = [requires_event_organiser]
+
+    @post("/checkpoints", status_code=HTTP_201_CREATED)
+    async def create(
+        self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.CheckpointCreate]
+    ) -> schemas.Checkpoint:
+        return await services.create_checkpoint(actor, event_id, data)
+
+    @patch("/checkpoints/{checkpoint_id:int}")
+    async def update(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        checkpoint_id: FromPath[int],
+        data: JSONBody[schemas.CheckpointUpdate],
+    ) -> schemas.Checkpoint:
+        return await services.update_checkpoint(actor, event_id, checkpoint_id, data)
+
+    @delete("/checkpoints/{checkpoint_id:int}", status_code=HTTP_204_NO_CONTENT)
+    async def remove(self, actor: ActorDep, event_id: FromPath[int], checkpoint_id: FromPath[int]) -> None:
+        """Only a checkpoint where nothing was scanned; close the others (``active: false``)."""
+        await services.delete_checkpoint(actor, event_id, checkpoint_id)
+
+    @get("/live", cache_control=CacheControlHeader(private=True, no_store=True))
+    async def live(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.Live:
+        """Counts per checkpoint, the latest refusals and the open conflicts."""
+        return await services.live(actor, event_id)
+
+    @get("/scans")
+    async def scans(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        checkpoint_id: FromQuery[int | None] = None,
+        result: Annotated[str | None, QueryParameter(pattern="^(ok|denied)$")] = None,
+        registration_id: FromQuery[int | None] = None,
+        device_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.ScanRow]:
+        items, total = await services.list_scans(
+            actor,
+            event_id,
+            checkpoint_id=checkpoint_id,
+            result=result,
+            registration_id=registration_id,
+            device_id=device_id,
+            limit=limit,
+            offset=offset,
+        )
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @get("/conflicts")
+    async def conflicts(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        status: Annotated[str, QueryParameter(pattern="^(open|resolved|all)$")] = "open",
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.Conflict]:
+        """Who, where, when: both scans of each conflict."""
+        items, total = await services.list_conflicts(
+            actor, event_id, status=status, limit=limit, offset=offset
+        )
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @post("/conflicts/{conflict_id:int}/resolve", status_code=HTTP_200_OK)
+    async def resolve(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        conflict_id: FromPath[int],
+        data: JSONBody[schemas.ConflictResolve],
+    ) -> schemas.Conflict:
+        return await services.resolve_conflict(actor, event_id, conflict_id, data.note)
+
+
+API_HANDLERS = [ScannerController, CheckinManagementController]
+
+
+# --- the scanner page -------------------------------------------------------------------------------------
+
+#: The page talks to this site only; the camera picture is drawn into a canvas (blob:/data: images).
+PAGE_HEADERS = [
+    ResponseHeader(
+        name="Content-Security-Policy",
+        value="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'; "
+        "manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    ),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="same-origin"),
+    ResponseHeader(name="Permissions-Policy", value="camera=(self)"),
+]
+_NO_CACHE = CacheControlHeader(no_cache=True)
+
+
+def _file(name: str) -> bytes:
+    return (STATIC_DIR / name).read_bytes()
+
+
+@get("/scan", include_in_schema=False, cache_control=_NO_CACHE)
+async def scanner_page(request: Request) -> Response[bytes]:
+    """The scanner for phones: sign in, pick a checkpoint, scan; keeps working offline."""
+    return Response(_file("scanner.html"), media_type="text/html; charset=utf-8")
+
+
+@get("/scan/sw.js", include_in_schema=False, cache_control=_NO_CACHE)
+async def scanner_worker() -> Response[bytes]:
+    """The service worker (scope ``/scan``): caches the page and its files for offline use."""
+    return Response(
+        _file("sw.js"),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Service-Worker-Allowed": "/scan"},
+    )
+
+
+ROOT_HANDLERS = [
+    Router(
+        path="/",
+        route_handlers=[
+            scanner_page,
+            scanner_worker,
+            create_static_files_router(
+                path="/scan/static",
+                directories=[STATIC_DIR],
+                cache_control=_NO_CACHE,
+                include_in_schema=False,
+            ),
+        ],
+        response_headers=PAGE_HEADERS,
+        include_in_schema=False,
+    )
+]
