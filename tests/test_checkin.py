@@ -1104,3 +1104,52 @@ async def test_the_reasons_are_documented_in_the_openapi_description(client):
     reason = schema["components"]["schemas"]["ScanAnswer"]["properties"]["reason"]["oneOf"][0]["$ref"]
     documented = schema["components"]["schemas"][reason.rsplit("/", 1)[1]]["enum"]
     assert set(documented) == {reason.value for reason in Reason}
+
+
+def test_a_remembered_verification_answers_as_the_verifier_would():
+    """The memo in front of ``verify_token`` gives its answer back only while the verifier would."""
+    from events.checkin import rules
+
+    pair = tokens.new_key_pair()
+    start = datetime.datetime(2027, 10, 11, 20, 0, tzinfo=UTC)
+    token = tokens.issue_token(
+        private_key=pair.private_key,
+        key_id=pair.key_id,
+        event_id=7,
+        badge_id=42,
+        version=1,
+        not_before=start,
+        not_after=start + datetime.timedelta(days=3),
+    )
+    key = tokens.PublicKey(key_id=pair.key_id, event_id=7, public_key=pair.public_key)
+    moments = [start + datetime.timedelta(minutes=m) for m in (-6, -4, 60, 3 * 24 * 60 + 4, 3 * 24 * 60 + 6)]
+    retired = tokens.PublicKey(
+        key_id=pair.key_id,
+        event_id=7,
+        public_key=pair.public_key,
+        retired_at=start + datetime.timedelta(hours=2),
+    )
+    for keys in ([key], [retired]):
+        for revoked in ({}, {42: "superseded"}):
+            for at in moments + moments[::-1]:  # remembered on the way there, reused on the way back
+                expected = tokens.verify_token(token, keys, revoked, 7, at)
+                got = rules._verify(token, keys, revoked, 7, at)
+                assert type(got) is type(expected) and getattr(got, "reason", None) == getattr(
+                    expected, "reason", None
+                )
+    assert rules._verify(token, [key], {}, 8, moments[2]).reason is tokens.Reason.wrong_event
+
+
+async def test_the_scanner_page_and_its_files_are_served(client):
+    page = await client.get("/scan")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert 'src="/scan/static/scanner.js"' in page.text and 'id="photo"' in page.text
+    worker = await client.get("/scan/sw.js")
+    assert worker.status_code == 200 and worker.headers["service-worker-allowed"] == "/scan"
+    assert "javascript" in worker.headers["content-type"]
+    manifest = await client.get("/scan/manifest.webmanifest")
+    assert manifest.status_code == 200 and manifest.json()["start_url"] == "/scan"
+    for name in ("scanner.js", "scanner.css", "jsQR.js", "jsQR.LICENSE.txt"):
+        assert (await client.get(f"/scan/static/{name}")).status_code == 200, name
+    assert "Apache License" in (await client.get("/scan/static/jsQR.LICENSE.txt")).text

@@ -264,12 +264,30 @@ async def scanner_worker() -> Response[bytes]:
     )
 
 
+#: Lets a phone add the scanner to its home screen (served from here: package data has no such files).
+MANIFEST = {
+    "name": "OneStop Events badge scanner",
+    "short_name": "Scanner",
+    "start_url": "/scan",
+    "scope": "/scan",
+    "display": "standalone",
+    "background_color": "#ffffff",
+    "theme_color": "#0b0c0c",
+}
+
+
+@get("/scan/manifest.webmanifest", include_in_schema=False, cache_control=_NO_CACHE)
+async def scanner_manifest() -> Response[dict]:
+    return Response(MANIFEST, media_type="application/manifest+json")
+
+
 ROOT_HANDLERS = [
     Router(
         path="/",
         route_handlers=[
             scanner_page,
             scanner_worker,
+            scanner_manifest,
             create_static_files_router(
                 path="/scan/static",
                 directories=[STATIC_DIR],

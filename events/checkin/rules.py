@@ -170,6 +170,39 @@ class Verdict:
 OK = Verdict(True)
 
 
+#: Tokens that verified, with the keys they verified against: the same bytes under the same keys
+#: verify the same way, so the signature (most of a scan's own CPU) is checked once per process.
+_VERIFIED_MAX = 50_000
+_verified: dict[tuple[str, int, tuple], tuple[tokens.VerifiedBadge, datetime.datetime | None]] = {}
+
+
+def _verify(
+    token: str, keys: list[tokens.PublicKey], revoked: dict[int, str], event_id: int, at: datetime.datetime
+) -> tokens.VerifiedBadge | tokens.Rejection:
+    """:func:`events.badges.tokens.verify_token`, remembering the badges it accepted. A remembered
+    answer is given again only while ``verify_token`` would give it: same text, event and keys, not
+    revoked, and ``at`` inside the badge's validity (with the leeway) and before its key's retirement."""
+    if revoked:
+        return tokens.verify_token(token, keys, revoked, event_id, at)
+    key = (token, event_id, tuple((k.key_id, k.public_key, k.retired_at) for k in keys))
+    hit = _verified.get(key)
+    if hit is not None:
+        badge, retired_at = hit
+        if (
+            at + tokens.LEEWAY >= badge.not_before
+            and at - tokens.LEEWAY <= badge.not_after
+            and (retired_at is None or retired_at > at)
+        ):
+            return badge
+    result = tokens.verify_token(token, keys, revoked, event_id, at)
+    if isinstance(result, tokens.VerifiedBadge):
+        if len(_verified) >= _VERIFIED_MAX:
+            _verified.clear()
+        signer = next(k for k in keys if k.key_id == result.key_id)
+        _verified[key] = (result, signer.retired_at)
+    return result
+
+
 def check_code(
     token: str,
     keys: list[tokens.PublicKey],
@@ -179,7 +212,7 @@ def check_code(
 ) -> Verdict:
     """The code itself: :func:`events.badges.tokens.verify_token` with the badge's revocation state
     at ``at``. ``badge`` is the row of the badge id the code names (``None``: we never issued it)."""
-    result = tokens.verify_token(token, keys, revocations_of(badge, at), rules.event_id, at)
+    result = _verify(token, keys, revocations_of(badge, at), rules.event_id, at)
     if isinstance(result, tokens.Rejection):
         return Verdict(False, FROM_BADGE[result.reason], result.detail, result.reason.value)
     if badge is None:

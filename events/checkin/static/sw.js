@@ -10,7 +10,7 @@ const SHELL = [
   "/scan/static/scanner.js",
   "/scan/static/scanner.css",
   "/scan/static/jsQR.js",
-  "/scan/static/scanner.webmanifest",
+  "/scan/manifest.webmanifest",
 ];
 
 self.addEventListener("install", (event) => {
