@@ -837,7 +837,7 @@ async def test_runs_are_listed_newest_first(client, event, organiser):
 
 
 async def test_a_registration_that_ends_can_release_its_visits(client, event, organiser):
-    from events.visits.scheduling import release_registration
+    from events.visits.assignments import release_registration
 
     s = await _committed(client, event, organiser)
     assert await VisitAssignment.exists().where(VisitAssignment.registration == s["wheelchair"])

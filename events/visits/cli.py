@@ -25,18 +25,16 @@ def schedule(event_slug: str, time_limit: float, commit: bool) -> None:
     from events.auth.principal import Actor
     from events.cli import _run
     from events.programme.tables import Event
-    from events.visits import scheduling
+    from events.visits import runs
 
     async def run():
         row = await Event.select(Event.id).where(Event.slug == event_slug).first()
         if row is None:
             raise click.ClickException(f"No event with slug {event_slug!r}")
         actor = Actor.system("visits cli")
-        proposal = await scheduling.dry_run(actor, row["id"], time_limit)
+        proposal = await runs.dry_run(actor, row["id"], time_limit)
         committed = (
-            await scheduling.commit_run(actor, row["id"], proposal.id)
-            if commit and proposal.committable
-            else None
+            await runs.commit_run(actor, row["id"], proposal.id) if commit and proposal.committable else None
         )
         return proposal, committed
 

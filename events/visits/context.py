@@ -1,12 +1,22 @@
 """Everything about one event's visits, loaded once per action: settings, sites, travel times,
-vehicles and slots, with the arithmetic every action shares (trips, capacities, warnings)."""
+vehicles and slots, with the arithmetic every action shares (trips, capacities, warnings), and
+the helpers every visits module builds on (the clock, keys, permission, the settings lock).
+It imports no other visits module but ``travel`` and ``tables``."""
 
 from __future__ import annotations
 
 import datetime
+import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
+import msgspec
+
+from events.auth.principal import Actor
+from events.db import locked
+from events.errors import NotFound, PermissionDenied
 from events.programme import services as programme_services
+from events.registration.tables import Registration
 from events.visits import travel
 from events.visits.tables import Site, SlotVehicle, TravelTime, Vehicle, VisitSettings, VisitSlot
 
@@ -177,3 +187,66 @@ async def load(event_id: int, event: dict | None = None) -> EventVisits:
         slots=slots,
         slot_vehicles=slot_vehicles,
     )
+
+
+# --- shared by every action ----------------------------------------------------------------------------
+
+#: The access needs in a registration that visits act on.
+STEP_FREE = "step_free_access"
+SIGN_LANGUAGE = "sign_language"
+
+_KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def new_key(prefix: str) -> str:
+    """A stable, unguessable identifier (``VS-…`` for slots, ``VH-…`` for vehicles)."""
+    return prefix + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(10))
+
+
+def changes(update: msgspec.Struct) -> dict[str, Any]:
+    return {
+        name: getattr(update, name)
+        for name in update.__struct_fields__
+        if getattr(update, name) is not msgspec.UNSET
+    }
+
+
+def require_organiser(actor: Actor, event_id: int) -> None:
+    if not actor.organises(event_id):
+        raise PermissionDenied("This needs an organiser of this event")
+
+
+def person_name(row: dict) -> str:
+    given = row["preferred_name"] or row["given_names"]
+    return f"{given} {row['family_name']}".strip()
+
+
+async def lock_settings(event_id: int) -> dict:
+    """The event's settings row, created if missing and locked: visit actions that must not
+    interleave (committing a schedule, editing slots and assignments) queue on it."""
+    row = await locked(VisitSettings.select().where(VisitSettings.event == event_id)).first()
+    if row is None:
+        await VisitSettings.insert(VisitSettings(event=event_id, updated_at=now()))
+        row = await locked(VisitSettings.select().where(VisitSettings.event == event_id)).first()
+    return row
+
+
+async def registration_for(actor: Actor, registration_id: int) -> dict:
+    """The registration, if the actor is its participant or an organiser of its event (404 otherwise)."""
+    row = (
+        await Registration.select(
+            Registration.id,
+            Registration.event,
+            Registration.status,
+            Registration.reference,
+        )
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if row is None or not (actor.registration_id == registration_id or actor.organises(row["event"])):
+        raise NotFound(f"No registration with id {registration_id}")
+    return row

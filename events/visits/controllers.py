@@ -16,7 +16,17 @@ from events.auth.guards import (
     requires_programme_organiser,
     requires_sign_in,
 )
-from events.visits import manifests, scheduling, schemas, services
+from events.visits import (
+    assignments,
+    event_settings,
+    manifests,
+    preferences,
+    runs,
+    schemas,
+    sites,
+    slots,
+    vehicles,
+)
 
 EVENT = "/events/{event_id:int}/visits"
 
@@ -33,20 +43,20 @@ class PublicVisitsController(Controller):
         optional_actor: OptionalActorDep,
         city: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> list[schemas.Site]:
-        return await services.list_sites(optional_actor, city=city)
+        return await sites.list_sites(optional_actor, city=city)
 
     @get("/visit-sites/{site_id:int}")
     async def get_site(self, optional_actor: OptionalActorDep, site_id: FromPath[int]) -> schemas.Site:
-        return await services.get_site(optional_actor, site_id)
+        return await sites.get_site(optional_actor, site_id)
 
     @get(f"{EVENT}/slots")
     async def list_slots(self, event_id: FromPath[int]) -> list[schemas.Slot]:
         """The event's visit slots: site, times, departure and return, seats, guide language."""
-        return await services.list_slots(event_id)
+        return await slots.list_slots(event_id)
 
     @get(f"{EVENT}/slots/{{slot_id:int}}")
     async def get_slot(self, event_id: FromPath[int], slot_id: FromPath[int]) -> schemas.Slot:
-        return await services.get_slot(event_id, slot_id)
+        return await slots.get_slot(event_id, slot_id)
 
 
 class ParticipantVisitsController(Controller):
@@ -59,18 +69,18 @@ class ParticipantVisitsController(Controller):
 
     @get("/visit-preferences")
     async def get_preferences(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.Preferences:
-        return await services.get_preferences(actor, registration_id)
+        return await preferences.get_preferences(actor, registration_id)
 
     @put("/visit-preferences", status_code=HTTP_200_OK)
     async def set_preferences(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.PreferencesSet]
     ) -> schemas.Preferences:
         """Up to five choices, best first: each a ``slot_id`` or a ``site_id`` (any slot there)."""
-        return await services.set_preferences(actor, registration_id, data)
+        return await preferences.set_preferences(actor, registration_id, data)
 
     @get("/visits")
     async def my_visits(self, actor: ActorDep, registration_id: FromPath[int]) -> list[schemas.MyVisit]:
-        return await scheduling.my_visits(actor, registration_id)
+        return await assignments.my_visits(actor, registration_id)
 
 
 class SiteManagementController(Controller):
@@ -81,17 +91,17 @@ class SiteManagementController(Controller):
 
     @post("/", guards=[requires_sign_in])
     async def create_site(self, actor: ActorDep, data: JSONBody[schemas.SiteCreate]) -> schemas.Site:
-        return await services.create_site(actor, data)
+        return await sites.create_site(actor, data)
 
     @patch("/{site_id:int}", guards=[requires_sign_in])
     async def update_site(
         self, actor: ActorDep, site_id: FromPath[int], data: JSONBody[schemas.SiteUpdate]
     ) -> schemas.Site:
-        return await services.update_site(actor, site_id, data)
+        return await sites.update_site(actor, site_id, data)
 
     @delete("/{site_id:int}", guards=[requires_programme_organiser], status_code=HTTP_204_NO_CONTENT)
     async def delete_site(self, actor: ActorDep, site_id: FromPath[int]) -> None:
-        await services.delete_site(actor, site_id)
+        await sites.delete_site(actor, site_id)
 
 
 class VisitsManagementController(Controller):
@@ -103,34 +113,34 @@ class VisitsManagementController(Controller):
 
     @get("/settings")
     async def get_settings(self, event_id: FromPath[int]) -> schemas.VisitSettings:
-        return await services.get_settings(event_id)
+        return await event_settings.get_settings(event_id)
 
     @patch("/settings")
     async def update_settings(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.VisitSettingsUpdate]
     ) -> schemas.VisitSettings:
-        return await services.update_settings(actor, event_id, data)
+        return await event_settings.update_settings(actor, event_id, data)
 
     @get("/travel-times")
     async def travel_matrix(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.TravelMatrix:
         """Minutes between the venue and every site; estimated from coordinates unless entered."""
-        return await services.travel_matrix(actor, event_id)
+        return await event_settings.travel_matrix(actor, event_id)
 
     @put("/travel-times", status_code=HTTP_200_OK)
     async def set_travel_time(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.TravelTimeSet]
     ) -> schemas.TravelMatrix:
-        return await services.set_travel_time(actor, event_id, data)
+        return await event_settings.set_travel_time(actor, event_id, data)
 
     @get("/vehicles")
     async def list_vehicles(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Vehicle]:
-        return await services.list_vehicles(actor, event_id)
+        return await vehicles.list_vehicles(actor, event_id)
 
     @post("/vehicles")
     async def create_vehicle(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.VehicleCreate]
     ) -> schemas.Vehicle:
-        return await services.create_vehicle(actor, event_id, data)
+        return await vehicles.create_vehicle(actor, event_id, data)
 
     @patch("/vehicles/{vehicle_id:int}")
     async def update_vehicle(
@@ -140,13 +150,13 @@ class VisitsManagementController(Controller):
         vehicle_id: FromPath[int],
         data: JSONBody[schemas.VehicleUpdate],
     ) -> schemas.Vehicle:
-        return await services.update_vehicle(actor, event_id, vehicle_id, data)
+        return await vehicles.update_vehicle(actor, event_id, vehicle_id, data)
 
     @delete("/vehicles/{vehicle_id:int}", status_code=HTTP_204_NO_CONTENT)
     async def delete_vehicle(
         self, actor: ActorDep, event_id: FromPath[int], vehicle_id: FromPath[int]
     ) -> None:
-        await services.delete_vehicle(actor, event_id, vehicle_id)
+        await vehicles.delete_vehicle(actor, event_id, vehicle_id)
 
     @post("/slots")
     async def create_slot(
@@ -154,7 +164,7 @@ class VisitsManagementController(Controller):
     ) -> schemas.Slot:
         """Refused with 422 outside the site's opening hours or the event's dates, and with 409
         when a vehicle is on another trip then (travel included)."""
-        return await services.create_slot(actor, event_id, data)
+        return await slots.create_slot(actor, event_id, data)
 
     @patch("/slots/{slot_id:int}")
     async def update_slot(
@@ -164,11 +174,11 @@ class VisitsManagementController(Controller):
         slot_id: FromPath[int],
         data: JSONBody[schemas.SlotUpdate],
     ) -> schemas.Slot:
-        return await services.update_slot(actor, event_id, slot_id, data)
+        return await slots.update_slot(actor, event_id, slot_id, data)
 
     @delete("/slots/{slot_id:int}", status_code=HTTP_204_NO_CONTENT)
     async def delete_slot(self, actor: ActorDep, event_id: FromPath[int], slot_id: FromPath[int]) -> None:
-        await services.delete_slot(actor, event_id, slot_id)
+        await slots.delete_slot(actor, event_id, slot_id)
 
     @post("/schedule/dry-run", status_code=HTTP_201_CREATED)
     async def dry_run(
@@ -180,25 +190,25 @@ class VisitsManagementController(Controller):
         ] = 5.0,
     ) -> schemas.ScheduleRun:
         """Solve and store a proposal with its figures; nothing changes until it is committed."""
-        return await scheduling.dry_run(actor, event_id, time_limit_s)
+        return await runs.dry_run(actor, event_id, time_limit_s)
 
     @get("/schedule/runs")
     async def list_runs(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.RunSummary]:
         """The latest 50 dry runs, newest first; only the newest proposed one can be committed."""
-        return await scheduling.list_runs(actor, event_id)
+        return await runs.list_runs(actor, event_id)
 
     @get("/schedule/runs/{run_id:int}")
     async def get_run(
         self, actor: ActorDep, event_id: FromPath[int], run_id: FromPath[int]
     ) -> schemas.ScheduleRun:
-        return await scheduling.get_run(actor, event_id, run_id)
+        return await runs.get_run(actor, event_id, run_id)
 
     @post("/schedule/runs/{run_id:int}/commit", status_code=HTTP_200_OK)
     async def commit(
         self, actor: ActorDep, event_id: FromPath[int], run_id: FromPath[int]
     ) -> schemas.Committed:
         """Write the dry run's assignments (409 when anything it used changed since)."""
-        return await scheduling.commit_run(actor, event_id, run_id)
+        return await runs.commit_run(actor, event_id, run_id)
 
     @get("/assignments")
     async def list_assignments(
@@ -207,13 +217,13 @@ class VisitsManagementController(Controller):
         event_id: FromPath[int],
         slot_id: Annotated[int | None, QueryParameter()] = None,
     ) -> list[schemas.Assignment]:
-        return await scheduling.list_assignments(actor, event_id, slot_id)
+        return await assignments.list_assignments(actor, event_id, slot_id)
 
     @post("/assignments")
     async def create_assignment(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.AssignmentCreate]
     ) -> schemas.Assignment:
-        return await scheduling.create_assignment(actor, event_id, data)
+        return await assignments.create_assignment(actor, event_id, data)
 
     @patch("/assignments/{assignment_id:int}")
     async def update_assignment(
@@ -223,13 +233,13 @@ class VisitsManagementController(Controller):
         assignment_id: FromPath[int],
         data: JSONBody[schemas.AssignmentUpdate],
     ) -> schemas.Assignment:
-        return await scheduling.update_assignment(actor, event_id, assignment_id, data)
+        return await assignments.update_assignment(actor, event_id, assignment_id, data)
 
     @delete("/assignments/{assignment_id:int}", status_code=HTTP_204_NO_CONTENT)
     async def delete_assignment(
         self, actor: ActorDep, event_id: FromPath[int], assignment_id: FromPath[int]
     ) -> None:
-        await scheduling.delete_assignment(actor, event_id, assignment_id)
+        await assignments.delete_assignment(actor, event_id, assignment_id)
 
 
 class StaffVisitsController(Controller):

@@ -15,8 +15,14 @@ from events.auth.principal import Actor
 from events.errors import DomainError
 from events.programme.tables import Event, Session, SessionKind
 from events.registration.tables import Registration, RegistrationStatus
-from events.visits import context, scheduling, schemas, services
+from events.visits import context, schemas
+from events.visits.event_settings import update_settings
+from events.visits.preferences import set_preferences
+from events.visits.runs import commit_run, dry_run
+from events.visits.sites import update_site
+from events.visits.slots import create_slot
 from events.visits.tables import Site, Vehicle, VisitSlot
+from events.visits.vehicles import create_vehicle
 
 #: Approximate city centres (latitude, longitude): enough for estimated travel times.
 CITY_CENTRES: dict[str, tuple[float, float]] = {
@@ -64,7 +70,7 @@ async def enrich_demo_sites(actor: Actor) -> int:
         lat, lon = CITY_CENTRES[row["city"]]
         features = DEMO_FEATURES.get(row["name"], {})
         notes = row["notes"] if DEMO_NOTE in row["notes"] else f"{row['notes']}\n{DEMO_NOTE}".strip()
-        await services.update_site(
+        await update_site(
             actor,
             row["id"],
             schemas.SiteUpdate(
@@ -90,7 +96,7 @@ async def load_demo_visits(actor: Actor, *, seed: int = 2027) -> dict[str, Any]:
         return {"created": False}
     event_id = event["id"]
     await enrich_demo_sites(actor)
-    await services.update_settings(
+    await update_settings(
         actor,
         event_id,
         schemas.VisitSettingsUpdate(
@@ -107,7 +113,7 @@ async def load_demo_visits(actor: Actor, *, seed: int = 2027) -> dict[str, Any]:
         ("Minibus B", 18, 0),
     ):
         if not await Vehicle.exists().where(Vehicle.event == event_id, Vehicle.name == name):
-            fleet[name] = await services.create_vehicle(
+            fleet[name] = await create_vehicle(
                 actor, event_id, schemas.VehicleCreate(name=name, seats=seats, step_free_seats=step_free)
             )
     sites = {row["name"]: row["id"] for row in await Site.select(Site.name, Site.id)}
@@ -130,7 +136,7 @@ async def load_demo_visits(actor: Actor, *, seed: int = 2027) -> dict[str, Any]:
         starts = session["starts_at"] + datetime.timedelta(minutes=out)
         ends = session["ends_at"] - datetime.timedelta(minutes=back)
         try:
-            slot = await services.create_slot(
+            slot = await create_slot(
                 actor,
                 event_id,
                 schemas.SlotCreate(
@@ -151,15 +157,15 @@ async def load_demo_visits(actor: Actor, *, seed: int = 2027) -> dict[str, Any]:
     )
     for row in approved:
         picks = rng.sample(slots, k=min(len(slots), rng.randint(2, 4)))
-        await services.set_preferences(
+        await set_preferences(
             actor,
             row["id"],
             schemas.PreferencesSet(choices=[schemas.Choice(slot_id=slot.id) for slot in picks]),
         )
-    run = await scheduling.dry_run(actor, event_id, time_limit_s=5)
+    run = await dry_run(actor, event_id, time_limit_s=5)
     committed = None
     if run.committable:
-        committed = await scheduling.commit_run(actor, event_id, run.id)
+        committed = await commit_run(actor, event_id, run.id)
     return {
         "created": True,
         "slots": len(slots),

@@ -19,8 +19,8 @@ from events.db import write_transaction
 from events.errors import InvalidInput, NotFound, PermissionDenied
 from events.registration.tables import RegistrationStatus
 from events.visits import context, schemas
+from events.visits.context import SIGN_LANGUAGE, STEP_FREE, person_name
 from events.visits.render import Manifest, ManifestRenderer, ManifestRow
-from events.visits.scheduling import SIGN_LANGUAGE, STEP_FREE, person_name
 from events.visits.tables import VisitAssignment
 
 NEEDS = {
