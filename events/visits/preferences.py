@@ -1,4 +1,4 @@
-"""A participant's ranked visit choices and support needs, read and set by them or an organiser."""
+"""A participant's ranked visit choices (slots or sites, best first), read and set by them or an organiser."""
 
 from __future__ import annotations
 
