@@ -16,7 +16,7 @@ from events.audit.services import record
 from events.auth.principal import Actor
 from events.db import locked, write_transaction
 from events.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
-from events.i18n.formatting import format_date, format_date_range
+from events.i18n.formatting import format_date, format_date_range, format_datetime
 from events.notifications.services import queue_email
 from events.notifications.templates import email_language
 from events.programme import services as programme_services
@@ -90,7 +90,7 @@ async def request_magic_link(event_id: int, email: str, language: str | None) ->
                 "event": event["title"],
                 "reference": row["reference"],
                 "link": link,
-                "expires": f"{expires:%Y-%m-%d %H:%M %Z}",
+                "expires": f"{format_datetime(expires, email_language(row['preferred_language']))} {expires:%Z}",
             },
             object_type="registration",
             object_id=row["id"],
