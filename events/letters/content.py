@@ -11,11 +11,13 @@ Two layers of wording
   title and the body paragraphs, with ``{placeholders}`` from :data:`PLACEHOLDERS`. When an event
   has no stored template, :data:`DEFAULT_TEMPLATES` is used. An unknown placeholder is refused
   when the template is saved (:func:`check_template`), never printed as a blank.
-* **Fixed wording** (:data:`LABELS`, English here, other languages in the ``letters`` catalogues
-  of :mod:`events.i18n`): everything a letter must carry whatever the
-  template says: the reference, place and date, the addressee, the participant's particulars
-  (the passport block of a visa letter), the costs, the statement that the letter is not a visa,
-  the signature block and the verification line. Organisers cannot remove these by editing.
+* **Fixed wording** (:data:`LABELS`): everything a letter must carry whatever the template says:
+  the reference, place and date, the addressee, the participant's particulars (the passport block
+  of a visa letter), the costs, the statement that the letter is not a visa, the signature block
+  and the verification line. Organisers cannot remove these by editing.
+
+Both are written in English here; other languages come from the ``letters`` catalogues of
+:mod:`events.i18n`.
 
 Languages
 ---------
@@ -23,9 +25,9 @@ Letters are written in English, French and Spanish (:data:`LETTER_LANGUAGES`). A
 prefers another language gets an English letter, and the answer says so (``language_fallback``).
 Arabic (right to left), Russian and Chinese are *prepared*: the renderer lays out right-to-left
 and CJK text, dates and country names come from CLDR (babel) in every language, and the fonts
-cover the scripts. Adding one is adding its ``letters`` catalogue and default templates here (by a
-translator): :data:`LETTER_LANGUAGES` lists every language with a catalogue; ``tests/test_letters_render.py``
-renders an Arabic and a Chinese letter with test wording to keep that path working.
+cover the scripts. Adding one is adding its ``letters`` catalogue (by a translator):
+:data:`LETTER_LANGUAGES` lists every language with one. ``tests/test_letters_render.py`` renders
+an Arabic and a Chinese letter with test wording to keep that path working.
 """
 
 from __future__ import annotations
@@ -190,65 +192,52 @@ def placeholders_for(kind: str) -> dict[str, str]:
     return dict(PLACEHOLDERS)
 
 
-_EN_PLACE = "to be held in {event_city}, {event_country}, from {event_start} to {event_end} at {event_venue}"
-_FR_PLACE = "qui se tiendra à {event_city} ({event_country}) du {event_start} au {event_end} (lieu\u00a0: {event_venue})"
-_ES_PLACE = "que se celebrará en {event_city} ({event_country}) del {event_start} al {event_end} (lugar: {event_venue})"
+#: The default title and body of each kind in English; other languages come from the ``letters``
+#: catalogues.
+_ENGLISH_TEMPLATES: dict[str, TemplateText] = {
+    "invitation": TemplateText(
+        N_("Letter of invitation"),
+        N_(
+            "Dear {full_name},\n"
+            "\n"
+            "On behalf of {host_name}, I have the pleasure of inviting you to participate in {event_name}, to be "
+            "held in {event_city}, {event_country}, from {event_start} to {event_end} at {event_venue}.\n"
+            "\n"
+            "The event brings together public officials to exchange experience on omnichannel public service "
+            "delivery. We are confident that your participation as {affiliation} will contribute to its success.\n"
+            "\n"
+            "We look forward to welcoming you in {event_city}."
+        ),
+    ),
+    "visa_support": TemplateText(
+        N_("Letter in support of a visa application"),
+        N_(
+            "{host_name} has invited {full_name}, {affiliation}, to participate in {event_name}, to be held in "
+            "{event_city}, {event_country}, from {event_start} to {event_end} at {event_venue}.\n"
+            "\n"
+            "The purpose of the visit is to take part in the meetings, discussions and study visits of the "
+            "event. The participant intends to stay in {event_country} from {stay_from} to {stay_until}.\n"
+            "\n"
+            "We would be grateful if the competent authorities could issue the appropriate visa to the "
+            "participant, whose particulars are given below."
+        ),
+    ),
+}
 
+
+def _translated_template(kind: str, language: str) -> TemplateText:
+    english = _ENGLISH_TEMPLATES[kind]
+    return TemplateText(
+        catalogues.gettext(english.title, language, DOMAIN),
+        catalogues.gettext(english.body, language, DOMAIN),
+    )
+
+
+#: The default template of each kind in every letter language, used until organisers save their own.
 DEFAULT_TEMPLATES: dict[tuple[str, str], TemplateText] = {
-    ("invitation", "en"): TemplateText(
-        "Letter of invitation",
-        "Dear {full_name},\n\n"
-        f"On behalf of {{host_name}}, I have the pleasure of inviting you to participate in {{event_name}}, {_EN_PLACE}.\n\n"
-        "The event brings together public officials to exchange experience on omnichannel public service "
-        "delivery. We are confident that your participation as {affiliation} will contribute to its success.\n\n"
-        "We look forward to welcoming you in {event_city}.",
-    ),
-    ("visa_support", "en"): TemplateText(
-        "Letter in support of a visa application",
-        f"{{host_name}} has invited {{full_name}}, {{affiliation}}, to participate in {{event_name}}, {_EN_PLACE}.\n\n"
-        "The purpose of the visit is to take part in the meetings, discussions and study visits of the event. "
-        "The participant intends to stay in {event_country} from {stay_from} to {stay_until}.\n\n"
-        "We would be grateful if the competent authorities could issue the appropriate visa to the "
-        "participant, whose particulars are given below.",
-    ),
-    ("invitation", "fr"): TemplateText(
-        "Lettre d'invitation",
-        "Madame, Monsieur,\n\n"
-        "Au nom de {host_name}, j'ai le plaisir de vous inviter, {full_name}, à participer à l'événement "
-        f"«\u00a0{{event_name}}\u00a0», {_FR_PLACE}.\n\n"
-        "Cet événement réunit des responsables publics afin d'échanger leurs expériences en matière de "
-        "prestation omnicanale des services publics. Nous sommes convaincus que votre participation en "
-        "qualité de {affiliation} contribuera à son succès.\n\n"
-        "Nous nous réjouissons de vous accueillir à {event_city}.",
-    ),
-    ("visa_support", "fr"): TemplateText(
-        "Lettre à l'appui d'une demande de visa",
-        "{host_name} a invité {full_name}, {affiliation}, à participer à l'événement "
-        f"«\u00a0{{event_name}}\u00a0», {_FR_PLACE}.\n\n"
-        "Ce déplacement a pour objet la participation aux réunions, débats et visites d'étude de "
-        "l'événement. Le séjour prévu s'étend du {stay_from} au {stay_until}.\n\n"
-        "Nous saurions gré aux autorités compétentes de bien vouloir délivrer le visa approprié à la "
-        "personne invitée, dont les renseignements figurent ci-dessous.",
-    ),
-    ("invitation", "es"): TemplateText(
-        "Carta de invitación",
-        "Estimado/a {full_name}:\n\n"
-        "En nombre de {host_name}, tengo el placer de invitarle a participar en el evento "
-        f"«{{event_name}}», {_ES_PLACE}.\n\n"
-        "El evento reúne a funcionarios públicos para intercambiar experiencias sobre la prestación "
-        "omnicanal de servicios públicos. Estamos convencidos de que su participación como {affiliation} "
-        "contribuirá a su éxito.\n\n"
-        "Esperamos darle la bienvenida en {event_city}.",
-    ),
-    ("visa_support", "es"): TemplateText(
-        "Carta de apoyo a una solicitud de visado",
-        "{host_name} ha invitado a {full_name}, {affiliation}, a participar en el evento "
-        f"«{{event_name}}», {_ES_PLACE}.\n\n"
-        "El propósito del viaje es participar en las reuniones, debates y visitas de estudio del evento. "
-        "La estancia prevista es del {stay_from} al {stay_until}.\n\n"
-        "Agradeceríamos a las autoridades competentes que expidieran el visado correspondiente a la "
-        "persona invitada, cuyos datos figuran a continuación.",
-    ),
+    (kind, language): _translated_template(kind, language)
+    for kind in _ENGLISH_TEMPLATES
+    for language in LETTER_LANGUAGES
 }
 
 _FORMATTER = string.Formatter()
