@@ -31,7 +31,7 @@ from events.notifications.sender import (
 )
 from events.notifications.services import queue_email
 from events.notifications.tables import OutboxMessage
-from events.notifications.templates import STATUS_WORDS
+from events.notifications.templates import status_word
 from events.settings import Settings, get_settings
 
 UTC = datetime.UTC
@@ -42,7 +42,7 @@ CONTEXT_FR = {
     "dates": "12–14 octobre 2027",
     "city": "Bakou",
     "reference": "R-2027-0042",
-    "status": STATUS_WORDS["fr"]["submitted"],
+    "status": status_word("submitted", "fr"),
     "link": "https://events.example.org/r/abc",
 }
 SUBJECT_FR = "Nous avons reçu votre inscription à Forum sur l'accessibilité numérique"

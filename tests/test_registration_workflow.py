@@ -100,6 +100,7 @@ async def test_self_registration_is_submitted_masked_grouped_and_mailed(client, 
     assert registration["reference"].startswith(event.slug.upper())
     mail = await OutboxMessage.select().where(OutboxMessage.to_address == "amina.moussa@example.org").first()
     assert mail["language"] == "fr" and "Nous avons reçu" in mail["subject"]
+    assert "14 oct. 2027" in mail["body"]  # dates in the reader's language (Babel), not "Oct"
     assert await actions_on(registration["id"]) == ["registration.submitted"]
 
 

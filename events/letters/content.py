@@ -11,10 +11,13 @@ Two layers of wording
   title and the body paragraphs, with ``{placeholders}`` from :data:`PLACEHOLDERS`. When an event
   has no stored template, :data:`DEFAULT_TEMPLATES` is used. An unknown placeholder is refused
   when the template is saved (:func:`check_template`), never printed as a blank.
-* **Fixed wording** (:data:`LABELS`, in code): everything a letter must carry whatever the
-  template says: the reference, place and date, the addressee, the participant's particulars
-  (the passport block of a visa letter), the costs, the statement that the letter is not a visa,
-  the signature block and the verification line. Organisers cannot remove these by editing.
+* **Fixed wording** (:data:`LABELS`): everything a letter must carry whatever the template says:
+  the reference, place and date, the addressee, the participant's particulars (the passport block
+  of a visa letter), the costs, the statement that the letter is not a visa, the signature block
+  and the verification line. Organisers cannot remove these by editing.
+
+Both are written in English here; other languages come from the ``letters`` catalogues of
+:mod:`events.i18n`.
 
 Languages
 ---------
@@ -22,9 +25,9 @@ Letters are written in English, French and Spanish (:data:`LETTER_LANGUAGES`). A
 prefers another language gets an English letter, and the answer says so (``language_fallback``).
 Arabic (right to left), Russian and Chinese are *prepared*: the renderer lays out right-to-left
 and CJK text, dates and country names come from CLDR (babel) in every language, and the fonts
-cover the scripts. Adding one is adding its :class:`Labels` and default templates here (by a
-translator), then listing it in :data:`LETTER_LANGUAGES`; ``tests/test_letters_render.py``
-renders an Arabic and a Chinese letter with test wording to keep that path working.
+cover the scripts. Adding one is adding its ``letters`` catalogue (by a translator):
+:data:`LETTER_LANGUAGES` lists every language with one. ``tests/test_letters_render.py`` renders
+an Arabic and a Chinese letter with test wording to keep that path working.
 """
 
 from __future__ import annotations
@@ -38,25 +41,24 @@ from functools import cache
 from typing import Literal
 
 import msgspec
-from babel import Locale
-from babel.dates import format_date
 
 from events.errors import FieldError
+from events.i18n import catalogues, languages
+from events.i18n.catalogues import N_
+from events.i18n.formatting import format_date
 from events.letters.render import LetterData, Segment
 from events.letters.tables import LetterKind
+from events.registration.schemas import PASSPORT_VALIDITY_MARGIN
 from events.rendering import first_renderable, missing_glyphs
 
-#: Languages with wording and default templates: a letter can be written in these.
-LETTER_LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
+DOMAIN = "letters"
+#: Languages with wording (a ``letters`` catalogue) and default templates: a letter can be written in these.
+LETTER_LANGUAGES: tuple[str, ...] = tuple(
+    code for code in languages.CODES if code in catalogues.catalogue_languages(DOMAIN)
+)
 #: Languages the mechanism is ready for (layout, fonts, dates, country names); wording to come.
-PREPARED_LANGUAGES: tuple[str, ...] = ("ar", "ru", "zh")
-FALLBACK_LANGUAGE = "en"
-RTL_LANGUAGES = frozenset({"ar"})
-_LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES", "ar": "ar", "ru": "ru_RU", "zh": "zh_Hans_CN"}
+PREPARED_LANGUAGES: tuple[str, ...] = tuple(code for code in languages.CODES if code not in LETTER_LANGUAGES)
 KIND_CODES = {LetterKind.invitation: "INV", LetterKind.visa_support: "VSL"}
-#: A passport should stay valid this long after the stay ends (the Azerbaijani e-visa rule, and
-#: the same margin registration warns about).
-PASSPORT_MARGIN = datetime.timedelta(days=92)
 FAMILY: Literal["serif"] = "serif"
 
 Kind = Literal["invitation", "visa_support"]
@@ -94,104 +96,52 @@ class Labels(msgspec.Struct, frozen=True, kw_only=True):
     verify: str  # {url}
 
 
-LABELS: dict[str, Labels] = {
-    "en": Labels(
-        invitation="Invitation letter",
-        visa_support="Visa-support letter",
-        reference="Reference",
-        place_and_date="{place}, {date}",
-        addressee_visa="To the consular authorities concerned",
-        particulars="Particulars of the participant",
-        full_name="Full name (as in the passport)",
-        latin_name="Name in Latin letters (as in the passport)",
-        date_of_birth="Date of birth",
-        nationality="Nationality",
-        passport_number="Passport number",
-        passport_expiry="Passport valid until",
-        affiliation="Position and institution",
-        event="Event",
-        venue="Venue",
-        dates="Dates of the event",
-        stay="Intended stay",
-        date_range="{start} to {end}",
-        costs="Costs",
-        statement_invitation=(
-            "This letter may accompany a visa application. It is not a visa and does not by itself "
-            "entitle the holder to enter the country."
-        ),
-        statement_visa_support=(
-            "This letter is issued in support of the participant's visa application. It is not a visa "
-            "and does not by itself entitle the holder to enter the country."
-        ),
-        closing="Yours sincerely,",
-        contact="Contact",
-        verify="Verify this letter: scan the code or open {url}",
+#: The fixed wording in English; other languages come from the ``letters`` catalogues.
+_ENGLISH = Labels(
+    invitation=N_("Invitation letter"),
+    visa_support=N_("Visa-support letter"),
+    reference=N_("Reference"),
+    place_and_date=N_("{place}, {date}"),
+    addressee_visa=N_("To the consular authorities concerned"),
+    particulars=N_("Particulars of the participant"),
+    full_name=N_("Full name (as in the passport)"),
+    latin_name=N_("Name in Latin letters (as in the passport)"),
+    date_of_birth=N_("Date of birth"),
+    nationality=N_("Nationality"),
+    passport_number=N_("Passport number"),
+    passport_expiry=N_("Passport valid until"),
+    affiliation=N_("Position and institution"),
+    event=N_("Event"),
+    venue=N_("Venue"),
+    dates=N_("Dates of the event"),
+    stay=N_("Intended stay"),
+    date_range=N_("{start} to {end}"),
+    costs=N_("Costs"),
+    statement_invitation=N_(
+        "This letter may accompany a visa application. It is not a visa and does not by itself "
+        "entitle the holder to enter the country."
     ),
-    "fr": Labels(
-        invitation="Lettre d'invitation",
-        visa_support="Lettre à l'appui d'une demande de visa",
-        reference="Référence",
-        place_and_date="{place}, le {date}",
-        addressee_visa="À l'attention des autorités consulaires compétentes",
-        particulars="Renseignements concernant la personne invitée",
-        full_name="Nom complet (tel qu'il figure sur le passeport)",
-        latin_name="Nom en caractères latins (tel qu'il figure sur le passeport)",
-        date_of_birth="Date de naissance",
-        nationality="Nationalité",
-        passport_number="Numéro de passeport",
-        passport_expiry="Passeport valable jusqu'au",
-        affiliation="Fonction et institution",
-        event="Événement",
-        venue="Lieu",
-        dates="Dates de l'événement",
-        stay="Séjour prévu",
-        date_range="du {start} au {end}",
-        costs="Prise en charge des frais",
-        statement_invitation=(
-            "La présente lettre peut accompagner une demande de visa. Elle ne constitue pas un visa et "
-            "ne donne pas à elle seule le droit d'entrer dans le pays."
-        ),
-        statement_visa_support=(
-            "La présente lettre est délivrée à l'appui de la demande de visa de la personne invitée. "
-            "Elle ne constitue pas un visa et ne donne pas à elle seule le droit d'entrer dans le pays."
-        ),
-        closing="Veuillez agréer l'expression de ma haute considération.",
-        contact="Contact",
-        verify="Vérifier cette lettre : scannez le code ou ouvrez {url}",
+    statement_visa_support=N_(
+        "This letter is issued in support of the participant's visa application. It is not a visa "
+        "and does not by itself entitle the holder to enter the country."
     ),
-    "es": Labels(
-        invitation="Carta de invitación",
-        visa_support="Carta de apoyo a una solicitud de visado",
-        reference="Referencia",
-        place_and_date="{place}, {date}",
-        addressee_visa="A la atención de las autoridades consulares competentes",
-        particulars="Datos de la persona invitada",
-        full_name="Nombre completo (como figura en el pasaporte)",
-        latin_name="Nombre en caracteres latinos (como figura en el pasaporte)",
-        date_of_birth="Fecha de nacimiento",
-        nationality="Nacionalidad",
-        passport_number="Número de pasaporte",
-        passport_expiry="Pasaporte válido hasta",
-        affiliation="Cargo e institución",
-        event="Evento",
-        venue="Lugar",
-        dates="Fechas del evento",
-        stay="Estancia prevista",
-        date_range="del {start} al {end}",
-        costs="Gastos",
-        statement_invitation=(
-            "La presente carta puede acompañar una solicitud de visado. No constituye un visado ni "
-            "otorga por sí misma el derecho de entrada en el país."
-        ),
-        statement_visa_support=(
-            "La presente carta se expide en apoyo de la solicitud de visado de la persona invitada. "
-            "No constituye un visado ni otorga por sí misma el derecho de entrada en el país."
-        ),
-        closing="Atentamente,",
-        contact="Contacto",
-        verify="Verifique esta carta: escanee el código o abra {url}",
-    ),
-}
+    closing=N_("Yours sincerely,"),
+    contact=N_("Contact"),
+    verify=N_("Verify this letter: scan the code or open {url}"),
+)
+
+
+def _translated_labels(language: str) -> Labels:
+    return Labels(
+        **{
+            field: catalogues.gettext(getattr(_ENGLISH, field), language, DOMAIN)
+            for field in Labels.__struct_fields__
+        }
+    )
+
+
+#: The fixed wording in every letter language.
+LABELS: dict[str, Labels] = {language: _translated_labels(language) for language in LETTER_LANGUAGES}
 
 
 # --- templates and placeholders -----------------------------------------------------------------
@@ -242,65 +192,52 @@ def placeholders_for(kind: str) -> dict[str, str]:
     return dict(PLACEHOLDERS)
 
 
-_EN_PLACE = "to be held in {event_city}, {event_country}, from {event_start} to {event_end} at {event_venue}"
-_FR_PLACE = "qui se tiendra à {event_city} ({event_country}) du {event_start} au {event_end} (lieu\u00a0: {event_venue})"
-_ES_PLACE = "que se celebrará en {event_city} ({event_country}) del {event_start} al {event_end} (lugar: {event_venue})"
+#: The default title and body of each kind in English; other languages come from the ``letters``
+#: catalogues.
+_ENGLISH_TEMPLATES: dict[str, TemplateText] = {
+    "invitation": TemplateText(
+        N_("Letter of invitation"),
+        N_(
+            "Dear {full_name},\n"
+            "\n"
+            "On behalf of {host_name}, I have the pleasure of inviting you to participate in {event_name}, to be "
+            "held in {event_city}, {event_country}, from {event_start} to {event_end} at {event_venue}.\n"
+            "\n"
+            "The event brings together public officials to exchange experience on omnichannel public service "
+            "delivery. We are confident that your participation as {affiliation} will contribute to its success.\n"
+            "\n"
+            "We look forward to welcoming you in {event_city}."
+        ),
+    ),
+    "visa_support": TemplateText(
+        N_("Letter in support of a visa application"),
+        N_(
+            "{host_name} has invited {full_name}, {affiliation}, to participate in {event_name}, to be held in "
+            "{event_city}, {event_country}, from {event_start} to {event_end} at {event_venue}.\n"
+            "\n"
+            "The purpose of the visit is to take part in the meetings, discussions and study visits of the "
+            "event. The participant intends to stay in {event_country} from {stay_from} to {stay_until}.\n"
+            "\n"
+            "We would be grateful if the competent authorities could issue the appropriate visa to the "
+            "participant, whose particulars are given below."
+        ),
+    ),
+}
 
+
+def _translated_template(kind: str, language: str) -> TemplateText:
+    english = _ENGLISH_TEMPLATES[kind]
+    return TemplateText(
+        catalogues.gettext(english.title, language, DOMAIN),
+        catalogues.gettext(english.body, language, DOMAIN),
+    )
+
+
+#: The default template of each kind in every letter language, used until organisers save their own.
 DEFAULT_TEMPLATES: dict[tuple[str, str], TemplateText] = {
-    ("invitation", "en"): TemplateText(
-        "Letter of invitation",
-        "Dear {full_name},\n\n"
-        f"On behalf of {{host_name}}, I have the pleasure of inviting you to participate in {{event_name}}, {_EN_PLACE}.\n\n"
-        "The event brings together public officials to exchange experience on omnichannel public service "
-        "delivery. We are confident that your participation as {affiliation} will contribute to its success.\n\n"
-        "We look forward to welcoming you in {event_city}.",
-    ),
-    ("visa_support", "en"): TemplateText(
-        "Letter in support of a visa application",
-        f"{{host_name}} has invited {{full_name}}, {{affiliation}}, to participate in {{event_name}}, {_EN_PLACE}.\n\n"
-        "The purpose of the visit is to take part in the meetings, discussions and study visits of the event. "
-        "The participant intends to stay in {event_country} from {stay_from} to {stay_until}.\n\n"
-        "We would be grateful if the competent authorities could issue the appropriate visa to the "
-        "participant, whose particulars are given below.",
-    ),
-    ("invitation", "fr"): TemplateText(
-        "Lettre d'invitation",
-        "Madame, Monsieur,\n\n"
-        "Au nom de {host_name}, j'ai le plaisir de vous inviter, {full_name}, à participer à l'événement "
-        f"«\u00a0{{event_name}}\u00a0», {_FR_PLACE}.\n\n"
-        "Cet événement réunit des responsables publics afin d'échanger leurs expériences en matière de "
-        "prestation omnicanale des services publics. Nous sommes convaincus que votre participation en "
-        "qualité de {affiliation} contribuera à son succès.\n\n"
-        "Nous nous réjouissons de vous accueillir à {event_city}.",
-    ),
-    ("visa_support", "fr"): TemplateText(
-        "Lettre à l'appui d'une demande de visa",
-        "{host_name} a invité {full_name}, {affiliation}, à participer à l'événement "
-        f"«\u00a0{{event_name}}\u00a0», {_FR_PLACE}.\n\n"
-        "Ce déplacement a pour objet la participation aux réunions, débats et visites d'étude de "
-        "l'événement. Le séjour prévu s'étend du {stay_from} au {stay_until}.\n\n"
-        "Nous saurions gré aux autorités compétentes de bien vouloir délivrer le visa approprié à la "
-        "personne invitée, dont les renseignements figurent ci-dessous.",
-    ),
-    ("invitation", "es"): TemplateText(
-        "Carta de invitación",
-        "Estimado/a {full_name}:\n\n"
-        "En nombre de {host_name}, tengo el placer de invitarle a participar en el evento "
-        f"«{{event_name}}», {_ES_PLACE}.\n\n"
-        "El evento reúne a funcionarios públicos para intercambiar experiencias sobre la prestación "
-        "omnicanal de servicios públicos. Estamos convencidos de que su participación como {affiliation} "
-        "contribuirá a su éxito.\n\n"
-        "Esperamos darle la bienvenida en {event_city}.",
-    ),
-    ("visa_support", "es"): TemplateText(
-        "Carta de apoyo a una solicitud de visado",
-        "{host_name} ha invitado a {full_name}, {affiliation}, a participar en el evento "
-        f"«{{event_name}}», {_ES_PLACE}.\n\n"
-        "El propósito del viaje es participar en las reuniones, debates y visitas de estudio del evento. "
-        "La estancia prevista es del {stay_from} al {stay_until}.\n\n"
-        "Agradeceríamos a las autoridades competentes que expidieran el visado correspondiente a la "
-        "persona invitada, cuyos datos figuran a continuación.",
-    ),
+    (kind, language): _translated_template(kind, language)
+    for kind in _ENGLISH_TEMPLATES
+    for language in LETTER_LANGUAGES
 }
 
 _FORMATTER = string.Formatter()
@@ -443,16 +380,11 @@ class LetterDataError(Exception):
 
 def letter_language(preferred: str | None) -> str:
     """The language a letter is written in: the preferred one when letters exist in it, else English."""
-    return preferred if preferred in LETTER_LANGUAGES else FALLBACK_LANGUAGE
-
-
-@cache
-def _locale(language: str) -> Locale:
-    return Locale.parse(_LOCALES.get(language, "en_GB"))
+    return preferred if preferred in LETTER_LANGUAGES else languages.DEFAULT_LANGUAGE
 
 
 def long_date(value: datetime.date, language: str) -> str:
-    return format_date(value, "long", locale=_locale(language))
+    return format_date(value, language, "long")
 
 
 @cache
@@ -466,7 +398,7 @@ def _alpha2(iso3: str) -> str | None:
 def country_name(iso3: str, language: str) -> str:
     """The country's short name in ``language`` (CLDR), else pycountry's English name, else the code."""
     code = _alpha2(iso3)
-    name = _locale(language).territories.get(code) if code else None
+    name = languages.locale(language).territories.get(code) if code else None
     if name:
         return name
     from events.reference.services import country_name as english_name
@@ -515,7 +447,7 @@ def passport_warnings(source: LetterSource, today: datetime.date) -> list[str]:
                 )
             ]
         )
-    if expiry < stay_end + PASSPORT_MARGIN:
+    if expiry < stay_end + PASSPORT_VALIDITY_MARGIN:
         return ["passport_valid_less_than_3_months_after_event"]
     return []
 
@@ -719,7 +651,7 @@ def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
     return LetterData(
         kind=source.kind,
         language=language,
-        direction="rtl" if language in RTL_LANGUAGES else "ltr",
+        direction=languages.direction(language),
         reference=issue.reference,
         reference_label=labels.reference,
         place_and_date=labels.place_and_date.format(

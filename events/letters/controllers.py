@@ -23,7 +23,6 @@ HTML page, or JSON with ``Accept: application/json`` or ``/verify/{reference}.js
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Annotated
 
@@ -31,7 +30,7 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Stream
+from litestar.response import Stream, Template
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -42,7 +41,10 @@ from litestar.status_codes import (
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
 from events.errors import InvalidInput, NotFound, TooManyRequests
-from events.letters import schemas, services, verification
+from events.i18n import catalogues
+from events.i18n.catalogues import N_
+from events.i18n.formatting import format_date
+from events.letters import content, schemas, services, verification
 from events.letters.tables import LetterKind, LetterStatus
 
 SKIP_COMPRESSION = "skip_compression"
@@ -255,49 +257,55 @@ _STATUS_TEXT = {
     ),
 }
 _KIND_TEXT = {LetterKind.invitation: "Invitation letter", LetterKind.visa_support: "Visa-support letter"}
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow"><title>{title} – letter verification</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}
-.status{{font-size:1.6rem;font-weight:700;padding:.6rem 1rem;border-radius:.4rem;margin:1rem 0}}
-.valid{{background:#e6f4ea;color:#0b5d1e}}.invalid{{background:#fdecea;color:#8a1c12}}
-dt{{font-weight:600;margin-top:.6rem}}dd{{margin:0}}footer{{margin-top:2rem;color:#555;font-size:.9rem}}</style></head>
-<body><h1>Letter verification</h1>{content}
-<footer>OneStop Events. This page shows only what identifies the letter; it never shows passport data.</footer></body></html>
-"""
+_NOT_VALID = (
+    "This reference and code do not match any letter issued through this service. Check that the address "
+    "was copied completely, or scan the code on the letter again."
+)
+_PAGE = "letters/verification.html"
 
 
-def _html(title: str, content: str, status_code: int, headers: dict[str, str] | None = None) -> Response[str]:
-    return Response(
-        _PAGE.format(title=html.escape(title), content=content),
+def _page(
+    title: str,
+    status: str,
+    sentence: str,
+    status_code: int,
+    *,
+    valid: bool = False,
+    details: list[tuple[str, str]] | None = None,
+    back_link: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    return Template(
+        template_name=_PAGE,
+        context={
+            "lang": "en",
+            "title": title,
+            "status": status,
+            "sentence": sentence,
+            "valid": valid,
+            "details": details or [],
+            "back_link": back_link,
+        },
         media_type="text/html",
         status_code=status_code,
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", **(headers or {})},
     )
 
 
-def _verified_html(result: schemas.Verification) -> Response[str]:
+def _verified_page(result: schemas.Verification) -> Template:
     word, sentence = _STATUS_TEXT[result.status]
-    rows = [
+    dates = f"{format_date(result.event.start_date, 'en')} – {format_date(result.event.end_date, 'en')}"
+    details = [
         ("Reference", result.reference),
         ("Letter", _KIND_TEXT[result.kind]),
         ("Name", result.name),
         ("Event", result.event.title),
-        ("Dates", f"{result.event.start_date:%d %B %Y} – {result.event.end_date:%d %B %Y}"),
-        ("Issued on", f"{result.issued_on:%d %B %Y}"),
+        ("Dates", dates),
+        ("Issued on", format_date(result.issued_on, "en")),
     ]
     if result.revoked_on:
-        rows.append(("Revoked on", f"{result.revoked_on:%d %B %Y}"))
-    details = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
-    css = "valid" if result.valid else "invalid"
-    content = f'<p class="status {css}">{word}</p><p>{html.escape(sentence)}</p><dl>{details}</dl>'
-    return _html(word, content, HTTP_200_OK)
-
-
-_NOT_VALID_HTML = (
-    '<p class="status invalid">Not valid</p><p>This reference and code do not match any letter issued '
-    "through this service. Check that the address was copied completely, or scan the code on the letter again.</p>"
-)
+        details.append(("Revoked on", format_date(result.revoked_on, "en")))
+    return _page(word, word, sentence, HTTP_200_OK, valid=result.valid, details=details)
 
 
 def _wants_json(request: Request, reference: str) -> bool:
@@ -330,9 +338,10 @@ async def verify_letter(
     if wait is not None:
         if as_json:
             raise TooManyRequests("Too many verification requests; try again later", retry_after_seconds=wait)
-        return _html(
+        return _page(
             "Too many requests",
-            '<p class="status invalid">Please wait</p><p>Too many checks from this address; try again in a minute.</p>',
+            "Please wait",
+            "Too many checks from this address; try again in a minute.",
             HTTP_429_TOO_MANY_REQUESTS,
             headers={"Retry-After": str(wait)},
         )
@@ -345,30 +354,19 @@ async def verify_letter(
                 status_code=HTTP_404_NOT_FOUND,
                 headers={"Cache-Control": "no-store"},
             )
-        return _html("Not valid", _NOT_VALID_HTML, HTTP_404_NOT_FOUND)
+        return _page("Not valid", "Not valid", _NOT_VALID, HTTP_404_NOT_FOUND)
     if as_json:
         return Response(result, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
-    return _verified_html(result)
+    return _verified_page(result)
 
 
 # --- the participant portal ("My registration" → "Your documents") -----------------------------
 
 _PORTAL_LABELS = {
-    "en": {"invitation": "Invitation letter (PDF)", "visa_support": "Visa-support letter (PDF)"},
-    "fr": {
-        "invitation": "Lettre d'invitation (PDF)",
-        "visa_support": "Lettre à l'appui de la demande de visa (PDF)",
-    },
-    "es": {
-        "invitation": "Carta de invitación (PDF)",
-        "visa_support": "Carta de apoyo a la solicitud de visado (PDF)",
-    },
+    LetterKind.invitation: N_("Invitation letter (PDF)"),
+    LetterKind.visa_support: N_("Visa-support letter (PDF)"),
 }
-_PORTAL_HINT = {
-    "en": "Signed; the QR code on it lets an embassy check it.",
-    "fr": "Signée ; le code QR permet à une ambassade de la vérifier.",
-    "es": "Firmada; el código QR permite a una embajada verificarla.",
-}
+_PORTAL_HINT = N_("Signed; the QR code on it lets an embassy check it.")
 _PORTAL_FILE = re.compile(r"^(invitation|visa_support)\.pdf$")
 
 
@@ -378,11 +376,14 @@ async def _portal_downloads(registration, lang: str) -> list:
 
     if registration.status != "approved" or not await services.letters_available(registration.event_id):
         return []
-    labels = _PORTAL_LABELS.get(lang, _PORTAL_LABELS["en"])
-    hint = _PORTAL_HINT.get(lang, _PORTAL_HINT["en"])
+    hint = catalogues.gettext(_PORTAL_HINT, lang, content.DOMAIN)
     kinds = [LetterKind.invitation] + ([LetterKind.visa_support] if registration.needs_visa else [])
     return [
-        Download(label=labels[kind.value], url=f"/my/registration/letters/{kind.value}.pdf", hint=hint)
+        Download(
+            label=catalogues.gettext(_PORTAL_LABELS[kind], lang, content.DOMAIN),
+            url=f"/my/registration/letters/{kind.value}.pdf",
+            hint=hint,
+        )
         for kind in kinds
     ]
 
@@ -409,9 +410,7 @@ async def portal_letter(request: Request, letter_file: FromPath[str]) -> Respons
         issued = await services.issue_letter(actor, actor.registration_id, LetterKind(match.group(1)))
         name, data = await services.letter_pdf(actor, actor.registration_id, issued.letter.id)
     except DomainError as exc:
-        content = f'<p class="status invalid">Not available</p><p>{html.escape(exc.detail)}</p>'
-        content += '<p><a href="/my/registration">Back to your registration</a></p>'
-        return _html("Letter not available", content, exc.status_code)
+        return _page("Letter not available", "Not available", exc.detail, exc.status_code, back_link=True)
     return _pdf(name, data)
 
 

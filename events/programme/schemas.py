@@ -7,6 +7,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from events.api import Input
+from events.i18n.languages import CODES
 from events.programme.tables import EventKind, Partner, SessionKind
 
 Slug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$", description="lower-case letters, digits, -")]
@@ -14,7 +15,9 @@ Title = Annotated[str, Meta(min_length=1, max_length=200)]
 ShortText = Annotated[str, Meta(max_length=200)]
 LongText = Annotated[str, Meta(max_length=10_000)]
 Capacity = Annotated[int, Meta(ge=1, le=100_000)]
-Language = Annotated[str, Meta(pattern=r"^(en|fr|es|ar|ru|zh)$", description="en, fr, es, ar, ru or zh")]
+Language = Annotated[
+    str, Meta(pattern=f"^({'|'.join(CODES)})$", description=f"{', '.join(CODES[:-1])} or {CODES[-1]}")
+]
 CountryCode = Annotated[str, Meta(min_length=2, max_length=3, description="ISO 3166 alpha-2 or alpha-3")]
 TimeZoneName = Annotated[str, Meta(min_length=1, max_length=64, description="IANA time zone, e.g. Asia/Baku")]
 LocalOrAwareDateTime = Annotated[

@@ -16,7 +16,9 @@ from events.audit.services import record
 from events.auth.principal import Actor
 from events.db import locked, write_transaction
 from events.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
+from events.i18n.formatting import format_date, format_date_range, format_datetime
 from events.notifications.services import queue_email
+from events.notifications.templates import email_language
 from events.programme import services as programme_services
 from events.registration import schemas
 from events.registration.tables import ACTIVE_STATUSES, AccessPurpose, AccessToken, Invitation, Registration
@@ -88,7 +90,7 @@ async def request_magic_link(event_id: int, email: str, language: str | None) ->
                 "event": event["title"],
                 "reference": row["reference"],
                 "link": link,
-                "expires": f"{expires:%Y-%m-%d %H:%M %Z}",
+                "expires": f"{format_datetime(expires, email_language(row['preferred_language']))} {expires:%Z}",
             },
             object_type="registration",
             object_id=row["id"],
@@ -212,17 +214,18 @@ async def invite(
         await invitation.save()
         link = f"{get_settings().base_url}/events/{event_id}/register#invitation={token}"
         local_expiry = programme_services.to_local(expires, event["time_zone"])
+        language = email_language(data.language)
         await queue_email(
             "invitation",
             to=email,
             language=data.language,
             context={
                 "event": event["title"],
-                "dates": f"{event['start_date']:%d %b %Y} – {event['end_date']:%d %b %Y}",
+                "dates": format_date_range(event["start_date"], event["end_date"], language),
                 "city": event["city"],
                 "email": email,
                 "link": link,
-                "expires": f"{local_expiry:%Y-%m-%d}",
+                "expires": format_date(local_expiry.date(), language),
             },
             object_type="invitation",
             object_id=invitation.id,

@@ -12,6 +12,10 @@ from events.auth.schemas import Email
 from events.programme.schemas import CountryCode, Language
 from events.registration.tables import Channel, RegistrationStatus
 
+#: A passport should stay valid this long after the stay ends (the Azerbaijani e-visa rule): the
+#: registration warns about a shorter validity, and so does a visa-support letter.
+PASSPORT_VALIDITY_MARGIN = datetime.timedelta(days=92)
+
 
 class Gender(StrEnum):
     female = "female"

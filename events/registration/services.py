@@ -27,8 +27,9 @@ from events.audit.services import record, record_all
 from events.auth.principal import Actor
 from events.db import locked, queue_for, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from events.i18n.formatting import format_date_range
 from events.notifications.services import queue_email
-from events.notifications.templates import STATUS_WORDS
+from events.notifications.templates import email_language, status_word
 from events.programme import services as programme_services
 from events.programme.tables import Event, Session
 from events.reference.services import groups_by_country, groups_of, normalise_country
@@ -43,7 +44,6 @@ from events.registration.tables import (
 from events.settings import get_settings
 
 UTC = datetime.UTC
-VISA_VALIDITY_MARGIN = datetime.timedelta(days=92)
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 #: Called inside the transaction when a registration is cancelled or rejected, with the actor and
@@ -461,7 +461,7 @@ def _check_whole(row: dict[str, Any], event: dict) -> list[str]:
             warnings.append("passport_expired")
         elif expiry <= end:
             warnings.append("passport_expires_before_event_ends")
-        elif expiry < end + VISA_VALIDITY_MARGIN:
+        elif expiry < end + schemas.PASSPORT_VALIDITY_MARGIN:
             warnings.append("passport_valid_less_than_3_months_after_event")
     arrival, departure = row.get("arrival_at"), row.get("departure_at")
     if arrival and departure and departure <= arrival:
@@ -552,7 +552,6 @@ def _manage_link() -> str:
 
 async def notify(kind: str, row: dict, event: dict, *, link: str | None = None, note: str = "") -> None:
     language = row["preferred_language"]
-    words = STATUS_WORDS.get(language, STATUS_WORDS["en"])
     await queue_email(
         kind,
         to=row["email"],
@@ -560,10 +559,10 @@ async def notify(kind: str, row: dict, event: dict, *, link: str | None = None, 
         context={
             "name": row["preferred_name"] or f"{row['given_names']} {row['family_name']}",
             "event": event["title"],
-            "dates": f"{event['start_date']:%d %b %Y} – {event['end_date']:%d %b %Y}",
+            "dates": format_date_range(event["start_date"], event["end_date"], email_language(language)),
             "city": event["city"],
             "reference": row["reference"],
-            "status": words.get(row["status"], row["status"]),
+            "status": status_word(row["status"], language),
             "link": link or _manage_link(),
             "note": note,
         },

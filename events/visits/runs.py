@@ -19,6 +19,8 @@ from events.audit.services import record
 from events.auth.principal import Actor
 from events.db import locked, write_transaction
 from events.errors import Conflict, NotFound
+from events.i18n.formatting import format_date
+from events.notifications.templates import email_language
 from events.settings import get_settings
 from events.visits import context, notify, schemas, solver
 from events.visits.context import lock_settings, now, person_name, require_organiser
@@ -405,6 +407,7 @@ async def _notify_change(
     row = built.people[registration_id]
     visits = built.visits
     event = visits.event
+    language = email_language(row["preferred_language"])
     common = {
         "name": row["preferred_name"] or f"{row['given_names']} {row['family_name']}",
         "event": event["title"],
@@ -419,7 +422,7 @@ async def _notify_change(
             {
                 **common,
                 "site": visits.sites[slot["site"]]["name"],
-                "date": f"{visits.local(slot['starts_at']):%d %b %Y}",
+                "date": format_date(visits.local(slot["starts_at"]).date(), language),
             },
         )
     sent = True
@@ -436,7 +439,7 @@ async def _notify_change(
                 **common,
                 "site": site["name"],
                 "address": site["address"] or site["city"],
-                "date": f"{start:%d %b %Y}",
+                "date": format_date(start.date(), language),
                 "time": f"{start:%H:%M}-{end:%H:%M}",
                 "meeting_point": slot["meeting_point"]
                 or visits.settings["default_meeting_point"]

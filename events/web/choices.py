@@ -5,6 +5,7 @@ The values are the services' own enums; only their wording lives here.
 
 from __future__ import annotations
 
+from events.i18n.languages import CODES
 from events.registration.schemas import AccessibilityNeed, Gender, Level, ReportingGroup
 from events.registration.tables import RegistrationStatus
 from events.web.i18n import N_
@@ -42,7 +43,7 @@ REPORTING_GROUPS = [
 YES_NO = [("true", N_("Yes"), None), ("false", N_("No"), None)]
 
 #: The preferred-language question offers the languages e-mails and letters may be written in.
-PREFERRED_LANGUAGES = ["en", "fr", "es", "ar", "ru", "zh"]
+PREFERRED_LANGUAGES = list(CODES)
 
 STATUS = {
     RegistrationStatus.submitted.value: N_("Received, waiting for the organisers' decision"),

@@ -1,0 +1,3 @@
+from events.i18n.catalogues import update_catalogues
+
+update_catalogues()
