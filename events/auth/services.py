@@ -12,6 +12,7 @@ import secrets
 from events.audit.services import record
 from events.auth.principal import Actor, Grant
 from events.auth.tables import ApiToken, AuthSession, LoginFailure, Role, RoleGrant, User
+from events.clock import now
 from events.db import write_transaction
 from events.errors import (
     Conflict,
@@ -28,10 +29,6 @@ TOKEN_PREFIX = "ose_"  # noqa: S105  (a public prefix, not a secret)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,100}$")
 _LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 def configure_password_hashing() -> None:

@@ -29,6 +29,7 @@ from events.badges import schemas, tokens
 from events.badges.render import BadgeData, EventInfo, date_range
 from events.badges.tables import Badge, BadgeKey, BadgeRole
 from events.badges.tokens import Reason
+from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from events.programme.tables import Event
@@ -40,10 +41,6 @@ UTC = datetime.UTC
 #: Badges work from the day before the event (badge pick-up) to the end of its last day.
 DAYS_BEFORE = 1
 ISSUE_BATCH = 200
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 # --- shaping ------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from events.checkin import config, people, rules, schemas, sql
 from events.checkin.rules import Reason, Rules, Verdict
 from events.checkin.sql import Program, one
 from events.checkin.tables import ConflictKind, Direction, ScanMode, ScanResult
+from events.clock import now
 from events.db import write_transaction
 from events.errors import Conflict, DomainError, FieldError, InvalidInput, PermissionDenied
 from events.programme.services import to_local, to_utc
@@ -64,10 +65,6 @@ MAX_AHEAD = datetime.timedelta(minutes=5)
 MAX_AGE = datetime.timedelta(days=30)
 BATCH = 64
 SYNC_CHUNK = 250
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 @dataclass(slots=True)

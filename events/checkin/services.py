@@ -19,6 +19,7 @@ from events.badges import services as badge_services
 from events.checkin import config, people, rules, schemas, sql
 from events.checkin.rules import Reason
 from events.checkin.tables import Admits, CheckinConflict, Checkpoint, CheckpointKind, Direction, Scan
+from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from events.programme import services as programme_services
@@ -36,10 +37,6 @@ DEFAULT_ADMITS = {
     CheckpointKind.visit_bus: Admits.visit,
     CheckpointKind.help_desk: Admits.event,
 }
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 def instant(value: Any) -> datetime.datetime | None:

@@ -43,6 +43,7 @@ import msgspec
 from events import crypto
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from events.letters import content, schemas, signing, verification
@@ -84,10 +85,6 @@ _LETTER_COLUMNS = (
     Letter.superseded_by,
 )
 _renderer: LetterRenderer | None = None
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 def renderer() -> LetterRenderer:

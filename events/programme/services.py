@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import write_transaction
 from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from events.programme import schemas
@@ -23,10 +24,6 @@ event_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
 session_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
 #: Called inside the transaction after an event changed (e.g. the waiting list takes new seats).
 event_updated_hooks: list[Callable[[Actor, int], Awaitable[None]]] = []
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 def to_utc(value: datetime.datetime | None, zone: str) -> datetime.datetime | None:

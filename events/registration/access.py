@@ -14,6 +14,7 @@ import secrets
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
 from events.notifications.services import queue_email
@@ -25,10 +26,6 @@ from events.settings import get_settings
 MAGIC_PREFIX = "osm_"
 ACCESS_PREFIX = "osr_"
 INVITATION_PREFIX = "osi_"
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 def _digest(token: str) -> str:

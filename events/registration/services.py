@@ -25,6 +25,7 @@ import phonenumbers
 from events import crypto
 from events.audit.services import record, record_all
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked, queue_for, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from events.notifications.services import queue_email
@@ -61,10 +62,6 @@ TRANSITIONS: dict[RegistrationStatus, set[RegistrationStatus]] = {
         RegistrationStatus.waitlisted,
     },
 }
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from events import clock
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.db import write_transaction
@@ -147,7 +148,7 @@ async def manifest(actor: Actor, event_id: int, slot_id: int, vehicle_id: int | 
         if vehicle_id is not None
         else slot["key"],
         rows=tuple(rows),
-        generated_at=visits.local(datetime.datetime.now(datetime.UTC)),
+        generated_at=visits.local(clock.now()),
         notes=" ".join(notes),
     )
 

@@ -16,6 +16,7 @@ import msgspec
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from events.programme import services as programme_services
@@ -35,10 +36,6 @@ from events.visits.tables import (
 )
 
 _KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 def new_key(prefix: str) -> str:
