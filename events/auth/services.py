@@ -19,7 +19,6 @@ from events.errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
-    PermissionDenied,
     TooManyRequests,
 )
 from events.programme.tables import Event
@@ -81,9 +80,7 @@ async def _with_grants(user_id: int, username: str, via: str) -> Actor:
 # --- accounts ---------------------------------------------------------------------------------
 
 
-def _require_programme_organiser(actor: Actor) -> None:
-    if not actor.is_programme_organiser:
-        raise PermissionDenied("Only programme organisers manage accounts")
+_REFUSAL = "Only programme organisers manage accounts"
 
 
 async def create_user(
@@ -95,7 +92,7 @@ async def create_user(
     first_name: str = "",
     last_name: str = "",
 ) -> dict:
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput.field("username", "use 3-100 letters, digits or . _ @ + -")
     hashed = await hash_password(password)
@@ -134,7 +131,7 @@ async def get_user(user_id: int) -> dict:
 
 
 async def list_users(actor: Actor, *, limit: int, offset: int, search: str | None) -> tuple[list[dict], int]:
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     query = User.select(User.id).order_by(User.username).limit(limit).offset(offset)
     count = User.count()
     if search:
@@ -146,7 +143,7 @@ async def list_users(actor: Actor, *, limit: int, offset: int, search: str | Non
 
 async def set_active(actor: Actor, user_id: int, active: bool) -> dict:
     """Disable or re-enable an account. Disabling ends its sessions; its tokens stop working at once."""
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     if actor.user_id == user_id and not active:
         raise Conflict("You cannot disable your own account")
     async with write_transaction():
@@ -161,7 +158,7 @@ async def set_active(actor: Actor, user_id: int, active: bool) -> dict:
 
 async def set_password(actor: Actor, user_id: int, password: str) -> None:
     if actor.user_id != user_id:
-        _require_programme_organiser(actor)
+        actor.require_programme_organiser(_REFUSAL)
     hashed = await hash_password(password)
     async with write_transaction():
         if not await User.exists().where(User.id == user_id):
@@ -173,7 +170,7 @@ async def set_password(actor: Actor, user_id: int, password: str) -> None:
 
 async def grant_role(actor: Actor, user_id: int, role: Role, event_id: int | None) -> dict:
     """Give a role. A programme-wide organiser also gets Piccolo Admin access."""
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     if role is Role.staff and event_id is None:
         raise InvalidInput.field("event_id", "staff work at one event: name it")
     async with write_transaction():
@@ -204,7 +201,7 @@ async def grant_role(actor: Actor, user_id: int, role: Role, event_id: int | Non
 
 
 async def revoke_grant(actor: Actor, user_id: int, grant_id: int) -> dict:
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     async with write_transaction():
         grant = await RoleGrant.select().where(RoleGrant.id == grant_id, RoleGrant.user == user_id).first()
         if grant is None:
@@ -299,7 +296,7 @@ async def create_token(
     if owner is None:
         raise InvalidInput.field("user_id", "name the account the token is for")
     if owner != actor.user_id:
-        _require_programme_organiser(actor)
+        actor.require_programme_organiser(_REFUSAL)
     if expires_in_days is not None and not 1 <= expires_in_days <= 730:
         raise InvalidInput.field("expires_in_days", "must be between 1 and 730")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -333,7 +330,7 @@ async def get_token(token_id: int) -> dict:
 async def list_tokens(actor: Actor, user_id: int | None = None) -> list[dict]:
     owner = user_id if user_id is not None else actor.user_id
     if owner != actor.user_id:
-        _require_programme_organiser(actor)
+        actor.require_programme_organiser(_REFUSAL)
     return (
         await ApiToken.select(ApiToken.all_columns(exclude=[ApiToken.token_hash]))
         .where(ApiToken.user == owner)

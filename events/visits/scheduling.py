@@ -22,13 +22,14 @@ import msgspec
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, InvalidInput, NotFound
 from events.programme.tables import Session, SessionKind
 from events.registration.tables import Registration, RegistrationStatus, SessionSignup
 from events.settings import get_settings
 from events.visits import context, notify, schemas, solver
-from events.visits.services import lock_settings, now, registration_for, require_organiser
+from events.visits.services import lock_settings, registration_for
 from events.visits.tables import RunStatus, ScheduleRun, VisitAssignment, VisitPreference
 
 #: Non-optional sessions of these kinds do not keep anyone from a visit (a coffee break does not).
@@ -315,7 +316,7 @@ def _metrics(
 
 async def dry_run(actor: Actor, event_id: int, time_limit_s: float = 5.0) -> schemas.ScheduleRun:
     """Solve, store the proposal and show its figures; nothing is assigned until it is committed."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     built = await build_problem(event_id)
     result = await asyncio.to_thread(
         solver.solve, built.problem, time_limit_s=time_limit_s, workers=workers()
@@ -441,7 +442,7 @@ async def _run_schema(event_id: int, run_id: int, built: Built | None = None) ->
 
 
 async def list_runs(actor: Actor, event_id: int) -> list[schemas.RunSummary]:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     visits = await context.load(event_id)
     rows = (
         await ScheduleRun.select(
@@ -474,7 +475,7 @@ async def list_runs(actor: Actor, event_id: int) -> list[schemas.RunSummary]:
 
 
 async def get_run(actor: Actor, event_id: int, run_id: int) -> schemas.ScheduleRun:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     return await _run_schema(event_id, run_id)
 
 
@@ -482,7 +483,7 @@ async def commit_run(actor: Actor, event_id: int, run_id: int) -> schemas.Commit
     """Write a dry run's proposal as the event's assignments: one transaction, one audit entry
     (``visits.schedule_committed``), and a message to each participant whose visit changed.
     Pinned assignments stay as they are; every other assignment is replaced."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         run = await _run_row(event_id, run_id, lock=True)
@@ -679,7 +680,7 @@ async def _assignment_schema(event_id: int, row: dict) -> schemas.Assignment:
 async def list_assignments(
     actor: Actor, event_id: int, slot_id: int | None = None
 ) -> list[schemas.Assignment]:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     visits = await context.load(event_id)
     query = (
         VisitAssignment.select(
@@ -784,7 +785,7 @@ async def create_assignment(
     actor: Actor, event_id: int, data: schemas.AssignmentCreate
 ) -> schemas.Assignment:
     """Place a participant by hand, within every hard rule (pinned by default)."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         built = await build_problem(event_id)
@@ -831,7 +832,7 @@ async def update_assignment(
     actor: Actor, event_id: int, assignment_id: int, data: schemas.AssignmentUpdate
 ) -> schemas.Assignment:
     """Pin or unpin an assignment (a pinned one survives every re-run), or change its vehicle."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         row = await _assignment_row(event_id, assignment_id)
@@ -865,7 +866,7 @@ async def update_assignment(
 
 
 async def delete_assignment(actor: Actor, event_id: int, assignment_id: int) -> None:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         row = await _assignment_row(event_id, assignment_id)

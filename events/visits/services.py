@@ -51,11 +51,6 @@ def changes(update: msgspec.Struct) -> dict[str, Any]:
     }
 
 
-def require_organiser(actor: Actor, event_id: int) -> None:
-    if not actor.organises(event_id):
-        raise PermissionDenied("This needs an organiser of this event")
-
-
 def is_any_organiser(actor: Actor | None) -> bool:
     if actor is None:
         return False
@@ -213,7 +208,7 @@ async def lock_settings(event_id: int) -> dict:
 async def update_settings(
     actor: Actor, event_id: int, data: schemas.VisitSettingsUpdate
 ) -> schemas.VisitSettings:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     values = changes(data)
     async with write_transaction():
         await programme_services.get_event_row(event_id)
@@ -235,7 +230,7 @@ async def update_settings(
 
 
 async def travel_matrix(actor: Actor, event_id: int) -> schemas.TravelMatrix:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     visits = await context.load(event_id)
     used = {slot["site"] for slot in visits.slots.values()}
     ordered = sorted(visits.sites.values(), key=lambda s: (s["id"] not in used, s["city"], s["name"]))
@@ -260,7 +255,7 @@ async def travel_matrix(actor: Actor, event_id: int) -> schemas.TravelMatrix:
 
 
 async def set_travel_time(actor: Actor, event_id: int, data: schemas.TravelTimeSet) -> schemas.TravelMatrix:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     if data.origin_site_id == data.destination_site_id:
         raise InvalidInput.field("destination_site_id", "must differ from origin_site_id")
     async with write_transaction():
@@ -334,7 +329,7 @@ async def _vehicle_row(event_id: int, vehicle_id: int) -> dict:
 
 
 async def list_vehicles(actor: Actor, event_id: int) -> list[schemas.Vehicle]:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     await programme_services.get_event_row(event_id)
     return [_vehicle(r) for r in await Vehicle.select().where(Vehicle.event == event_id).order_by(Vehicle.id)]
 
@@ -345,7 +340,7 @@ def _check_vehicle(values: dict) -> None:
 
 
 async def create_vehicle(actor: Actor, event_id: int, data: schemas.VehicleCreate) -> schemas.Vehicle:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     values = msgspec.to_builtins(data)
     values["name"] = values["name"].strip()
     _check_vehicle(values)
@@ -372,7 +367,7 @@ async def update_vehicle(
 ) -> schemas.Vehicle:
     """Fewer seats lower the capacity of the vehicle's slots; it is refused while more
     participants are assigned to the vehicle than it would seat."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     values = changes(data)
     async with write_transaction():
         await lock_settings(event_id)
@@ -420,7 +415,7 @@ async def update_vehicle(
 
 
 async def delete_vehicle(actor: Actor, event_id: int, vehicle_id: int) -> None:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         row = await _vehicle_row(event_id, vehicle_id)
@@ -581,7 +576,7 @@ async def _save_vehicles(slot_id: int, vehicle_ids: list[int]) -> None:
 
 
 async def create_slot(actor: Actor, event_id: int, data: schemas.SlotCreate) -> schemas.Slot:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         event = await programme_services.get_event_row(event_id)
         await lock_settings(event_id)
@@ -606,7 +601,7 @@ async def create_slot(actor: Actor, event_id: int, data: schemas.SlotCreate) -> 
 async def update_slot(actor: Actor, event_id: int, slot_id: int, data: schemas.SlotUpdate) -> schemas.Slot:
     """Edits keep the slot's rules. Capacity may not drop below the participants assigned to it;
     other changes that affect them (time, site) show as warnings until the scheduler re-runs."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         event = await programme_services.get_event_row(event_id)
         await lock_settings(event_id)
@@ -660,7 +655,7 @@ async def update_slot(actor: Actor, event_id: int, slot_id: int, data: schemas.S
 
 
 async def delete_slot(actor: Actor, event_id: int, slot_id: int) -> None:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         slot = await VisitSlot.select().where(VisitSlot.id == slot_id, VisitSlot.event == event_id).first()
