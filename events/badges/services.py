@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from events import crypto
+from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.badges import schemas, tokens
@@ -60,31 +61,16 @@ def _kind(reason: str) -> Reason | None:
 def _badge(row: dict) -> schemas.Badge:
     reason = row["revoke_reason"] or ""
     kind = _kind(reason) if row["revoked_at"] is not None else None
-    return schemas.Badge(
-        id=row["id"],
-        registration_id=row["registration"],
-        event_id=row["event"],
-        version=row["version"],
-        role=BadgeRole(row["role"]),
-        key_id=row["key_id"],
-        token=row["token"],
-        issued_at=row["issued_at"],
-        revoked_at=row["revoked_at"],
+    return from_row(
+        schemas.Badge,
+        row,
         revocation=kind,
         revoke_reason=reason.partition(":")[2].strip() if ":" in reason else "",
     )
 
 
 def _key(row: dict, signing_key_id: str | None) -> schemas.BadgeKey:
-    return schemas.BadgeKey(
-        key_id=row["key_id"],
-        event_id=row["event"],
-        algorithm="Ed25519",
-        public_key=row["public_key"],
-        created_at=row["created_at"],
-        retired_at=row["retired_at"],
-        signing=row["key_id"] == signing_key_id,
-    )
+    return from_row(schemas.BadgeKey, row, algorithm="Ed25519", signing=row["key_id"] == signing_key_id)
 
 
 def event_info(event: dict) -> EventInfo:

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.badges import services as badge_services
@@ -59,28 +60,18 @@ async def _rules_row(checkpoint_id: int, event_id: int) -> rules.Rules:
 
 def _checkpoint(row: dict, found: rules.Rules) -> schemas.Checkpoint:
     zone = found.time_zone
-    return schemas.Checkpoint(
-        id=row["id"],
-        event_id=row["event"],
-        name=row["name"],
-        kind=CheckpointKind(row["kind"]),
-        admits=Admits(row["admits"]),
-        session_id=row["session"],
-        visit_checkpoint=row["visit_checkpoint"],
+    return from_row(
+        schemas.Checkpoint,
+        row,
         opens_at=to_local(row["opens_at"], zone),
         closes_at=to_local(row["closes_at"], zone),
-        minutes_before=row["minutes_before"],
-        minutes_after=row["minutes_after"],
         window=schemas.Window(
             opens_at=to_local(found.opens_at, zone),
             closes_at=to_local(found.closes_at, zone),
             source=found.window_source,
         ),
-        tracks_exit=row["tracks_exit"],
-        single_entry=row["single_entry"],
-        active=row["active"],
-        created_at=to_local(row["created_at"], zone),  # type: ignore[arg-type]
-        updated_at=to_local(row["updated_at"], zone),  # type: ignore[arg-type]
+        created_at=to_local(row["created_at"], zone),
+        updated_at=to_local(row["updated_at"], zone),
     )
 
 
@@ -503,21 +494,13 @@ async def list_scans(
     names = await _names({row["scanned_by"] for row in rows if row["scanned_by"]})
     zone = event["time_zone"]
     return [
-        schemas.ScanRow(
-            id=row["id"],
+        from_row(
+            schemas.ScanRow,
+            row,
             checkpoint=schemas.CheckpointRef(id=row["checkpoint"], name=row["checkpoint_name"]),
-            registration_id=row["registration"],
-            badge_id=row["badge_id"],
-            direction=Direction(row["direction"]),
-            mode=row["mode"],
-            result=row["result"],
-            reason=row["reason"],
-            detail=row["detail"],
-            server_reason=row["server_reason"],
-            device_id=row["device_id"],
             scanned_by=names.get(row["scanned_by"]),
-            scanned_at=to_local(row["scanned_at"], zone),  # type: ignore[arg-type]
-            received_at=to_local(row["received_at"], zone),  # type: ignore[arg-type]
+            scanned_at=to_local(row["scanned_at"], zone),
+            received_at=to_local(row["received_at"], zone),
         )
         for row in rows
     ], total

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from events import crypto
+from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.clock import now
@@ -113,22 +114,9 @@ async def _readable_registration(actor: Actor, registration_id: int) -> dict:
 
 
 def to_schema(row: dict) -> schemas.Letter:
-    return schemas.Letter(
-        id=row["id"],
-        event_id=row["event"],
-        registration_id=row["registration"],
-        kind=LetterKind(row["kind"]),
-        reference=row["reference"],
-        version=row["version"],
-        language=row["language"],
-        status=LetterStatus(row["status"]),
-        issued_at=row["issued_at"],
-        issued_by=row["issued_by"],
-        sha256=row["sha256"],
-        signed=row["signed"],
-        revoked_at=row["revoked_at"],
-        revoke_reason=row["revoke_reason"],
-        superseded_by=row["superseded_by"],
+    return from_row(
+        schemas.Letter,
+        row,
         download_url=f"/api/v1/registrations/{row['registration']}/letters/{row['id']}.pdf",
         verification_url=verification.verification_url(row["reference"]),
     )

@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import secrets
 
+from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.clock import now
@@ -175,15 +176,7 @@ async def actor_from_access_token(token: str) -> Actor | None:
 
 
 def _invitation(row: dict) -> schemas.Invitation:
-    return schemas.Invitation(
-        id=row["id"],
-        event_id=row["event"],
-        email=row["email"],
-        skip_moderation=row["skip_moderation"],
-        expires_at=row["expires_at"],
-        used_at=row["used_at"],
-        registration_id=row["registration"],
-    )
+    return from_row(schemas.Invitation, row)
 
 
 async def invite(

@@ -23,6 +23,7 @@ import msgspec
 import phonenumbers
 
 from events import crypto
+from events.api import from_row
 from events.audit.services import record, record_all
 from events.auth.principal import Actor
 from events.clock import now
@@ -108,39 +109,16 @@ def _to_schema(
     def local(value):
         return programme_services.to_local(value, zone)
 
-    return schemas.Registration(
-        id=row["id"],
-        reference=row["reference"],
-        event_id=row["event"],
-        status=RegistrationStatus(row["status"]),
-        channel=Channel(row["channel"]),
-        email=row["email"],
-        given_names=row["given_names"],
-        family_name=row["family_name"],
-        latin_name=row["latin_name"],
-        preferred_name=row["preferred_name"],
-        phone=row["phone"],
-        gender=schemas.Gender(row["gender"]),
-        nationality=row["nationality"],
-        country_represented=row["country_represented"],
+    return from_row(
+        schemas.Registration,
+        row,
         country_groups=groups.get(row["country_represented"], []),
-        institution=row["institution"],
-        position=row["position"],
-        level=schemas.Level(row["level"]),
-        sector=row["sector"],
-        preferred_language=row["preferred_language"],
-        needs_visa=row["needs_visa"],
         passport_number=("••••" + row["passport_last4"]) if row["passport_number_enc"] else None,
-        passport_expiry=row["passport_expiry"],
         date_of_birth="••••-••-••" if row["date_of_birth_enc"] else None,
         place_of_birth="••••" if row["place_of_birth_enc"] else None,
-        visa_embassy=row["visa_embassy"],
         arrival_at=local(row["arrival_at"]),
         departure_at=local(row["departure_at"]),
-        funding_requested=row["funding_requested"],
         accessibility=list(row["accessibility"] or []),
-        accessibility_other=row["accessibility_other"],
-        dietary=row["dietary"],
         self_identification=list(row["self_identification"] or []),
         sessions=sessions,
         warnings=list(row["warnings"] or []),
@@ -148,7 +126,6 @@ def _to_schema(
         created_at=local(row["created_at"]),
         updated_at=local(row["updated_at"]),
         status_changed_at=local(row["status_changed_at"]),
-        decision_note=row["decision_note"],
     )
 
 
