@@ -109,14 +109,6 @@ def validity(event: dict) -> tuple[datetime.datetime, datetime.datetime]:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-async def _registration(registration_id: int, *, lock: bool = False) -> dict:
-    query = Registration.select().where(Registration.id == registration_id)
-    row = await (locked(query) if lock else query).first()
-    if row is None:
-        raise NotFound(f"No registration with id {registration_id}")
-    return row
-
-
 async def _current_badge(registration_id: int) -> dict | None:
     return (
         await Badge.select()
@@ -132,7 +124,7 @@ _STAFF_REFUSAL = "Only staff and organisers of this event see its badge keys"
 
 async def get_badge(actor: Actor, registration_id: int) -> schemas.Badge:
     """The registration's valid badge: for the participant (magic link) and organisers of the event."""
-    registration = await _registration(registration_id)
+    registration = await registration_services.get_registration_row(registration_id)
     registration_services.check_access(actor, registration)
     badge = await _current_badge(registration_id)
     if badge is None:
@@ -142,7 +134,7 @@ async def get_badge(actor: Actor, registration_id: int) -> schemas.Badge:
 
 async def own_badge(actor: Actor, registration_id: int) -> tuple[schemas.Badge, BadgeData, EventInfo]:
     """What the e-badge shows: the badge, its printed data and the event."""
-    registration = await _registration(registration_id)
+    registration = await registration_services.get_registration_row(registration_id)
     registration_services.check_access(actor, registration)
     badge = await _current_badge(registration_id)
     if badge is None or registration["status"] != RegistrationStatus.approved.value:
@@ -293,10 +285,10 @@ async def issue_badge(
 ) -> schemas.BadgeIssued:
     """Version 1 for an approved registration; an existing valid badge is returned as it is (its
     role changed if another is asked for: the code does not carry the role)."""
-    registration = await _registration(registration_id)
+    registration = await registration_services.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
-        registration = await _registration(registration_id, lock=True)
+        registration = await registration_services.get_registration_row(registration_id, lock=True)
         _require_approved(registration)
         current = await _current_badge(registration_id)
         if current is not None:
@@ -371,10 +363,10 @@ async def reissue_badge(
     actor: Actor, registration_id: int, reason: str = "", role: BadgeRole | None = None
 ) -> schemas.Badge:
     """A lost badge: the valid one is revoked (``superseded``) and version + 1 is signed."""
-    registration = await _registration(registration_id)
+    registration = await registration_services.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
-        registration = await _registration(registration_id, lock=True)
+        registration = await registration_services.get_registration_row(registration_id, lock=True)
         _require_approved(registration)
         current = await _current_badge(registration_id)
         if current is None:
@@ -448,7 +440,7 @@ async def revoke_badges_of_registration(
 
 async def revoke_badge(actor: Actor, registration_id: int, reason: str = "") -> list[int]:
     """An organiser withdraws the registration's badge without a replacement."""
-    registration = await _registration(registration_id)
+    registration = await registration_services.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     revoked = await revoke_badges_of_registration(actor, registration_id, reason, kind=Reason.revoked)
     if not revoked:

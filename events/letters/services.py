@@ -99,16 +99,9 @@ def renderer() -> LetterRenderer:
 # --- reading helpers ----------------------------------------------------------------------------
 
 
-async def _registration(registration_id: int) -> dict:
-    row = await Registration.select().where(Registration.id == registration_id).first()
-    if row is None:
-        raise NotFound(f"No registration with id {registration_id}")
-    return row
-
-
 async def _readable_registration(actor: Actor, registration_id: int) -> dict:
     """The participant themself or an organiser of the event; anyone else gets 404."""
-    row = await _registration(registration_id)
+    row = await registration_services.get_registration_row(registration_id)
     registration_services.check_access(actor, row)
     return row
 
@@ -489,7 +482,7 @@ def _refuse(exc: content.LetterDataError) -> Conflict:
 
 async def _prepare(registration_id: int, kind: LetterKind) -> _Prepared:
     """Read everything the letter is made from and check it can be issued (Conflict if not)."""
-    row = await _registration(registration_id)
+    row = await registration_services.get_registration_row(registration_id)
     if row["status"] != RegistrationStatus.approved.value:
         raise Conflict(f"Letters are issued to approved participants; this registration is {row['status']}")
     if kind is LetterKind.visa_support and not row["needs_visa"]:

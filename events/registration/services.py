@@ -74,8 +74,10 @@ def _mask(value: str | None, keep: int = 0) -> str | None:
     return "•" * max(len(value) - keep, 4) + (value[-keep:] if keep else "")
 
 
-async def _row(registration_id: int) -> dict:
-    row = await Registration.select().where(Registration.id == registration_id).output(load_json=True).first()
+async def get_registration_row(registration_id: int, *, lock: bool = False) -> dict:
+    """The registration's row with its JSON columns read; 404 when there is none."""
+    query = Registration.select().where(Registration.id == registration_id).output(load_json=True)
+    row = await (locked(query) if lock else query).first()
     if row is None:
         raise NotFound(f"No registration with id {registration_id}")
     return row
@@ -130,7 +132,7 @@ def _to_schema(
 
 
 async def get_registration(registration_id: int) -> schemas.Registration:
-    row = await _row(registration_id)
+    row = await get_registration_row(registration_id)
     event = await programme_services.get_event_row(row["event"])
     country = row["country_represented"]
     groups = {country: [group.value for group in await groups_of(country, event["start_date"])]}
@@ -155,7 +157,7 @@ def check_access(actor: Actor, row: dict) -> None:
 
 
 async def read_registration(actor: Actor, registration_id: int) -> schemas.Registration:
-    check_access(actor, await _row(registration_id))
+    check_access(actor, await get_registration_row(registration_id))
     return await get_registration(registration_id)
 
 
@@ -287,7 +289,7 @@ async def statistics(actor: Actor, event_id: int) -> schemas.Statistics:
 
 async def reveal_sensitive(actor: Actor, registration_id: int) -> schemas.SensitiveData:
     """Passport number, date and place of birth in clear: organisers of the event only, and audited."""
-    row = await _row(registration_id)
+    row = await get_registration_row(registration_id)
     if not actor.organises(row["event"]):
         raise PermissionDenied("Only organisers of this event see passport data")
     async with write_transaction():
@@ -704,7 +706,7 @@ async def _transition(
     check_seat: bool = False,
 ) -> dict:
     """Move one registration to ``target`` inside the caller's transaction; returns the new row."""
-    current = await _row(registration_id)
+    current = await get_registration_row(registration_id)
     event = await _lock_event(current["event"])
     status = RegistrationStatus(current["status"])
     if status is target:
@@ -739,7 +741,7 @@ async def _transition(
         event_id=event["id"],
         data={"from": status.value, "note": note} if note else {"from": status.value},
     )
-    row = await _row(registration_id)
+    row = await get_registration_row(registration_id)
     await notify(_STATUS_MAIL[target], row, event, note=note)
     if status is RegistrationStatus.approved or target is RegistrationStatus.cancelled:
         await promote_waitlisted(event["id"])
@@ -769,7 +771,7 @@ async def reject(actor: Actor, registration_id: int, note: str = "") -> schemas.
 
 async def cancel(actor: Actor, registration_id: int, note: str = "") -> schemas.Registration:
     """The participant or an organiser cancels; a freed seat goes to the first on the waiting list."""
-    check_access(actor, await _row(registration_id))
+    check_access(actor, await get_registration_row(registration_id))
     async with write_transaction():
         await _transition(actor, registration_id, RegistrationStatus.cancelled, note=note)
     return await get_registration(registration_id)
@@ -814,7 +816,7 @@ async def promote_waitlisted(event_id: int) -> list[int]:
             event_id=event_id,
             data={"from": "waitlisted"},
         )
-        await notify("registration_approved", await _row(row["id"]), event)
+        await notify("registration_approved", await get_registration_row(row["id"]), event)
         promoted.append(row["id"])
     return promoted
 
@@ -869,7 +871,7 @@ def edit_deadline(event: dict) -> datetime.datetime:
 async def update(
     actor: Actor, registration_id: int, data: schemas.RegistrationUpdate
 ) -> schemas.Registration:
-    current = await _row(registration_id)
+    current = await get_registration_row(registration_id)
     check_access(actor, current)
     changes = {
         name: getattr(data, name)
@@ -877,7 +879,7 @@ async def update(
         if getattr(data, name) is not msgspec.UNSET
     }
     async with write_transaction():
-        current = await _row(registration_id)
+        current = await get_registration_row(registration_id)
         event = await programme_services.get_event_row(current["event"])
         if not actor.organises(current["event"]):
             if now() >= edit_deadline(event):
