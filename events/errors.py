@@ -151,6 +151,35 @@ _FIELD_IN_MESSAGE = re.compile(r"(?:unknown field|missing required field) `([^`]
 _PATH_IN_MESSAGE = re.compile(r" - at `\$\.?([^`]*)`")
 
 
+def field_error(message: str, within: str = "") -> FieldError:
+    """One of msgspec's English complaints as the field it concerns and what is wrong there.
+
+    msgspec appends the place as `` - at `$.path` `` and names a missing or unknown key inside the
+    sentence; ``within`` is where the checked value came from (Litestar's ``key``, such as ``data``).
+    """
+    key = within
+    path = _PATH_IN_MESSAGE.search(message)
+    named = _FIELD_IN_MESSAGE.search(message)
+    if path:
+        message = _PATH_IN_MESSAGE.sub("", message)
+        nested = path.group(1)
+        key = f"{key}.{nested}" if key and key != "data" and nested else (nested or key)
+    if named:
+        prefix = "" if key in {"", "data"} else f"{key}."
+        key = f"{prefix}{named.group(1)}"
+    return FieldError(field=key, message=message)
+
+
+def field_errors(exc: msgspec.ValidationError) -> list[FieldError]:
+    """What msgspec found wrong with a value, field by field (it reports the first problem only)."""
+    return [field_error(str(exc))]
+
+
+def is_missing(error: FieldError) -> bool:
+    """Whether msgspec complained that the field was left out (rather than given a bad value)."""
+    return error.message.startswith("Object missing required field")
+
+
 def _field_errors(extra: Any) -> list[FieldError]:
     """Turn Litestar's msgspec validation details into ``field``/``message`` pairs."""
     errors: list[FieldError] = []
@@ -159,20 +188,9 @@ def _field_errors(extra: Any) -> list[FieldError]:
     for item in extra:
         if not isinstance(item, dict):
             continue
-        message = str(item.get("message", "invalid value"))
-        key = str(item.get("key") or "")
-        path = _PATH_IN_MESSAGE.search(message)
-        named = _FIELD_IN_MESSAGE.search(message)
-        if path:
-            message = _PATH_IN_MESSAGE.sub("", message)
-            nested = path.group(1)
-            key = f"{key}.{nested}" if key and key != "data" and nested else (nested or key)
-        if named:
-            prefix = "" if key in {"", "data"} else f"{key}."
-            key = f"{prefix}{named.group(1)}"
-        if key == "data":
-            key = "body"
-        errors.append(FieldError(field=key or "body", message=message))
+        error = field_error(str(item.get("message", "invalid value")), str(item.get("key") or ""))
+        key = "body" if error.field == "data" else error.field
+        errors.append(FieldError(field=key or "body", message=error.message))
     return errors
 
 

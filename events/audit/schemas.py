@@ -5,6 +5,8 @@ from typing import Any
 
 from msgspec import Struct
 
+from events.api import from_row
+
 
 class AuditEntry(Struct):
     id: int
@@ -24,14 +26,4 @@ def entry_from_row(row: dict) -> AuditEntry:
         import json
 
         data = json.loads(data or "{}")
-    return AuditEntry(
-        id=row["id"],
-        at=row["at"],
-        actor_id=row["actor"],
-        actor=row["actor_label"],
-        action=row["action"],
-        object_type=row["object_type"],
-        object_id=row["object_id"],
-        event_id=row["event_id"],
-        data=data,
-    )
+    return from_row(AuditEntry, row, actor=row["actor_label"], data=data)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
+from events import clock
 from events.audit.tables import AuditEntry
 from events.auth.principal import Actor
 
@@ -30,7 +30,7 @@ async def record_all(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Several actions on one object at the same moment (e.g. submitted and approved), one statement."""
-    moment = datetime.datetime.now(datetime.UTC)
+    moment = clock.now()
     await AuditEntry.insert(
         *(
             AuditEntry(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from events.auth.tables import Role
+from events.errors import PermissionDenied
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,24 @@ class Actor:
         return self.organises(event_id) or any(
             g.role is Role.staff and g.event_id == event_id for g in self.grants
         )
+
+    def require_organiser(
+        self, event_id: int, refusal: str = "This needs an organiser of this event"
+    ) -> None:
+        """Refuse the call unless this actor organises the event; ``refusal`` tells the caller why."""
+        if not self.organises(event_id):
+            raise PermissionDenied(refusal)
+
+    def require_staff(
+        self, event_id: int, refusal: str = "This needs staff or an organiser of this event"
+    ) -> None:
+        if not self.staffs(event_id):
+            raise PermissionDenied(refusal)
+
+    def require_programme_organiser(self, refusal: str) -> None:
+        """Refuse the call unless this actor organises the whole programme (every event, reference data)."""
+        if not self.is_programme_organiser:
+            raise PermissionDenied(refusal)
 
     def organised_event_ids(self) -> set[int] | None:
         """The events this actor organises; ``None`` means all of them."""

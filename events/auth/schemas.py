@@ -5,7 +5,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from events.api import Input
+from events.api import Input, from_row
 from events.auth.tables import Role
 
 Email = Annotated[
@@ -82,26 +82,8 @@ class ApiTokenCreated(Struct):
 
 
 def user_from_row(row: dict) -> User:
-    return User(
-        id=row["id"],
-        username=row["username"],
-        email=row["email"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        active=row["active"],
-        last_login=row["last_login"],
-        grants=[Grant(id=g["id"], role=Role(g["role"]), event_id=g["event"]) for g in row["grants"]],
-    )
+    return from_row(User, row, grants=[from_row(Grant, grant) for grant in row["grants"]])
 
 
 def token_from_row(row: dict) -> ApiToken:
-    return ApiToken(
-        id=row["id"],
-        user_id=row["user"],
-        name=row["name"],
-        prefix=row["prefix"],
-        created_at=row["created_at"],
-        last_used_at=row["last_used_at"],
-        expires_at=row["expires_at"],
-        revoked_at=row["revoked_at"],
-    )
+    return from_row(ApiToken, row)

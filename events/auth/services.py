@@ -12,13 +12,13 @@ import secrets
 from events.audit.services import record
 from events.auth.principal import Actor, Grant
 from events.auth.tables import ApiToken, AuthSession, LoginFailure, Role, RoleGrant, User
+from events.clock import now
 from events.db import write_transaction
 from events.errors import (
     Conflict,
     InvalidInput,
     NotAuthenticated,
     NotFound,
-    PermissionDenied,
     TooManyRequests,
 )
 from events.programme.tables import Event
@@ -28,10 +28,6 @@ TOKEN_PREFIX = "ose_"  # noqa: S105  (a public prefix, not a secret)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{3,100}$")
 _LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 def configure_password_hashing() -> None:
@@ -84,9 +80,7 @@ async def _with_grants(user_id: int, username: str, via: str) -> Actor:
 # --- accounts ---------------------------------------------------------------------------------
 
 
-def _require_programme_organiser(actor: Actor) -> None:
-    if not actor.is_programme_organiser:
-        raise PermissionDenied("Only programme organisers manage accounts")
+_REFUSAL = "Only programme organisers manage accounts"
 
 
 async def create_user(
@@ -98,7 +92,7 @@ async def create_user(
     first_name: str = "",
     last_name: str = "",
 ) -> dict:
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput.field("username", "use 3-100 letters, digits or . _ @ + -")
     hashed = await hash_password(password)
@@ -137,7 +131,7 @@ async def get_user(user_id: int) -> dict:
 
 
 async def list_users(actor: Actor, *, limit: int, offset: int, search: str | None) -> tuple[list[dict], int]:
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     query = User.select(User.id).order_by(User.username).limit(limit).offset(offset)
     count = User.count()
     if search:
@@ -149,7 +143,7 @@ async def list_users(actor: Actor, *, limit: int, offset: int, search: str | Non
 
 async def set_active(actor: Actor, user_id: int, active: bool) -> dict:
     """Disable or re-enable an account. Disabling ends its sessions; its tokens stop working at once."""
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     if actor.user_id == user_id and not active:
         raise Conflict("You cannot disable your own account")
     async with write_transaction():
@@ -164,7 +158,7 @@ async def set_active(actor: Actor, user_id: int, active: bool) -> dict:
 
 async def set_password(actor: Actor, user_id: int, password: str) -> None:
     if actor.user_id != user_id:
-        _require_programme_organiser(actor)
+        actor.require_programme_organiser(_REFUSAL)
     hashed = await hash_password(password)
     async with write_transaction():
         if not await User.exists().where(User.id == user_id):
@@ -176,7 +170,7 @@ async def set_password(actor: Actor, user_id: int, password: str) -> None:
 
 async def grant_role(actor: Actor, user_id: int, role: Role, event_id: int | None) -> dict:
     """Give a role. A programme-wide organiser also gets Piccolo Admin access."""
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     if role is Role.staff and event_id is None:
         raise InvalidInput.field("event_id", "staff work at one event: name it")
     async with write_transaction():
@@ -207,7 +201,7 @@ async def grant_role(actor: Actor, user_id: int, role: Role, event_id: int | Non
 
 
 async def revoke_grant(actor: Actor, user_id: int, grant_id: int) -> dict:
-    _require_programme_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     async with write_transaction():
         grant = await RoleGrant.select().where(RoleGrant.id == grant_id, RoleGrant.user == user_id).first()
         if grant is None:
@@ -302,7 +296,7 @@ async def create_token(
     if owner is None:
         raise InvalidInput.field("user_id", "name the account the token is for")
     if owner != actor.user_id:
-        _require_programme_organiser(actor)
+        actor.require_programme_organiser(_REFUSAL)
     if expires_in_days is not None and not 1 <= expires_in_days <= 730:
         raise InvalidInput.field("expires_in_days", "must be between 1 and 730")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -336,7 +330,7 @@ async def get_token(token_id: int) -> dict:
 async def list_tokens(actor: Actor, user_id: int | None = None) -> list[dict]:
     owner = user_id if user_id is not None else actor.user_id
     if owner != actor.user_id:
-        _require_programme_organiser(actor)
+        actor.require_programme_organiser(_REFUSAL)
     return (
         await ApiToken.select(ApiToken.all_columns(exclude=[ApiToken.token_hash]))
         .where(ApiToken.user == owner)

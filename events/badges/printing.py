@@ -9,10 +9,10 @@ tracemalloc in ``bench/scenarios/badges.py``).
 
 from __future__ import annotations
 
-import datetime
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 
+from events import clock
 from events.api import Input
 from events.badges.render import DEFAULT_CHUNK, BadgeData, BadgeRenderer
 from events.badges.schemas import SheetKind, SortOrder
@@ -62,7 +62,7 @@ def zip_stream(
 ) -> Iterator[bytes]:
     """The bytes of a ZIP of chunk PDFs (``prefix-001.pdf`` …), yielded chunk by chunk."""
     sink = _Sink()
-    stamp = datetime.datetime.now(datetime.UTC).timetuple()[:6]
+    stamp = clock.now().timetuple()[:6]
     per_page = renderer.sheet.per_page
     size = max(per_page, -(-chunk_size // per_page) * per_page)
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]

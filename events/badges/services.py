@@ -23,14 +23,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from events import crypto
+from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.badges import schemas, tokens
 from events.badges.render import BadgeData, EventInfo, date_range
 from events.badges.tables import Badge, BadgeKey, BadgeRole
 from events.badges.tokens import Reason
+from events.clock import now
 from events.db import locked, write_transaction
-from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from events.errors import Conflict, InvalidInput, NotFound
+from events.programme import services as programme_services
 from events.programme.tables import Event
 from events.reference.services import country_name, normalise_country
 from events.registration import services as registration_services
@@ -40,10 +43,6 @@ UTC = datetime.UTC
 #: Badges work from the day before the event (badge pick-up) to the end of its last day.
 DAYS_BEFORE = 1
 ISSUE_BATCH = 200
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 # --- shaping ------------------------------------------------------------------------------------------
@@ -62,31 +61,16 @@ def _kind(reason: str) -> Reason | None:
 def _badge(row: dict) -> schemas.Badge:
     reason = row["revoke_reason"] or ""
     kind = _kind(reason) if row["revoked_at"] is not None else None
-    return schemas.Badge(
-        id=row["id"],
-        registration_id=row["registration"],
-        event_id=row["event"],
-        version=row["version"],
-        role=BadgeRole(row["role"]),
-        key_id=row["key_id"],
-        token=row["token"],
-        issued_at=row["issued_at"],
-        revoked_at=row["revoked_at"],
+    return from_row(
+        schemas.Badge,
+        row,
         revocation=kind,
         revoke_reason=reason.partition(":")[2].strip() if ":" in reason else "",
     )
 
 
 def _key(row: dict, signing_key_id: str | None) -> schemas.BadgeKey:
-    return schemas.BadgeKey(
-        key_id=row["key_id"],
-        event_id=row["event"],
-        algorithm="Ed25519",
-        public_key=row["public_key"],
-        created_at=row["created_at"],
-        retired_at=row["retired_at"],
-        signing=row["key_id"] == signing_key_id,
-    )
+    return from_row(schemas.BadgeKey, row, algorithm="Ed25519", signing=row["key_id"] == signing_key_id)
 
 
 def event_info(event: dict) -> EventInfo:
@@ -125,21 +109,6 @@ def validity(event: dict) -> tuple[datetime.datetime, datetime.datetime]:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-async def _event(event_id: int) -> dict:
-    row = await Event.select().where(Event.id == event_id).first()
-    if row is None:
-        raise NotFound(f"No event with id {event_id}")
-    return row
-
-
-async def _registration(registration_id: int, *, lock: bool = False) -> dict:
-    query = Registration.select().where(Registration.id == registration_id)
-    row = await (locked(query) if lock else query).first()
-    if row is None:
-        raise NotFound(f"No registration with id {registration_id}")
-    return row
-
-
 async def _current_badge(registration_id: int) -> dict | None:
     return (
         await Badge.select()
@@ -149,19 +118,13 @@ async def _current_badge(registration_id: int) -> dict | None:
     )
 
 
-def _require_organiser(actor: Actor, event_id: int) -> None:
-    if not actor.organises(event_id):
-        raise PermissionDenied("Only organisers of this event manage its badges")
-
-
-def _require_staff(actor: Actor, event_id: int) -> None:
-    if not actor.staffs(event_id):
-        raise PermissionDenied("Only staff and organisers of this event see its badge keys")
+_ORGANISER_REFUSAL = "Only organisers of this event manage its badges"
+_STAFF_REFUSAL = "Only staff and organisers of this event see its badge keys"
 
 
 async def get_badge(actor: Actor, registration_id: int) -> schemas.Badge:
     """The registration's valid badge: for the participant (magic link) and organisers of the event."""
-    registration = await _registration(registration_id)
+    registration = await registration_services.get_registration_row(registration_id)
     registration_services.check_access(actor, registration)
     badge = await _current_badge(registration_id)
     if badge is None:
@@ -171,12 +134,12 @@ async def get_badge(actor: Actor, registration_id: int) -> schemas.Badge:
 
 async def own_badge(actor: Actor, registration_id: int) -> tuple[schemas.Badge, BadgeData, EventInfo]:
     """What the e-badge shows: the badge, its printed data and the event."""
-    registration = await _registration(registration_id)
+    registration = await registration_services.get_registration_row(registration_id)
     registration_services.check_access(actor, registration)
     badge = await _current_badge(registration_id)
     if badge is None or registration["status"] != RegistrationStatus.approved.value:
         raise NotFound("No badge has been issued for this registration yet")
-    event = await _event(registration["event"])
+    event = await programme_services.get_event_row(registration["event"])
     return _badge(badge), badge_data(registration, badge), event_info(event)
 
 
@@ -218,8 +181,8 @@ async def _signing_key(actor: Actor, event_id: int) -> dict:
 
 async def list_keys(actor: Actor, event_id: int) -> schemas.KeyList:
     """Every key of the event, retired ones too (so scanners tell "retired" from "unknown")."""
-    _require_staff(actor, event_id)
-    await _event(event_id)
+    actor.require_staff(event_id, _STAFF_REFUSAL)
+    await programme_services.get_event_row(event_id)
     keys = await _keys(event_id)
     signing = _signing(keys, now())
     return schemas.KeyList(
@@ -231,9 +194,9 @@ async def list_keys(actor: Actor, event_id: int) -> schemas.KeyList:
 
 async def rotate_key(actor: Actor, event_id: int) -> schemas.BadgeKey:
     """A new key signs from now on; the older ones still verify until they are retired."""
-    _require_organiser(actor, event_id)
+    actor.require_organiser(event_id, _ORGANISER_REFUSAL)
     async with write_transaction():
-        await _event(event_id)
+        await programme_services.get_event_row(event_id)
         await locked(Event.select(Event.id).where(Event.id == event_id)).first()
         row = await _create_key(actor, event_id, "badge.key_rotated")
     return _key(row, row["key_id"])
@@ -244,7 +207,7 @@ async def retire_key(actor: Actor, event_id: int, key_id: str) -> schemas.Retire
 
     Retiring the signing key makes the newest remaining key sign (or a new one, at the next issue).
     """
-    _require_organiser(actor, event_id)
+    actor.require_organiser(event_id, _ORGANISER_REFUSAL)
     key_id = key_id.upper()
     async with write_transaction():
         row = await locked(
@@ -322,10 +285,10 @@ async def issue_badge(
 ) -> schemas.BadgeIssued:
     """Version 1 for an approved registration; an existing valid badge is returned as it is (its
     role changed if another is asked for: the code does not carry the role)."""
-    registration = await _registration(registration_id)
-    _require_organiser(actor, registration["event"])
+    registration = await registration_services.get_registration_row(registration_id)
+    actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
-        registration = await _registration(registration_id, lock=True)
+        registration = await registration_services.get_registration_row(registration_id, lock=True)
         _require_approved(registration)
         current = await _current_badge(registration_id)
         if current is not None:
@@ -341,7 +304,7 @@ async def issue_badge(
                 )
                 current = await Badge.select().where(Badge.id == current["id"]).first()
             return schemas.BadgeIssued(badge=_badge(current), created=False)
-        event = await _event(registration["event"])
+        event = await programme_services.get_event_row(registration["event"])
         row = await _sign_new_badge(actor, registration, event, (role or BadgeRole.participant).value)
         await _record_issued(actor, row)
     return schemas.BadgeIssued(badge=_badge(row), created=True)
@@ -365,8 +328,8 @@ async def _record_issued(actor: Actor, row: dict) -> None:
 
 async def issue_missing(actor: Actor, event_id: int, role: BadgeRole | None = None) -> schemas.BulkIssued:
     """A badge for every approved registration of the event that has none (batches of 200)."""
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id, _ORGANISER_REFUSAL)
+    event = await programme_services.get_event_row(event_id)
     issued = 0
     while True:
         async with write_transaction():
@@ -400,16 +363,16 @@ async def reissue_badge(
     actor: Actor, registration_id: int, reason: str = "", role: BadgeRole | None = None
 ) -> schemas.Badge:
     """A lost badge: the valid one is revoked (``superseded``) and version + 1 is signed."""
-    registration = await _registration(registration_id)
-    _require_organiser(actor, registration["event"])
+    registration = await registration_services.get_registration_row(registration_id)
+    actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
-        registration = await _registration(registration_id, lock=True)
+        registration = await registration_services.get_registration_row(registration_id, lock=True)
         _require_approved(registration)
         current = await _current_badge(registration_id)
         if current is None:
             raise Conflict("This registration has no valid badge to reissue; issue one")
         await _revoke_rows([current], Reason.superseded, reason)
-        event = await _event(registration["event"])
+        event = await programme_services.get_event_row(registration["event"])
         row = await _sign_new_badge(actor, registration, event, (role.value if role else current["role"]))
         await record(
             actor,
@@ -477,8 +440,8 @@ async def revoke_badges_of_registration(
 
 async def revoke_badge(actor: Actor, registration_id: int, reason: str = "") -> list[int]:
     """An organiser withdraws the registration's badge without a replacement."""
-    registration = await _registration(registration_id)
-    _require_organiser(actor, registration["event"])
+    registration = await registration_services.get_registration_row(registration_id)
+    actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     revoked = await revoke_badges_of_registration(actor, registration_id, reason, kind=Reason.revoked)
     if not revoked:
         raise Conflict("This registration has no valid badge to revoke")
@@ -500,8 +463,8 @@ async def revocation_list(
     actor: Actor, event_id: int, since: datetime.datetime | None = None
 ) -> schemas.RevocationList:
     """Badges of the event revoked after ``since`` (all without it); ``as_of`` is the next ``since``."""
-    _require_staff(actor, event_id)
-    await _event(event_id)
+    actor.require_staff(event_id, _STAFF_REFUSAL)
+    await programme_services.get_event_row(event_id)
     as_of = now()
     clauses = [Badge.event == event_id, Badge.revoked_at.is_not_null(), Badge.revoked_at <= as_of]
     if since is not None:
@@ -546,7 +509,7 @@ async def verify_scanned(
 ) -> schemas.Verification:
     """The online verifier: :func:`events.badges.tokens.verify_token` with the event's keys and the
     revocation state of the scanned badge."""
-    _require_staff(actor, event_id)
+    actor.require_staff(event_id, _STAFF_REFUSAL)
     at = at or now()
     fields = tokens.read_token(text)
     revoked: dict[int, str] = {}
@@ -586,8 +549,8 @@ async def print_selection(
     """The badges to print, in order, with a summary. With ``issue`` (the default), approved
     registrations without a badge get one first (each audited as ``badge.issued``). Registrations
     without a valid badge (not approved) are skipped and counted."""
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id, _ORGANISER_REFUSAL)
+    event = await programme_services.get_event_row(event_id)
     issued = 0
     if issue and status is RegistrationStatus.approved:
         issued = (await issue_missing(actor, event_id)).issued

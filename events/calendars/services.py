@@ -58,6 +58,7 @@ from events.calendars.conditional import strong_etag
 from events.calendars.items import Site
 from events.calendars.render import RENDER_VERSION, Feed, Item, render_feed
 from events.calendars.tables import FeedToken
+from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import NotFound
 from events.programme.services import get_event_row
@@ -75,10 +76,6 @@ RENDERED_CACHE_BYTES = 64 * 1024 * 1024
 GZIP_LEVEL = 6
 PROGRAMME_FEED_NAME = "OneStop Events programme"
 PROGRAMME_FEED_PATH = "/calendars/programme.ics"
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 def site() -> Site:

@@ -27,7 +27,7 @@ from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
 from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
 from events.checkin import scanning, schemas, services
-from events.errors import NotAuthenticated, PermissionDenied
+from events.errors import NotAuthenticated
 
 DEVICE_ACTOR_TTL = 5.0
 _MAX_ACTORS = 2048
@@ -63,8 +63,7 @@ async def _device_actor(connection: ASGIConnection) -> Actor:
 
 async def requires_checkin_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     actor = await _device_actor(connection)
-    if not actor.staffs(int(connection.path_params["event_id"])):
-        raise PermissionDenied("This needs staff or an organiser of this event")
+    actor.require_staff(int(connection.path_params["event_id"]))
 
 
 def forget_devices() -> None:

@@ -51,8 +51,9 @@ from events.checkin import config, people, rules, schemas, sql
 from events.checkin.rules import Reason, Rules, Verdict
 from events.checkin.sql import Program, one
 from events.checkin.tables import ConflictKind, Direction, ScanMode, ScanResult
+from events.clock import now
 from events.db import write_transaction
-from events.errors import Conflict, DomainError, FieldError, InvalidInput, PermissionDenied
+from events.errors import Conflict, DomainError, FieldError, InvalidInput, field_errors
 from events.programme.services import to_local, to_utc
 
 logger = logging.getLogger("events.checkin")
@@ -64,10 +65,6 @@ MAX_AHEAD = datetime.timedelta(minutes=5)
 MAX_AGE = datetime.timedelta(days=30)
 BATCH = 64
 SYNC_CHUNK = 250
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -267,8 +264,7 @@ def _direction(found: Rules, direction: Direction) -> None:
 
 async def prepare(actor: Actor, event_id: int, data: schemas.ScanCreate) -> Item:
     """Check an online scan's request before it is queued (raises on a bad one)."""
-    if not actor.staffs(event_id):
-        raise PermissionDenied("This needs staff or an organiser of this event")
+    actor.require_staff(event_id)
     _subject(data.token, data.registration_id)
     found = await checkpoint_rules(event_id, data.checkpoint_id)
     if not found.active:
@@ -700,27 +696,14 @@ async def scan(actor: Actor, event_id: int, data: schemas.ScanCreate) -> tuple[b
 # --- offline sync ----------------------------------------------------------------------------------------
 
 
-def _row_errors(exc: msgspec.ValidationError) -> list[schemas.RowError]:
-    text = str(exc)
-    head, _, path = text.partition(" - at `$")
-    name = path.rstrip("`").lstrip(".") or "row"
-    for marker in ("unknown field `", "missing required field `"):
-        if marker in head:
-            name = head.split(marker, 1)[1].split("`", 1)[0]
-    return [schemas.RowError(field=name, message=head)]
-
-
 async def _offline_item(
     actor: Actor, event_id: int, device_id: str, raw: Any, moment: datetime.datetime
 ) -> Item:
     try:
         row = msgspec.convert(raw, schemas.OfflineScan)
     except msgspec.ValidationError as exc:
-        errors = _row_errors(exc)
-        raise InvalidInput(
-            "; ".join(f"{e.field}: {e.message}" for e in errors),
-            errors=[FieldError(e.field, e.message) for e in errors],
-        ) from exc
+        errors = [FieldError(e.field or "row", e.message) for e in field_errors(exc)]
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors) from exc
     _subject(row.token, row.registration_id)
     found = await checkpoint_rules(event_id, row.checkpoint_id)
     _direction(found, row.direction)
@@ -752,8 +735,7 @@ def _nonce_of(raw: Any) -> str | None:
 async def sync(actor: Actor, event_id: int, data: schemas.SyncRequest) -> schemas.SyncResult:
     """Apply a device's queued scans: each row on its own (a bad row is reported, the rest applied),
     idempotently (a nonce synced before changes nothing), with their original scan times."""
-    if not actor.staffs(event_id):
-        raise PermissionDenied("This needs staff or an organiser of this event")
+    actor.require_staff(event_id)
     moment = now()
     rows: list[schemas.SyncRow] = []
     ready: list[tuple[int, Item]] = []

@@ -13,17 +13,19 @@ from typing import Any
 
 import msgspec
 
+from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.badges import services as badge_services
 from events.checkin import config, people, rules, schemas, sql
 from events.checkin.rules import Reason
 from events.checkin.tables import Admits, CheckinConflict, Checkpoint, CheckpointKind, Direction, Scan
+from events.clock import now
 from events.db import locked, write_transaction
-from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from events.errors import Conflict, FieldError, InvalidInput, NotFound
 from events.programme import services as programme_services
 from events.programme.services import to_local, to_utc
-from events.programme.tables import Event, Session
+from events.programme.tables import Session
 
 UTC = datetime.UTC
 #: The kit's ``since`` reaches back this far, so a change committed while a kit was being read is
@@ -38,33 +40,12 @@ DEFAULT_ADMITS = {
 }
 
 
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
-
-
 def instant(value: Any) -> datetime.datetime | None:
     """A timestamp from an aggregate (SQLite hands those back as text)."""
     if value is None or isinstance(value, datetime.datetime):
         return value
     parsed = datetime.datetime.fromisoformat(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _require_organiser(actor: Actor, event_id: int) -> None:
-    if not actor.organises(event_id):
-        raise PermissionDenied("This needs an organiser of this event")
-
-
-def _require_staff(actor: Actor, event_id: int) -> None:
-    if not actor.staffs(event_id):
-        raise PermissionDenied("This needs staff or an organiser of this event")
-
-
-async def _event(event_id: int) -> dict:
-    row = await Event.select(Event.id, Event.time_zone).where(Event.id == event_id).first()
-    if row is None:
-        raise NotFound(f"No event with id {event_id}")
-    return row
 
 
 # --- checkpoints ---------------------------------------------------------------------------------------
@@ -79,28 +60,18 @@ async def _rules_row(checkpoint_id: int, event_id: int) -> rules.Rules:
 
 def _checkpoint(row: dict, found: rules.Rules) -> schemas.Checkpoint:
     zone = found.time_zone
-    return schemas.Checkpoint(
-        id=row["id"],
-        event_id=row["event"],
-        name=row["name"],
-        kind=CheckpointKind(row["kind"]),
-        admits=Admits(row["admits"]),
-        session_id=row["session"],
-        visit_checkpoint=row["visit_checkpoint"],
+    return from_row(
+        schemas.Checkpoint,
+        row,
         opens_at=to_local(row["opens_at"], zone),
         closes_at=to_local(row["closes_at"], zone),
-        minutes_before=row["minutes_before"],
-        minutes_after=row["minutes_after"],
         window=schemas.Window(
             opens_at=to_local(found.opens_at, zone),
             closes_at=to_local(found.closes_at, zone),
             source=found.window_source,
         ),
-        tracks_exit=row["tracks_exit"],
-        single_entry=row["single_entry"],
-        active=row["active"],
-        created_at=to_local(row["created_at"], zone),  # type: ignore[arg-type]
-        updated_at=to_local(row["updated_at"], zone),  # type: ignore[arg-type]
+        created_at=to_local(row["created_at"], zone),
+        updated_at=to_local(row["updated_at"], zone),
     )
 
 
@@ -111,14 +82,14 @@ async def _shaped(row: dict) -> schemas.Checkpoint:
 
 async def list_checkpoints(actor: Actor, event_id: int) -> list[schemas.Checkpoint]:
     """Staff pick theirs from this list; organisers manage it."""
-    _require_staff(actor, event_id)
-    await _event(event_id)
+    actor.require_staff(event_id)
+    await programme_services.get_event_row(event_id)
     rows = await Checkpoint.select().where(Checkpoint.event == event_id).order_by(Checkpoint.id)
     return [await _shaped(row) for row in rows]
 
 
 async def get_checkpoint(actor: Actor, event_id: int, checkpoint_id: int) -> schemas.Checkpoint:
-    _require_staff(actor, event_id)
+    actor.require_staff(event_id)
     return await _shaped(await _row(event_id, checkpoint_id))
 
 
@@ -189,8 +160,8 @@ def _values(data: dict[str, Any], zone: str) -> dict[str, Any]:
 async def create_checkpoint(
     actor: Actor, event_id: int, data: schemas.CheckpointCreate
 ) -> schemas.Checkpoint:
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id)
+    event = await programme_services.get_event_row(event_id)
     values = _values(msgspec.to_builtins(data, builtin_types=(datetime.datetime,)), event["time_zone"])
     values["admits"] = (data.admits or DEFAULT_ADMITS[data.kind]).value
     await _check(values, event)
@@ -213,8 +184,8 @@ async def create_checkpoint(
 async def update_checkpoint(
     actor: Actor, event_id: int, checkpoint_id: int, data: schemas.CheckpointUpdate
 ) -> schemas.Checkpoint:
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id)
+    event = await programme_services.get_event_row(event_id)
     changes = _values(
         {key: value for key, value in msgspec.structs.asdict(data).items() if value is not msgspec.UNSET},
         event["time_zone"],
@@ -246,7 +217,7 @@ def _plain(value: Any) -> Any:
 
 async def delete_checkpoint(actor: Actor, event_id: int, checkpoint_id: int) -> None:
     """Only a checkpoint nothing was scanned at; otherwise close it (``active: false``)."""
-    _require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         row = await _row(event_id, checkpoint_id, lock=True)
         scans = await Scan.count().where(Scan.checkpoint == checkpoint_id)
@@ -327,7 +298,7 @@ async def kit(
 ) -> schemas.Kit:
     """What a device needs to decide alone at this checkpoint; with ``since`` (the last ``as_of``),
     only the revocations and people that changed, plus the lists that are always whole."""
-    _require_staff(actor, event_id)
+    actor.require_staff(event_id)
     if since is not None and since.tzinfo is None:
         raise InvalidInput.field("since", "give an offset, e.g. 2027-10-12T09:00:00Z")
     found = await _rules_row(checkpoint_id, event_id)
@@ -404,7 +375,7 @@ async def lookup(
 ) -> list[schemas.LookupItem]:
     """People of the event whose name or reference contains ``query``, with whether they may pass
     here now; admit one with a scan that gives ``registration_id``."""
-    _require_staff(actor, event_id)
+    actor.require_staff(event_id)
     found = await _rules_row(checkpoint_id, event_id)
     text = "".join(ch for ch in query.strip() if ch not in "%_\\")
     if len(text) < 2:
@@ -498,8 +469,8 @@ async def list_scans(
     limit: int,
     offset: int,
 ) -> tuple[list[schemas.ScanRow], int]:
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id)
+    event = await programme_services.get_event_row(event_id)
     clauses = [Scan.event == event_id]
     if checkpoint_id is not None:
         clauses.append(Scan.checkpoint == checkpoint_id)
@@ -523,21 +494,13 @@ async def list_scans(
     names = await _names({row["scanned_by"] for row in rows if row["scanned_by"]})
     zone = event["time_zone"]
     return [
-        schemas.ScanRow(
-            id=row["id"],
+        from_row(
+            schemas.ScanRow,
+            row,
             checkpoint=schemas.CheckpointRef(id=row["checkpoint"], name=row["checkpoint_name"]),
-            registration_id=row["registration"],
-            badge_id=row["badge_id"],
-            direction=Direction(row["direction"]),
-            mode=row["mode"],
-            result=row["result"],
-            reason=row["reason"],
-            detail=row["detail"],
-            server_reason=row["server_reason"],
-            device_id=row["device_id"],
             scanned_by=names.get(row["scanned_by"]),
-            scanned_at=to_local(row["scanned_at"], zone),  # type: ignore[arg-type]
-            received_at=to_local(row["received_at"], zone),  # type: ignore[arg-type]
+            scanned_at=to_local(row["scanned_at"], zone),
+            received_at=to_local(row["received_at"], zone),
         )
         for row in rows
     ], total
@@ -624,8 +587,8 @@ def _status_clauses(status: str) -> list:
 async def list_conflicts(
     actor: Actor, event_id: int, *, status: str, limit: int, offset: int
 ) -> tuple[list[schemas.Conflict], int]:
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id)
+    event = await programme_services.get_event_row(event_id)
     clauses = _status_clauses(status)
     items = await _conflicts(event_id, event["time_zone"], clauses, limit, offset)
     total = await CheckinConflict.count().where(CheckinConflict.event == event_id, *clauses)
@@ -633,8 +596,8 @@ async def list_conflicts(
 
 
 async def resolve_conflict(actor: Actor, event_id: int, conflict_id: int, note: str) -> schemas.Conflict:
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id)
+    event = await programme_services.get_event_row(event_id)
     async with write_transaction():
         row = await locked(
             CheckinConflict.select().where(
@@ -667,8 +630,8 @@ async def resolve_conflict(actor: Actor, event_id: int, conflict_id: int, note: 
 async def live(actor: Actor, event_id: int, *, denials: int = 20, conflicts: int = 20) -> schemas.Live:
     """Per checkpoint: inside now, admitted, expected, refused, last scan; the latest refusals; the
     open conflicts."""
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id)
+    event = await programme_services.get_event_row(event_id)
     zone = event["time_zone"]
     checkpoints = await Checkpoint.select().where(Checkpoint.event == event_id).order_by(Checkpoint.id)
     presence = {

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from events import clock
 from events.auth import services as auth_services
 from events.auth.principal import Actor
 from events.auth.tables import Role, RoleGrant, User
@@ -157,7 +158,7 @@ async def load_demo(*, participants: int, if_empty: bool, seed: int) -> dict[str
         async with write_transaction():
             # The fictional participants' addresses are not real: their messages are not to be sent.
             await OutboxMessage.update(
-                {OutboxMessage.sent_at: datetime.datetime.now(datetime.UTC), OutboxMessage.claimed_by: "demo"}
+                {OutboxMessage.sent_at: clock.now(), OutboxMessage.claimed_by: "demo"}
             ).where(OutboxMessage.sent_at.is_null())
         lines.append(
             f"Demo loaded: {len(programme['events'])} events, {sum(programme['sessions'].values())} sessions, "

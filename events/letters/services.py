@@ -41,14 +41,17 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from events import crypto
+from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked, write_transaction
-from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from events.errors import Conflict, FieldError, InvalidInput, NotFound
 from events.letters import content, schemas, signing, verification
 from events.letters.archive import ZipStream, csv_bytes
 from events.letters.render import LetterRenderer, PdfFacts, read_facts
 from events.letters.tables import Letter, LetterKind, LetterProfile, LetterStatus, LetterTemplate
+from events.programme import services as programme_services
 from events.programme.tables import Event
 from events.registration import services as registration_services
 from events.registration.tables import Registration, RegistrationStatus
@@ -86,10 +89,6 @@ _LETTER_COLUMNS = (
 _renderer: LetterRenderer | None = None
 
 
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
-
-
 def renderer() -> LetterRenderer:
     global _renderer
     if _renderer is None:
@@ -100,49 +99,17 @@ def renderer() -> LetterRenderer:
 # --- reading helpers ----------------------------------------------------------------------------
 
 
-async def _event(event_id: int) -> dict:
-    row = await Event.select().where(Event.id == event_id).first()
-    if row is None:
-        raise NotFound(f"No event with id {event_id}")
-    return row
-
-
-async def _registration(registration_id: int) -> dict:
-    row = await Registration.select().where(Registration.id == registration_id).first()
-    if row is None:
-        raise NotFound(f"No registration with id {registration_id}")
-    return row
-
-
 async def _readable_registration(actor: Actor, registration_id: int) -> dict:
     """The participant themself or an organiser of the event; anyone else gets 404."""
-    row = await _registration(registration_id)
+    row = await registration_services.get_registration_row(registration_id)
     registration_services.check_access(actor, row)
     return row
 
 
-def _require_organiser(actor: Actor, event_id: int) -> None:
-    if not actor.organises(event_id):
-        raise PermissionDenied("This needs an organiser of this event")
-
-
 def to_schema(row: dict) -> schemas.Letter:
-    return schemas.Letter(
-        id=row["id"],
-        event_id=row["event"],
-        registration_id=row["registration"],
-        kind=LetterKind(row["kind"]),
-        reference=row["reference"],
-        version=row["version"],
-        language=row["language"],
-        status=LetterStatus(row["status"]),
-        issued_at=row["issued_at"],
-        issued_by=row["issued_by"],
-        sha256=row["sha256"],
-        signed=row["signed"],
-        revoked_at=row["revoked_at"],
-        revoke_reason=row["revoke_reason"],
-        superseded_by=row["superseded_by"],
+    return from_row(
+        schemas.Letter,
+        row,
         download_url=f"/api/v1/registrations/{row['registration']}/letters/{row['id']}.pdf",
         verification_url=verification.verification_url(row["reference"]),
     )
@@ -192,8 +159,8 @@ async def letters_available(event_id: int) -> bool:
 
 
 async def get_profile(actor: Actor, event_id: int) -> schemas.LetterProfile:
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id)
+    event = await programme_services.get_event_row(event_id)
     return _profile_schema(event, await _profile_row(event_id))
 
 
@@ -235,7 +202,7 @@ async def _upsert_profile(event_id: int, values: dict) -> None:
 async def update_profile(
     actor: Actor, event_id: int, data: schemas.LetterProfileUpdate
 ) -> schemas.LetterProfile:
-    _require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     values = {field: getattr(data, field).strip() for field in data.__struct_fields__}
     errors = []
     for field, value in values.items():
@@ -251,7 +218,7 @@ async def update_profile(
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
     async with write_transaction():
         await locked(Event.select(Event.id).where(Event.id == event_id)).first()
-        event = await _event(event_id)
+        event = await programme_services.get_event_row(event_id)
         await _check_prefix_unused(event_id, values["reference_prefix"])
         await _upsert_profile(event_id, values)
         await record(
@@ -306,7 +273,7 @@ async def set_profile_image(
     actor: Actor, event_id: int, which: str, data: bytes | None
 ) -> schemas.LetterProfile:
     """Store (or with ``None`` remove) the logo or the signature image."""
-    _require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     if which not in IMAGE_KINDS:
         raise NotFound(f"No letter profile image {which!r}; use logo or signature")
     if data is not None:
@@ -314,7 +281,7 @@ async def set_profile_image(
     column = "logo_image" if which == "logo" else "signature_image"
     async with write_transaction():
         await locked(Event.select(Event.id).where(Event.id == event_id)).first()
-        event = await _event(event_id)
+        event = await programme_services.get_event_row(event_id)
         await _upsert_profile(event_id, {column: data})
         await record(
             actor,
@@ -328,7 +295,7 @@ async def set_profile_image(
 
 
 async def get_profile_image(actor: Actor, event_id: int, which: str) -> tuple[bytes, str]:
-    _require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     if which not in IMAGE_KINDS:
         raise NotFound(f"No letter profile image {which!r}; use logo or signature")
     row = await _profile_row(event_id)
@@ -377,8 +344,8 @@ def _template_schema(event_id: int, kind: str, language: str, row: dict | None) 
 
 
 async def list_templates(actor: Actor, event_id: int) -> list[schemas.LetterTemplate]:
-    _require_organiser(actor, event_id)
-    await _event(event_id)
+    actor.require_organiser(event_id)
+    await programme_services.get_event_row(event_id)
     rows = await LetterTemplate.select().where(LetterTemplate.event == event_id).order_by(LetterTemplate.id)
     stored = {(row["kind"], row["language"]): row for row in rows}
     return [
@@ -391,9 +358,9 @@ async def list_templates(actor: Actor, event_id: int) -> list[schemas.LetterTemp
 async def get_template(
     actor: Actor, event_id: int, kind: LetterKind, language: str
 ) -> schemas.LetterTemplate:
-    _require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     _check_language(language)
-    await _event(event_id)
+    await programme_services.get_event_row(event_id)
     return _template_schema(
         event_id, kind.value, language, await _stored_template(event_id, kind.value, language)
     )
@@ -404,14 +371,14 @@ async def put_template(
 ) -> schemas.LetterTemplate:
     """Save an event's wording; an unknown placeholder or an unprintable character is a 422
     naming ``title`` or ``body``."""
-    _require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     _check_language(language)
     errors = content.check_template(kind.value, data.title, data.body)
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
     async with write_transaction():
         await locked(Event.select(Event.id).where(Event.id == event_id)).first()
-        await _event(event_id)
+        await programme_services.get_event_row(event_id)
         existing = await _stored_template(event_id, kind.value, language)
         values = {
             "title": data.title.strip(),
@@ -443,10 +410,10 @@ async def reset_template(
     actor: Actor, event_id: int, kind: LetterKind, language: str
 ) -> schemas.LetterTemplate:
     """Forget the event's wording: the default applies again."""
-    _require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     _check_language(language)
     async with write_transaction():
-        await _event(event_id)
+        await programme_services.get_event_row(event_id)
         deleted = (
             await LetterTemplate.delete()
             .where(
@@ -515,7 +482,7 @@ def _refuse(exc: content.LetterDataError) -> Conflict:
 
 async def _prepare(registration_id: int, kind: LetterKind) -> _Prepared:
     """Read everything the letter is made from and check it can be issued (Conflict if not)."""
-    row = await _registration(registration_id)
+    row = await registration_services.get_registration_row(registration_id)
     if row["status"] != RegistrationStatus.approved.value:
         raise Conflict(f"Letters are issued to approved participants; this registration is {row['status']}")
     if kind is LetterKind.visa_support and not row["needs_visa"]:
@@ -523,7 +490,7 @@ async def _prepare(registration_id: int, kind: LetterKind) -> _Prepared:
             "This participant did not ask for a visa: set needs_visa (with the passport details) first",
             errors=[FieldError("needs_visa", "must be true for a visa-support letter")],
         )
-    event = await _event(row["event"])
+    event = await programme_services.get_event_row(row["event"])
     profile_row = await _profile_row(event["id"]) or {}
     language = content.letter_language(row["preferred_language"])
     stored = await _stored_template(event["id"], kind.value, language)
@@ -836,8 +803,8 @@ async def list_event_letters(
     limit: int,
     offset: int,
 ) -> tuple[list[schemas.Letter], int]:
-    _require_organiser(actor, event_id)
-    await _event(event_id)
+    actor.require_organiser(event_id)
+    await programme_services.get_event_row(event_id)
     clauses = [Letter.event == event_id]
     if kind is not None:
         clauses.append(Letter.kind == kind.value)
@@ -870,7 +837,7 @@ async def verify(reference: str, code: str | None) -> schemas.Verification:
     row = await Letter.select(*_LETTER_COLUMNS).where(Letter.reference == reference).first()
     if row is None:
         raise refused
-    event = await _event(row["event"])
+    event = await programme_services.get_event_row(row["event"])
     name = (await _facts(row)).subject
     zone = ZoneInfo(event["time_zone"])
     return schemas.Verification(
@@ -922,8 +889,8 @@ async def issue_missing(
 ) -> schemas.BuildReport:
     """Issue every missing letter of the event; a registration that cannot get one is skipped
     with the reason (no passport data, expired passport, incomplete profile…)."""
-    _require_organiser(actor, event_id)
-    await _event(event_id)
+    actor.require_organiser(event_id)
+    await programme_services.get_event_row(event_id)
     kinds = list(kinds)
     wanted = await missing_letters(event_id, kinds)
     eligible = len(wanted)
@@ -957,8 +924,8 @@ async def archive_chunks(
     """The event's letters as a ZIP, produced piece by piece: one PDF in memory at a time,
     ``{reference}.pdf`` each, and ``letters.csv`` listing them. PDFs are stored, not deflated
     (their content is compressed already)."""
-    _require_organiser(actor, event_id)
-    event = await _event(event_id)
+    actor.require_organiser(event_id)
+    event = await programme_services.get_event_row(event_id)
     clauses = [Letter.event == event_id, Letter.status.is_in([status.value for status in statuses])]
     if kinds is not None:
         clauses.append(Letter.kind.is_in([kind.value for kind in kinds]))

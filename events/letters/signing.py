@@ -54,6 +54,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from events import clock
 from events.settings import ConfigurationError, Settings, get_settings
 
 ENV_KEY = "LETTER_SIGNING_KEY"
@@ -147,7 +148,7 @@ def create_development_key(
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OneStop Events (development, not trusted)"),
         ]
     )
-    moment = datetime.datetime.now(datetime.UTC)
+    moment = clock.now()
     certificate = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -277,7 +278,7 @@ def identity_from_files(
         raise SigningConfigurationError(
             f"{key_variable} is not the key of the certificate in {cert_variable}"
         )
-    moment = datetime.datetime.now(datetime.UTC)
+    moment = clock.now()
     if certificate.not_valid_after_utc <= moment:
         raise SigningConfigurationError(
             f"{cert_variable}: the certificate expired on {certificate.not_valid_after_utc:%Y-%m-%d}"

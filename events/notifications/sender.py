@@ -45,6 +45,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from events import clock
 from events.db import is_sqlite, write_transaction
 from events.notifications.tables import OutboxMessage
 from events.settings import Settings, get_settings
@@ -67,10 +68,6 @@ BACKOFF_JITTER = 0.1
 MAX_ERROR_LENGTH = 500
 
 _UTC = datetime.UTC
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(_UTC)
 
 
 def new_worker_id() -> str:
@@ -128,7 +125,7 @@ async def claim_batch(
     """
     if limit <= 0:
         return []
-    now = _now()
+    now = clock.now()
     until = now + lease
     if not is_sqlite():
         rows = await OutboxMessage.raw(_PG_CLAIM, until, worker_id, now, now, limit)
@@ -165,7 +162,7 @@ async def mark_sent(message_id: int, *, worker_id: str) -> bool:
     """Record a delivery; only while ``worker_id`` still holds the claim. True when recorded."""
     async with write_transaction():
         rows = await (
-            OutboxMessage.update({OutboxMessage.sent_at: _now(), OutboxMessage.claimed_until: None})
+            OutboxMessage.update({OutboxMessage.sent_at: clock.now(), OutboxMessage.claimed_until: None})
             .where(_still_mine(message_id, worker_id))
             .returning(OutboxMessage.id)
         )
@@ -197,7 +194,7 @@ async def mark_failed(message_id: int, error: str, *, worker_id: str) -> bool:
             )
             return False
         await OutboxMessage.update(
-            {OutboxMessage.next_attempt_at: _now() + backoff(rows[0]["attempts"])}
+            {OutboxMessage.next_attempt_at: clock.now() + backoff(rows[0]["attempts"])}
         ).where(OutboxMessage.id == message_id)
     return True
 
@@ -230,7 +227,7 @@ def build_email(message: dict[str, Any], settings: Settings) -> EmailMessage:
     The ``Message-ID`` depends only on the row, so a re-sent copy carries the same one; the
     ``Date`` is when the message was queued.
     """
-    created = message.get("created_at") or _now()
+    created = message.get("created_at") or clock.now()
     mail = EmailMessage()
     mail["From"] = settings.email_from
     mail["To"] = Address(addr_spec=message["to_address"])
@@ -330,7 +327,7 @@ async def send_due(
     batch = await claim_batch(worker_id, limit=limit, lease=lease)
     sent = failed = 0
     for index, message in enumerate(batch):
-        if message["claimed_until"] - _now() < budget:
+        if message["claimed_until"] - clock.now() < budget:
             rest = [row["id"] for row in batch[index:]]
             logger.warning("outbox lease running short; releasing %d message(s)", len(rest))
             await release(rest, worker_id=worker_id)
@@ -479,7 +476,7 @@ def lifespan_worker(settings: Settings | None = None) -> AbstractAsyncContextMan
 async def outbox_status() -> dict[str, Any]:
     """Counts for operators: ``pending`` (not sent), ``sent``, ``failing`` (not sent, failed at
     least once), ``claimed`` (being sent now) and ``oldest_pending`` (``created_at`` or None)."""
-    now = _now()
+    now = clock.now()
     unsent = OutboxMessage.sent_at.is_null()
     oldest = await (
         OutboxMessage.select(OutboxMessage.created_at)

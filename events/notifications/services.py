@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
-
+from events import clock
 from events.notifications.tables import OutboxMessage
 from events.notifications.templates import render
 
@@ -18,7 +17,7 @@ async def queue_email(
     object_id: int | str = "",
 ) -> int:
     subject, body, used = render(kind, language, context)
-    now = datetime.datetime.now(datetime.UTC)
+    now = clock.now()
     message = OutboxMessage(
         kind=kind,
         to_address=to,

@@ -7,8 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import write_transaction
 from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from events.programme import schemas
@@ -23,10 +25,6 @@ event_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
 session_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
 #: Called inside the transaction after an event changed (e.g. the waiting list takes new seats).
 event_updated_hooks: list[Callable[[Actor, int], Awaitable[None]]] = []
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
 
 
 def to_utc(value: datetime.datetime | None, zone: str) -> datetime.datetime | None:
@@ -50,9 +48,7 @@ def to_local(value: datetime.datetime | None, zone: str) -> datetime.datetime | 
 
 
 def _programme(row: dict) -> schemas.Programme:
-    return schemas.Programme(
-        id=row["id"], slug=row["slug"], title=row["title"], description=row["description"]
-    )
+    return from_row(schemas.Programme, row)
 
 
 async def list_programmes() -> list[schemas.Programme]:
@@ -100,25 +96,13 @@ def event_from_row(row: dict, at: datetime.datetime | None = None) -> schemas.Ev
     opens = to_local(row["registration_opens_at"], zone)
     closes = to_local(row["registration_closes_at"], zone)
     moment = at or now()
-    return schemas.Event(
-        id=row["id"],
-        programme_id=row["programme"],
-        slug=row["slug"],
-        title=row["title"],
-        kind=row["kind"],
-        partner=row["partner"],
-        venue=row["venue"],
-        city=row["city"],
-        country=row["country"],
+    return from_row(
+        schemas.Event,
+        row,
         country_name=country_name(row["country"]),
-        time_zone=zone,
-        start_date=row["start_date"],
-        end_date=row["end_date"],
         registration_opens_at=opens,
         registration_closes_at=closes,
         registration_open=(opens is None or opens <= moment) and (closes is None or moment < closes),
-        capacity=row["capacity"],
-        auto_approve=row["auto_approve"],
         languages=list(row["languages"] or []),
     )
 
@@ -238,19 +222,12 @@ async def delete_event(actor: Actor, event_id: int) -> None:
 
 
 def session_from_row(row: dict, zone: str) -> schemas.Session:
-    return schemas.Session(
-        id=row["id"],
-        event_id=row["event"],
-        title=row["title"],
-        room=row["room"],
-        kind=row["kind"],
+    return from_row(
+        schemas.Session,
+        row,
         starts_at=to_local(row["starts_at"], zone),
         ends_at=to_local(row["ends_at"], zone),
         time_zone=zone,
-        capacity=row["capacity"],
-        optional=row["optional"],
-        cancelled=row["cancelled"],
-        description=row["description"],
     )
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from events.api import Input
+from events.api import Input, from_row
 from events.reference.tables import CountryGroup
 
 
@@ -47,11 +47,4 @@ class MembershipUpdate(Input):
 
 
 def membership_from_row(row: dict) -> Membership:
-    return Membership(
-        id=row["id"],
-        country=row["country"],
-        group=CountryGroup(row["group"]),
-        member_since=row["member_since"],
-        member_until=row["member_until"],
-        note=row["note"],
-    )
+    return from_row(Membership, row)

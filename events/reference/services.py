@@ -11,7 +11,7 @@ import pycountry
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.db import write_transaction
-from events.errors import InvalidInput, NotFound, PermissionDenied
+from events.errors import InvalidInput, NotFound
 from events.reference.tables import CountryGroup, CountryGroupMembership
 
 
@@ -81,9 +81,7 @@ def _check_dates(since: datetime.date | None, until: datetime.date | None) -> No
         raise InvalidInput.field("member_until", "must be after member_since")
 
 
-def _require_organiser(actor: Actor) -> None:
-    if not actor.is_programme_organiser:
-        raise PermissionDenied("Only programme organisers edit reference data")
+_REFUSAL = "Only programme organisers edit reference data"
 
 
 async def list_memberships(country: str | None, group: CountryGroup | None) -> list[dict]:
@@ -111,7 +109,7 @@ async def create_membership(
     member_until: datetime.date | None,
     note: str,
 ) -> dict:
-    _require_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     iso3 = normalise_country(country)
     _check_dates(member_since, member_until)
     async with write_transaction():
@@ -131,7 +129,7 @@ async def create_membership(
 
 async def update_membership(actor: Actor, membership_id: int, changes: dict) -> dict:
     """Change dates or the note, e.g. record a graduation or its deferral with its effective date."""
-    _require_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     async with write_transaction():
         current = await get_membership(membership_id)
         merged = {**current, **changes}
@@ -149,7 +147,7 @@ async def update_membership(actor: Actor, membership_id: int, changes: dict) -> 
 
 
 async def delete_membership(actor: Actor, membership_id: int) -> None:
-    _require_organiser(actor)
+    actor.require_programme_organiser(_REFUSAL)
     async with write_transaction():
         current = await get_membership(membership_id)
         await CountryGroupMembership.delete().where(CountryGroupMembership.id == membership_id)

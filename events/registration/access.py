@@ -12,8 +12,10 @@ import datetime
 import hashlib
 import secrets
 
+from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
 from events.i18n.formatting import format_date, format_date_range, format_datetime
@@ -27,10 +29,6 @@ from events.settings import get_settings
 MAGIC_PREFIX = "osm_"
 ACCESS_PREFIX = "osr_"
 INVITATION_PREFIX = "osi_"
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
 
 
 def _digest(token: str) -> str:
@@ -180,15 +178,7 @@ async def actor_from_access_token(token: str) -> Actor | None:
 
 
 def _invitation(row: dict) -> schemas.Invitation:
-    return schemas.Invitation(
-        id=row["id"],
-        event_id=row["event"],
-        email=row["email"],
-        skip_moderation=row["skip_moderation"],
-        expires_at=row["expires_at"],
-        used_at=row["used_at"],
-        registration_id=row["registration"],
-    )
+    return from_row(schemas.Invitation, row)
 
 
 async def invite(

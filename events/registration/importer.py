@@ -18,7 +18,7 @@ import msgspec
 
 from events.auth.principal import Actor
 from events.db import get_engine, write_transaction
-from events.errors import DomainError, InvalidInput, PermissionDenied
+from events.errors import DomainError, InvalidInput, PermissionDenied, field_errors, is_missing
 from events.programme import services as programme_services
 from events.registration import schemas, services
 from events.registration.tables import ACTIVE_STATUSES, Channel, Registration
@@ -246,8 +246,6 @@ async def import_registrations(
     return schemas.ImportReport(dry_run=dry_run, atomic=atomic, committed=committed, rows=report, **counts)
 
 
-_AT_PATH = re.compile(r"^(?P<message>.*?) - at `\$\.?(?P<path>[^`]*)`$")
-_MISSING = re.compile(r"missing required field `(?P<field>[^`]+)`")
 _LENGTH = re.compile(r"^Expected `str` of length (?P<op><=|>=) (?P<n>\d+)$")
 _FORMATS = {
     "email": "is not an e-mail address",
@@ -262,15 +260,14 @@ _CHOICES = {
 }
 
 
-def _validation_reason(message: str) -> str:
+def _validation_reason(exc: msgspec.ValidationError) -> str:
     """msgspec's message as ``field: what is wrong``, in words an organiser can act on."""
-    missing = _MISSING.search(message)
-    if missing:
-        return f"{missing.group('field')}: is required"
-    found = _AT_PATH.match(message)
-    if not found:
-        return message
-    path, message = found.group("path"), found.group("message")
+    (error,) = field_errors(exc)
+    if is_missing(error):
+        return f"{error.field}: is required"
+    if not error.field:
+        return error.message
+    path, message = error.field, error.message
     field = path.split("[", 1)[0]
     length = _LENGTH.match(message)
     if length and length.group("op") == ">=" and length.group("n") == "1":
@@ -296,7 +293,7 @@ def _reasons(exc: Exception) -> list[str]:
         return [f"{error.field}: {error.message}" for error in exc.errors]
     if isinstance(exc, DomainError):
         return [exc.detail]
-    return [_validation_reason(str(exc))]
+    return [_validation_reason(exc)]
 
 
 async def _import_row(

@@ -23,8 +23,10 @@ import msgspec
 import phonenumbers
 
 from events import crypto
+from events.api import from_row
 from events.audit.services import record, record_all
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked, queue_for, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from events.i18n.formatting import format_date_range
@@ -63,10 +65,6 @@ TRANSITIONS: dict[RegistrationStatus, set[RegistrationStatus]] = {
 }
 
 
-def now() -> datetime.datetime:
-    return datetime.datetime.now(UTC)
-
-
 # --- reading -----------------------------------------------------------------------------------
 
 
@@ -76,8 +74,10 @@ def _mask(value: str | None, keep: int = 0) -> str | None:
     return "•" * max(len(value) - keep, 4) + (value[-keep:] if keep else "")
 
 
-async def _row(registration_id: int) -> dict:
-    row = await Registration.select().where(Registration.id == registration_id).output(load_json=True).first()
+async def get_registration_row(registration_id: int, *, lock: bool = False) -> dict:
+    """The registration's row with its JSON columns read; 404 when there is none."""
+    query = Registration.select().where(Registration.id == registration_id).output(load_json=True)
+    row = await (locked(query) if lock else query).first()
     if row is None:
         raise NotFound(f"No registration with id {registration_id}")
     return row
@@ -111,39 +111,16 @@ def _to_schema(
     def local(value):
         return programme_services.to_local(value, zone)
 
-    return schemas.Registration(
-        id=row["id"],
-        reference=row["reference"],
-        event_id=row["event"],
-        status=RegistrationStatus(row["status"]),
-        channel=Channel(row["channel"]),
-        email=row["email"],
-        given_names=row["given_names"],
-        family_name=row["family_name"],
-        latin_name=row["latin_name"],
-        preferred_name=row["preferred_name"],
-        phone=row["phone"],
-        gender=schemas.Gender(row["gender"]),
-        nationality=row["nationality"],
-        country_represented=row["country_represented"],
+    return from_row(
+        schemas.Registration,
+        row,
         country_groups=groups.get(row["country_represented"], []),
-        institution=row["institution"],
-        position=row["position"],
-        level=schemas.Level(row["level"]),
-        sector=row["sector"],
-        preferred_language=row["preferred_language"],
-        needs_visa=row["needs_visa"],
         passport_number=("••••" + row["passport_last4"]) if row["passport_number_enc"] else None,
-        passport_expiry=row["passport_expiry"],
         date_of_birth="••••-••-••" if row["date_of_birth_enc"] else None,
         place_of_birth="••••" if row["place_of_birth_enc"] else None,
-        visa_embassy=row["visa_embassy"],
         arrival_at=local(row["arrival_at"]),
         departure_at=local(row["departure_at"]),
-        funding_requested=row["funding_requested"],
         accessibility=list(row["accessibility"] or []),
-        accessibility_other=row["accessibility_other"],
-        dietary=row["dietary"],
         self_identification=list(row["self_identification"] or []),
         sessions=sessions,
         warnings=list(row["warnings"] or []),
@@ -151,12 +128,11 @@ def _to_schema(
         created_at=local(row["created_at"]),
         updated_at=local(row["updated_at"]),
         status_changed_at=local(row["status_changed_at"]),
-        decision_note=row["decision_note"],
     )
 
 
 async def get_registration(registration_id: int) -> schemas.Registration:
-    row = await _row(registration_id)
+    row = await get_registration_row(registration_id)
     event = await programme_services.get_event_row(row["event"])
     country = row["country_represented"]
     groups = {country: [group.value for group in await groups_of(country, event["start_date"])]}
@@ -181,7 +157,7 @@ def check_access(actor: Actor, row: dict) -> None:
 
 
 async def read_registration(actor: Actor, registration_id: int) -> schemas.Registration:
-    check_access(actor, await _row(registration_id))
+    check_access(actor, await get_registration_row(registration_id))
     return await get_registration(registration_id)
 
 
@@ -313,7 +289,7 @@ async def statistics(actor: Actor, event_id: int) -> schemas.Statistics:
 
 async def reveal_sensitive(actor: Actor, registration_id: int) -> schemas.SensitiveData:
     """Passport number, date and place of birth in clear: organisers of the event only, and audited."""
-    row = await _row(registration_id)
+    row = await get_registration_row(registration_id)
     if not actor.organises(row["event"]):
         raise PermissionDenied("Only organisers of this event see passport data")
     async with write_transaction():
@@ -729,7 +705,7 @@ async def _transition(
     check_seat: bool = False,
 ) -> dict:
     """Move one registration to ``target`` inside the caller's transaction; returns the new row."""
-    current = await _row(registration_id)
+    current = await get_registration_row(registration_id)
     event = await _lock_event(current["event"])
     status = RegistrationStatus(current["status"])
     if status is target:
@@ -764,7 +740,7 @@ async def _transition(
         event_id=event["id"],
         data={"from": status.value, "note": note} if note else {"from": status.value},
     )
-    row = await _row(registration_id)
+    row = await get_registration_row(registration_id)
     await notify(_STATUS_MAIL[target], row, event, note=note)
     if status is RegistrationStatus.approved or target is RegistrationStatus.cancelled:
         await promote_waitlisted(event["id"])
@@ -794,7 +770,7 @@ async def reject(actor: Actor, registration_id: int, note: str = "") -> schemas.
 
 async def cancel(actor: Actor, registration_id: int, note: str = "") -> schemas.Registration:
     """The participant or an organiser cancels; a freed seat goes to the first on the waiting list."""
-    check_access(actor, await _row(registration_id))
+    check_access(actor, await get_registration_row(registration_id))
     async with write_transaction():
         await _transition(actor, registration_id, RegistrationStatus.cancelled, note=note)
     return await get_registration(registration_id)
@@ -839,7 +815,7 @@ async def promote_waitlisted(event_id: int) -> list[int]:
             event_id=event_id,
             data={"from": "waitlisted"},
         )
-        await notify("registration_approved", await _row(row["id"]), event)
+        await notify("registration_approved", await get_registration_row(row["id"]), event)
         promoted.append(row["id"])
     return promoted
 
@@ -894,7 +870,7 @@ def edit_deadline(event: dict) -> datetime.datetime:
 async def update(
     actor: Actor, registration_id: int, data: schemas.RegistrationUpdate
 ) -> schemas.Registration:
-    current = await _row(registration_id)
+    current = await get_registration_row(registration_id)
     check_access(actor, current)
     changes = {
         name: getattr(data, name)
@@ -902,7 +878,7 @@ async def update(
         if getattr(data, name) is not msgspec.UNSET
     }
     async with write_transaction():
-        current = await _row(registration_id)
+        current = await get_registration_row(registration_id)
         event = await programme_services.get_event_row(current["event"])
         if not actor.organises(current["event"]):
             if now() >= edit_deadline(event):

@@ -8,11 +8,12 @@ import msgspec
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import write_transaction
 from events.errors import Conflict, InvalidInput, NotFound
 from events.registration.tables import Registration
 from events.visits import context, schemas, solver
-from events.visits.context import lock_settings, now, person_name, registration_for, require_organiser
+from events.visits.context import lock_settings, person_name, registration_for
 from events.visits.manifests import checkpoint_id
 from events.visits.problem import Built, build_problem
 from events.visits.tables import VisitAssignment
@@ -50,7 +51,7 @@ async def _assignment_schema(event_id: int, row: dict) -> schemas.Assignment:
 async def list_assignments(
     actor: Actor, event_id: int, slot_id: int | None = None
 ) -> list[schemas.Assignment]:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     visits = await context.load(event_id)
     query = (
         VisitAssignment.select(
@@ -155,7 +156,7 @@ async def create_assignment(
     actor: Actor, event_id: int, data: schemas.AssignmentCreate
 ) -> schemas.Assignment:
     """Place a participant by hand, within every hard rule (pinned by default)."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         built = await build_problem(event_id)
@@ -202,7 +203,7 @@ async def update_assignment(
     actor: Actor, event_id: int, assignment_id: int, data: schemas.AssignmentUpdate
 ) -> schemas.Assignment:
     """Pin or unpin an assignment (a pinned one survives every re-run), or change its vehicle."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         row = await _assignment_row(event_id, assignment_id)
@@ -236,7 +237,7 @@ async def update_assignment(
 
 
 async def delete_assignment(actor: Actor, event_id: int, assignment_id: int) -> None:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         row = await _assignment_row(event_id, assignment_id)

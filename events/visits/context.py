@@ -13,8 +13,9 @@ from typing import Any
 import msgspec
 
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked
-from events.errors import NotFound, PermissionDenied
+from events.errors import NotFound
 from events.programme import services as programme_services
 from events.registration.tables import Registration
 from events.visits import travel
@@ -198,10 +199,6 @@ SIGN_LANGUAGE = "sign_language"
 _KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
 def new_key(prefix: str) -> str:
     """A stable, unguessable identifier (``VS-…`` for slots, ``VH-…`` for vehicles)."""
     return prefix + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(10))
@@ -213,11 +210,6 @@ def changes(update: msgspec.Struct) -> dict[str, Any]:
         for name in update.__struct_fields__
         if getattr(update, name) is not msgspec.UNSET
     }
-
-
-def require_organiser(actor: Actor, event_id: int) -> None:
-    if not actor.organises(event_id):
-        raise PermissionDenied("This needs an organiser of this event")
 
 
 def person_name(row: dict) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import write_transaction
 from events.errors import InvalidInput
 from events.programme import services as programme_services
 from events.visits import context, schemas, travel
-from events.visits.context import changes, lock_settings, now, require_organiser
+from events.visits.context import changes, lock_settings
 from events.visits.tables import Site, TravelTime, VisitSettings
 
 
@@ -33,7 +34,7 @@ async def get_settings(event_id: int) -> schemas.VisitSettings:
 async def update_settings(
     actor: Actor, event_id: int, data: schemas.VisitSettingsUpdate
 ) -> schemas.VisitSettings:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     values = changes(data)
     async with write_transaction():
         await programme_services.get_event_row(event_id)
@@ -55,7 +56,7 @@ async def update_settings(
 
 
 async def travel_matrix(actor: Actor, event_id: int) -> schemas.TravelMatrix:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     visits = await context.load(event_id)
     used = {slot["site"] for slot in visits.slots.values()}
     ordered = sorted(visits.sites.values(), key=lambda s: (s["id"] not in used, s["city"], s["name"]))
@@ -80,7 +81,7 @@ async def travel_matrix(actor: Actor, event_id: int) -> schemas.TravelMatrix:
 
 
 async def set_travel_time(actor: Actor, event_id: int, data: schemas.TravelTimeSet) -> schemas.TravelMatrix:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     if data.origin_site_id == data.destination_site_id:
         raise InvalidInput.field("destination_site_id", "must differ from origin_site_id")
     async with write_transaction():

@@ -9,12 +9,13 @@ import msgspec
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import write_transaction
 from events.errors import Conflict, FieldError, InvalidInput
 from events.programme import services as programme_services
 from events.registration.tables import ACTIVE_STATUSES
 from events.visits import context, schemas
-from events.visits.context import now, registration_for
+from events.visits.context import registration_for
 from events.visits.tables import VisitPreference
 
 

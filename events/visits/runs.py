@@ -17,13 +17,14 @@ import msgspec
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, NotFound
 from events.i18n.formatting import format_date
 from events.notifications.templates import email_language
 from events.settings import get_settings
 from events.visits import context, notify, schemas, solver
-from events.visits.context import lock_settings, now, person_name, require_organiser
+from events.visits.context import lock_settings, person_name
 from events.visits.problem import Built, build_problem, workers
 from events.visits.tables import RunStatus, ScheduleRun, VisitAssignment
 
@@ -122,7 +123,7 @@ def _metrics(
 
 async def dry_run(actor: Actor, event_id: int, time_limit_s: float = 5.0) -> schemas.ScheduleRun:
     """Solve, store the proposal and show its figures; nothing is assigned until it is committed."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     built = await build_problem(event_id)
     result = await asyncio.to_thread(
         solver.solve, built.problem, time_limit_s=time_limit_s, workers=workers()
@@ -248,7 +249,7 @@ async def _run_schema(event_id: int, run_id: int, built: Built | None = None) ->
 
 
 async def list_runs(actor: Actor, event_id: int) -> list[schemas.RunSummary]:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     visits = await context.load(event_id)
     rows = (
         await ScheduleRun.select(
@@ -281,7 +282,7 @@ async def list_runs(actor: Actor, event_id: int) -> list[schemas.RunSummary]:
 
 
 async def get_run(actor: Actor, event_id: int, run_id: int) -> schemas.ScheduleRun:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     return await _run_schema(event_id, run_id)
 
 
@@ -289,7 +290,7 @@ async def commit_run(actor: Actor, event_id: int, run_id: int) -> schemas.Commit
     """Write a dry run's proposal as the event's assignments: one transaction, one audit entry
     (``visits.schedule_committed``), and a message to each participant whose visit changed.
     Pinned assignments stay as they are; every other assignment is replaced."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         run = await _run_row(event_id, run_id, lock=True)

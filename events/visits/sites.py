@@ -8,11 +8,12 @@ import msgspec
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from events.reference.services import normalise_country
 from events.visits import schemas, travel
-from events.visits.context import changes, now
+from events.visits.context import changes
 from events.visits.tables import Site, TravelTime, VisitPreference, VisitSlot
 
 

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import write_transaction
 from events.errors import Conflict, InvalidInput, NotFound
 from events.programme import services as programme_services
 from events.programme.tables import Session
 from events.visits import context, schemas, travel
 from events.visits.assignments import assignments_breaking_rules, reseat_slot
-from events.visits.context import changes, lock_settings, new_key, now, require_organiser
+from events.visits.context import changes, lock_settings, new_key
 from events.visits.tables import SlotVehicle, VisitAssignment, VisitPreference, VisitSlot
 
 
@@ -161,7 +162,7 @@ async def _save_vehicles(slot_id: int, vehicle_ids: list[int]) -> None:
 
 
 async def create_slot(actor: Actor, event_id: int, data: schemas.SlotCreate) -> schemas.Slot:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         event = await programme_services.get_event_row(event_id)
         await lock_settings(event_id)
@@ -186,7 +187,7 @@ async def create_slot(actor: Actor, event_id: int, data: schemas.SlotCreate) -> 
 async def update_slot(actor: Actor, event_id: int, slot_id: int, data: schemas.SlotUpdate) -> schemas.Slot:
     """Edits keep the slot's rules. Capacity may not drop below the participants assigned to it;
     other changes that affect them (time, site) show as warnings until the scheduler re-runs."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         event = await programme_services.get_event_row(event_id)
         await lock_settings(event_id)
@@ -238,7 +239,7 @@ async def update_slot(actor: Actor, event_id: int, slot_id: int, data: schemas.S
 
 
 async def delete_slot(actor: Actor, event_id: int, slot_id: int) -> None:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         slot = await VisitSlot.select().where(VisitSlot.id == slot_id, VisitSlot.event == event_id).first()

@@ -6,11 +6,12 @@ import msgspec
 
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.clock import now
 from events.db import write_transaction
 from events.errors import Conflict, InvalidInput, NotFound
 from events.programme import services as programme_services
 from events.visits import schemas
-from events.visits.context import changes, lock_settings, new_key, now, require_organiser
+from events.visits.context import changes, lock_settings, new_key
 from events.visits.tables import SlotVehicle, Vehicle, VisitAssignment
 
 
@@ -35,7 +36,7 @@ async def _vehicle_row(event_id: int, vehicle_id: int) -> dict:
 
 
 async def list_vehicles(actor: Actor, event_id: int) -> list[schemas.Vehicle]:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     await programme_services.get_event_row(event_id)
     return [_vehicle(r) for r in await Vehicle.select().where(Vehicle.event == event_id).order_by(Vehicle.id)]
 
@@ -46,7 +47,7 @@ def _check_vehicle(values: dict) -> None:
 
 
 async def create_vehicle(actor: Actor, event_id: int, data: schemas.VehicleCreate) -> schemas.Vehicle:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     values = msgspec.to_builtins(data)
     values["name"] = values["name"].strip()
     _check_vehicle(values)
@@ -73,7 +74,7 @@ async def update_vehicle(
 ) -> schemas.Vehicle:
     """Fewer seats lower the capacity of the vehicle's slots; it is refused while more
     participants are assigned to the vehicle than it would seat."""
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     values = changes(data)
     async with write_transaction():
         await lock_settings(event_id)
@@ -121,7 +122,7 @@ async def update_vehicle(
 
 
 async def delete_vehicle(actor: Actor, event_id: int, vehicle_id: int) -> None:
-    require_organiser(actor, event_id)
+    actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         row = await _vehicle_row(event_id, vehicle_id)

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import msgspec
 from litestar.datastructures import FormMultiDict
 
-from events.errors import DomainError
+from events.errors import DomainError, field_errors, is_missing
 from events.web import messages
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -30,8 +30,6 @@ Gettext = Callable[..., str]
 TRUE_VALUES = frozenset({"true", "on", "yes", "1"})
 _LOCAL_MINUTES = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
 _TOO_LONG = re.compile(r"length <= (\d+)")
-_PATH = re.compile(r"at `\$\.([A-Za-z_]+)")
-_MISSING = re.compile(r"missing required field `([A-Za-z_]+)`")
 
 
 @dataclass
@@ -195,10 +193,11 @@ def read_form(
     try:
         return msgspec.convert(values, struct, strict=False), form
     except msgspec.ValidationError as exc:
-        text = str(exc)
-        missing, path = _MISSING.search(text), _PATH.search(text)
-        name = (missing or path).group(1) if (missing or path) else None
-        form.add(name, field_message(name or "", "missing" if missing else text, gettext))
+        (error,) = field_errors(exc)
+        name = _PATH_INDEX.sub("", error.field)
+        form.add(
+            name or None, field_message(name, "missing" if is_missing(error) else error.message, gettext)
+        )
         return None, form
 
 

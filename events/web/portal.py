@@ -14,6 +14,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Template
 
+from events import clock
 from events.auth.principal import Actor
 from events.auth.schemas import Email
 from events.errors import Conflict, InvalidInput, NotAuthenticated
@@ -138,7 +139,7 @@ class ProgrammePages(Controller):
                 "programmes": await programme_services.list_programmes(),
                 "events": events,
                 "choices": choices,
-                "now": programme_services.now(),
+                "now": clock.now(),
             },
         )
 
@@ -265,7 +266,7 @@ class MyRegistrationPages(Controller):
                 "registration": registration,
                 "event": programme_services.event_from_row(event_row),
                 "deadline": programme_services.to_local(deadline, event_row["time_zone"]),
-                "editable": active and services.now() < deadline,
+                "editable": active and clock.now() < deadline,
                 "cancellable": active,
                 "sessions": [s for s in sessions if s.id in registration.sessions],
                 "downloads": await downloads_for(registration, lang),
@@ -300,7 +301,7 @@ class MyRegistrationPages(Controller):
                 status_code=400,
             )
         response = pages.redirect("/my/registration")
-        lifetime = int((granted.expires_at - services.now()).total_seconds())
+        lifetime = int((granted.expires_at - clock.now()).total_seconds())
         pages.set_cookie(response, pages.REGISTRATION_COOKIE, granted.access_token, max_age=max(lifetime, 60))
         return response
 
