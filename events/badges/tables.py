@@ -32,7 +32,8 @@ class BadgeKey(Table, tablename="badge_key"):
 
 
 class Badge(Table, tablename="badge"):
-    """One issued badge. Reissuing creates a new version and revokes the previous one.
+    """One issued badge. Reissuing creates a new version and revokes the previous one (one per registration
+    and version: the unique index ``badge_version_once``).
 
     Scanners and third parties may hold a badge, so it is revoked, never deleted: deleting its registration
     or its event is refused while it exists.

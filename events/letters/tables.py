@@ -40,7 +40,10 @@ class LetterProfile(Table, tablename="letter_profile"):
 
 
 class LetterTemplate(Table, tablename="letter_template"):
-    """Body text of a letter kind in one language, with ``{placeholders}`` checked when saved."""
+    """Body text of a letter kind in one language, with ``{placeholders}`` checked when saved.
+
+    One per event, kind and language (the unique index ``letter_template_once``).
+    """
 
     event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
     kind = Varchar(length=16, choices=LetterKind, null=False)
@@ -52,7 +55,10 @@ class LetterTemplate(Table, tablename="letter_template"):
 
 
 class Letter(Table, tablename="letter"):
-    """An issued letter. Its PDF never changes once issued: the bytes and their SHA-256 are stored."""
+    """An issued letter. Its PDF never changes once issued: the bytes and their SHA-256 are stored.
+
+    One per registration, kind and version (the unique index ``letter_version_once``).
+    """
 
     #: Embassies verify a letter by its reference, so it is revoked, never deleted: deleting its
     #: registration or its event is refused while it exists.

@@ -89,7 +89,8 @@ class Registration(Table, tablename="registration"):
 class SessionSignup(Table, tablename="session_signup"):
     """A seat in an optional session; only confirmed seats are stored, so counting them is the capacity check.
 
-    Part of its registration; a session with sign-ups is cancelled, not deleted (the API and the database
+    One per registration and session (the unique index ``session_signup_once``). Part of its
+    registration; a session with sign-ups is cancelled, not deleted (the API and the database
     refuse the delete).
     """
 
