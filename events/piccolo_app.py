@@ -1,4 +1,10 @@
-"""The one Piccolo app; its migrations live in the top-level ``piccolo_migrations`` package."""
+"""The one Piccolo app; its migrations live in the top-level ``piccolo_migrations`` package.
+
+They start with the schema generated from ``TABLES``, the indexes the tables cannot declare (raw SQL)
+and the country-group seed. A change to a table gets its migration from
+``PICCOLO_CONF=events.piccolo_conf piccolo migrations new events --auto``; ``tests/test_migrations.py``
+fails until it exists.
+"""
 
 from pathlib import Path
 

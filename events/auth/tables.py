@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 from piccolo_api.session_auth.tables import SessionsBase
@@ -28,19 +29,20 @@ class AuthSession(SessionsBase, tablename="auth_session"):
 class RoleGrant(Table, tablename="role_grant"):
     """A role held by a user, for one event or, with ``event`` empty, for the whole programme.
 
-    Staff grants always name an event: a scanner belongs to one venue.
+    Staff grants always name an event: a scanner belongs to one venue. A grant is part of its account and
+    of its event, and goes when either is deleted.
     """
 
-    user = ForeignKey(references=User, null=False, index=True)
+    user = ForeignKey(references=User, null=False, index=True, on_delete=OnDelete.cascade)
     role = Varchar(length=20, choices=Role, null=False)
-    event = ForeignKey(references=Event, null=True, index=True)
+    event = ForeignKey(references=Event, null=True, index=True, on_delete=OnDelete.cascade)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
 class ApiToken(Table, tablename="api_token"):
     """A revocable bearer token for scripts and scanner devices; only its SHA-256 is stored."""
 
-    user = ForeignKey(references=User, null=False, index=True)
+    user = ForeignKey(references=User, null=False, index=True, on_delete=OnDelete.cascade)
     name = Varchar(length=100, null=False)
     token_hash = Varchar(length=64, unique=True, null=False, secret=True)
     prefix = Varchar(length=12, null=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -22,7 +23,7 @@ class BadgeRole(StrEnum):
 class BadgeKey(Table, tablename="badge_key"):
     """An Ed25519 signing key of one event. Scanners trust every key not retired; the newest signs."""
 
-    event = ForeignKey(references=Event, null=False, index=True)
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
     key_id = Varchar(length=16, unique=True, null=False)
     private_key_enc = Text(null=False, secret=True)
     public_key = Varchar(length=64, null=False)
@@ -31,10 +32,15 @@ class BadgeKey(Table, tablename="badge_key"):
 
 
 class Badge(Table, tablename="badge"):
-    """One issued badge. Reissuing creates a new version and revokes the previous one."""
+    """One issued badge. Reissuing creates a new version and revokes the previous one (one per registration
+    and version: the unique index ``badge_version_once``).
 
-    event = ForeignKey(references=Event, null=False, index=True)
-    registration = ForeignKey(references=Registration, null=False, index=True)
+    Scanners and third parties may hold a badge, so it is revoked, never deleted: deleting its registration
+    or its event is refused while it exists.
+    """
+
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.restrict)
+    registration = ForeignKey(references=Registration, null=False, index=True, on_delete=OnDelete.restrict)
     version = Integer(default=1)
     role = Varchar(length=12, choices=BadgeRole, default=BadgeRole.participant.value)
     key_id = Varchar(length=16, null=False)

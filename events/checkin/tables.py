@@ -1,7 +1,7 @@
 """On-site check-in: checkpoints and their rules, every scan, who is inside where, and conflicts.
 
 Indexes Piccolo cannot express (the composite unique ones that make scans idempotent and presence
-rows single) are in the hand-written migration ``check-in constraints``.
+rows single) are in the migration ``indexes the tables cannot declare``.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class Presence(Table, tablename="checkin_presence"):
     index), changed by conditional updates, so concurrent scans cannot both admit a single entry."""
 
     checkpoint = ForeignKey(references=Checkpoint, null=False, on_delete=OnDelete.cascade)
-    registration = ForeignKey(references=Registration, null=False, index=True)
+    registration = ForeignKey(references=Registration, null=False, index=True, on_delete=OnDelete.cascade)
     inside = Boolean(default=False)
     entries = Integer(default=0)
     first_in_at = Timestamptz(null=True, default=None)

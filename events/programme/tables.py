@@ -12,6 +12,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -51,7 +52,7 @@ class Programme(Table, tablename="programme"):
 class Event(Table, tablename="event"):
     """One meeting of the programme. Dates are the venue's local calendar dates."""
 
-    programme = ForeignKey(references=Programme, null=False, index=True)
+    programme = ForeignKey(references=Programme, null=False, index=True, on_delete=OnDelete.restrict)
     slug = Varchar(length=40, unique=True, null=False)
     title = Varchar(length=200, null=False)
     kind = Varchar(length=20, choices=EventKind, null=False)
@@ -75,7 +76,9 @@ class Event(Table, tablename="event"):
 class Session(Table, tablename="event_session"):
     """A slot in an event's agenda; instants are stored in UTC and shown in the event's zone."""
 
-    event = ForeignKey(references=Event, null=False, index=True)
+    #: An event is deleted only when nobody registered (see ``event_deletion_blockers``); its sessions go
+    #: with it, and a session's own sign-ups and checkpoints refuse the delete.
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
     title = Varchar(length=200, null=False)
     room = Varchar(length=100, default="")
     kind = Varchar(length=20, choices=SessionKind, null=False)

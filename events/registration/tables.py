@@ -3,6 +3,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from piccolo.columns import JSON, Boolean, Date, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -36,7 +37,8 @@ class Registration(Table, tablename="registration"):
     ``events.crypto``); everything needed for lists, statistics and badges is plain.
     """
 
-    event = ForeignKey(references=Event, null=False, index=True)
+    #: The API refuses to delete an event with registrations; the database refuses it too.
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.restrict)
     reference = Varchar(length=24, unique=True, null=False)
     status = Varchar(length=12, choices=RegistrationStatus, null=False, index=True)
     channel = Varchar(length=12, choices=Channel, null=False)
@@ -79,30 +81,36 @@ class Registration(Table, tablename="registration"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     status_changed_at = Timestamptz(default=TimestamptzNow(), index=True)
-    decided_by = ForeignKey(references=User, null=True, default=None)
+    #: Who approved or rejected: the decision outlives the organiser's account.
+    decided_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     decision_note = Varchar(length=500, default="")
 
 
 class SessionSignup(Table, tablename="session_signup"):
-    """A seat in an optional session; only confirmed seats are stored, so counting them is the capacity check."""
+    """A seat in an optional session; only confirmed seats are stored, so counting them is the capacity check.
 
-    registration = ForeignKey(references=Registration, null=False, index=True)
-    session = ForeignKey(references=Session, null=False, index=True)
+    One per registration and session (the unique index ``session_signup_once``). Part of its
+    registration; a session with sign-ups is cancelled, not deleted (the API and the database
+    refuse the delete).
+    """
+
+    registration = ForeignKey(references=Registration, null=False, index=True, on_delete=OnDelete.cascade)
+    session = ForeignKey(references=Session, null=False, index=True, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Invitation(Table, tablename="invitation"):
     """An organiser's invitation (nomination) of one e-mail address to one event."""
 
-    event = ForeignKey(references=Event, null=False, index=True)
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
     email = Varchar(length=254, null=False)
     token_hash = Varchar(length=64, unique=True, null=False, secret=True)
     skip_moderation = Boolean(default=False)
-    invited_by = ForeignKey(references=User, null=True, default=None)
+    invited_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz(null=False)
     used_at = Timestamptz(null=True, default=None)
-    registration = ForeignKey(references=Registration, null=True, default=None)
+    registration = ForeignKey(references=Registration, null=True, default=None, on_delete=OnDelete.set_null)
 
 
 class AccessPurpose(StrEnum):
@@ -116,7 +124,7 @@ class AccessToken(Table, tablename="registration_access_token"):
     Each token has one purpose and is refused for any other; only its SHA-256 is stored.
     """
 
-    registration = ForeignKey(references=Registration, null=False, index=True)
+    registration = ForeignKey(references=Registration, null=False, index=True, on_delete=OnDelete.cascade)
     purpose = Varchar(length=24, choices=AccessPurpose, null=False)
     token_hash = Varchar(length=64, unique=True, null=False, secret=True)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -1,5 +1,10 @@
 """Study visits: sites, per-event settings and travel times, vehicles, slots, preferences,
-schedule runs and assignments."""
+schedule runs and assignments.
+
+Deleting rows: an event's visit settings, travel times, vehicles and runs go with the event, but its slots
+refuse the delete, as the API does. Preferences and assignments are part of their registration; an
+assignment refuses its slot's delete and a used vehicle refuses its own, as the API does.
+"""
 
 from __future__ import annotations
 
@@ -54,7 +59,7 @@ class Site(Table, tablename="visit_site"):
 class VisitSettings(Table, tablename="visit_settings"):
     """Per event: where the venue is (for estimated travel times) and how visits are handed out."""
 
-    event = ForeignKey(references=Event, null=False, unique=True)
+    event = ForeignKey(references=Event, null=False, unique=True, on_delete=OnDelete.cascade)
     venue_latitude = DoublePrecision(null=True, default=None)
     venue_longitude = DoublePrecision(null=True, default=None)
     #: Estimated minutes = overhead + 60 × haversine km / speed (see ``services.estimate_minutes``).
@@ -69,9 +74,9 @@ class TravelTime(Table, tablename="visit_travel_time"):
     """An organiser's travel time for one direction; a missing site stands for the event's venue.
     Pairs without one use the estimate from coordinates."""
 
-    event = ForeignKey(references=Event, null=False, index=True)
-    origin = ForeignKey(references=Site, null=True, default=None)
-    destination = ForeignKey(references=Site, null=True, default=None)
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
+    origin = ForeignKey(references=Site, null=True, default=None, on_delete=OnDelete.cascade)
+    destination = ForeignKey(references=Site, null=True, default=None, on_delete=OnDelete.cascade)
     minutes = Integer(null=False)
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -79,7 +84,7 @@ class TravelTime(Table, tablename="visit_travel_time"):
 class Vehicle(Table, tablename="visit_vehicle"):
     """A coach or minibus of one event. Step-free seats are among its seats (a lift, a ramp)."""
 
-    event = ForeignKey(references=Event, null=False, index=True)
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
     key = Varchar(length=16, unique=True, null=False)
     name = Varchar(length=100, null=False)
     seats = Integer(null=False)
@@ -93,7 +98,7 @@ class VisitSlot(Table, tablename="visit_slot"):
     """One trip to a site: on site from ``starts_at`` to ``ends_at``; vehicles leave the meeting
     point the venue-to-site travel time earlier. ``key`` is its stable check-in checkpoint id."""
 
-    event = ForeignKey(references=Event, null=False, index=True)
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.restrict)
     site = ForeignKey(references=Site, null=False, index=True, on_delete=OnDelete.restrict)
     key = Varchar(length=16, unique=True, null=False)
     #: The agenda item this trip belongs to, if any; it never counts as a clash with the trip.
@@ -111,18 +116,18 @@ class VisitSlot(Table, tablename="visit_slot"):
 
 
 class SlotVehicle(Table, tablename="visit_slot_vehicle"):
-    slot = ForeignKey(references=VisitSlot, null=False, index=True)
+    slot = ForeignKey(references=VisitSlot, null=False, index=True, on_delete=OnDelete.cascade)
     vehicle = ForeignKey(references=Vehicle, null=False, index=True, on_delete=OnDelete.restrict)
 
 
 class VisitPreference(Table, tablename="visit_preference"):
     """A participant's ranked choice (1 = first): a slot, or a site (any slot there)."""
 
-    event = ForeignKey(references=Event, null=False, index=True)
-    registration = ForeignKey(references=Registration, null=False, index=True)
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.restrict)
+    registration = ForeignKey(references=Registration, null=False, index=True, on_delete=OnDelete.cascade)
     rank = Integer(null=False)
-    slot = ForeignKey(references=VisitSlot, null=True, default=None)
-    site = ForeignKey(references=Site, null=True, default=None)
+    slot = ForeignKey(references=VisitSlot, null=True, default=None, on_delete=OnDelete.cascade)
+    site = ForeignKey(references=Site, null=True, default=None, on_delete=OnDelete.cascade)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -136,7 +141,7 @@ class ScheduleRun(Table, tablename="visit_schedule_run"):
     """One run of the scheduler (a dry run); committing it writes its assignments. ``input_hash``
     fingerprints what it was computed from, so a run whose inputs changed cannot be committed."""
 
-    event = ForeignKey(references=Event, null=False, index=True)
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
     status = Varchar(length=12, choices=RunStatus, null=False)
     input_hash = Varchar(length=64, null=False)
     solver_status = Varchar(length=20, null=False)
@@ -153,9 +158,9 @@ class ScheduleRun(Table, tablename="visit_schedule_run"):
 class VisitAssignment(Table, tablename="visit_assignment"):
     """A participant on a slot, in a vehicle. Pinned ones are the organiser's and a run keeps them."""
 
-    event = ForeignKey(references=Event, null=False, index=True)
-    registration = ForeignKey(references=Registration, null=False, index=True)
-    slot = ForeignKey(references=VisitSlot, null=False, index=True)
+    event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.restrict)
+    registration = ForeignKey(references=Registration, null=False, index=True, on_delete=OnDelete.cascade)
+    slot = ForeignKey(references=VisitSlot, null=False, index=True, on_delete=OnDelete.restrict)
     vehicle = ForeignKey(references=Vehicle, null=True, default=None, on_delete=OnDelete.set_null)
     pinned = Boolean(default=False)
     run = ForeignKey(references=ScheduleRun, null=True, default=None, on_delete=OnDelete.set_null)

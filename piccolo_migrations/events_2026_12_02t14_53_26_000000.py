@@ -11,7 +11,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns import Date, Varchar
 from piccolo.table import Table
 
-ID = "2026-11-27T08:17:00:000000"
+ID = "2026-12-02T14:53:26:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "seed UN country groups"
 
