@@ -21,7 +21,6 @@ from events.checkin.rules import Reason
 from events.checkin.tables import Admits, CheckinConflict, Checkpoint, CheckpointKind, Direction, Scan
 from events.db import locked, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from events.programme import services as programme_services
 from events.programme.services import to_local, to_utc
 from events.programme.tables import Event, Session
 
@@ -262,21 +261,6 @@ async def delete_checkpoint(actor: Actor, event_id: int, checkpoint_id: int) -> 
             data={"name": row["name"]},
         )
     config.forget(checkpoint_id)
-
-
-async def _checkpoints_block_event_deletion(event_id: int) -> str | None:
-    count = await Checkpoint.count().where(Checkpoint.event == event_id)
-    return f"it has {count} check-in checkpoint(s)" if count else None
-
-
-async def _checkpoints_block_session_deletion(session_id: int) -> str | None:
-    count = await Checkpoint.count().where(Checkpoint.session == session_id)
-    return f"{count} check-in checkpoint(s) belong to it" if count else None
-
-
-if _checkpoints_block_event_deletion not in programme_services.event_deletion_blockers:
-    programme_services.event_deletion_blockers.append(_checkpoints_block_event_deletion)
-    programme_services.session_deletion_blockers.append(_checkpoints_block_session_deletion)
 
 
 # --- the offline kit -------------------------------------------------------------------------------------

@@ -999,18 +999,3 @@ async def my_visits(actor: Actor, registration_id: int) -> list[schemas.MyVisit]
             )
         )
     return sorted(out, key=lambda v: v.starts_at)
-
-
-async def _registration_withdrawn(actor: Actor, registration_id: int, reason: str) -> None:
-    await release_registration(actor, registration_id)
-
-
-def _connect_to_registration() -> None:
-    """Cancelled or rejected participants lose their seats on visits in the same transaction."""
-    from events.registration import services as registration_services
-
-    if _registration_withdrawn not in registration_services.registration_withdrawn_hooks:
-        registration_services.registration_withdrawn_hooks.append(_registration_withdrawn)
-
-
-_connect_to_registration()

@@ -807,20 +807,3 @@ async def set_preferences(
             data={"choices": [msgspec.to_builtins(c) for c in data.choices]},
         )
     return await _preferences(registration)
-
-
-# --- links to the programme area ---------------------------------------------------------------------------
-
-
-async def _slots_block_event_deletion(event_id: int) -> str | None:
-    count = await VisitSlot.count().where(VisitSlot.event == event_id)
-    return f"it has {count} study-visit slot(s); delete them first" if count else None
-
-
-async def _slots_block_session_deletion(session_id: int) -> str | None:
-    count = await VisitSlot.count().where(VisitSlot.session == session_id)
-    return f"{count} study-visit slot(s) belong to it" if count else None
-
-
-programme_services.event_deletion_blockers.append(_slots_block_event_deletion)
-programme_services.session_deletion_blockers.append(_slots_block_session_deletion)
