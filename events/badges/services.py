@@ -454,7 +454,8 @@ async def revoke_badges_of_registration(
     actor: Actor, registration_id: int, reason: str, *, kind: Reason | None = None
 ) -> list[int]:
     """Revoke every valid badge of the registration; joins the caller's transaction when one is open
-    (the cancellation hook), else opens its own. Returns the revoked badge ids."""
+    (a withdrawal, through ``events.signals.registration_withdrawn``), else opens its own. Returns
+    the revoked badge ids."""
     kind = kind or _kind_of_withdrawal(reason)
     if kind not in tokens.REVOCATION_KINDS:
         raise ValueError(f"not a revocation kind: {kind}")
