@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -16,7 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from events import db
+from events import db, plugin
 from events.admin import _admin_app, admin
 from events.api import API_PREFIX
 from events.auth.guards import DEPENDENCIES
@@ -24,6 +23,7 @@ from events.auth.services import configure_password_hashing
 from events.errors import EXCEPTION_HANDLERS, PROBLEM_TYPES, NotFound
 from events.notifications.sender import lifespan_worker
 from events.settings import get_settings
+from events.web.templating import template_config
 
 logger = logging.getLogger("events")
 
@@ -58,49 +58,8 @@ async def _database(_: Litestar) -> AsyncIterator[None]:
         await db.stop()
 
 
-#: Areas with HTTP handlers. Each ``events/<area>/controllers.py`` exports ``API_HANDLERS``
-#: (mounted under /api/v1) and may export ``ROOT_HANDLERS`` (pages, feeds, verification links).
-AREAS = (
-    "auth",
-    "audit",
-    "reference",
-    "programme",
-    "registration",
-    "letters",
-    "badges",
-    "calendars",
-    "visits",
-    "checkin",
-    "web",
-)
-
-
-def _area_handlers(name: str) -> list:
-    handlers: list = []
-    for area in AREAS:
-        try:
-            module = importlib.import_module(f"events.{area}.controllers")
-        except ModuleNotFoundError as exc:
-            if exc.name in {f"events.{area}", f"events.{area}.controllers"}:
-                continue
-            raise
-        handlers.extend(getattr(module, name, []))
-    return handlers
-
-
-def _template_config():
-    """The pages area (``events/web``) provides the Jinja configuration when it exists."""
-    try:
-        module = importlib.import_module("events.web.templating")
-    except ModuleNotFoundError as exc:
-        if exc.name in {"events.web", "events.web.templating"}:
-            return None
-        raise
-    return module.template_config()
-
-
 def api_router() -> Router:
-    return Router(path=API_PREFIX, route_handlers=_area_handlers("API_HANDLERS"))
+    return Router(path=API_PREFIX, route_handlers=plugin.API_HANDLERS)
 
 
 class _RedactSecretsInAccessLog(logging.Filter):
@@ -122,9 +81,10 @@ def create_app() -> Litestar:
     if not any(isinstance(f, _RedactSecretsInAccessLog) for f in access_log.filters):
         access_log.addFilter(_RedactSecretsInAccessLog())
     configure_password_hashing()
+    plugin.connect_listeners()
     _admin_app()
     return Litestar(
-        route_handlers=[health, problem_type, api_router(), admin, *_area_handlers("ROOT_HANDLERS")],
+        route_handlers=[health, problem_type, api_router(), admin, *plugin.ROOT_HANDLERS],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[_database, lifespan_worker()],
@@ -143,6 +103,6 @@ def create_app() -> Litestar:
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
-        template_config=_template_config(),
+        template_config=template_config(),
         debug=False,
     )

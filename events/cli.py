@@ -5,42 +5,13 @@ Every command reads the same settings as the service (``DATABASE_URL``, ``DATA_D
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-T = TypeVar("T")
-
-
-def _run(factory: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine with the database pool open, turning domain errors into readable exits."""
-    from events import db
-    from events.errors import DomainError
-
-    async def main() -> T:
-        await db.start()
-        try:
-            return await factory()
-        finally:
-            await db.stop()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        details = "".join(f"\n  {e.field}: {e.message}" for e in exc.errors)
-        raise click.ClickException(f"{exc.detail}{details}") from exc
-
-
-async def apply_migrations() -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    result = await run_forwards(app_name="events")
-    if not result.success:
-        raise click.ClickException(f"Migrations failed: {result.message}")
+from events import commands, plugin
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,12 +23,13 @@ def main() -> None:
         get_settings()
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from exc
+    plugin.connect_listeners()
 
 
 @main.command()
 def migrate() -> None:
     """Apply the database migrations (creates the schema on an empty database)."""
-    _run(apply_migrations)
+    commands.run(commands.apply_migrations)
     click.echo("Migrations applied.")
 
 
@@ -86,7 +58,7 @@ def serve(host: str, port: int, workers: int, migrate: bool, proxy_headers: bool
     if workers > 1 and settings.is_sqlite:
         raise click.ClickException("Several workers need PostgreSQL: SQLite admits one writer at a time")
     if migrate:
-        _run(apply_migrations)
+        commands.run(commands.apply_migrations)
     click.echo(
         f"Serving on http://{host}:{port} (database: {'SQLite' if settings.is_sqlite else 'PostgreSQL'})"
     )
@@ -112,7 +84,9 @@ def demo(participants: int, if_empty: bool, seed: int) -> None:
     fictional participants, plus demo accounts for an organiser and a scanner."""
     from events.demo.loader import load_demo
 
-    summary: dict[str, Any] = _run(lambda: load_demo(participants=participants, if_empty=if_empty, seed=seed))
+    summary: dict[str, Any] = commands.run(
+        lambda: load_demo(participants=participants, if_empty=if_empty, seed=seed)
+    )
     for line in summary.get("lines", []):
         click.echo(line)
 
@@ -135,7 +109,7 @@ def outbox_send() -> None:
             if sent + failed == 0:
                 return sent_total, failed_total
 
-    sent, failed = _run(run)
+    sent, failed = commands.run(run)
     click.echo(f"sent {sent}, failed {failed}")
 
 
@@ -144,7 +118,7 @@ def outbox_status_command() -> None:
     """Counts of pending, sent and failing messages."""
     from events.notifications.sender import outbox_status
 
-    for key, value in _run(outbox_status).items():
+    for key, value in commands.run(outbox_status).items():
         click.echo(f"{key}: {value}")
 
 
@@ -156,7 +130,7 @@ def purge_sensitive(dry_run: bool) -> None:
     from events.auth.principal import Actor
     from events.registration.services import purge_sensitive as purge
 
-    result = _run(lambda: purge(Actor.system("cli purge-sensitive"), dry_run=dry_run))
+    result = commands.run(lambda: purge(Actor.system("cli purge-sensitive"), dry_run=dry_run))
     verb = "would erase" if dry_run else "erased"
     if not result:
         click.echo("Nothing to erase.")
@@ -171,7 +145,7 @@ def rotate_data_key() -> None:
     from events.auth.principal import Actor
     from events.registration.services import rotate_data_key as rotate
 
-    count = _run(lambda: rotate(Actor.system("cli rotate-data-key")))
+    count = commands.run(lambda: rotate(Actor.system("cli rotate-data-key")))
     click.echo(f"Re-encrypted {count} registration(s).")
 
 
@@ -214,7 +188,7 @@ def registrations_import(
             consent_collected=consent_collected,
         )
 
-    report = _run(run)
+    report = commands.run(run)
     with click.progressbar(report.rows, label="rows") as rows:
         for row in rows:
             if row.outcome == "rejected":
@@ -278,7 +252,7 @@ def user_create(
             _, secret = await services.create_token(actor, name=f"{username} (cli)", user_id=created["id"])
         return created["id"], secret
 
-    user_id, secret = _run(create)
+    user_id, secret = commands.run(create)
     click.echo(
         f"Created user {username} (id {user_id}) as {role}" + (f" of {event_slug}" if event_slug else "")
     )
@@ -286,23 +260,8 @@ def user_create(
         click.echo(f"API token (shown once): {secret}")
 
 
-def _register_area_commands() -> None:
-    """Areas add their commands in ``events/<area>/cli.py`` as a click group or command named ``command``."""
-    import importlib
-
-    from events.app import AREAS
-
-    for area in AREAS:
-        try:
-            module = importlib.import_module(f"events.{area}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name in {f"events.{area}", f"events.{area}.cli"}:
-                continue
-            raise
-        main.add_command(module.command)
-
-
-_register_area_commands()
+for area_command in plugin.CLI_COMMANDS:
+    main.add_command(area_command)
 
 
 if __name__ == "__main__":

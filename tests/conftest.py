@@ -61,12 +61,14 @@ async def _reset_postgres_schema() -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 async def database() -> AsyncIterator[None]:
-    """A database migrated from empty: that every test passes on it is the migration test."""
-    from events import db
-    from events.cli import apply_migrations
+    """A database migrated from empty: that every test passes on it is the migration test. The
+    areas' listeners are connected as at start-up, also for tests that call services directly."""
+    from events import db, plugin
+    from events.commands import apply_migrations
 
     if IS_POSTGRES:
         await _reset_postgres_schema()
+    plugin.connect_listeners()
     await db.start()
     await apply_migrations()
     global _SEEDED_GROUPS

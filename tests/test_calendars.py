@@ -13,6 +13,7 @@ import pytest
 from ical.calendar import Calendar as ParsedCalendar
 from ical.calendar_stream import IcsCalendarStream
 
+from events import signals
 from events.audit.tables import AuditEntry
 from events.auth.tables import Role
 from events.calendars import render, services
@@ -538,8 +539,8 @@ async def test_the_personal_feed_follows_approval_and_changes(client, event, mak
     assert by_uid(parse(cancelled.content))[f"session-{session.id}@{HOST}"].status.value == "CANCELLED"
 
 
-async def test_agenda_providers_extend_the_personal_feed(client, event, monkeypatch):
-    """How a study-visit assignment will join the feed: a provider with items and a version."""
+async def test_agenda_signals_extend_the_personal_feed(client, event):
+    """How a study-visit assignment will join the feed: receivers of items and of a version."""
     registration_id, headers = await approved_participant(client, event.id, "amina@example.org", [])
     url = (
         await client.post(f"/api/v1/registrations/{registration_id}/calendar-feed", headers=headers)
@@ -562,13 +563,17 @@ async def test_agenda_providers_extend_the_personal_feed(client, event, monkeypa
     async def visit_version(owner: services.FeedOwner) -> str:
         return visit["version"]
 
-    providers = [*services.agenda_providers, services.AgendaProvider("visits", visit_items, visit_version)]
-    monkeypatch.setattr(services, "agenda_providers", providers)
-    first = await client.get(feed_path(url))
-    assert by_uid(parse(first.content))[f"visit-{registration_id}@{HOST}"].summary == visit["title"]
+    signals.agenda_items.connect(visit_items)
+    signals.agenda_version.connect(visit_version)
+    try:
+        first = await client.get(feed_path(url))
+        assert by_uid(parse(first.content))[f"visit-{registration_id}@{HOST}"].summary == visit["title"]
 
-    visit.update(title="ASAN service centre No. 5", version="2")
-    second = await client.get(feed_path(url), headers={"If-None-Match": first.headers["etag"]})
+        visit.update(title="ASAN service centre No. 5", version="2")
+        second = await client.get(feed_path(url), headers={"If-None-Match": first.headers["etag"]})
+    finally:
+        signals.agenda_items.disconnect(visit_items)
+        signals.agenda_version.disconnect(visit_version)
     assert second.status_code == 200
     assert by_uid(parse(second.content))[f"visit-{registration_id}@{HOST}"].summary == visit["title"]
 

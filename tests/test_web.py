@@ -10,6 +10,7 @@ import re
 import msgspec
 import pytest
 
+from events import signals
 from events.audit.tables import AuditEntry
 from events.auth.tables import Role
 from events.i18n import catalogues, languages
@@ -20,7 +21,7 @@ from events.programme import services as programme_services
 from events.registration.schemas import RegistrationCreate
 from events.registration.tables import AccessToken, Registration
 from events.web import i18n
-from events.web.downloads import PARTICIPANT_DOWNLOADS, Download
+from events.web.downloads import Download
 from tests.factories import SYSTEM
 
 PASSPORT = "P9876543"
@@ -507,11 +508,11 @@ async def test_downloads_section_appears_only_when_a_feature_offers_files(client
             Download(label="Invitation letter (PDF)", url=f"/my/registration/letters/{registration.id}.pdf")
         ]
 
-    PARTICIPANT_DOWNLOADS.append(letters)
+    signals.participant_downloads.connect(letters)
     try:
         page = await client.get("/my/registration")
     finally:
-        PARTICIPANT_DOWNLOADS.remove(letters)
+        signals.participant_downloads.disconnect(letters)
     assert "Your documents" in page.text and "Invitation letter (PDF)" in page.text
 
 

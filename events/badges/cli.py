@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-# Importing the services registers the hook that revokes a badge when its registration is withdrawn.
-from events.badges import services as _services  # noqa: F401
+from events import commands
 
 
 async def _event_id(slug: str) -> int:
@@ -69,7 +68,6 @@ def print_badges(
     from events.badges import printing, schemas, services
     from events.badges.render import BadgeRenderer
     from events.badges.tables import BadgeRole
-    from events.cli import _run
     from events.registration.tables import RegistrationStatus
 
     async def select():
@@ -83,7 +81,7 @@ def print_badges(
             issue=not no_issue,
         )
 
-    event, badges, summary = _run(select)
+    event, badges, summary = commands.run(select)
     if summary["issued"]:
         click.echo(f"Issued {summary['issued']} missing badge(s).")
     renderer = BadgeRenderer(event, sheet, crop_marks=crop_marks)
@@ -107,12 +105,11 @@ def issue(event_slug: str) -> None:
     """Issue a badge to every approved registration that has none."""
     from events.auth.principal import Actor
     from events.badges import services
-    from events.cli import _run
 
     async def run():
         return await services.issue_missing(Actor.system("cli badges issue"), await _event_id(event_slug))
 
-    result = _run(run)
+    result = commands.run(run)
     click.echo(f"Issued {result.issued}; {result.existing} already had one.")
 
 
@@ -122,12 +119,11 @@ def rotate_key(event_slug: str) -> None:
     """Create a new signing key; older keys keep verifying until retired."""
     from events.auth.principal import Actor
     from events.badges import services
-    from events.cli import _run
 
     async def run():
         return await services.rotate_key(Actor.system("cli badges rotate-key"), await _event_id(event_slug))
 
-    key = _run(run)
+    key = commands.run(run)
     click.echo(f"New signing key {key.key_id} (public {key.public_key}).")
 
 
@@ -138,14 +134,13 @@ def retire_key(event_slug: str, key_id: str) -> None:
     """Retire a key: codes it signed are refused from now on."""
     from events.auth.principal import Actor
     from events.badges import services
-    from events.cli import _run
 
     async def run():
         return await services.retire_key(
             Actor.system("cli badges retire-key"), await _event_id(event_slug), key_id
         )
 
-    result = _run(run)
+    result = commands.run(run)
     click.echo(
         f"Retired {result.key.key_id}; {result.badges_affected} valid badge(s) were signed with it: reissue them."
     )

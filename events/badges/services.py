@@ -11,8 +11,7 @@ error and writes its audit entry (``badge.issued``, ``badge.reissued``, ``badge.
   The first badge of an event creates its first key. Private keys are stored encrypted with
   ``events.crypto`` (the data-encryption keys) and never leave the service.
 * Cancelling or rejecting a registration revokes its badge inside the same transaction, through
-  ``events.registration.services.registration_withdrawn_hooks`` (registered below, when this
-  module is imported: the API and the CLI import it).
+  ``events.signals.registration_withdrawn`` (connected in ``listeners.py``).
 """
 
 from __future__ import annotations
@@ -418,7 +417,8 @@ async def revoke_badges_of_registration(
     actor: Actor, registration_id: int, reason: str, *, kind: Reason | None = None
 ) -> list[int]:
     """Revoke every valid badge of the registration; joins the caller's transaction when one is open
-    (the cancellation hook), else opens its own. Returns the revoked badge ids."""
+    (a withdrawal, through ``events.signals.registration_withdrawn``), else opens its own. Returns
+    the revoked badge ids."""
     kind = kind or _kind_of_withdrawal(reason)
     if kind not in tokens.REVOCATION_KINDS:
         raise ValueError(f"not a revocation kind: {kind}")
@@ -446,14 +446,6 @@ async def revoke_badge(actor: Actor, registration_id: int, reason: str = "") -> 
     if not revoked:
         raise Conflict("This registration has no valid badge to revoke")
     return revoked
-
-
-async def _on_registration_withdrawn(actor: Actor, registration_id: int, reason: str) -> None:
-    await revoke_badges_of_registration(actor, registration_id, reason)
-
-
-if _on_registration_withdrawn not in registration_services.registration_withdrawn_hooks:
-    registration_services.registration_withdrawn_hooks.append(_on_registration_withdrawn)
 
 
 # --- scanners -----------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from events import commands
+
 
 @click.group("calendar")
 def command() -> None:
@@ -23,7 +25,6 @@ def command() -> None:
 def export(event_slug: str | None, output: str) -> None:
     """Write the programme feed, or one event's feed with its sessions, as an .ics file."""
     from events.calendars import services
-    from events.cli import _run
     from events.programme.tables import Event
 
     async def build() -> bytes:
@@ -36,6 +37,6 @@ def export(event_slug: str | None, output: str) -> None:
             feed = await services.event_feed(row["id"])
         return (await feed.build()).body
 
-    body = _run(build)
+    body = commands.run(build)
     with click.open_file(output, "wb") as target:
         target.write(body)

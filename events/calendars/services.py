@@ -6,7 +6,7 @@ Three feeds (``controllers.py`` serves them):
 * one **event**: the event as an all-day item, and its sessions (timed, in the venue's zone);
 * a participant's **personal agenda**, behind an unguessable token: for an approved registration,
   the event, its non-optional sessions and the optional ones the participant signed up for, and
-  whatever the registered :data:`agenda_providers` add (study visits, when that area exists).
+  whatever other areas add through :data:`events.signals.agenda_items`.
 
 **Cheap revalidation.** Each feed is first resolved to a :class:`ResolvedFeed`: its strong ETag
 comes from one query that fingerprints everything the feed is built from (counts, id and
@@ -20,19 +20,20 @@ has at most one working token: creating one revokes the previous (regeneration).
 (through their magic-link access) or an organiser of the event may create or revoke it. An unknown
 and a revoked token are answered alike.
 
-**Adding items to the personal feed** (e.g. a study-visit assignment): append an
-:class:`AgendaProvider` to :data:`agenda_providers` from your area's ``services.py`` (imported at
-start-up through its controllers)::
+**Adding items to the personal feed** (e.g. a study-visit assignment): connect, in your area's
+``listeners.py``, a receiver of :data:`events.signals.agenda_items` and one of
+:data:`events.signals.agenda_version`::
 
-    agenda_providers.append(AgendaProvider("visits", items=visit_items, version=visit_version))
+    signals.agenda_items.connect(visit_items)
+    signals.agenda_version.connect(visit_version)
 
-``items(agenda)`` returns :class:`~events.calendars.render.Item` values for an approved
+``visit_items(agenda)`` returns :class:`~events.calendars.render.Item` values for an approved
 registration (``agenda.registration_id``, ``agenda.event`` row, ``agenda.site`` for UIDs and
-links: use ``agenda.site.uid("visit", assignment_id)``). ``version(owner)`` is one cheap query
-returning a string that changes whenever those items would (e.g. count, id sum and latest
-``updated_at`` of the participant's assignments); it becomes part of the ETag. A provider
-without ``version`` must build only from what the base fingerprint already covers (the
-registration, its event, the event's sessions and the registration's session sign-ups).
+links: use ``agenda.site.uid("visit", assignment_id)``). ``visit_version(owner)`` is one cheap
+query returning a string that changes whenever those items would (e.g. count, id sum and latest
+``updated_at`` of the participant's assignments); it becomes part of the ETag. Items without a
+version must come only from what the base fingerprint already covers (the registration, its
+event, the event's sessions and the registration's session sign-ups).
 """
 
 from __future__ import annotations
@@ -44,11 +45,12 @@ import hashlib
 import re
 import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from piccolo.query.functions.aggregate import Count
 
+from events import signals
 from events.audit.services import record
 from events.audit.tables import AuditEntry
 from events.auth.principal import Actor
@@ -368,15 +370,6 @@ class Agenda:
     cutoff: datetime.date
 
 
-@dataclass(frozen=True, slots=True)
-class AgendaProvider:
-    """A source of items for personal feeds; see the module's docstring."""
-
-    name: str
-    items: Callable[[Agenda], Awaitable[Iterable[Item]]]
-    version: Callable[[FeedOwner], Awaitable[str]] | None = None
-
-
 async def _event_days(agenda: Agenda) -> list[Item]:
     edits = await _edit_counts([agenda.event["id"]])
     return [calendar_items.event_item(agenda.event, agenda.site, edits.get(agenda.event["id"], 0))]
@@ -405,13 +398,6 @@ async def _signed_up_sessions(agenda: Agenda) -> list[Item]:
     ]
 
 
-#: The personal feed's item sources, in order. Other areas append theirs (see the docstring).
-agenda_providers: list[AgendaProvider] = [
-    AgendaProvider("event", _event_days),
-    AgendaProvider("sessions", _signed_up_sessions),
-]
-
-
 def _no_feed() -> NotFound:
     return NotFound("There is no calendar feed at this address")
 
@@ -428,7 +414,7 @@ async def personal_feed(token: str) -> ResolvedFeed:
     approved = owner.status == RegistrationStatus.approved.value
     versions = []
     if approved:
-        versions = [await provider.version(owner) for provider in agenda_providers if provider.version]
+        versions = await signals.agenda_version.send(owner)
     return ResolvedFeed(
         etag=strong_etag(
             RENDER_VERSION,
@@ -459,8 +445,10 @@ async def _build_personal(owner: FeedOwner, where: Site, cutoff: datetime.date) 
     entries: list[Item] = []
     if owner.status == RegistrationStatus.approved.value:
         agenda = Agenda(owner.registration_id, event, where, cutoff)
-        for provider in agenda_providers:
-            entries.extend(await provider.items(agenda))
+        entries.extend(await _event_days(agenda))
+        entries.extend(await _signed_up_sessions(agenda))
+        for items in await signals.agenda_items.send(agenda):
+            entries.extend(items)
     feed = Feed(
         name=f"My agenda: {event['title']}",
         description=f"Your sessions at {event['title']}, in the venue's time ({event['time_zone']})",
@@ -552,29 +540,3 @@ async def personal_feed_status(actor: Actor, registration_id: int) -> schemas.Pe
         active=bool(active),
         created_at=max((token_row["created_at"] for token_row in active), default=None),
     )
-
-
-async def _approval_calendar(message: dict) -> list[tuple[str, str, str, bytes]]:
-    """The approval e-mail carries the event as an .ics file, with the feeds' UID."""
-    if message.get("kind") != "registration_approved" or message.get("object_type") != "registration":
-        return []
-    from events.registration.tables import Registration
-
-    row = (
-        await Registration.select(Registration.event)
-        .where(Registration.id == int(message["object_id"]))
-        .first()
-    )
-    if row is None:
-        return []
-    return [("event.ics", "text", "calendar", await event_ics_attachment(row["event"]))]
-
-
-def _attach_to_outbox() -> None:
-    from events.notifications import sender
-
-    if _approval_calendar not in sender.attachment_providers:
-        sender.attachment_providers.append(_approval_calendar)
-
-
-_attach_to_outbox()

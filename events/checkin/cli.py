@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from events import commands
+
 
 async def _event_id(slug: str) -> int:
     from events.programme.tables import Event
@@ -25,12 +27,11 @@ def live(event_slug: str) -> None:
     """Inside now, admitted, expected and refused per checkpoint; open conflicts."""
     from events.auth.principal import Actor
     from events.checkin import services
-    from events.cli import _run
 
     async def run():
         return await services.live(Actor.system("cli checkin live"), await _event_id(event_slug))
 
-    view = _run(run)
+    view = commands.run(run)
     if not view.checkpoints:
         click.echo("No checkpoints yet.")
     for item in view.checkpoints:
@@ -49,7 +50,6 @@ def conflicts(event_slug: str, show_all: bool) -> None:
     """Who, where, when: both scans of each conflict."""
     from events.auth.principal import Actor
     from events.checkin import services
-    from events.cli import _run
 
     async def run():
         items, _ = await services.list_conflicts(
@@ -61,7 +61,7 @@ def conflicts(event_slug: str, show_all: bool) -> None:
         )
         return items
 
-    for item in _run(run):
+    for item in commands.run(run):
         who = f"{item.person.full_name} ({item.person.reference})" if item.person else "unknown badge"
         sides = [side for side in (item.first, item.second) if side is not None]
         when = "; ".join(f"{side.scanned_at:%Y-%m-%d %H:%M} on {side.device_id}" for side in sides)

@@ -22,6 +22,7 @@ from events.checkin import sql
 from events.checkin.rules import Rules, window
 from events.checkin.tables import Admits
 from events.reference.services import country_name as _country_name
+from events.visits import context
 
 RULES_TTL = 5.0
 KEYS_TTL = 5.0
@@ -141,10 +142,6 @@ async def rules_from_row(row: dict[str, Any]) -> Rules:
 async def visit_trip(event_id: int, value: str) -> tuple[int, int, Any, Any] | None:
     """The visit slot and vehicle of a visit-bus checkpoint (``{slot key}.{vehicle key}``, as the
     visits area names its checkpoints) and the trip's departure and return, or ``None``."""
-    try:
-        from events.visits import context
-    except ModuleNotFoundError:  # the visits area is optional
-        return None
     slot_key, _, vehicle_key = (value or "").partition(".")
     if not slot_key or not vehicle_key:
         return None

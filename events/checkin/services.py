@@ -235,21 +235,6 @@ async def delete_checkpoint(actor: Actor, event_id: int, checkpoint_id: int) -> 
     config.forget(checkpoint_id)
 
 
-async def _checkpoints_block_event_deletion(event_id: int) -> str | None:
-    count = await Checkpoint.count().where(Checkpoint.event == event_id)
-    return f"it has {count} check-in checkpoint(s)" if count else None
-
-
-async def _checkpoints_block_session_deletion(session_id: int) -> str | None:
-    count = await Checkpoint.count().where(Checkpoint.session == session_id)
-    return f"{count} check-in checkpoint(s) belong to it" if count else None
-
-
-if _checkpoints_block_event_deletion not in programme_services.event_deletion_blockers:
-    programme_services.event_deletion_blockers.append(_checkpoints_block_event_deletion)
-    programme_services.session_deletion_blockers.append(_checkpoints_block_session_deletion)
-
-
 # --- the offline kit -------------------------------------------------------------------------------------
 
 

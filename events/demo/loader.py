@@ -12,6 +12,7 @@ from events import clock
 from events.auth import services as auth_services
 from events.auth.principal import Actor
 from events.auth.tables import Role, RoleGrant, User
+from events.commands import apply_migrations
 from events.db import write_transaction
 from events.demo.people import generate_participants
 from events.demo.programme import load_programme, load_sites
@@ -137,8 +138,6 @@ async def _participants(count: int, seed: int, events: dict[str, int]) -> int:
 
 
 async def load_demo(*, participants: int, if_empty: bool, seed: int) -> dict[str, Any]:
-    from events.cli import apply_migrations
-
     settings = get_settings()
     if settings.is_production:
         raise DomainError(

@@ -7,6 +7,6 @@
 * ``verification``: the code in the printed link, and the public page's rate limiter.
 * ``archive``: ZIP files written piece by piece, for streamed downloads.
 * ``services``: profile, templates, issue, supersede, revoke, verify, bulk; ``controllers`` and
-  ``cli`` on top. Importing ``services`` registers the hook that revokes a registration's letters
-  when it is cancelled or rejected (``registration.services.registration_withdrawn_hooks``).
+  ``cli`` on top. ``listeners`` revokes a registration's letters when it is cancelled or rejected
+  (``events.signals.registration_withdrawn``) and offers them on "My registration".
 """

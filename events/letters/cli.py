@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from events import commands
+
 
 @click.group("letters")
 def command() -> None:
@@ -94,7 +96,6 @@ def build(event_slug: str, kind: str, output: Path | None, no_issue: bool) -> No
     need a visa), then write all valid letters to a ZIP. Registrations that cannot get a letter
     (no passport data, expired passport, incomplete letter profile…) are listed and skipped."""
     from events.auth.principal import Actor
-    from events.cli import _run
     from events.letters import services
     from events.programme.tables import Event
 
@@ -126,7 +127,7 @@ def build(event_slug: str, kind: str, output: Path | None, no_issue: bool) -> No
         partial.replace(target)
         return report, max(written - 1, 0)
 
-    report, letters = _run(run)
+    report, letters = commands.run(run)
     if report is not None:
         click.echo(
             f"issued {report.issued}, already valid {report.already_valid}, skipped {len(report.skipped)}"

@@ -370,7 +370,7 @@ _PORTAL_HINT = N_("Signed; the QR code on it lets an embassy check it.")
 _PORTAL_FILE = re.compile(r"^(invitation|visa_support)\.pdf$")
 
 
-async def _portal_downloads(registration, lang: str) -> list:
+async def portal_downloads(registration, lang: str) -> list:
     """The letters an approved participant can take from "My registration" (made on first click)."""
     from events.web.downloads import Download
 
@@ -413,13 +413,6 @@ async def portal_letter(request: Request, letter_file: FromPath[str]) -> Respons
         return _page("Letter not available", "Not available", exc.detail, exc.status_code, back_link=True)
     return _pdf(name, data)
 
-
-try:
-    from events.web.downloads import PARTICIPANT_DOWNLOADS
-except ModuleNotFoundError:  # no pages area
-    PARTICIPANT_DOWNLOADS = []
-if _portal_downloads not in PARTICIPANT_DOWNLOADS:
-    PARTICIPANT_DOWNLOADS.append(_portal_downloads)
 
 API_HANDLERS = [ParticipantLetterController, LetterManagementController]
 ROOT_HANDLERS = [verify_letter, portal_letter]

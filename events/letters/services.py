@@ -754,13 +754,6 @@ async def revoke_letters_of_registration(actor: Actor, registration_id: int, rea
     return len(rows)
 
 
-async def _registration_withdrawn(actor: Actor, registration_id: int, reason: str) -> None:
-    await revoke_letters_of_registration(actor, registration_id, reason)
-
-
-registration_services.registration_withdrawn_hooks.append(_registration_withdrawn)
-
-
 # --- reading letters ----------------------------------------------------------------------------
 
 

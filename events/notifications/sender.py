@@ -38,14 +38,13 @@ import os
 import random
 import secrets
 import socket
-from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from events import clock
+from events import clock, signals
 from events.db import is_sqlite, write_transaction
 from events.notifications.tables import OutboxMessage
 from events.settings import Settings, get_settings
@@ -248,12 +247,6 @@ def delivery_budget(settings: Settings) -> datetime.timedelta:
     return datetime.timedelta(seconds=5)
 
 
-#: Areas add files to outgoing messages: each provider gets the outbox row and returns
-#: ``(filename, maintype, subtype, content)`` tuples (e.g. calendars attach the event's .ics to an
-#: approval). They run at send time, so the attachment reflects the latest data.
-attachment_providers: list[Callable[[dict[str, Any]], Awaitable[list[tuple[str, str, str, bytes]]]]] = []
-
-
 async def deliver(message: dict[str, Any], settings: Settings) -> None:
     """Hand one outbox row to the configured backend; raises on failure.
 
@@ -262,8 +255,8 @@ async def deliver(message: dict[str, Any], settings: Settings) -> None:
     delivered again). ``console``: logged on the ``events.mail`` logger.
     """
     mail = build_email(message, settings)
-    for provider in attachment_providers:
-        for filename, maintype, subtype, content in await provider(message):
+    for attachments in await signals.mail_attachments.send(message):
+        for filename, maintype, subtype, content in attachments:
             mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     backend = settings.email_backend
     if backend == "smtp":

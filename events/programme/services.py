@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from events import signals
 from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
@@ -18,13 +18,6 @@ from events.programme.tables import Event, Programme, Session
 from events.reference.services import country_name, normalise_country, normalise_time_zone
 
 UTC = datetime.UTC
-
-#: Checks other areas register to refuse deleting an event (or session) they still hold data for.
-#: Each returns a reason, or ``None`` when it has nothing against the deletion.
-event_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
-session_deletion_blockers: list[Callable[[int], Awaitable[str | None]]] = []
-#: Called inside the transaction after an event changed (e.g. the waiting list takes new seats).
-event_updated_hooks: list[Callable[[Actor, int], Awaitable[None]]] = []
 
 
 def to_utc(value: datetime.datetime | None, zone: str) -> datetime.datetime | None:
@@ -200,8 +193,7 @@ async def update_event(actor: Actor, event_id: int, data: schemas.EventUpdate) -
         await record(
             actor, "event.updated", "event", event_id, event_id=event_id, data={"fields": sorted(changes)}
         )
-        for hook in event_updated_hooks:
-            await hook(actor, event_id)
+        await signals.event_changed.send(actor, event_id)
     return await get_event(event_id)
 
 
@@ -210,10 +202,9 @@ async def delete_event(actor: Actor, event_id: int) -> None:
         raise PermissionDenied("Only programme organisers delete events")
     async with write_transaction():
         row = await get_event_row(event_id)
-        for blocker in event_deletion_blockers:
-            reason = await blocker(event_id)
-            if reason:
-                raise Conflict(f"Event {row['slug']!r} cannot be deleted: {reason}")
+        reason = next(filter(None, await signals.event_deleting.send(event_id)), None)
+        if reason:
+            raise Conflict(f"Event {row['slug']!r} cannot be deleted: {reason}")
         await Event.delete().where(Event.id == event_id)
         await record(actor, "event.deleted", "event", event_id, event_id=event_id, data={"slug": row["slug"]})
 
@@ -319,9 +310,8 @@ async def delete_session(actor: Actor, event_id: int, session_id: int) -> None:
         )
         if current is None:
             raise NotFound(f"Event {event_id} has no session {session_id}")
-        for blocker in session_deletion_blockers:
-            reason = await blocker(session_id)
-            if reason:
-                raise Conflict(f"Session {session_id} cannot be deleted: {reason}; cancel it instead")
+        reason = next(filter(None, await signals.session_deleting.send(session_id)), None)
+        if reason:
+            raise Conflict(f"Session {session_id} cannot be deleted: {reason}; cancel it instead")
         await Session.delete().where(Session.id == session_id)
         await record(actor, "session.deleted", "session", session_id, event_id=event_id, data=current)

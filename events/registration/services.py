@@ -15,14 +15,13 @@ import hashlib
 import json
 import secrets
 import unicodedata
-from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 import phonenumbers
 
-from events import crypto
+from events import crypto, signals
 from events.api import from_row
 from events.audit.services import record, record_all
 from events.auth.principal import Actor
@@ -47,10 +46,6 @@ from events.settings import get_settings
 
 UTC = datetime.UTC
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-#: Called inside the transaction when a registration is cancelled or rejected, with the actor and
-#: the registration id: letters and badges revoke what was issued for it.
-registration_withdrawn_hooks: list[Callable[[Actor, int, str], Awaitable[None]]] = []
 
 #: Statuses a registration may move to, and from which.
 TRANSITIONS: dict[RegistrationStatus, set[RegistrationStatus]] = {
@@ -730,8 +725,9 @@ async def _transition(
     ).where(Registration.id == registration_id)
     if target in {RegistrationStatus.cancelled, RegistrationStatus.rejected}:
         await _release_session_seats(registration_id)
-        for hook in registration_withdrawn_hooks:
-            await hook(actor, registration_id, f"registration {target.value}" + (f": {note}" if note else ""))
+        await signals.registration_withdrawn.send(
+            actor, registration_id, f"registration {target.value}" + (f": {note}" if note else "")
+        )
     await record(
         actor,
         f"registration.{target.value}",
@@ -982,25 +978,3 @@ async def rotate_data_key(actor: Actor) -> int:
     async with write_transaction():
         await record(actor, "registration.data_key_rotated", "registration", "*", data={"rows": len(rows)})
     return len(rows)
-
-
-# --- links to the programme area ---------------------------------------------------------------
-
-
-async def _registrations_block_event_deletion(event_id: int) -> str | None:
-    count = await Registration.count().where(Registration.event == event_id)
-    return f"it has {count} registration(s); cancel them or keep the event" if count else None
-
-
-async def _signups_block_session_deletion(session_id: int) -> str | None:
-    count = await SessionSignup.count().where(SessionSignup.session == session_id)
-    return f"{count} participant(s) signed up for it" if count else None
-
-
-async def _capacity_may_have_grown(actor: Actor, event_id: int) -> None:
-    await promote_waitlisted(event_id)
-
-
-programme_services.event_deletion_blockers.append(_registrations_block_event_deletion)
-programme_services.session_deletion_blockers.append(_signups_block_session_deletion)
-programme_services.event_updated_hooks.append(_capacity_may_have_grown)

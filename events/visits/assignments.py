@@ -374,14 +374,3 @@ async def my_visits(actor: Actor, registration_id: int) -> list[schemas.MyVisit]
 async def on_registration_withdrawn(actor: Actor, registration_id: int, reason: str) -> None:
     """The reaction to a registration cancelled or rejected: its visits are released."""
     await release_registration(actor, registration_id)
-
-
-def _connect_to_registration() -> None:
-    """Cancelled or rejected participants lose their seats on visits in the same transaction."""
-    from events.registration import services as registration_services
-
-    if on_registration_withdrawn not in registration_services.registration_withdrawn_hooks:
-        registration_services.registration_withdrawn_hooks.append(on_registration_withdrawn)
-
-
-_connect_to_registration()

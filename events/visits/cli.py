@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from events import commands
+
 
 @click.group("visits")
 def command() -> None:
@@ -23,7 +25,6 @@ def command() -> None:
 def schedule(event_slug: str, time_limit: float, commit: bool) -> None:
     """Assign the approved participants to visit slots; print the figures (and commit with --commit)."""
     from events.auth.principal import Actor
-    from events.cli import _run
     from events.programme.tables import Event
     from events.visits import runs
 
@@ -38,7 +39,7 @@ def schedule(event_slug: str, time_limit: float, commit: bool) -> None:
         )
         return proposal, committed
 
-    proposal, committed = _run(run)
+    proposal, committed = commands.run(run)
     gap = "" if proposal.gap is None else f", gap {proposal.gap:.2%}"
     click.echo(f"Run {proposal.id}: {proposal.solver_status}{gap} in {proposal.seconds:.2f} s")
     if proposal.metrics:
@@ -67,10 +68,9 @@ def schedule(event_slug: str, time_limit: float, commit: bool) -> None:
 def demo() -> None:
     """Give the demo's ASAN centres coordinates and hours, and plan the Baku symposium's visits."""
     from events.auth.principal import Actor
-    from events.cli import _run
     from events.visits.demo import load_demo_visits
 
-    summary = _run(lambda: load_demo_visits(Actor.system("demo")))
+    summary = commands.run(lambda: load_demo_visits(Actor.system("demo")))
     if not summary.get("created"):
         click.echo("Nothing to do: the Baku symposium is missing or has visit slots already.")
         return

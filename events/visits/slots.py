@@ -262,20 +262,3 @@ async def delete_slot(actor: Actor, event_id: int, slot_id: int) -> None:
             event_id=event_id,
             data={"site_id": slot["site"]},
         )
-
-
-# --- links to the programme area ---------------------------------------------------------------------------
-
-
-async def _slots_block_event_deletion(event_id: int) -> str | None:
-    count = await VisitSlot.count().where(VisitSlot.event == event_id)
-    return f"it has {count} study-visit slot(s); delete them first" if count else None
-
-
-async def _slots_block_session_deletion(session_id: int) -> str | None:
-    count = await VisitSlot.count().where(VisitSlot.session == session_id)
-    return f"{count} study-visit slot(s) belong to it" if count else None
-
-
-programme_services.event_deletion_blockers.append(_slots_block_event_deletion)
-programme_services.session_deletion_blockers.append(_slots_block_session_deletion)

@@ -1,6 +1,6 @@
 """The pages' routes: the participant portal, the organiser dashboard and the static files.
 
-``ROOT_HANDLERS`` is picked up by ``events.app``. Errors on pages are pages too (not problem JSON):
+``ROOT_HANDLERS`` is mounted by ``events.plugin``. Errors on pages are pages too (not problem JSON):
 a missing object is a 404 page, a refused one a 403 page, and an organiser page without a session
 sends the browser to the sign-in page.
 """

@@ -16,7 +16,7 @@ import msgspec
 async def main() -> dict:
     from events import db
     from events.auth.tables import Role
-    from events.cli import apply_migrations
+    from events.commands import apply_migrations
     from events.programme import schemas as programme_schemas
     from events.programme import services as programme_services
     from tests.factories import SYSTEM, create_account, create_event, create_programme
