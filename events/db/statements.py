@@ -14,8 +14,8 @@ Two ways to run it:
   PostgreSQL each statement is awaited inside ``write_transaction()``; on SQLite the whole program
   runs in one hop to a thread that keeps its own connection open, under the same in-process writer
   lock and ``BEGIN IMMEDIATE`` that ``write_transaction()`` uses (see
-  :meth:`~events.db.engine.TunedSQLiteEngine.run_program`). A program must therefore not await
-  anything: all it does is yield statements and compute.
+  :meth:`~events.db.engine.TunedSQLiteEngine.run_program`). A program is a plain generator and
+  cannot await: whatever else it needs (cached rules, keys) is read before it runs.
 
 Rows are dicts. The drivers hand some values back differently; :func:`boolean` and
 :func:`json_list` read them alike.
