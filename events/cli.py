@@ -52,16 +52,18 @@ def serve(host: str, port: int, workers: int, migrate: bool, proxy_headers: bool
     """Apply migrations, then serve the API, the pages and /admin."""
     import uvicorn
 
+    from events.db import dialect_for
     from events.settings import get_settings
 
     settings = get_settings()
-    if workers > 1 and settings.is_sqlite:
-        raise click.ClickException("Several workers need PostgreSQL: SQLite admits one writer at a time")
+    database = dialect_for(settings)
+    if workers > 1 and not database.supports_many_workers:
+        raise click.ClickException(
+            f"Several workers need PostgreSQL: {database.label} admits one writer at a time"
+        )
     if migrate:
         commands.run(commands.apply_migrations)
-    click.echo(
-        f"Serving on http://{host}:{port} (database: {'SQLite' if settings.is_sqlite else 'PostgreSQL'})"
-    )
+    click.echo(f"Serving on http://{host}:{port} (database: {database.label})")
     uvicorn.run(
         "events.app:create_app",
         factory=True,

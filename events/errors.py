@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from typing import Any
 
-import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from events.db.dialect import INTEGRITY_ERRORS, UNSTORABLE_VALUE_ERRORS
 
 logger = logging.getLogger("events.errors")
 
@@ -289,9 +289,8 @@ def _unstorable_value_handler(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     DomainError: _domain_error_handler,
     UnicodeDecodeError: _undecodable_body_handler,
-    sqlite3.IntegrityError: _integrity_error_handler,
-    asyncpg.exceptions.IntegrityConstraintViolationError: _integrity_error_handler,
-    asyncpg.exceptions.CharacterNotInRepertoireError: _unstorable_value_handler,
+    **dict.fromkeys(INTEGRITY_ERRORS, _integrity_error_handler),
+    **dict.fromkeys(UNSTORABLE_VALUE_ERRORS, _unstorable_value_handler),
     HTTPException: _http_exception_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: _unexpected_error_handler,
 }

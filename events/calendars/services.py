@@ -61,7 +61,7 @@ from events.calendars.items import Site
 from events.calendars.render import RENDER_VERSION, Feed, Item, render_feed
 from events.calendars.tables import FeedToken
 from events.clock import now
-from events.db import locked, write_transaction
+from events.db import locked, statements, write_transaction
 from events.errors import NotFound
 from events.programme.services import get_event_row
 from events.programme.tables import Event, Session
@@ -231,7 +231,7 @@ SELECT e."slug" AS slug, CAST(e."updated_at" AS TEXT) AS changed, (
         || CAST(coalesce(sum(s."sequence"), 0) AS TEXT) || '/' || coalesce(CAST(max(s."updated_at") AS TEXT), '')
     FROM "event_session" s WHERE s."event" = e."id"
 ) AS sessions
-FROM "event" e WHERE e."id" = {}
+FROM "event" e WHERE e."id" = ?
 """
 
 #: The token's registration and event, the event's sessions and the registration's seats in
@@ -249,7 +249,7 @@ SELECT r."id" AS registration_id, r."event" AS event_id, r."status" AS status,
 FROM "calendar_feed_token" t
 JOIN "registration" r ON r."id" = t."registration"
 JOIN "event" e ON e."id" = r."event"
-WHERE t."token_hash" = {} AND t."revoked_at" IS NULL
+WHERE t."token_hash" = ? AND t."revoked_at" IS NULL
 """
 
 
@@ -257,7 +257,7 @@ WHERE t."token_hash" = {} AND t."revoked_at" IS NULL
 
 
 async def programme_feed() -> ResolvedFeed:
-    rows = await Event.raw(_PROGRAMME_VERSION_SQL)
+    rows = await statements.fetch(_PROGRAMME_VERSION_SQL)
     where = site()
     return ResolvedFeed(
         etag=strong_etag(RENDER_VERSION, "programme", where.base_url, rows[0]["fingerprint"]),
@@ -285,7 +285,7 @@ async def _build_programme(where: Site) -> Rendered:
 
 
 async def event_feed(event_id: int) -> ResolvedFeed:
-    rows = await Event.raw(_EVENT_VERSION_SQL, event_id)
+    rows = await statements.fetch(_EVENT_VERSION_SQL, event_id)
     if not rows:
         raise NotFound(f"No event with id {event_id}")
     row, where, cutoff = rows[0], site(), calendar_items.cancellation_cutoff(_today())
@@ -406,7 +406,7 @@ async def personal_feed(token: str) -> ResolvedFeed:
     """The feed a token opens; unknown, malformed and revoked tokens get the same 404."""
     if not _TOKEN_SHAPE.match(token):
         raise _no_feed()
-    rows = await FeedToken.raw(_PERSONAL_VERSION_SQL, _digest(token))
+    rows = await statements.fetch(_PERSONAL_VERSION_SQL, _digest(token))
     if not rows:
         raise _no_feed()
     row, where, cutoff = rows[0], site(), calendar_items.cancellation_cutoff(_today())

@@ -3,6 +3,6 @@ the sync of offline scans, the live view and conflicts for organisers, and the s
 
 ``rules.py`` (the decision, pure) · ``scanning.py`` (online scans and offline sync) · ``services.py``
 (checkpoints, kit, lookup, live view, conflicts) · ``config.py`` (what the scan path caches) ·
-``sql.py`` (plain SQL on both databases) · ``controllers.py`` (HTTP and the page) · ``static/``
-(the scanner: HTML, JS, the service worker, and jsQR with its licence).
+``controllers.py`` (HTTP and the page) · ``static/`` (the scanner: HTML, JS, the service worker,
+and jsQR with its licence). The scan path's plain SQL runs through :mod:`events.db.statements`.
 """

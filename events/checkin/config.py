@@ -18,9 +18,9 @@ from typing import Any
 
 from events.badges import services as badge_services
 from events.badges import tokens
-from events.checkin import sql
 from events.checkin.rules import Rules, window
 from events.checkin.tables import Admits
+from events.db import statements
 from events.reference.services import country_name as _country_name
 from events.visits import context
 
@@ -80,7 +80,7 @@ async def rules(event_id: int, checkpoint_id: int) -> Rules | None:
 
 
 async def load_rules(event_id: int, checkpoint_id: int) -> Rules | None:
-    row = await sql.first(
+    row = await statements.first(
         "SELECT c.id, c.event, c.name, c.kind, c.admits, c.session, c.visit_checkpoint, c.opens_at, "
         "c.closes_at, c.minutes_before, c.minutes_after, c.tracks_exit, c.single_entry, c.active, "
         "e.time_zone, s.starts_at, s.ends_at, s.optional, s.cancelled "
@@ -125,17 +125,17 @@ async def rules_from_row(row: dict[str, Any]) -> Rules:
         admits=admits,
         time_zone=row["time_zone"],
         session_id=row["session"],
-        session_optional=sql.boolean(row["optional"]),
-        session_cancelled=sql.boolean(row["cancelled"]),
+        session_optional=statements.boolean(row["optional"]),
+        session_cancelled=statements.boolean(row["cancelled"]),
         visit_checkpoint=row["visit_checkpoint"] or "",
         visit_slot_id=slot_id,
         visit_vehicle_id=vehicle_id,
         opens_at=opens_at,
         closes_at=closes_at,
         window_source=source,
-        tracks_exit=sql.boolean(row["tracks_exit"]),
-        single_entry=sql.boolean(row["single_entry"]),
-        active=sql.boolean(row["active"]),
+        tracks_exit=statements.boolean(row["tracks_exit"]),
+        single_entry=statements.boolean(row["single_entry"]),
+        active=statements.boolean(row["active"]),
     )
 
 
@@ -182,7 +182,7 @@ async def expected(rules: Rules) -> int:
     if hit is not None and hit[0] > time.monotonic():
         return hit[1]
     condition, args = eligible_sql(rules)
-    row = await sql.first(
+    row = await statements.first(
         f"SELECT COUNT(*) AS n FROM registration r WHERE r.event = ? AND r.status = 'approved' AND {condition}",  # noqa: S608 (our own fragments)
         rules.event_id,
         *args,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.checkin import schemas, sql
+from events.checkin import schemas
 from events.checkin.config import country_name
+from events.db import statements
 
 #: The registration columns the display needs (over registration ``r``).
 COLUMNS = (
@@ -18,7 +19,7 @@ NOT_AT_THE_DOOR = frozenset({"dietary"})
 
 
 def needs(value: Any) -> list[str]:
-    return [need for need in sql.json_list(value) if need not in NOT_AT_THE_DOOR]
+    return [need for need in statements.json_list(value) if need not in NOT_AT_THE_DOOR]
 
 
 def names(row: dict[str, Any]) -> tuple[str, str]:

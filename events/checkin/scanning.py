@@ -47,12 +47,12 @@ import msgspec
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.badges import tokens
-from events.checkin import config, people, rules, schemas, sql
+from events.checkin import config, people, rules, schemas
 from events.checkin.rules import Reason, Rules, Verdict
-from events.checkin.sql import Program, one
 from events.checkin.tables import ConflictKind, Direction, ScanMode, ScanResult
 from events.clock import now
-from events.db import write_transaction
+from events.db import Dialect, dialect, statements, write_transaction
+from events.db.statements import Program, one
 from events.errors import Conflict, DomainError, FieldError, InvalidInput, field_errors
 from events.programme.services import to_local, to_utc
 
@@ -130,8 +130,9 @@ _BADGE = (
     + ", {eligible} AS eligible FROM badge b JOIN registration r ON r.id = b.registration "
     "WHERE b.id = ?"
 )
-#: PostgreSQL: a whole group in one statement each (arrays, one round trip); SQLite runs the
-#: statements above one by one in its writer thread, where a statement costs no round trip.
+#: A whole group in one statement each, where parameters can be arrays (PostgreSQL: one round trip);
+#: otherwise the statements above run one by one (SQLite: in its program thread, where a statement
+#: costs no round trip).
 _CLAIM_MANY = (
     "INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "
     "scanned_at, received_at, scanned_by, result, reason, detail, server_reason, answer) "
@@ -320,7 +321,7 @@ def _verdict(item: Item, row: dict[str, Any] | None) -> Verdict:
     return rules.check_person(
         found,
         status=row["status"],
-        eligible=sql.boolean(row["eligible"]),
+        eligible=statements.boolean(row["eligible"]),
         direction=item.direction,
         at=item.scanned_at,
     )
@@ -392,11 +393,11 @@ def _claim_args(item: Item, received_at: datetime.datetime) -> tuple:
 
 
 def _claim(
-    items: list[Item], order: list[int], received_at: datetime.datetime, postgres: bool
+    items: list[Item], order: list[int], received_at: datetime.datetime, database: Dialect
 ) -> Program[dict[int, int]]:
     """Insert the scan rows; the indexes whose nonce was new, with their scan ids."""
     claimed: dict[int, int] = {}
-    if postgres:
+    if database.array_parameters:
         columns = list(zip(*(_claim_args(items[index], received_at) for index in order), strict=True))
         rows = yield _CLAIM_MANY, tuple(list(column) for column in columns)
         ids = {(row["event"], row["device_id"], row["nonce"]): row["id"] for row in rows}
@@ -414,11 +415,11 @@ def _claim(
 
 
 def _read_all(
-    items: list[Item], indexes: list[int], postgres: bool
+    items: list[Item], indexes: list[int], database: Dialect
 ) -> Program[dict[int, dict[str, Any] | None]]:
-    """The rows the decisions need, by item index (on PostgreSQL one query per checkpoint)."""
+    """The rows the decisions need, by item index (with array parameters, one query per checkpoint)."""
     found: dict[int, dict[str, Any] | None] = {}
-    if not postgres:
+    if not database.array_parameters:
         for index in indexes:
             found[index] = yield from _read(items[index])
         return found
@@ -548,7 +549,7 @@ def _server_reason(written: _Written) -> str:
     return written.server.reason.value if written.server.reason else "ok"
 
 
-def _apply_program(items: list[Item], postgres: bool) -> Program[list[Outcome]]:
+def _apply_program(items: list[Item], database: Dialect) -> Program[list[Outcome]]:
     received_at = now()
     outcomes: list[Outcome] = [Outcome() for _ in items]
     first_of: dict[tuple[int, str, str], int] = {}
@@ -564,12 +565,12 @@ def _apply_program(items: list[Item], postgres: bool) -> Program[list[Outcome]]:
         else:
             first_of[key] = index
             order.append(index)
-    claimed = yield from _claim(items, order, received_at, postgres)
+    claimed = yield from _claim(items, order, received_at, database)
     for index in order:
         if index not in claimed:
             outcomes[index] = yield from _replay(items[index])
     fresh = [index for index in order if index in claimed]
-    rows = yield from _read_all(items, fresh, postgres)
+    rows = yield from _read_all(items, fresh, database)
     written: list[_Written] = []
     for index in fresh:  # in lock order: checkpoint, then badge
         outcome, done = yield from _apply_one(items[index], index, claimed[index], rows[index])
@@ -597,7 +598,7 @@ def _apply_program(items: list[Item], postgres: bool) -> Program[list[Outcome]]:
                 answer.decode(),
             )
         )
-    if postgres and finished:
+    if database.array_parameters and finished:
         yield _FINISH_MANY, tuple(list(column) for column in zip(*finished, strict=True))
     else:
         for scan_id, *values in finished:
@@ -616,7 +617,7 @@ def _apply_program(items: list[Item], postgres: bool) -> Program[list[Outcome]]:
 
 async def apply(items: list[Item]) -> list[Outcome]:
     """Write scans in one transaction (see the module's docstring); one outcome per item, in order."""
-    return await sql.run(_apply_program(items, not sql.is_sqlite()))
+    return await statements.run(_apply_program(items, dialect()))
 
 
 # --- grouping concurrent online scans ---------------------------------------------------------------------

@@ -17,11 +17,11 @@ from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.badges import services as badge_services
-from events.checkin import config, people, rules, schemas, sql
+from events.checkin import config, people, rules, schemas
 from events.checkin.rules import Reason
 from events.checkin.tables import Admits, CheckinConflict, Checkpoint, CheckpointKind, Direction, Scan
 from events.clock import now
-from events.db import locked, write_transaction
+from events.db import locked, statements, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound
 from events.programme import services as programme_services
 from events.programme.services import to_local, to_utc
@@ -296,7 +296,7 @@ async def kit(
         revoked_sql += " AND revoked_at > ?"
         revoked_args += (cut,)
     revoked = []
-    for row in await sql.fetch(revoked_sql + " ORDER BY revoked_at, id", *revoked_args):
+    for row in await statements.fetch(revoked_sql + " ORDER BY revoked_at, id", *revoked_args):
         kind = rules.revocations_of(
             {"badge_id": row["id"], "revoked_at": row["revoked_at"], "revoke_reason": row["revoke_reason"]},
             row["revoked_at"],
@@ -307,7 +307,8 @@ async def kit(
     # statistics) would make a kit of a few thousand people take seconds.
     base = f"FROM registration r WHERE r.event = ? AND r.status = 'approved' AND {condition}"
     allowed = [
-        row["id"] for row in await sql.fetch(f"SELECT r.id {base} ORDER BY r.id", event_id, *condition_args)
+        row["id"]
+        for row in await statements.fetch(f"SELECT r.id {base} ORDER BY r.id", event_id, *condition_args)
     ]
     people_sql = f"SELECT {people.COLUMNS} {base}"
     people_args: tuple = (event_id, *condition_args)
@@ -317,21 +318,21 @@ async def kit(
         people_args += (cut, cut, cut, *changed_args) + ((cut,) if changed_args else ())
     valid = {
         row["registration"]: row
-        for row in await sql.fetch(
+        for row in await statements.fetch(
             "SELECT id, registration, role FROM badge WHERE event = ? AND revoked_at IS NULL ORDER BY version",
             event_id,
         )
     }
     persons = []
-    for row in await sql.fetch(people_sql + " ORDER BY r.id", *people_args):
+    for row in await statements.fetch(people_sql + " ORDER BY r.id", *people_args):
         held = valid.get(row["registration_id"])
         persons.append(people.kit_person(row, held["id"] if held else 0, held["role"] if held else None))
-    presence = await sql.fetch(
+    presence = await statements.fetch(
         "SELECT registration, inside FROM checkin_presence WHERE checkpoint = ? ORDER BY registration",
         checkpoint_id,
     )
     admitted = [row["registration"] for row in presence]
-    inside = [row["registration"] for row in presence if sql.boolean(row["inside"])]
+    inside = [row["registration"] for row in presence if statements.boolean(row["inside"])]
     return schemas.Kit(
         format=KIT_FORMAT,
         event_id=event_id,
@@ -371,7 +372,7 @@ async def lookup(
         "FROM badge b WHERE b.registration = r.id AND b.revoked_at IS NULL ORDER BY b.version DESC LIMIT 1"
     )
     here = "FROM checkin_presence p WHERE p.registration = r.id AND p.checkpoint = ?"
-    rows = await sql.fetch(
+    rows = await statements.fetch(
         f"SELECT r.status, {people.COLUMNS}, {condition} AS eligible, "  # noqa: S608
         f"(SELECT b.id {badge}) AS badge_id, (SELECT b.role {badge}) AS role, "
         f"(SELECT p.inside {here}) AS inside, (SELECT p.entries {here}) AS entries "
@@ -394,12 +395,12 @@ async def lookup(
         verdict = rules.check_person(
             found,
             status=row["status"],
-            eligible=sql.boolean(row["eligible"]),
+            eligible=statements.boolean(row["eligible"]),
             direction=Direction.entry,
             at=moment,
         )
         admitted = bool(row["entries"])
-        inside = sql.boolean(row["inside"])
+        inside = statements.boolean(row["inside"])
         if verdict.ok and ((found.single_entry and admitted) or (found.tracks_exit and inside)):
             verdict = rules.Verdict(False, Reason.already_inside)
         out.append(
@@ -434,7 +435,7 @@ async def _people(registration_ids: set[int]) -> dict[int, schemas.Person]:
         return {}
     ids = sorted(registration_ids)
     marks = ", ".join("?" for _ in ids)
-    rows = await sql.fetch(
+    rows = await statements.fetch(
         f"SELECT {people.COLUMNS}, (SELECT b.role FROM badge b WHERE b.registration = r.id "  # noqa: S608
         f"ORDER BY b.revoked_at IS NULL DESC, b.version DESC LIMIT 1) AS role "
         f"FROM registration r WHERE r.id IN ({marks})",
@@ -621,7 +622,7 @@ async def live(actor: Actor, event_id: int, *, denials: int = 20, conflicts: int
     checkpoints = await Checkpoint.select().where(Checkpoint.event == event_id).order_by(Checkpoint.id)
     presence = {
         row["checkpoint"]: row
-        for row in await sql.fetch(
+        for row in await statements.fetch(
             "SELECT p.checkpoint, COUNT(*) AS admitted, COALESCE(SUM(CASE WHEN p.inside THEN 1 ELSE 0 END), 0) AS inside "
             "FROM checkin_presence p JOIN checkin_checkpoint c ON c.id = p.checkpoint WHERE c.event = ? "
             "GROUP BY p.checkpoint",
@@ -630,7 +631,7 @@ async def live(actor: Actor, event_id: int, *, denials: int = 20, conflicts: int
     }
     scans = {
         row["checkpoint"]: row
-        for row in await sql.fetch(
+        for row in await statements.fetch(
             "SELECT checkpoint, COALESCE(SUM(CASE WHEN result = 'denied' THEN 1 ELSE 0 END), 0) AS denied, "
             "MAX(scanned_at) AS last_scan_at FROM checkin_scan WHERE event = ? GROUP BY checkpoint",
             event_id,

@@ -8,11 +8,11 @@ Guarantees, in plain words:
   after that the message keeps being retried every hour, for ever, until it is sent. An
   operator sees such messages in :func:`outbox_status` (``failing``).
 * **Each message is claimed by one sender at a time.** :func:`claim_batch` sets
-  ``claimed_until`` (the lease) and ``claimed_by`` in one atomic step: on PostgreSQL one
-  ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *`` statement, so
-  several instances never claim the same message and never wait on each other; on SQLite a
-  select-then-update inside :func:`events.db.write_transaction` (``BEGIN IMMEDIATE``, which is
-  exclusive across processes too).
+  ``claimed_until`` (the lease) and ``claimed_by`` in one atomic step: one
+  ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *`` statement inside
+  :func:`events.db.write_transaction`. On PostgreSQL the row locks let several instances claim
+  different messages without waiting on each other; SQLite has no row locks and needs none (the
+  clause is left out): its write transaction (``BEGIN IMMEDIATE``) is exclusive across processes.
 * **At-least-once delivery with a lease, effectively once in normal operation.** Handing a
   message to the SMTP server and recording ``sent_at`` cannot be one atomic step. If the
   process dies after the server accepted a message but before :func:`mark_sent` committed,
@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from events import clock, signals
-from events.db import is_sqlite, write_transaction
+from events.db import dialect, statements, write_transaction
 from events.notifications.tables import OutboxMessage
 from events.settings import Settings, get_settings
 
@@ -91,16 +91,16 @@ def backoff(failures: int, *, jitter: float = BACKOFF_JITTER) -> datetime.timede
 # Claiming
 
 
-_PG_CLAIM = """
-UPDATE outbox_message SET claimed_until = {}, claimed_by = {}
+_CLAIM = """
+UPDATE outbox_message SET claimed_until = ?, claimed_by = ?
 WHERE id IN (
     SELECT id FROM outbox_message
     WHERE sent_at IS NULL
-      AND next_attempt_at <= {}
-      AND (claimed_until IS NULL OR claimed_until < {})
+      AND next_attempt_at <= ?
+      AND (claimed_until IS NULL OR claimed_until < ?)
     ORDER BY id
-    LIMIT {}
-    FOR UPDATE SKIP LOCKED
+    LIMIT ?
+    {skip_locked}
 )
 RETURNING *
 """
@@ -126,27 +126,13 @@ async def claim_batch(
         return []
     now = clock.now()
     until = now + lease
-    if not is_sqlite():
-        rows = await OutboxMessage.raw(_PG_CLAIM, until, worker_id, now, now, limit)
-        return sorted((dict(row) for row in rows), key=lambda row: row["id"])
-    # A read first, so an idle sender does not take SQLite's write lock every few seconds.
+    # A read first, so an idle sender opens no write transaction (on SQLite: takes no write lock).
     if not await OutboxMessage.exists().where(_due(now)):
         return []
+    claim = _CLAIM.format(skip_locked=dialect().skip_locked)
     async with write_transaction():
-        due = await (
-            OutboxMessage.select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
-        )
-        ids = [row["id"] for row in due]
-        if not ids:
-            return []
-        await OutboxMessage.update(
-            {OutboxMessage.claimed_until: until, OutboxMessage.claimed_by: worker_id}
-        ).where(OutboxMessage.id.is_in(ids) & _due(now))
-        return await (
-            OutboxMessage.select()
-            .where(OutboxMessage.id.is_in(ids) & (OutboxMessage.claimed_by == worker_id))
-            .order_by(OutboxMessage.id)
-        )
+        rows = await statements.fetch(claim, until, worker_id, now, now, limit)
+    return sorted(rows, key=lambda row: row["id"])
 
 
 def _still_mine(message_id: int, worker_id: str):

@@ -1,0 +1,85 @@
+"""What differs between SQLite and PostgreSQL, as values code can ask for instead of branching.
+
+Code outside :mod:`events.db` never asks *which* database it runs on; it asks the :class:`Dialect`
+for a clause (:attr:`Dialect.skip_locked`), for a capability (:attr:`Dialect.array_parameters`) or
+for the exceptions a driver raises (:data:`INTEGRITY_ERRORS`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+if TYPE_CHECKING:
+    from events.settings import Settings
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    #: ``sqlite`` or ``postgresql``, as in the URL.
+    name: str
+    #: The database's name for people (log lines, the CLI).
+    label: str
+    #: Several processes can write at once: rows are locked, not the whole database.
+    supports_many_workers: bool
+    #: ``SELECT … FOR UPDATE`` exists. SQLite has no row locks; its write transaction is exclusive.
+    row_locks: bool
+    #: A parameter may be an array (``= ANY(?::int[])``, ``unnest(?::text[], …)``), so a group of rows
+    #: costs one statement. Worth it where a statement is a network round trip.
+    array_parameters: bool
+    #: Placeholders are numbered (``$1, $2 …``) rather than ``?``.
+    numbered_placeholders: bool
+    #: ``FOR UPDATE SKIP LOCKED`` where rows can be locked, else nothing: appended to the subquery that
+    #: picks rows to claim, so concurrent claimers take different rows instead of waiting on each other.
+    skip_locked: str
+
+    def placeholders(self, sql: str) -> str:
+        """``sql`` written with ``?`` placeholders, in this database's style (``$1, $2 …`` on PostgreSQL)."""
+        return _numbered(sql) if self.numbered_placeholders else sql
+
+
+@functools.lru_cache(maxsize=256)
+def _numbered(sql: str) -> str:
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda _match: f"${next(counter)}", sql)
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    label="SQLite",
+    supports_many_workers=False,
+    row_locks=False,
+    array_parameters=False,
+    numbered_placeholders=False,
+    skip_locked="",
+)
+POSTGRESQL = Dialect(
+    name="postgresql",
+    label="PostgreSQL",
+    supports_many_workers=True,
+    row_locks=True,
+    array_parameters=True,
+    numbered_placeholders=True,
+    skip_locked="FOR UPDATE SKIP LOCKED",
+)
+
+
+def dialect_for(settings: Settings) -> Dialect:
+    """The configured database's dialect, for code that runs before an engine exists (the CLI)."""
+    return SQLITE if settings.is_sqlite else POSTGRESQL
+
+
+#: A constraint refused a write (unique, foreign key, check, not null): the request conflicts with data.
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError,
+    asyncpg.exceptions.IntegrityConstraintViolationError,
+)
+#: PostgreSQL refuses some text SQLite keeps (a NUL character): the client's value, not our fault.
+UNSTORABLE_VALUE_ERRORS: tuple[type[Exception], ...] = (asyncpg.exceptions.CharacterNotInRepertoireError,)

@@ -1,0 +1,215 @@
+"""The engine: which database, how connections are opened, pooled and closed.
+
+:func:`make_engine` builds the one engine of the process from ``DATABASE_URL`` (Piccolo finds it
+in :mod:`events.piccolo_conf`); :func:`start` and :func:`stop` open and close its pools.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+
+from events.db.dialect import POSTGRESQL, SQLITE, Dialect
+from events.settings import Settings
+
+if TYPE_CHECKING:
+    from events.db.statements import Program
+
+T = TypeVar("T")
+
+#: Set on every connection: enforce foreign keys, wait up to 30 s for the write lock (another process
+#: holds it), and sync to disk at checkpoints only (safe with WAL: a crash loses no committed data).
+_SQLITE_PRAGMAS = ("PRAGMA foreign_keys = 1", "PRAGMA busy_timeout = 30000", "PRAGMA synchronous = NORMAL")
+
+
+class TunedSQLiteEngine(SQLiteEngine):
+    """SQLite with WAL-friendly pragmas, a small pool of open connections for single queries, the
+    in-process writer lock, and a thread that runs statement programs.
+
+    Piccolo's SQLite engine opens a connection (and an aiosqlite thread) for every query outside a
+    transaction; reusing a few idle ones removes that cost from every read. Connections are in
+    autocommit mode, so a pooled connection never holds a snapshot or a lock between queries.
+    Transactions still get a connection of their own, which Piccolo closes at the end.
+    """
+
+    def __init__(self, *args: Any, pool_size: int = 4, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pool_size = pool_size
+        self._idle: list[aiosqlite.Connection] = []
+        #: Writers of this process queue here before they take the database's write lock, so they
+        #: wait in Python instead of spinning on ``SQLITE_BUSY`` (see ``write_transaction()``).
+        self.writer_lock = asyncio.Lock()
+        self._programs = _ProgramThread(self.connection_kwargs)
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        for pragma in _SQLITE_PRAGMAS:
+            await connection.execute(pragma)
+        return connection
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return await self._connect()
+
+    async def _run_in_new_connection(
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ):
+        connection = self._idle.pop() if self._idle else await self._connect()
+        reusable = False
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                rows = await cursor.fetchall()
+            reusable = not connection.in_transaction
+            return rows
+        finally:
+            if reusable and len(self._idle) < self._pool_size:
+                self._idle.append(connection)
+            else:
+                await connection.close()
+
+    async def _run_in_existing_connection(
+        self,
+        connection,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ):
+        """As Piccolo's, without re-sending ``PRAGMA foreign_keys`` before every statement."""
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+    async def fetch(self, sql: str, args: tuple | list) -> list[dict[str, Any]]:
+        """Run one statement in the open transaction, or else on a pooled autocommit connection."""
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            async with transaction.connection.execute(sql, args) as cursor:
+                return await cursor.fetchall()
+        return await self._run_in_new_connection(sql, list(args))
+
+    async def run_program(self, program: Program[T]) -> T:
+        """Run a statement program in a write transaction of its own, in one hop to the program thread.
+
+        Call it outside a transaction; it queues on :attr:`writer_lock` like ``write_transaction()``.
+        """
+        async with self.writer_lock:
+            future = asyncio.get_running_loop().run_in_executor(
+                self._programs.executor, self._programs.run, program
+            )
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                # The thread finishes its transaction either way; hold the lock until it has.
+                await asyncio.wait([future])
+                raise
+
+    async def close_idle_connections(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+
+
+class _ProgramThread:
+    """One thread with one connection of its own that stays open, for statement programs.
+
+    A program's statements then cost no thread hop each (they run where the connection lives), and
+    the program no new connection: a scan is one hop instead of a connection plus one hop per
+    statement, which was most of its cost on SQLite.
+    """
+
+    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+        self.kwargs = dict(connection_kwargs)
+        #: Starts its thread at the first program.
+        self.executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="sqlite-programs"
+        )
+        self.connection: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.connection is None:
+            connection = sqlite3.connect(**self.kwargs, check_same_thread=False)
+            connection.row_factory = dict_factory  # type: ignore[assignment]
+            for pragma in _SQLITE_PRAGMAS:
+                connection.execute(pragma)
+            self.connection = connection
+        return self.connection
+
+    def run(self, program: Program[T]) -> T:
+        connection = self._connect()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = _drive(connection, program)
+            connection.execute("COMMIT")
+            return result
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+
+def _drive(connection: sqlite3.Connection, program: Program[T]) -> T:
+    try:
+        statement = next(program)
+        while True:
+            rows = connection.execute(statement[0], statement[1]).fetchall()
+            statement = program.send(rows)
+    except StopIteration as stop:
+        return stop.value
+
+
+def make_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _enable_wal(path)
+        return TunedSQLiteEngine(path=str(path), timeout=30)
+    return PostgresEngine(config={"dsn": settings.database_url.replace("postgres://", "postgresql://", 1)})
+
+
+def _enable_wal(path: Path) -> None:
+    """WAL lets readers proceed while one writer commits; the mode is stored in the file."""
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+
+
+def get_engine() -> Engine:
+    from piccolo.engine.finder import engine_finder
+
+    engine = engine_finder()
+    if engine is None:
+        raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+    return engine
+
+
+def dialect() -> Dialect:
+    """What the configured database can do (see :mod:`events.db.dialect`)."""
+    return SQLITE if isinstance(get_engine(), SQLiteEngine) else POSTGRESQL
+
+
+def is_sqlite() -> bool:
+    """Prefer asking :func:`dialect` for the capability or clause at hand."""
+    return dialect() is SQLITE
+
+
+async def start(engine: Engine | None = None) -> None:
+    engine = engine or get_engine()
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
+        await engine.start_connection_pool(min_size=2, max_size=20)
+
+
+async def stop(engine: Engine | None = None) -> None:
+    engine = engine or get_engine()
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()
+        engine.pool = None
+    if isinstance(engine, TunedSQLiteEngine):
+        await engine.close_idle_connections()

@@ -1,0 +1,104 @@
+"""Plain SQL, written once with ``?`` placeholders, run on SQLite or PostgreSQL.
+
+Use it where the ORM costs more than it gives: a hot path of a handful of statements (the check-in
+scan), a query the ORM cannot say (``ON CONFLICT … DO NOTHING RETURNING``, ``FOR UPDATE SKIP
+LOCKED``, a fingerprint over a whole table). The SQL must mean the same on both databases; where it
+cannot, ask :func:`events.db.dialect` for the clause or capability instead of branching.
+
+Two ways to run it:
+
+* :func:`fetch` / :func:`first`: one statement, joining the open ``write_transaction()`` when there
+  is one, else on a pooled connection.
+* :func:`run`: a *statement program* in one write transaction. A program is a generator that
+  yields ``(sql, args)`` and receives the rows, so the same code drives both databases: on
+  PostgreSQL each statement is awaited inside ``write_transaction()``; on SQLite the whole program
+  runs in one hop to a thread that keeps its own connection open, under the same in-process writer
+  lock and ``BEGIN IMMEDIATE`` that ``write_transaction()`` uses (see
+  :meth:`~events.db.engine.TunedSQLiteEngine.run_program`). A program is a plain generator and
+  cannot await: whatever else it needs (cached rules, keys) is read before it runs.
+
+Rows are dicts. The drivers hand some values back differently; :func:`boolean` and
+:func:`json_list` read them alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from typing import Any, TypeVar
+
+from piccolo.engine.base import Engine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from events.db.dialect import POSTGRESQL
+from events.db.engine import get_engine
+from events.db.transactions import write_transaction
+
+T = TypeVar("T")
+#: A statement and its arguments.
+Statement = tuple[str, tuple]
+#: A generator that yields statements, receives their rows, and returns its result.
+Program = Generator[Statement, list[dict[str, Any]], T]
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows as dicts; joins the open transaction (``write_transaction()``) when there is one."""
+    return await _fetch(get_engine(), sql, args)
+
+
+async def _fetch(engine: Engine, sql: str, args: tuple) -> list[dict[str, Any]]:
+    if isinstance(engine, SQLiteEngine):
+        return await engine.fetch(sql, args)
+    statement = POSTGRESQL.placeholders(sql)
+    transaction = engine.current_transaction.get()
+    if transaction is not None:
+        rows = await transaction.connection.fetch(statement, *args)
+    elif engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            rows = await connection.fetch(statement, *args)
+    else:
+        connection = await engine.get_new_connection()
+        try:
+            rows = await connection.fetch(statement, *args)
+        finally:
+            await connection.close()
+    return [dict(row) for row in rows]
+
+
+async def first(sql: str, *args: Any) -> dict[str, Any] | None:
+    return one(await fetch(sql, *args))
+
+
+def one(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return rows[0] if rows else None
+
+
+async def run(program: Program[T]) -> T:
+    """Run a statement program in one write transaction (see the module's docstring)."""
+    engine = get_engine()
+    if isinstance(engine, SQLiteEngine) and engine.current_transaction.get() is None:
+        return await engine.run_program(program)
+    async with write_transaction():
+        try:
+            statement = next(program)
+            while True:
+                statement = program.send(await _fetch(engine, *statement))
+        except StopIteration as stop:
+            return stop.value
+
+
+def json_list(value: Any) -> list:
+    """A JSON column as a list, whichever way the driver hands it over."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str | bytes):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return value if isinstance(value, list) else []
+
+
+def boolean(value: Any) -> bool:
+    """A boolean column: SQLite hands booleans back as 0/1 (or "1") from plain SQL."""
+    return value in (True, 1, "1", "t", "true")

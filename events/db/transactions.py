@@ -1,0 +1,62 @@
+"""The one way to open a write transaction, and the locks writers take inside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator
+
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from events.db.engine import dialect, get_engine
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """Open the transaction every state-changing service runs in.
+
+    On SQLite, writers in this process queue on a lock and then take the database's write
+    lock up front (``BEGIN IMMEDIATE``), so they never deadlock on a lock upgrade and never
+    spin on ``SQLITE_BUSY``. On PostgreSQL the transaction is a plain one; services lock the
+    rows they change (:func:`locked`) or use conditional updates.
+    A call inside an open transaction joins it.
+    """
+    engine = get_engine()
+    if engine.current_transaction.get() is not None:
+        yield
+        return
+    if isinstance(engine, SQLiteEngine):
+        async with engine.writer_lock, engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+def locked(query):
+    """Add ``FOR UPDATE`` where rows can be locked (PostgreSQL). On SQLite the write transaction is
+    already exclusive (``BEGIN IMMEDIATE``), and SQLite has no row locks."""
+    return query.lock_rows() if dialect().row_locks else query
+
+
+_queues: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@contextlib.asynccontextmanager
+async def queue_for(key: str) -> AsyncIterator[None]:
+    """Queue, inside this process, the requests that would all wait on one hot row lock.
+
+    Five hundred people registering for one event all lock its row; without this queue, twenty of
+    them hold pool connections while they wait, and every other query of the process waits for a
+    connection behind them. The row lock stays the guarantee across processes; this only keeps the
+    wait in Python. Inside an open transaction it does nothing (taking it there could deadlock).
+    """
+    if get_engine().current_transaction.get() is not None:
+        yield
+        return
+    lock = _queues.get(key)
+    if lock is None:
+        lock = _queues[key] = asyncio.Lock()
+    async with lock:
+        yield

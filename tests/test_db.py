@@ -1,0 +1,119 @@
+"""The database layer: statement programs, the dialect, and that only events/db knows the database."""
+
+from __future__ import annotations
+
+import ast
+import datetime
+from pathlib import Path
+
+import pytest
+
+from events.db import dialect, statements, write_transaction
+from events.db.dialect import POSTGRESQL, SQLITE, dialect_for
+from events.db.statements import Program
+from events.settings import get_settings, load_settings
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+DRIVERS = ("sqlite3", "aiosqlite", "asyncpg", "piccolo.engine")
+
+_INSERT = (
+    "INSERT INTO outbox_message (kind, to_address, subject, body, language, object_type, object_id, "
+    "created_at, next_attempt_at, claimed_by, attempts, last_error) "
+    "VALUES ('test', ?, 'subject', 'body', 'en', '', '', ?, ?, '', 0, '') RETURNING id"
+)
+_COUNT = "SELECT COUNT(*) AS n FROM outbox_message"
+
+
+def _insert(address: str) -> Program[int]:
+    moment = datetime.datetime.now(datetime.UTC)
+    rows = yield _INSERT, (address, moment, moment)
+    return rows[0]["id"]
+
+
+def _two_rows() -> Program[tuple[int, int, int]]:
+    first = yield from _insert("a@example.org")
+    second = yield from _insert("b@example.org")
+    count = statements.one((yield _COUNT, ()))
+    assert count is not None
+    return first, second, count["n"]
+
+
+def _failing() -> Program[None]:
+    yield from _insert("a@example.org")
+    raise ValueError("the program changed its mind")
+
+
+async def _count() -> int:
+    row = await statements.first(_COUNT)
+    assert row is not None
+    return row["n"]
+
+
+async def test_a_program_sees_its_own_writes_and_commits_them():
+    first, second, count = await statements.run(_two_rows())
+    assert second > first and count == 2
+    assert await _count() == 2
+
+
+async def test_a_failing_program_leaves_nothing_behind():
+    with pytest.raises(ValueError, match="changed its mind"):
+        await statements.run(_failing())
+    assert await _count() == 0
+
+
+async def test_a_program_joins_the_open_write_transaction():
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        async with write_transaction():
+            await statements.run(_insert("a@example.org"))
+            assert await _count() == 1
+            raise Undo
+    assert await _count() == 0
+
+
+def test_placeholders_are_numbered_where_the_database_wants_them():
+    sql = "SELECT id FROM badge WHERE event = ? AND id = ANY(?::int[])"
+    assert POSTGRESQL.placeholders(sql) == "SELECT id FROM badge WHERE event = $1 AND id = ANY($2::int[])"
+    assert SQLITE.placeholders(sql) == sql
+
+
+def test_the_dialect_follows_the_database_url(tmp_path):
+    sqlite = load_settings({"DATA_DIR": str(tmp_path)})
+    postgres = load_settings({"DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://app@db/events"})
+    assert dialect_for(sqlite) is SQLITE and not SQLITE.supports_many_workers
+    assert dialect_for(postgres) is POSTGRESQL and POSTGRESQL.supports_many_workers
+    assert dialect() is dialect_for(get_settings())
+
+
+def _database_knowledge(path: Path) -> list[str]:
+    """Imports of a database driver, uses of ``is_sqlite``, and private names of the engine or of
+    events.db."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [f"imports {alias.name}" for alias in node.names if alias.name.startswith(DRIVERS)]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith(DRIVERS):
+                found.append(f"imports {node.module}")
+            if node.module.startswith("events.db"):
+                found += [f"imports {alias.name}" for alias in node.names if alias.name.startswith("_")]
+        elif isinstance(node, ast.Attribute | ast.Name):
+            name = node.attr if isinstance(node, ast.Attribute) else node.id
+            owner = ast.unparse(node.value) if isinstance(node, ast.Attribute) else ""
+            if name == "is_sqlite" or (name.startswith("_") and ("engine" in owner or owner == "db")):
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_only_events_db_knows_which_database_it_runs_on():
+    """Code outside events/db asks the dialect; settings alone reads the URL's scheme."""
+    offenders = {
+        str(path.relative_to(EVENTS)): found
+        for path in sorted(EVENTS.rglob("*.py"))
+        if EVENTS / "db" not in path.parents
+        and path != EVENTS / "settings.py"
+        and (found := _database_knowledge(path))
+    }
+    assert offenders == {}
