@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
+from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.params import QueryParameter
+
+from events.errors import BadRequest
 
 API_PREFIX = "/api/v1"
 DEFAULT_PAGE_SIZE = 50
@@ -28,3 +32,14 @@ class Page(msgspec.Struct, Generic[T]):
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of request bodies: unknown fields are an error, not silently dropped."""
+
+
+async def require_file_part(request: Request) -> None:
+    """``before_request`` of upload endpoints: a multipart body with no file part is the client's mistake.
+
+    Litestar's extractor for an ``UploadFile`` body fails with a bare ``StopIteration`` (a 500) when the
+    form holds only text fields, so the handler would never get to say what is missing.
+    """
+    form = await request.form()
+    if not any(isinstance(value, UploadFile) for value in form.values()):
+        raise BadRequest.field("data", "send the file as multipart/form-data field 'data'")

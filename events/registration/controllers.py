@@ -9,7 +9,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
 from events.audit.services import record
 from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff, requires_sign_in
 from events.db import write_transaction
@@ -170,6 +170,7 @@ class RegistrationManagementController(Controller):
         guards=[requires_event_organiser],
         status_code=HTTP_200_OK,
         request_max_body_size=importer.MAX_BYTES + 64 * 1024,
+        before_request=require_file_part,
     )
     async def import_registrations(
         self,
