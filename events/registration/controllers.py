@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
+import anyio.to_thread
 from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -192,7 +193,8 @@ class RegistrationManagementController(Controller):
         if not isinstance(data, UploadFile):
             raise InvalidInput.field("data", "send the file as multipart/form-data field 'data'")
         content = await data.read()
-        rows = importer.read_table(content, data.filename or "")
+        # Parsing is CPU-bound (seconds for a large XLSX): off the event loop, so the service keeps answering.
+        rows = await anyio.to_thread.run_sync(importer.read_table, content, data.filename or "")
         return await importer.import_registrations(
             actor, event_id, rows, dry_run=dry_run, atomic=atomic, consent_collected=consent_collected
         )
