@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, ClassVar, Generic, TypeVar
 
 import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.params import QueryParameter
 
-from events.errors import BadRequest
+from events.errors import BadRequest, InvalidInput
+from events.text import text_errors
 
 API_PREFIX = "/api/v1"
 DEFAULT_PAGE_SIZE = 50
@@ -31,7 +32,19 @@ class Page(msgspec.Struct, Generic[T]):
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Base of request bodies: unknown fields are an error, not silently dropped."""
+    """Base of request bodies: unknown fields are an error, not silently dropped.
+
+    Text is checked by :mod:`events.text` as the body is read: the fields named in ``single_line``
+    refuse line breaks and bidirectional controls too (a 422 naming each field).
+    """
+
+    single_line: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        values = {field: getattr(self, field) for field in self.__struct_fields__}
+        errors = text_errors(values, self.single_line)
+        if errors:
+            raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
 
 
 async def require_file_part(request: Request) -> None:

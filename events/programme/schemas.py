@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -31,12 +31,14 @@ class Programme(Struct):
 
 
 class ProgrammeCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title"})
     slug: Slug
     title: Title
     description: LongText = ""
 
 
 class ProgrammeUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title"})
     title: Title | UnsetType = UNSET
     description: LongText | UnsetType = UNSET
 
@@ -64,6 +66,7 @@ class Event(Struct):
 
 
 class EventCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title", "venue", "city"})
     slug: Slug
     title: Title
     kind: EventKind
@@ -85,6 +88,7 @@ class EventCreate(Input):
 
 
 class EventUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title", "venue", "city"})
     title: Title | UnsetType = UNSET
     kind: EventKind | UnsetType = UNSET
     partner: Partner | UnsetType | None = UNSET
@@ -117,6 +121,7 @@ class Session(Struct):
 
 
 class SessionCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title", "room"})
     title: Title
     kind: SessionKind
     starts_at: LocalOrAwareDateTime
@@ -128,6 +133,7 @@ class SessionCreate(Input):
 
 
 class SessionUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title", "room"})
     title: Title | UnsetType = UNSET
     kind: SessionKind | UnsetType = UNSET
     starts_at: LocalOrAwareDateTime | UnsetType = UNSET
