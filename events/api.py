@@ -34,14 +34,15 @@ class Page(msgspec.Struct, Generic[T]):
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of request bodies: unknown fields are an error, not silently dropped.
 
-    Text is checked by :mod:`events.text` as the body is read: the fields named in ``single_line``
-    refuse line breaks and bidirectional controls too (a 422 naming each field).
+    The fields named in ``single_line`` (names, titles, rooms…) are checked by :mod:`events.text` as the
+    body is read: control characters, line breaks and bidirectional controls are a 422 naming the field.
+    Other text is left as sent (a scanned code is judged by the scanner's rules, not refused here).
     """
 
     single_line: ClassVar[frozenset[str]] = frozenset()
 
     def __post_init__(self) -> None:
-        values = {field: getattr(self, field) for field in self.__struct_fields__}
+        values = {field: getattr(self, field) for field in self.single_line}
         errors = text_errors(values, self.single_line)
         if errors:
             raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
