@@ -366,10 +366,6 @@ _ONE_LINE_FIELDS = {
     "email",
     "phone",
     "passport_number",
-    "institution",
-    "position",
-    "place_of_birth",
-    "visa_embassy",
 }
 
 
