@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
+from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.params import QueryParameter
+
+from events.errors import BadRequest, InvalidInput
+from events.text import text_errors
 
 API_PREFIX = "/api/v1"
 DEFAULT_PAGE_SIZE = 50
@@ -29,7 +34,31 @@ class Page(msgspec.Struct, Generic[T]):
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Base of request bodies: unknown fields are an error, not silently dropped."""
+    """Base of request bodies: unknown fields are an error, not silently dropped.
+
+    The fields named in ``single_line`` (names, titles, rooms…) are checked by :mod:`events.text` as the
+    body is read: control characters, line breaks and bidirectional controls are a 422 naming the field.
+    Other text is left as sent (a scanned code is judged by the scanner's rules, not refused here).
+    """
+
+    single_line: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        values = {field: getattr(self, field) for field in self.single_line}
+        errors = text_errors(values, self.single_line)
+        if errors:
+            raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+async def require_file_part(request: Request) -> None:
+    """``before_request`` of upload endpoints: a multipart body with no file part is the client's mistake.
+
+    Litestar's extractor for an ``UploadFile`` body fails with a bare ``StopIteration`` (a 500) when the
+    form holds only text fields, so the handler would never get to say what is missing.
+    """
+    form = await request.form()
+    if not any(isinstance(value, UploadFile) for value in form.values()):
+        raise BadRequest.field("data", "send the file as multipart/form-data field 'data'")
 
 
 def from_row(struct: type[S], row: Mapping[str, Any], /, **values: Any) -> S:

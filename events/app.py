@@ -21,6 +21,7 @@ from events.api import API_PREFIX
 from events.auth.guards import DEPENDENCIES
 from events.auth.services import configure_password_hashing
 from events.errors import EXCEPTION_HANDLERS, PROBLEM_TYPES, NotFound
+from events.integer_bounds import integer_bounds_middleware
 from events.notifications.sender import lifespan_worker
 from events.settings import get_settings
 from events.web.templating import template_config
@@ -87,6 +88,7 @@ def create_app() -> Litestar:
         route_handlers=[health, problem_type, api_router(), admin, *plugin.ROOT_HANDLERS],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[integer_bounds_middleware],
         lifespan=[_database, lifespan_worker()],
         request_max_body_size=2 * 1024 * 1024,
         compression_config=CompressionConfig(

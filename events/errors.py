@@ -42,6 +42,16 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class BadRequest(DomainError):
+    status_code = 400
+    slug = "bad-request"
+    title = "The request could not be read"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> BadRequest:
+        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+
+
 class NotFound(DomainError):
     status_code = 404
     slug = "not-found"
@@ -262,6 +272,20 @@ def _undecodable_body_handler(request: Request, exc: UnicodeDecodeError) -> Resp
     )
 
 
+def _recursion_error_handler(request: Request, exc: RecursionError) -> Response:
+    """msgspec gives up on JSON nested too deep (the client's doing); any other recursion is our fault."""
+    if "while deserializing" not in str(exc):
+        return _unexpected_error_handler(request, exc)
+    return problem_response(
+        request,
+        status=400,
+        slug="bad-request",
+        title=_TITLES["bad-request"],
+        detail="The request body is nested too deeply",
+        errors=[FieldError("body", "nested too deeply")],
+    )
+
+
 def _integrity_error_handler(request: Request, exc: Exception) -> Response:
     """A constraint the service did not check first (usually a race between two requests)."""
     logger.info("integrity error on %s %s: %s", request.method, request.url.path, exc)
@@ -289,6 +313,7 @@ def _unstorable_value_handler(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     DomainError: _domain_error_handler,
     UnicodeDecodeError: _undecodable_body_handler,
+    RecursionError: _recursion_error_handler,
     **dict.fromkeys(INTEGRITY_ERRORS, _integrity_error_handler),
     **dict.fromkeys(UNSTORABLE_VALUE_ERRORS, _unstorable_value_handler),
     HTTPException: _http_exception_handler,
@@ -297,6 +322,7 @@ EXCEPTION_HANDLERS = {
 
 __all__ = [
     "EXCEPTION_HANDLERS",
+    "BadRequest",
     "Conflict",
     "DomainError",
     "FieldError",

@@ -5,8 +5,13 @@ from __future__ import annotations
 import base64
 import datetime
 import io
+import json
 import os
+import re
+import shutil
 import struct
+import subprocess
+from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -195,3 +200,49 @@ def test_a_badge_code_drawn_by_the_batch_encoder_scans(pair) -> None:
     # The e-badge PNG of the same token scans too.
     image = Image.open(io.BytesIO(qr_png(token, 4))).convert("L")
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [token]
+
+
+BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def _last_character_changes(token: str) -> list[str]:
+    return [token[:-1] + character for character in BASE32_ALPHABET if character != token[-1]]
+
+
+def _canonical(token: str) -> bool:
+    """Whether the 4 unused bits of the last character are zero (one data bit is left to change)."""
+    return BASE32_ALPHABET.index(token[-1]) & 0b1111 == 0
+
+
+def test_every_other_spelling_of_the_last_character_is_refused_as_malformed(pair) -> None:
+    """The last character has 4 unused bits: a decoder that ignores them admits 15 altered codes."""
+    token = make(pair)
+    assert isinstance(verify_token(token, [public(pair)], set(), EVENT, DURING), VerifiedBadge)
+    for altered in _last_character_changes(token):
+        result = verify_token(altered, [public(pair)], set(), EVENT, DURING)
+        canonical = _canonical(altered)
+        assert isinstance(result, Rejection), altered
+        assert result.reason is (Reason.bad_signature if canonical else Reason.malformed), altered
+        assert (tokens.read_token(altered) is not None) is canonical
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the scanner's decoder")
+def test_the_scanners_decoder_refuses_non_canonical_spellings_too(pair) -> None:
+    script = (Path(tokens.__file__).parent.parent / "checkin" / "static" / "scanner.js").read_text()
+    decoder = re.search(r"^  function base32\(text\) \{\n.*?^  \}\n", script, re.S | re.M)
+    assert decoder is not None
+    token = make(pair)
+    program = decoder.group(0) + (
+        "const codes = JSON.parse(process.argv[1]);\n"
+        "console.log(JSON.stringify(codes.map((code) => base32(code) !== null)));\n"
+    )
+    codes = [token, *_last_character_changes(token)]
+    result = subprocess.run(  # noqa: S603 (our own script)
+        ["node", "-e", program, json.dumps(codes)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert json.loads(result.stdout) == [_canonical(code) for code in codes]
+    assert sum(_canonical(code) for code in codes) == 2  # the token and its one-bit change

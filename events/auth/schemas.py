@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from msgspec import Meta, Struct
 
@@ -32,6 +32,7 @@ class User(Struct):
 
 
 class UserCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"username", "first_name", "last_name"})
     username: Annotated[str, Meta(min_length=3, max_length=100)]
     email: Email
     password: Annotated[str, Meta(min_length=10, max_length=128)]
@@ -71,6 +72,7 @@ class ApiToken(Struct):
 
 
 class ApiTokenCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"name"})
     name: Annotated[str, Meta(min_length=1, max_length=100)]
     user_id: int | None = None
     expires_in_days: Annotated[int, Meta(ge=1, le=730)] | None = None

@@ -31,7 +31,8 @@ offset  bytes  field
 
 To verify (:func:`verify_token`; each failure has its own reason, in this order):
 
-1. strip spaces, upper-case, base32-decode: not base32 or not 87 bytes → ``malformed``;
+1. strip spaces, upper-case, base32-decode: not base32, not 87 bytes or not the canonical spelling
+   (the unused bits of the last character set) → ``malformed``;
 2. byte 0 is not 1 → ``unsupported_format``;
 3. the event id is not the scanner's event → ``wrong_event``;
 4. no key of this event has the key id → ``unknown_key``;
@@ -225,7 +226,13 @@ def _decode(text: str) -> bytes | None:
         raw = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
     except (binascii.Error, ValueError):
         return None
-    return raw if len(raw) == TOKEN_BYTES else None
+    if len(raw) != TOKEN_BYTES:
+        return None
+    # b32decode ignores the unused low bits of the last character, so 16 spellings would decode
+    # to the same bytes; only the one the issuer writes (those bits zero) is a token.
+    if base64.b32encode(raw).decode("ascii").rstrip("=") != cleaned:
+        return None
+    return raw
 
 
 def read_token(text: str) -> TokenFields | None:

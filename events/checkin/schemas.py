@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -68,6 +68,7 @@ class Checkpoint(Struct, kw_only=True):
 
 
 class CheckpointCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"name"})
     name: Name
     kind: CheckpointKind
     #: Defaults from the kind: session rooms admit the session's people, visit buses the vehicle's,
@@ -85,6 +86,7 @@ class CheckpointCreate(Input):
 
 
 class CheckpointUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"name"})
     name: Name | UnsetType = UNSET
     kind: CheckpointKind | UnsetType = UNSET
     admits: Admits | UnsetType = UNSET

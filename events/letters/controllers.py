@@ -38,7 +38,7 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
 from events.errors import InvalidInput, NotFound, TooManyRequests
 from events.i18n import catalogues
@@ -183,7 +183,11 @@ class LetterManagementController(Controller):
         data, media_type = await services.get_profile_image(actor, event_id, image)
         return Response(data, media_type=media_type, headers=_PRIVATE)
 
-    @put("/events/{event_id:int}/letter-profile/{image:str}", guards=[requires_event_organiser])
+    @put(
+        "/events/{event_id:int}/letter-profile/{image:str}",
+        guards=[requires_event_organiser],
+        before_request=require_file_part,
+    )
     async def put_image(
         self,
         actor: ActorDep,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 from msgspec import Meta, Struct
@@ -81,6 +81,10 @@ class LetterProfile(Struct, kw_only=True):
 class LetterProfileUpdate(Input):
     """Replaces the profile's text fields (the images have endpoints of their own)."""
 
+    single_line: ClassVar[frozenset[str]] = frozenset(
+        {"host_name", "signatory_name", "signatory_title", "reference_prefix"}
+    )
+
     host_name: Annotated[str, Meta(max_length=200)] = ""
     host_address: Annotated[str, Meta(max_length=1000)] = ""
     host_contact: Annotated[str, Meta(max_length=300)] = ""
@@ -102,6 +106,7 @@ class LetterTemplate(Struct, kw_only=True):
 
 
 class LetterTemplateUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title"})
     title: Annotated[str, Meta(max_length=200)]
     body: Annotated[str, Meta(max_length=6000)]
 

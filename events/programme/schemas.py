@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -34,12 +34,14 @@ class Programme(Struct):
 
 
 class ProgrammeCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title"})
     slug: Slug
     title: Title
     description: LongText = ""
 
 
 class ProgrammeUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title"})
     title: Title | UnsetType = UNSET
     description: LongText | UnsetType = UNSET
 
@@ -67,6 +69,7 @@ class Event(Struct):
 
 
 class EventCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title", "venue", "city"})
     slug: Slug
     title: Title
     kind: EventKind
@@ -88,6 +91,7 @@ class EventCreate(Input):
 
 
 class EventUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title", "venue", "city"})
     title: Title | UnsetType = UNSET
     kind: EventKind | UnsetType = UNSET
     partner: Partner | UnsetType | None = UNSET
@@ -120,6 +124,7 @@ class Session(Struct):
 
 
 class SessionCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title", "room"})
     title: Title
     kind: SessionKind
     starts_at: LocalOrAwareDateTime
@@ -131,6 +136,7 @@ class SessionCreate(Input):
 
 
 class SessionUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"title", "room"})
     title: Title | UnsetType = UNSET
     kind: SessionKind | UnsetType = UNSET
     starts_at: LocalOrAwareDateTime | UnsetType = UNSET

@@ -3,13 +3,14 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
+import anyio.to_thread
 from litestar import Controller, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
 from events.audit.services import record
 from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff, requires_sign_in
 from events.db import write_transaction
@@ -170,6 +171,7 @@ class RegistrationManagementController(Controller):
         guards=[requires_event_organiser],
         status_code=HTTP_200_OK,
         request_max_body_size=importer.MAX_BYTES + 64 * 1024,
+        before_request=require_file_part,
     )
     async def import_registrations(
         self,
@@ -191,7 +193,8 @@ class RegistrationManagementController(Controller):
         if not isinstance(data, UploadFile):
             raise InvalidInput.field("data", "send the file as multipart/form-data field 'data'")
         content = await data.read()
-        rows = importer.read_table(content, data.filename or "")
+        # Parsing is CPU-bound (seconds for a large XLSX): off the event loop, so the service keeps answering.
+        rows = await anyio.to_thread.run_sync(importer.read_table, content, data.filename or "")
         return await importer.import_registrations(
             actor, event_id, rows, dry_run=dry_run, atomic=atomic, consent_collected=consent_collected
         )

@@ -24,7 +24,13 @@ from events.registration import schemas, services
 from events.registration.tables import ACTIVE_STATUSES, Channel, Registration
 
 MAX_ROWS = 5000
+MAX_COLUMNS = 100
 MAX_BYTES = 10 * 1024 * 1024
+#: What an XLSX may unpack to, checked in the zip's directory before anything is decompressed: a sheet
+#: of MAX_ROWS rows is a few MB of XML, a zip bomb is hundreds of MB from a few.
+MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+_RATIO_CHECKED_FROM_BYTES = 1024 * 1024  # small parts (styles, an empty sheet) compress far better
 REQUIRED_COLUMNS = (
     "given_names",
     "family_name",
@@ -124,11 +130,56 @@ def _read_csv(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     return header, [_record(header, cells, number) for number, cells in lines[1:]]
 
 
+def _refuse_zip_bombs(content: bytes, unreadable: str) -> None:
+    """Judge the archive by its central directory, before openpyxl decompresses a byte of it.
+
+    The sizes are the ones the archive declares; ``zipfile`` never inflates a member past its declared
+    size (it fails the CRC instead), so they bound the work that follows.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InvalidInput.field("file", unreadable) from exc
+    if sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES:
+        raise InvalidInput.field(
+            "file", f"the XLSX file unpacks to more than {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB"
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > _RATIO_CHECKED_FROM_BYTES and ratio > MAX_COMPRESSION_RATIO:
+            raise InvalidInput.field(
+                "file",
+                f"the XLSX file is compressed more than {MAX_COMPRESSION_RATIO} to 1 ({member.filename});"
+                " this is not a spreadsheet",
+            )
+
+
+def _sheet_lines(sheet: Any) -> list[tuple[int, list[Any]]]:
+    """The non-empty rows, read as a stream with the limits applied while reading.
+
+    The sheet's declared dimension is ignored (a 2 kB file may claim ``A1:XFD1048576``, and openpyxl
+    would pad every row to it), and cells right of column ``MAX_COLUMNS`` are not read.
+    """
+    sheet.reset_dimensions()
+    lines: list[tuple[int, list[Any]]] = []
+    for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
+        if not any(cell not in (None, "") for cell in row):
+            continue
+        if not lines and row[MAX_COLUMNS] not in (None, ""):
+            raise InvalidInput.field("file", f"more than {MAX_COLUMNS} columns")
+        if len(lines) > MAX_ROWS:  # the header and MAX_ROWS rows are read already
+            raise InvalidInput.field("file", f"more than {MAX_ROWS} rows; split the file")
+        lines.append((number, list(row[:MAX_COLUMNS])))
+    return lines
+
+
 def _read_xlsx(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     unreadable = "this is not a readable XLSX file; send a CSV (UTF-8) or an XLSX file"
+    _refuse_zip_bombs(content, unreadable)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
@@ -136,11 +187,7 @@ def _read_xlsx(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     try:
         if not workbook.worksheets:
             raise InvalidInput.field("file", unreadable)
-        lines = [
-            (number, list(row))
-            for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
-            if any(cell not in (None, "") for cell in row)
-        ]
+        lines = _sheet_lines(workbook.worksheets[0])
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
         raise InvalidInput.field("file", unreadable) from exc
     finally:

@@ -14,7 +14,6 @@ import datetime
 import hashlib
 import json
 import secrets
-import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +42,7 @@ from events.registration.tables import (
     SessionSignup,
 )
 from events.settings import get_settings
+from events.text import text_errors
 
 UTC = datetime.UTC
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -340,19 +340,12 @@ _ONE_LINE_FIELDS = {
 }
 
 
-def _has_control_characters(value: str, *, multiline: bool) -> bool:
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-    return any(unicodedata.category(char) == "Cc" and char not in allowed for char in value)
-
-
 def _validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[str]]:
     """Check and convert the participant's fields into column values. Collects every field error."""
     errors: list[FieldError] = []
     out: dict[str, Any] = {}
     warnings: list[str] = []
-    for field, value in values.items():
-        if isinstance(value, str) and _has_control_characters(value, multiline=field not in _ONE_LINE_FIELDS):
-            errors.append(FieldError(field, "must not contain control characters"))
+    errors.extend(text_errors(values, _ONE_LINE_FIELDS))
     for field in ("nationality", "country_represented"):
         if field in values:
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -75,6 +75,9 @@ class Site(Struct):
 
 
 class SiteCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset(
+        {"name", "city", "contact_name", "contact_phone", "contact_email"}
+    )
     name: Name
     city: Annotated[str, Meta(min_length=1, max_length=100)]
     country: CountryCode = "AZE"
@@ -95,6 +98,9 @@ class SiteCreate(Input):
 
 
 class SiteUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset(
+        {"name", "city", "contact_name", "contact_phone", "contact_email"}
+    )
     name: Name | UnsetType = UNSET
     city: Annotated[str, Meta(min_length=1, max_length=100)] | UnsetType = UNSET
     country: CountryCode | UnsetType = UNSET
@@ -130,6 +136,7 @@ class VisitSettings(Struct):
 
 
 class VisitSettingsUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"default_meeting_point"})
     venue_latitude: Latitude | UnsetType | None = UNSET
     venue_longitude: Longitude | UnsetType | None = UNSET
     speed_kmh: Annotated[int, Meta(ge=5, le=120)] | UnsetType = UNSET
@@ -180,6 +187,7 @@ class Vehicle(Struct):
 
 
 class VehicleCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"name", "driver_name", "driver_phone"})
     name: Annotated[str, Meta(min_length=1, max_length=100)]
     seats: Seats
     step_free_seats: StepFreeSeats = 0
@@ -188,6 +196,7 @@ class VehicleCreate(Input):
 
 
 class VehicleUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"name", "driver_name", "driver_phone"})
     name: Annotated[str, Meta(min_length=1, max_length=100)] | UnsetType = UNSET
     seats: Seats | UnsetType = UNSET
     step_free_seats: StepFreeSeats | UnsetType = UNSET
@@ -236,6 +245,7 @@ class Slot(Struct):
 
 
 class SlotCreate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"meeting_point"})
     site_id: int
     starts_at: LocalOrAwareDateTime
     ends_at: LocalOrAwareDateTime
@@ -248,6 +258,7 @@ class SlotCreate(Input):
 
 
 class SlotUpdate(Input):
+    single_line: ClassVar[frozenset[str]] = frozenset({"meeting_point"})
     site_id: int | UnsetType = UNSET
     starts_at: LocalOrAwareDateTime | UnsetType = UNSET
     ends_at: LocalOrAwareDateTime | UnsetType = UNSET

@@ -444,6 +444,8 @@
         index += 1;
       }
     }
+    // The last character carries 4 unused bits: only the issuer's spelling (zeros) is canonical.
+    if (value & ((1 << bits) - 1)) return null;
     return index === 87 ? out : null;
   }
 
