@@ -17,6 +17,7 @@ import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 
 from events.settings import Settings
 
@@ -183,3 +184,20 @@ def locked(query):
     """Add ``FOR UPDATE`` on PostgreSQL. On SQLite the write transaction is already exclusive
     (``BEGIN IMMEDIATE``), and SQLite has no row locks."""
     return query if is_sqlite() else query.lock_rows()
+
+
+async def serialise_on(*keys: str) -> None:
+    """Make concurrent write transactions about the same keys (a user name, a client address) wait
+    for each other until they commit, so a count read inside them cannot be raced.
+
+    On PostgreSQL this takes transaction-scoped advisory locks, in a fixed order so two
+    transactions never wait on each other; SQLite's write transaction is exclusive already.
+    Call it inside :func:`write_transaction`.
+    """
+    if is_sqlite():
+        return
+    engine = get_engine()
+    for key in sorted(set(keys)):
+        await engine.run_querystring(
+            QueryString("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", key)
+        )

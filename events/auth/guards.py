@@ -13,7 +13,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from events.auth.principal import Actor
 from events.auth.services import actor_from_session, actor_from_token
-from events.errors import NotAuthenticated, PermissionDenied
+from events.errors import NotAuthenticated, PermissionDenied, UnsupportedMediaType
 from events.settings import get_settings
 
 SESSION_COOKIE = "id"
@@ -59,6 +59,17 @@ async def current_actor(connection: ASGIConnection) -> Actor | None:
             actor = await actor_from_session(cookie)
     connection.state["actor"] = actor
     return actor
+
+
+async def requires_json_from_same_origin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """For sign-in: another site's page can post a form or ``text/plain`` without asking the
+    browser's permission, and would sign the visitor in to an account of its choosing (login CSRF).
+    Requiring JSON forces a CORS preflight, which we never grant; the origin check refuses the rest."""
+    media_type = connection.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType("Send the sign-in as application/json")
+    if not same_origin(connection):
+        raise PermissionDenied("Sign in from this site's own pages")
 
 
 async def _signed_in(connection: ASGIConnection) -> Actor:

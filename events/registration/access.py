@@ -174,6 +174,32 @@ async def actor_from_access_token(token: str) -> Actor | None:
     return Actor.participant(row["registration"], row["registration.reference"])
 
 
+async def participant_identity(registration_id: int) -> dict:
+    """Who a participant signed in with an access token is, as ``GET /auth/me`` tells them."""
+    row = (
+        await Registration.select(
+            Registration.id,
+            Registration.event,
+            Registration.reference,
+            Registration.given_names,
+            Registration.family_name,
+            Registration.preferred_name,
+            Registration.email,
+        )
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if row is None:
+        raise NotAuthenticated("This registration no longer exists")
+    return {
+        "registration_id": row["id"],
+        "event_id": row["event"],
+        "reference": row["reference"],
+        "name": row["preferred_name"] or " ".join(filter(None, (row["given_names"], row["family_name"]))),
+        "email": row["email"],
+    }
+
+
 # --- invitations -------------------------------------------------------------------------------
 
 
