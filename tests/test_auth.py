@@ -16,6 +16,7 @@ async def test_sign_in_sets_a_session_cookie_that_authenticates(client, make_acc
     )
     assert response.status_code == 200, response.text
     assert "id" in response.cookies
+    assert response.headers["cache-control"] == "no-store"
     me = await client.get("/api/v1/auth/me")
     assert me.json()["user"]["username"] == account.username
     assert me.json()["via"] == "session"

@@ -613,3 +613,27 @@ async def test_sign_in_link_answers_are_identical_and_sent_before_the_lookup(app
     )
     assert order == ["answered", "looked up", "answered", "looked up"]
     assert await _magic_links_to("known@example.org") == 1
+
+
+async def test_personal_answers_are_never_stored_by_caches(client, event, event_organiser):
+    """Passport data, a participant's registration, their access token and feed links: no-store."""
+    registration_id = (await register(client, event.id, with_visa())).json()["registration"]["id"]
+    exchanged = await client.post(
+        "/api/v1/registration-access", json={"token": await magic_link_token("amina.moussa@example.org")}
+    )
+    participant = {"Authorization": f"Bearer {exchanged.json()['access_token']}"}
+    base = f"/api/v1/registrations/{registration_id}"
+    answers = {
+        "exchange": exchanged,
+        "sensitive": await client.get(f"{base}/sensitive", headers=event_organiser.headers),
+        "organiser's view": await client.get(base, headers=event_organiser.headers),
+        "participant's view": await client.get(base, headers=participant),
+        "feed created": await client.post(f"{base}/calendar-feed", headers=participant),
+        "feed status": await client.get(f"{base}/calendar-feed", headers=participant),
+        "me": await client.get("/api/v1/auth/me", headers=participant),
+    }
+    for name, answer in answers.items():
+        assert answer.status_code in {200, 201}, (name, answer.text)
+        assert answer.headers.get("cache-control") == "no-store", name
+    anonymous = await client.get(f"/api/v1/events/{event.id}")
+    assert "no-store" not in anonymous.headers.get("cache-control", "")

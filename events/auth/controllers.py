@@ -9,6 +9,7 @@ from events.auth import schemas, services
 from events.auth.guards import (
     SESSION_COOKIE,
     ActorDep,
+    mark_personal,
     requires_json_from_same_origin,
     requires_programme_organiser,
     requires_sign_in,
@@ -30,6 +31,7 @@ class AuthController(Controller):
     @post("/sign-in", status_code=HTTP_200_OK, guards=[requires_json_from_same_origin])
     async def sign_in(self, request: Request, data: JSONBody[schemas.SignIn]) -> Response[schemas.Me]:
         actor, token = await services.sign_in(data.username, data.password, client=_client(request))
+        mark_personal(request)
         settings = get_settings()
         me = schemas.Me(user=schemas.user_from_row(await services.get_user(actor.user_id)), via="session")
         response = Response(me)

@@ -12,7 +12,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
 from events.audit.services import record
-from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff, requires_sign_in
+from events.auth.guards import (
+    ActorDep,
+    mark_personal,
+    requires_event_organiser,
+    requires_event_staff,
+    requires_sign_in,
+)
 from events.db import write_transaction
 from events.errors import InvalidInput
 from events.reference.tables import CountryGroup
@@ -58,9 +64,13 @@ class PublicRegistrationController(Controller):
         )
 
     @post("/registration-access", status_code=HTTP_200_OK)
-    async def exchange(self, data: JSONBody[schemas.AccessExchange]) -> schemas.RegistrationAccess:
+    async def exchange(
+        self, request: Request, data: JSONBody[schemas.AccessExchange]
+    ) -> schemas.RegistrationAccess:
         """Spend a magic link for an access token (``Authorization: Bearer osr_…``) to one registration."""
-        return await access.exchange_magic_link(data.token)
+        granted = await access.exchange_magic_link(data.token)
+        mark_personal(request)
+        return granted
 
     @get("/registrations/{registration_id:int}", guards=[requires_sign_in])
     async def read(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.Registration:
