@@ -16,7 +16,7 @@ from events.auth.tables import AuthSession, User
 from events.piccolo_app import TABLES
 from events.settings import get_settings
 
-_HIDDEN = {"AuthSession", "LoginFailure", "ApiToken"}
+_HIDDEN = {"AuthSession", "LoginFailure", "ThrottledRequest", "ApiToken"}
 
 
 @functools.cache

@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from events import db, plugin
 from events.admin import _admin_app, admin
 from events.api import API_PREFIX
-from events.auth.guards import DEPENDENCIES
+from events.auth.guards import DEPENDENCIES, no_store_personal_responses
 from events.auth.services import configure_password_hashing
 from events.errors import EXCEPTION_HANDLERS, PROBLEM_TYPES, NotFound
 from events.integer_bounds import integer_bounds_middleware
@@ -89,6 +89,7 @@ def create_app() -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[integer_bounds_middleware],
+        before_send=[no_store_personal_responses],
         lifespan=[_database, lifespan_worker()],
         request_max_body_size=2 * 1024 * 1024,
         compression_config=CompressionConfig(

@@ -86,6 +86,12 @@ class PermissionDenied(DomainError):
     title = "You may not do this"
 
 
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+    slug = "unsupported-media-type"
+    title = "The request body has the wrong media type"
+
+
 class TooManyRequests(DomainError):
     status_code = 429
     slug = "too-many-requests"
@@ -103,6 +109,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "conflict": "The action is not possible in the object's current state.",
     "not-authenticated": "No valid session cookie or API token was sent.",
     "forbidden": "Your account lacks the role this action needs.",
+    "unsupported-media-type": "The body was sent with a media type this endpoint does not take (e.g. not JSON).",
     "too-many-requests": "Too many attempts; wait for the number of seconds in Retry-After.",
     "method-not-allowed": "The URL exists but not with this HTTP method.",
     "payload-too-large": "The request body is larger than this endpoint accepts.",

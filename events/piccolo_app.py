@@ -11,7 +11,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from events.audit.tables import AuditEntry
-from events.auth.tables import ApiToken, AuthSession, LoginFailure, RoleGrant, User
+from events.auth.tables import ApiToken, AuthSession, LoginFailure, RoleGrant, ThrottledRequest, User
 from events.badges.tables import Badge, BadgeKey
 from events.calendars.tables import FeedToken
 from events.checkin.tables import CheckinConflict, Checkpoint, Presence, Scan
@@ -40,6 +40,7 @@ TABLES = [
     RoleGrant,
     ApiToken,
     LoginFailure,
+    ThrottledRequest,
     AuditEntry,
     Programme,
     Event,

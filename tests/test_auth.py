@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from events.auth.tables import Role, User
 
 
@@ -12,6 +16,7 @@ async def test_sign_in_sets_a_session_cookie_that_authenticates(client, make_acc
     )
     assert response.status_code == 200, response.text
     assert "id" in response.cookies
+    assert response.headers["cache-control"] == "no-store"
     me = await client.get("/api/v1/auth/me")
     assert me.json()["user"]["username"] == account.username
     assert me.json()["via"] == "session"
@@ -138,3 +143,72 @@ async def test_one_sign_in_opens_the_api_and_piccolo_admin_for_programme_organis
     )
     assert (await client.get("/api/v1/auth/me")).status_code == 200
     assert (await client.get("/admin/api/tables/")).status_code in {401, 403}
+
+
+async def test_a_burst_of_wrong_passwords_cannot_pass_the_limit(client, make_account, run_concurrently):
+    """Counting happens atomically with the decision: five failures, then every other guess is 429."""
+    account = await make_account()
+
+    async def guess(n: int):
+        return await client.post(
+            "/api/v1/auth/sign-in", json={"username": account.username, "password": f"wrong-{n:04}-guess"}
+        )
+
+    responses = await run_concurrently(*(guess(n) for n in range(16)))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [401] * 5 + [429] * 11
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Content-Type": "text/plain"}, 415),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+        ({"Content-Type": "application/json", "Origin": "https://evil.example"}, 403),
+        ({"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, 403),
+    ],
+)
+async def test_sign_in_refuses_cross_site_and_non_json_posts(client, make_account, headers, status):
+    """Login CSRF: another site must not sign the visitor's browser in to an account it controls."""
+    account = await make_account(Role.organiser)
+    body = json.dumps({"username": account.username, "password": account.password})
+    response = await client.post("/api/v1/auth/sign-in", content=body, headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "id" not in response.cookies
+    same_site = {"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"}
+    assert (await client.post("/api/v1/auth/sign-in", content=body, headers=same_site)).status_code == 200
+
+
+async def _participant_token(client, event) -> tuple[int, str]:
+    from tests.test_registration_workflow import magic_link_token, person, register
+
+    registration = (await register(client, event.id, person("ines@example.org"))).json()["registration"]
+    exchanged = await client.post(
+        "/api/v1/registration-access", json={"token": await magic_link_token("ines@example.org")}
+    )
+    return registration["id"], exchanged.json()["access_token"]
+
+
+async def test_sign_out_revokes_a_participants_access_token(client, event):
+    registration_id, token = await _participant_token(client, event)
+    headers = {"Authorization": f"Bearer {token}"}
+    signed_out = await client.post("/api/v1/auth/sign-out", headers=headers)
+    assert signed_out.status_code == 200 and signed_out.json() == {"signed_out": True}
+    assert (await client.get(f"/api/v1/registrations/{registration_id}", headers=headers)).status_code == 401
+
+
+async def test_me_tells_a_participant_who_they_are(client, event):
+    registration_id, token = await _participant_token(client, event)
+    me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200, me.text
+    body = me.json()
+    assert body["user"] is None and body["via"] == "magic-link"
+    assert body["participant"] == {
+        "registration_id": registration_id,
+        "event_id": event.id,
+        "reference": body["participant"]["reference"],
+        "name": "Amina",
+        "email": "ines@example.org",
+    }
+    assert body["participant"]["reference"].startswith(event.slug.upper())

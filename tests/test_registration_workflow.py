@@ -554,3 +554,87 @@ async def test_the_submit_answer_equals_what_is_stored(client, make_event, make_
         answer = (await register(client, event.id, body)).json()["registration"]
         stored = await client.get(f"/api/v1/registrations/{answer['id']}", headers=organiser.headers)
         assert answer == stored.json()
+
+
+async def _magic_links_to(email: str) -> int:
+    return await OutboxMessage.count().where(
+        OutboxMessage.kind == "magic_link", OutboxMessage.to_address == email
+    )
+
+
+async def test_sign_in_link_requests_are_limited_per_address_and_per_client(client, event):
+    from events.registration.access import MAGIC_LINK_REQUESTS_PER_CLIENT, MAGIC_LINKS_PER_ADDRESS
+
+    await register(client, event.id, person("flooded@example.org"))
+    url = f"/api/v1/events/{event.id}/registrations/magic-link"
+    responses = [await client.post(url, json={"email": "flooded@example.org"}) for _ in range(30)]
+    statuses = [response.status_code for response in responses]
+    assert statuses == [202] * MAGIC_LINK_REQUESTS_PER_CLIENT + [429] * (30 - MAGIC_LINK_REQUESTS_PER_CLIENT)
+    assert int(responses[-1].headers["retry-after"]) > 0
+    assert await _magic_links_to("flooded@example.org") == MAGIC_LINKS_PER_ADDRESS
+    # Past its limit the address gets the same answer as before: nothing tells it is registered.
+    assert responses[MAGIC_LINKS_PER_ADDRESS].json() == responses[0].json()
+
+
+async def test_sign_in_link_answers_are_identical_and_sent_before_the_lookup(app, event, monkeypatch):
+    """The lookup and the e-mail happen after the answer, so neither its content nor its timing
+    can tell a registered address from an unknown one."""
+    import httpx
+
+    from events.registration import access
+
+    order: list[str] = []
+    lookup = access.request_magic_link
+
+    async def recorded_lookup(*args):
+        order.append("looked up")
+        await lookup(*args)
+
+    async def recording_app(scope, receive, send):
+        async def recording_send(message):
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                order.append("answered")
+            await send(message)
+
+        await app(scope, receive, recording_send)
+
+    monkeypatch.setattr(access, "request_magic_link", recorded_lookup)
+    transport = httpx.ASGITransport(app=recording_app, client=("192.0.2.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
+        await register(client, event.id, person("known@example.org"))
+        url = f"/api/v1/events/{event.id}/registrations/magic-link"
+        order.clear()
+        known = await client.post(url, json={"email": "known@example.org"})
+        assert order == ["answered", "looked up"]
+        unknown = await client.post(url, json={"email": "nobody@example.org"})
+    assert (known.status_code, known.content, known.headers.items()) == (
+        unknown.status_code,
+        unknown.content,
+        unknown.headers.items(),
+    )
+    assert order == ["answered", "looked up", "answered", "looked up"]
+    assert await _magic_links_to("known@example.org") == 1
+
+
+async def test_personal_answers_are_never_stored_by_caches(client, event, event_organiser):
+    """Passport data, a participant's registration, their access token and feed links: no-store."""
+    registration_id = (await register(client, event.id, with_visa())).json()["registration"]["id"]
+    exchanged = await client.post(
+        "/api/v1/registration-access", json={"token": await magic_link_token("amina.moussa@example.org")}
+    )
+    participant = {"Authorization": f"Bearer {exchanged.json()['access_token']}"}
+    base = f"/api/v1/registrations/{registration_id}"
+    answers = {
+        "exchange": exchanged,
+        "sensitive": await client.get(f"{base}/sensitive", headers=event_organiser.headers),
+        "organiser's view": await client.get(base, headers=event_organiser.headers),
+        "participant's view": await client.get(base, headers=participant),
+        "feed created": await client.post(f"{base}/calendar-feed", headers=participant),
+        "feed status": await client.get(f"{base}/calendar-feed", headers=participant),
+        "me": await client.get("/api/v1/auth/me", headers=participant),
+    }
+    for name, answer in answers.items():
+        assert answer.status_code in {200, 201}, (name, answer.text)
+        assert answer.headers.get("cache-control") == "no-store", name
+    anonymous = await client.get(f"/api/v1/events/{event.id}")
+    assert "no-store" not in anonymous.headers.get("cache-control", "")

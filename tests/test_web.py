@@ -638,3 +638,34 @@ async def test_other_organisers_and_participants_get_nothing(client, open_event,
     client.cookies.clear()
     await sign_in_participant(client, "amina.moussa@example.org")
     assert (await client.get(f"/organiser/registrations/{registration_id}")).status_code == 303
+
+
+async def test_new_link_page_stops_mailing_an_address_after_a_few_requests(client, open_event):
+    from events.registration.access import MAGIC_LINKS_PER_ADDRESS
+
+    await submit(client, open_event.id, person())
+    form = {"event_id": str(open_event.id), "email": "amina.moussa@example.org"}
+    pages = [
+        await client.post("/my/registration/new-link", data=form) for _ in range(MAGIC_LINKS_PER_ADDRESS + 3)
+    ]
+    assert {page.status_code for page in pages} == {200}
+    assert all("Check your e-mail" in page.text for page in pages)
+    links = OutboxMessage.count().where(
+        OutboxMessage.kind == "magic_link", OutboxMessage.to_address == "amina.moussa@example.org"
+    )
+    assert await links == MAGIC_LINKS_PER_ADDRESS
+
+
+async def test_personal_pages_and_downloads_are_never_stored_by_caches(client, open_event, make_account):
+    from events.auth.tables import Role
+
+    await submit(client, open_event.id, person())
+    await sign_in_participant(client, "amina.moussa@example.org")
+    registration_id = (await Registration.select(Registration.id).first())["id"]
+    for path in ("/my/registration", "/my/registration/edit", "/my/registration/cancel"):
+        page = await client.get(path)
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store", path
+    client.cookies.clear()
+    await sign_in_organiser(client, await make_account(Role.organiser, event_id=open_event.id))
+    detail = await client.get(f"/organiser/registrations/{registration_id}")
+    assert detail.status_code == 200 and detail.headers["cache-control"] == "no-store"

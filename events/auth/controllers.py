@@ -6,7 +6,15 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
 from events.auth import schemas, services
-from events.auth.guards import SESSION_COOKIE, ActorDep, requires_programme_organiser, requires_sign_in
+from events.auth.guards import (
+    SESSION_COOKIE,
+    ActorDep,
+    mark_personal,
+    requires_json_from_same_origin,
+    requires_programme_organiser,
+    requires_sign_in,
+)
+from events.registration import access
 from events.settings import get_settings
 
 
@@ -20,9 +28,10 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/sign-in", status_code=HTTP_200_OK)
+    @post("/sign-in", status_code=HTTP_200_OK, guards=[requires_json_from_same_origin])
     async def sign_in(self, request: Request, data: JSONBody[schemas.SignIn]) -> Response[schemas.Me]:
         actor, token = await services.sign_in(data.username, data.password, client=_client(request))
+        mark_personal(request)
         settings = get_settings()
         me = schemas.Me(user=schemas.user_from_row(await services.get_user(actor.user_id)), via="session")
         response = Response(me)
@@ -39,15 +48,22 @@ class AuthController(Controller):
 
     @post("/sign-out", status_code=HTTP_200_OK)
     async def sign_out(self, request: Request) -> Response[dict]:
+        """Ends the browser session, and revokes a participant's access token sent as the bearer."""
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             await services.sign_out(cookie)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            await access.revoke_access_token(token.strip())
         response = Response({"signed_out": True})
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
     @get("/me", guards=[requires_sign_in])
     async def me(self, actor: ActorDep) -> schemas.Me:
+        if actor.registration_id is not None:
+            participant = schemas.Participant(**await access.participant_identity(actor.registration_id))
+            return schemas.Me(user=None, via=actor.via, participant=participant)
         return schemas.Me(user=schemas.user_from_row(await services.get_user(actor.user_id)), via=actor.via)
 
     @get("/tokens", guards=[requires_sign_in])

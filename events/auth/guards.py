@@ -8,17 +8,20 @@ so another site cannot make a signed-in browser change anything (CSRF).
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Message, Scope
 
 from events.auth.principal import Actor
 from events.auth.services import actor_from_session, actor_from_token
-from events.errors import NotAuthenticated, PermissionDenied
+from events.errors import NotAuthenticated, PermissionDenied, UnsupportedMediaType
 from events.settings import get_settings
 
 SESSION_COOKIE = "id"
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _UNSET = object()
+_PERSONAL = "personal"
 
 
 def same_origin(connection: ASGIConnection) -> bool:
@@ -58,7 +61,36 @@ async def current_actor(connection: ASGIConnection) -> Actor | None:
         if cookie and (connection.scope.get("method", "GET") in _SAFE_METHODS or same_origin(connection)):
             actor = await actor_from_session(cookie)
     connection.state["actor"] = actor
+    if actor is not None:
+        mark_personal(connection)
     return actor
+
+
+def mark_personal(connection: ASGIConnection) -> None:
+    """The answer to this request is for one person (signed in, or receiving their access)."""
+    connection.state[_PERSONAL] = True
+
+
+async def no_store_personal_responses(message: Message, scope: Scope) -> None:
+    """Answers to a signed-in person carry their data (passport details, their registration, their
+    letters): no browser cache on a shared computer and no proxy may keep them. An explicit
+    ``Cache-Control`` of the handler stays."""
+    if message["type"] != "http.response.start" or not scope.get("state", {}).get(_PERSONAL):
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    if "cache-control" not in headers:
+        headers["Cache-Control"] = "no-store"
+
+
+async def requires_json_from_same_origin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """For sign-in: another site's page can post a form or ``text/plain`` without asking the
+    browser's permission, and would sign the visitor in to an account of its choosing (login CSRF).
+    Requiring JSON forces a CORS preflight, which we never grant; the origin check refuses the rest."""
+    media_type = connection.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType("Send the sign-in as application/json")
+    if not same_origin(connection):
+        raise PermissionDenied("Sign in from this site's own pages")
 
 
 async def _signed_in(connection: ASGIConnection) -> Actor:

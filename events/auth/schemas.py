@@ -55,9 +55,22 @@ class SignIn(Input):
     password: Password
 
 
+class Participant(Struct):
+    """A participant signed in with a registration access token: they are their registration."""
+
+    registration_id: int
+    event_id: int
+    reference: str
+    name: str
+    email: str
+
+
 class Me(Struct):
-    user: User
+    """Who is signed in: an account (``user``), or a participant (``participant``, ``user`` empty)."""
+
+    user: User | None
     via: str
+    participant: Participant | None = None
 
 
 class ApiToken(Struct):

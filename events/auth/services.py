@@ -13,7 +13,7 @@ from events.audit.services import record
 from events.auth.principal import Actor, Grant
 from events.auth.tables import ApiToken, AuthSession, LoginFailure, Role, RoleGrant, User
 from events.clock import now
-from events.db import write_transaction
+from events.db import serialise_on, write_transaction
 from events.errors import (
     Conflict,
     InvalidInput,
@@ -222,17 +222,28 @@ async def revoke_grant(actor: Actor, user_id: int, grant_id: int) -> dict:
 # --- sign-in ----------------------------------------------------------------------------------
 
 
-async def _check_not_locked(username: str, client: str) -> None:
+async def _reserve_attempt(username: str, client: str) -> int:
+    """Count this sign-in as failed before the password is checked; returns the failure's id.
+
+    Counting, deciding and recording happen in one transaction that concurrent attempts for the
+    same user name or client wait for, so a burst of guesses cannot all pass the limit together.
+    A successful sign-in deletes the failures again.
+    """
     settings = get_settings()
     window = datetime.timedelta(minutes=settings.login_failure_window_minutes)
-    since = now() - window
-    by_user = await LoginFailure.count().where(LoginFailure.username == username, LoginFailure.at > since)
-    by_client = await LoginFailure.count().where(LoginFailure.client == client, LoginFailure.at > since)
-    if by_user >= settings.login_max_failures or by_client >= settings.login_max_failures * 4:
-        raise TooManyRequests(
-            "Too many failed sign-ins; try again later",
-            retry_after_seconds=int(window.total_seconds()),
-        )
+    async with write_transaction():
+        await serialise_on(f"sign-in:user:{username}", f"sign-in:client:{client}")
+        since = now() - window
+        by_user = await LoginFailure.count().where(LoginFailure.username == username, LoginFailure.at > since)
+        by_client = await LoginFailure.count().where(LoginFailure.client == client, LoginFailure.at > since)
+        if by_user >= settings.login_max_failures or by_client >= settings.login_max_failures * 4:
+            raise TooManyRequests(
+                "Too many failed sign-ins; try again later",
+                retry_after_seconds=int(window.total_seconds()),
+            )
+        failure = LoginFailure(username=username, client=client, at=now())
+        await failure.save()
+    return failure.id
 
 
 async def sign_in(username: str, password: str, *, client: str) -> tuple[Actor, str]:
@@ -242,14 +253,15 @@ async def sign_in(username: str, password: str, *, client: str) -> tuple[Actor, 
     refused for the window, right password or not, so guessing cannot go on.
     """
     username = username.strip()[:100]
-    await _check_not_locked(username, client)
+    client = client[:64]
+    attempt = await _reserve_attempt(username, client)
     user = await User.select(User.id, User.password, User.active).where(User.username == username).first()
     matches = await _password_matches(user["password"] if user else await _dummy_hash(), password)
     if user is None or not matches:
-        async with write_transaction():
-            await LoginFailure.insert(LoginFailure(username=username, client=client[:64], at=now()))
         raise NotAuthenticated("The user name or password is wrong")
     if not user["active"]:
+        async with write_transaction():
+            await LoginFailure.delete().where(LoginFailure.id == attempt)
         raise NotAuthenticated("This account is disabled; ask an organiser")
     settings = get_settings()
     local_now = datetime.datetime.now()  # Piccolo's session table stores naive local times
@@ -264,7 +276,7 @@ async def sign_in(username: str, password: str, *, client: str) -> tuple[Actor, 
     actor = await load_actor(user["id"], via="session")
     assert actor is not None
     async with write_transaction():
-        await record(actor, "user.signed_in", "user", user["id"], data={"client": client[:64]})
+        await record(actor, "user.signed_in", "user", user["id"], data={"client": client})
     return actor, session.token
 
 

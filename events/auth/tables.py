@@ -58,3 +58,13 @@ class LoginFailure(Table, tablename="login_failure"):
     username = Varchar(length=100, null=False, index=True)
     client = Varchar(length=64, null=False, index=True)
     at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class ThrottledRequest(Table, tablename="throttled_request"):
+    """Anonymous requests that make the service work for someone else (e-mail a sign-in link),
+    counted per client address and per subject (the SHA-256 of an e-mail address) across instances."""
+
+    action = Varchar(length=40, null=False)
+    client = Varchar(length=64, null=False, index=True)
+    subject = Varchar(length=64, null=False, index=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)

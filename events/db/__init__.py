@@ -43,7 +43,7 @@ which database it is: no ``if sqlite`` outside this package.
 
 from events.db.dialect import INTEGRITY_ERRORS, UNSTORABLE_VALUE_ERRORS, Dialect, dialect_for
 from events.db.engine import TunedSQLiteEngine, dialect, get_engine, is_sqlite, make_engine, start, stop
-from events.db.transactions import locked, queue_for, write_transaction
+from events.db.transactions import locked, queue_for, serialise_on, write_transaction
 
 __all__ = [
     "INTEGRITY_ERRORS",
@@ -57,6 +57,7 @@ __all__ = [
     "locked",
     "make_engine",
     "queue_for",
+    "serialise_on",
     "start",
     "stop",
     "write_transaction",

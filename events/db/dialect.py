@@ -39,6 +39,9 @@ class Dialect:
     #: ``FOR UPDATE SKIP LOCKED`` where rows can be locked, else nothing: appended to the subquery that
     #: picks rows to claim, so concurrent claimers take different rows instead of waiting on each other.
     skip_locked: str
+    #: A statement taking a transaction-scoped lock on a text key (one ``?`` parameter), or ``None``
+    #: where the write transaction is exclusive already (SQLite's ``BEGIN IMMEDIATE``).
+    key_lock: str | None
 
     def placeholders(self, sql: str) -> str:
         """``sql`` written with ``?`` placeholders, in this database's style (``$1, $2 …`` on PostgreSQL)."""
@@ -59,6 +62,7 @@ SQLITE = Dialect(
     array_parameters=False,
     numbered_placeholders=False,
     skip_locked="",
+    key_lock=None,
 )
 POSTGRESQL = Dialect(
     name="postgresql",
@@ -68,6 +72,7 @@ POSTGRESQL = Dialect(
     array_parameters=True,
     numbered_placeholders=True,
     skip_locked="FOR UPDATE SKIP LOCKED",
+    key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
 )
 
 

@@ -8,6 +8,7 @@ import weakref
 from collections.abc import AsyncIterator
 
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 from events.db.engine import dialect, get_engine
 
@@ -38,6 +39,22 @@ def locked(query):
     """Add ``FOR UPDATE`` where rows can be locked (PostgreSQL). On SQLite the write transaction is
     already exclusive (``BEGIN IMMEDIATE``), and SQLite has no row locks."""
     return query.lock_rows() if dialect().row_locks else query
+
+
+async def serialise_on(*keys: str) -> None:
+    """Make concurrent write transactions about the same keys (a user name, a client address) wait
+    for each other until they commit, so a count read inside them cannot be raced.
+
+    Where rows can be locked (PostgreSQL) this takes transaction-scoped advisory locks, in a fixed
+    order so two transactions never wait on each other; SQLite's write transaction is exclusive
+    already. Call it inside :func:`write_transaction`.
+    """
+    statement = dialect().key_lock
+    if statement is None:
+        return
+    engine = get_engine()
+    for key in sorted(set(keys)):
+        await engine.run_querystring(QueryString(statement.replace("?", "{}"), key))
 
 
 _queues: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()

@@ -15,9 +15,10 @@ import secrets
 from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.auth.tables import ThrottledRequest
 from events.clock import now
-from events.db import locked, write_transaction
-from events.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
+from events.db import locked, serialise_on, write_transaction
+from events.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied, TooManyRequests
 from events.i18n.formatting import format_date, format_date_range, format_datetime
 from events.notifications.services import queue_email
 from events.notifications.templates import email_language
@@ -25,6 +26,11 @@ from events.programme import services as programme_services
 from events.registration import schemas
 from events.registration.tables import ACTIVE_STATUSES, AccessPurpose, AccessToken, Invitation, Registration
 from events.settings import get_settings
+
+#: Sign-in link requests: per client address, and e-mails per address, within the window.
+MAGIC_LINK_WINDOW = datetime.timedelta(hours=1)
+MAGIC_LINK_REQUESTS_PER_CLIENT = 20
+MAGIC_LINKS_PER_ADDRESS = 3
 
 MAGIC_PREFIX = "osm_"
 ACCESS_PREFIX = "osr_"
@@ -56,8 +62,43 @@ async def issue_magic_link(registration_id: int) -> str:
     return magic_link_url(token)
 
 
+async def admit_magic_link_request(email: str, *, client: str) -> bool:
+    """Count a request for a sign-in link, before anything is looked up (so known and unknown
+    addresses cost the same); returns whether a link may be e-mailed to this address.
+
+    Past :data:`MAGIC_LINK_REQUESTS_PER_CLIENT` in the window a client gets 429. Past
+    :data:`MAGIC_LINKS_PER_ADDRESS` the answer stays the same as success, so it does not tell that
+    the address is registered, but no further e-mail is queued: nobody can flood a mailbox.
+    """
+    subject = _digest(email.strip().lower())
+    client = client[:64]
+    since = now() - MAGIC_LINK_WINDOW
+    async with write_transaction():
+        await serialise_on(f"magic-link:client:{client}", f"magic-link:address:{subject}")
+        await ThrottledRequest.delete().where(ThrottledRequest.at <= since)
+        from_client = await ThrottledRequest.count().where(
+            ThrottledRequest.action == "magic_link", ThrottledRequest.client == client
+        )
+        if from_client >= MAGIC_LINK_REQUESTS_PER_CLIENT:
+            raise TooManyRequests(
+                "Too many sign-in link requests; try again later",
+                retry_after_seconds=int(MAGIC_LINK_WINDOW.total_seconds()),
+            )
+        earlier = await ThrottledRequest.count().where(
+            ThrottledRequest.action == "magic_link", ThrottledRequest.subject == subject
+        )
+        await ThrottledRequest.insert(
+            ThrottledRequest(action="magic_link", client=client, subject=subject, at=now())
+        )
+    return earlier < MAGIC_LINKS_PER_ADDRESS
+
+
 async def request_magic_link(event_id: int, email: str, language: str | None) -> None:
-    """E-mail a sign-in link if the address holds an active registration; say nothing either way."""
+    """E-mail a sign-in link if the address holds an active registration; say nothing either way.
+
+    Handlers run this after their answer is sent (a background task), so how long the lookup and
+    the queueing take cannot tell whether the address is registered.
+    """
     email = email.strip().lower()
     row = (
         await Registration.select()
@@ -172,6 +213,32 @@ async def actor_from_access_token(token: str) -> Actor | None:
     if row is None or row["expires_at"] <= now():
         return None
     return Actor.participant(row["registration"], row["registration.reference"])
+
+
+async def participant_identity(registration_id: int) -> dict:
+    """Who a participant signed in with an access token is, as ``GET /auth/me`` tells them."""
+    row = (
+        await Registration.select(
+            Registration.id,
+            Registration.event,
+            Registration.reference,
+            Registration.given_names,
+            Registration.family_name,
+            Registration.preferred_name,
+            Registration.email,
+        )
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if row is None:
+        raise NotAuthenticated("This registration no longer exists")
+    return {
+        "registration_id": row["id"],
+        "event_id": row["event"],
+        "reference": row["reference"],
+        "name": row["preferred_name"] or " ".join(filter(None, (row["given_names"], row["family_name"]))),
+        "email": row["email"],
+    }
 
 
 # --- invitations -------------------------------------------------------------------------------

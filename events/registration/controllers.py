@@ -4,7 +4,8 @@ import datetime
 from typing import Annotated
 
 import anyio.to_thread
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
@@ -12,12 +13,22 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
 from events.audit.services import record
-from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff, requires_sign_in
+from events.auth.guards import (
+    ActorDep,
+    mark_personal,
+    requires_event_organiser,
+    requires_event_staff,
+    requires_sign_in,
+)
 from events.db import write_transaction
 from events.errors import InvalidInput
 from events.reference.tables import CountryGroup
 from events.registration import access, export, importer, schemas, services
 from events.registration.tables import Channel, RegistrationStatus
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _submitted(result: schemas.RegistrationSubmitted) -> Response[schemas.RegistrationSubmitted]:
@@ -39,16 +50,28 @@ class PublicRegistrationController(Controller):
         return _submitted(await services.submit(data, event_id=event_id, channel=Channel.self_service))
 
     @post("/events/{event_id:int}/registrations/magic-link", status_code=HTTP_202_ACCEPTED)
-    async def magic_link(self, event_id: FromPath[int], data: JSONBody[schemas.MagicLinkRequest]) -> dict:
-        """E-mails a single-use sign-in link when the address is registered; the answer is the same
-        either way, so it cannot be used to find out who registered."""
-        await access.request_magic_link(event_id, data.email, data.language)
-        return {"detail": "If this address is registered for the event, a sign-in link is on its way."}
+    async def magic_link(
+        self, request: Request, event_id: FromPath[int], data: JSONBody[schemas.MagicLinkRequest]
+    ) -> Response[dict]:
+        """E-mails a single-use sign-in link when the address is registered; the answer is the same,
+        and as quick, either way, so it cannot be used to find out who registered. A few links per
+        address and hour at most; too many requests from one client are a 429."""
+        admitted = await access.admit_magic_link_request(data.email, client=_client(request))
+        work = BackgroundTask(access.request_magic_link, event_id, data.email, data.language)
+        return Response(
+            {"detail": "If this address is registered for the event, a sign-in link is on its way."},
+            status_code=HTTP_202_ACCEPTED,
+            background=work if admitted else None,
+        )
 
     @post("/registration-access", status_code=HTTP_200_OK)
-    async def exchange(self, data: JSONBody[schemas.AccessExchange]) -> schemas.RegistrationAccess:
+    async def exchange(
+        self, request: Request, data: JSONBody[schemas.AccessExchange]
+    ) -> schemas.RegistrationAccess:
         """Spend a magic link for an access token (``Authorization: Bearer osr_…``) to one registration."""
-        return await access.exchange_magic_link(data.token)
+        granted = await access.exchange_magic_link(data.token)
+        mark_personal(request)
+        return granted
 
     @get("/registrations/{registration_id:int}", guards=[requires_sign_in])
     async def read(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.Registration:

@@ -10,6 +10,7 @@ import re
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Template
@@ -400,8 +401,11 @@ class MyRegistrationPages(Controller):
                 {"form": form, "event_options": await _event_options()},
                 status_code=422,
             )
-        await access.request_magic_link(data.event_id, data.email, lang)
-        return pages.render(request, "portal/link_sent.html", {"email": data.email})
+        admitted = await access.admit_magic_link_request(data.email, client=pages.client_address(request))
+        page = pages.render(request, "portal/link_sent.html", {"email": data.email})
+        if admitted:
+            page.background = BackgroundTask(access.request_magic_link, data.event_id, data.email, lang)
+        return page
 
 
 async def _own_registration(request: Request) -> tuple[Actor, schemas.Registration]:
