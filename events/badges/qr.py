@@ -11,7 +11,7 @@ for a version 6 symbol). At a thousand badges a second the whole budget is 1 ms 
   computed for the whole batch in a few dozen array operations. The penalty score is the one the
   ``qrcode`` library uses (``qrcode.util.lost_point``, evaluated like ``best_mask_pattern`` with
   the format modules light), so the chosen mask and every module are the same as
-  ``events.rendering.qr_matrix``'s; ``tests/test_badges_qr.py`` checks it symbol for symbol. Data
+  ``events.rendering.qr_matrix``'s; ``tests/test_badges_tokens.py`` checks it symbol for symbol. Data
   the batch encoder does not handle (another mode, a larger version) goes to ``qr_matrix``.
 * :func:`path_operators` writes the symbol's path once, in module units (one ``re`` per run of
   dark modules, integers only), and :func:`draw_code` places it on a canvas with one ``cm``

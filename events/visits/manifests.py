@@ -1,9 +1,9 @@
 """Manifests per slot and vehicle, and the link to check-in.
 
 Each slot has a stable ``key`` (``VS-…``) and each vehicle one (``VH-…``); boarding one vehicle
-of one slot is the checkpoint ``{slot key}.{vehicle key}``. When the check-in area lands it can
-scan badges against :func:`may_board` (or the list of :func:`boarding_list`) for that checkpoint:
-exactly the approved participants assigned to the slot and seated in the vehicle.
+of one slot is the checkpoint ``{slot key}.{vehicle key}``, which check-in scans badges against
+(:func:`may_board`, or the list of :func:`boarding_list`): exactly the approved participants
+assigned to the slot and seated in the vehicle.
 :func:`resolve_checkpoint` gives the slot, the vehicle and the trip's times (for a window), and
 :func:`boarding_registration_ids` the same list as ids (for a scanner's offline copy).
 """

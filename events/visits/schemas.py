@@ -464,7 +464,7 @@ class MyVisit(Struct):
 
 
 class Checkpoint(Struct):
-    """Boarding one vehicle of one slot: a check-in checkpoint once check-in lands."""
+    """Boarding one vehicle of one slot, as a check-in checkpoint."""
 
     checkpoint_id: str
     slot_id: int
