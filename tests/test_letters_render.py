@@ -336,28 +336,66 @@ def test_the_fingerprint_ignores_reference_date_and_link_but_not_the_data() -> N
     assert len({fingerprint, content.fingerprint(renamed), content.fingerprint(new_passport)}) == 3
 
 
-def test_the_language_falls_back_to_english_until_wording_exists() -> None:
-    assert content.letter_language("fr") == "fr"
-    assert content.letter_language("ar") == "en"
-    assert content.letter_language("zh") == "en"
+def test_letters_are_written_in_the_six_languages() -> None:
+    assert content.LETTER_LANGUAGES == ("ar", "zh", "en", "fr", "ru", "es")
+    assert content.PREPARED_LANGUAGES == ()
+    assert content.letter_language("ar") == "ar"
+    assert content.letter_language("zh") == "zh"
+    assert content.letter_language("xx") == "en"
 
 
-# --- prepared scripts: right to left and Chinese ---------------------------------------------------
+#: Texts of a visa letter in Chinese and Russian, as pypdf extracts them.
+TRANSLATED = {
+    "zh": [
+        "签证申请支持函",
+        "致有关领事当局",
+        "与会者信息",
+        "出生日期",
+        "1980年5月17日",
+        "护照有效期至",
+        "拟停留期间",
+        "本函用于支持与会者的签证申请。",
+        "此致敬礼，",
+        "核验本函：请扫描二维码或打开",
+    ],
+    "ru": [
+        "Письмо в поддержку заявления на получение визы",
+        "В соответствующие консульские органы",
+        "Сведения об участнике",
+        "Дата рождения",
+        "17 мая 1980",
+        "Паспорт действителен до",
+        "Предполагаемый срок пребывания",
+        "Настоящее письмо выдано в поддержку заявления участника на получение визы.",
+        "С уважением,",
+        "Проверить подлинность письма",
+    ],
+}
 
-#: Wording for the test only (not shipped): keeps the right-to-left and CJK layout working until
-#: a translator adds Arabic and Chinese to content.LABELS.
-ARABIC_LABELS = msgspec.structs.replace(
-    content.LABELS["en"],
-    reference="المرجع",
-    particulars="بيانات المشارك",
-    full_name="الاسم الكامل",
-    nationality="الجنسية",
-    closing="وتفضلوا بقبول فائق الاحترام،",
-)
+
+@pytest.mark.parametrize("language", ["zh", "ru"])
+def test_visa_letters_in_chinese_and_russian_carry_their_wording(renderer, language) -> None:
+    text = " ".join(page_text(render(renderer, source(language=language))).split())
+    for expected in TRANSLATED[language]:
+        assert expected in text, f"{language}: {expected!r} not in\n{text}"
+    assert REPLACEMENT not in text
+    assert "{" not in text and "}" not in text
 
 
-def test_an_arabic_letter_is_laid_out_right_to_left(renderer, monkeypatch) -> None:
-    monkeypatch.setitem(content.LABELS, "ar", ARABIC_LABELS)
+def test_an_arabic_visa_letter_uses_the_arabic_wording(renderer) -> None:
+    """Only what survives extraction until the text layer is shaped: labels and numbers, normalised."""
+    data = content.compose_with_fingerprint(source(language="ar"), issue())
+    assert data.direction == "rtl"
+    text = unicodedata.normalize("NFKC", page_text(renderer.render(data)))
+    assert REFERENCE in text and "P9876543" in text
+    for label in ("بيانات المشارك", "الجنسية", "رقم جواز السفر"):
+        assert label in text, label
+
+
+# --- right to left and Chinese ---------------------------------------------------------------------
+
+
+def test_an_arabic_letter_is_laid_out_right_to_left(renderer) -> None:
     body = (
         "يسرنا دعوة {full_name} للمشاركة في {event_name} الذي سيعقد في {event_city} "
         "من {event_start} إلى {event_end}. " * 3
@@ -419,10 +457,7 @@ def _line_edges(pdf: bytes, *, top: float, bottom: float) -> list[tuple[float, f
     return [(min(p[1] for p in line), max(p[2] for p in line)) for line in lines]
 
 
-def test_a_chinese_letter_wraps_between_characters(renderer, monkeypatch) -> None:
-    monkeypatch.setitem(
-        content.LABELS, "zh", msgspec.structs.replace(content.LABELS["en"], closing="此致敬礼")
-    )
+def test_a_chinese_letter_wraps_between_characters(renderer) -> None:
     body = "我们荣幸地邀请{full_name}参加在{event_city}举行的{event_name}。" * 4
     chinese = source(
         "invitation",

@@ -21,13 +21,12 @@ Both are written in English here; other languages come from the ``letters`` cata
 
 Languages
 ---------
-Letters are written in English, French and Spanish (:data:`LETTER_LANGUAGES`). A participant who
-prefers another language gets an English letter, and the answer says so (``language_fallback``).
-Arabic (right to left), Russian and Chinese are *prepared*: the renderer lays out right-to-left
-and CJK text, dates and country names come from CLDR (babel) in every language, and the fonts
-cover the scripts. Adding one is adding its ``letters`` catalogue (by a translator):
-:data:`LETTER_LANGUAGES` lists every language with one. ``tests/test_letters_render.py`` renders
-an Arabic and a Chinese letter with test wording to keep that path working.
+Letters are written in the six official languages of the United Nations (:data:`LETTER_LANGUAGES`:
+every language with a ``letters`` catalogue, which holds the fixed wording and the default
+templates). A participant who prefers another language gets an English letter, and the answer
+says so (``language_fallback``). Arabic letters are laid out right to left, Chinese ones wrap
+between characters; dates and country names come from CLDR (babel) in every language.
+``tests/test_letters_render.py`` renders letters in each.
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ DOMAIN = "letters"
 LETTER_LANGUAGES: tuple[str, ...] = tuple(
     code for code in languages.CODES if code in catalogues.catalogue_languages(DOMAIN)
 )
-#: Languages the mechanism is ready for (layout, fonts, dates, country names); wording to come.
+#: Languages of the registry without letter wording yet (none since the six have catalogues).
 PREPARED_LANGUAGES: tuple[str, ...] = tuple(code for code in languages.CODES if code not in LETTER_LANGUAGES)
 KIND_CODES = {LetterKind.invitation: "INV", LetterKind.visa_support: "VSL"}
 FAMILY: Literal["serif"] = "serif"

@@ -139,8 +139,7 @@ class TemplateError(KeyError):
 
 def email_language(language: str) -> str:
     """The language an e-mail is written in: ``language`` when it has a catalogue, else English."""
-    languages = catalogues.catalogue_languages(DOMAIN)
-    return language if language in languages else languages[0]
+    return language if language in catalogues.catalogue_languages(DOMAIN) else catalogues.DEFAULT_LANGUAGE
 
 
 def status_word(status: str, language: str) -> str:

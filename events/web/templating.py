@@ -57,6 +57,11 @@ def _datetime(context: Context, value, zone: str | None = None) -> str:
 
 
 @pass_context
+def _number(context: Context, value) -> str:
+    return i18n.format_number(value, _language(context))
+
+
+@pass_context
 def _country(context: Context, code: str | None) -> str:
     return i18n.country_names(_language(context)).get(code or "", code or "")
 
@@ -84,6 +89,7 @@ def environment() -> Environment:
         time=_time,
         datetime=_datetime,
         country=_country,
+        number=_number,
         utc_offset=i18n.utc_offset,
     )
     env.globals.update(static_url=static_url, autonyms=i18n.AUTONYMS)
