@@ -20,7 +20,7 @@ from events.auth.principal import Actor
 from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, NotFound
-from events.i18n.formatting import format_date
+from events.i18n.formatting import format_date, format_time
 from events.notifications.templates import email_language
 from events.settings import get_settings
 from events.visits import context, notify, schemas, solver
@@ -441,11 +441,11 @@ async def _notify_change(
                 "site": site["name"],
                 "address": site["address"] or site["city"],
                 "date": format_date(start.date(), language),
-                "time": f"{start:%H:%M}-{end:%H:%M}",
+                "time": f"{format_time(start, language)}–{format_time(end, language)}",
                 "meeting_point": slot["meeting_point"]
                 or visits.settings["default_meeting_point"]
                 or event["venue"],
-                "meeting_time": f"{visits.local(trip.departs_at):%H:%M}" if trip else "",
+                "meeting_time": format_time(visits.local(trip.departs_at), language) if trip else "",
                 "guide_language": slot["guide_language"],
                 "vehicle": visits.vehicles[vehicle]["name"] if vehicle in visits.vehicles else "",
             },

@@ -27,7 +27,7 @@ logger = logging.getLogger("events.web")
 SECURITY_HEADERS = [
     ResponseHeader(
         name="Content-Security-Policy",
-        value="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        value="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
     ),
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
