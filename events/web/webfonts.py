@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from events.i18n.languages import AUTONYMS
 from events.web.templating import STATIC_DIR
 
 SOURCE_DIR = Path(__file__).parent.parent / "rendering" / "fonts"
@@ -35,6 +36,9 @@ LICENCES = ("OFL.txt", "LICENSE-DroidSansFallback.txt")
 CJK_BLOCK = 0x400
 
 Ranges = tuple[tuple[int, int], ...]
+
+#: The Han characters of the language switcher (the autonym of Chinese), shown on every page.
+HAN_AUTONYMS = "".join(c for c in "".join(AUTONYMS.values()) if 0x4E00 <= ord(c) <= 0x9FFF)
 
 #: (subset name, font file per weight, code point ranges). Latin first: the browser tries in order.
 SCRIPTS: tuple[tuple[str, dict[int, str], Ranges], ...] = (
@@ -109,6 +113,13 @@ SCRIPTS: tuple[tuple[str, dict[int, str], Ranges], ...] = (
         (f"cjk-{start:04x}", {400: "DroidSansFallbackFull.ttf"}, ((start, min(start + CJK_BLOCK, end) - 1),))
         for first, end in ((0x3400, 0x4DC0), (0x4E00, 0xA000))
         for start in range(first, end, CJK_BLOCK)
+    ),
+    # Declared last, so it wins for its few characters: the Chinese autonym in the language
+    # switcher of every page costs one tiny file, not two blocks of the Chinese font.
+    (
+        "han-autonyms",
+        {400: "DroidSansFallbackFull.ttf"},
+        tuple((ord(c), ord(c)) for c in sorted(set(HAN_AUTONYMS))),
     ),
 )
 
