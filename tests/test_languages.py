@@ -100,8 +100,10 @@ async def test_the_dashboard_speaks_the_organisers_language(client, open_event, 
     listing = await client.get(f"/organiser/events/{open_event.id}/registrations")  # remembered
     assert "التسجيلات" in listing.text and "تطبيق عوامل التصفية" in listing.text
     assert "<bdi>الحداد</bdi>, <bdi>ليلى</bdi>" in listing.text
+    assert ">في انتظار القرار</span>" in listing.text and ">أنثى</td>" in listing.text  # status, gender
     statistics = await client.get(f"/organiser/events/{open_event.id}/statistics", params={"lang": "zh"})
     assert "按状态分列的报名" in statistics.text and "全部有效报名" in statistics.text
+    assert '<th scope="row">等待决定</th>' in statistics.text
     russian = await client.get("/organiser/audit", params={"lang": "ru"})
     assert "Журнал аудита" in russian.text and "Применить фильтры" in russian.text
     english = await client.get("/organiser/audit", params={"lang": "en"})

@@ -26,10 +26,21 @@ from events.reference.tables import CountryGroup
 from events.registration import schemas, services
 from events.registration.tables import RegistrationStatus
 from events.settings import get_settings
-from events.web import charts, pages
+from events.web import charts, choices, pages
 from events.web.forms import Form, read_form
 from events.web.i18n import N_
 
+#: How the dashboard names the values of statuses, genders and levels (the codes stay in links,
+#: filters and exports; country groups are the UN's acronyms).
+VALUE_WORDS = {
+    RegistrationStatus.submitted.value: N_("Awaiting decision"),
+    RegistrationStatus.approved.value: N_("Approved"),
+    RegistrationStatus.waitlisted.value: N_("On the waiting list"),
+    RegistrationStatus.rejected.value: N_("Not accepted"),
+    RegistrationStatus.cancelled.value: N_("Cancelled"),
+    **{value: label for value, label, _hint in choices.GENDERS},
+    **{value: label for value, label, _hint in choices.LEVELS},
+}
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 _DECISIONS = {
@@ -55,7 +66,7 @@ async def organiser(request: Request) -> Actor:
 
 
 def render(request: Request, template: str, context: dict | None = None, **options) -> Template:
-    return pages.render(request, template, context, **options)
+    return pages.render(request, template, {"words": VALUE_WORDS, **(context or {})}, **options)
 
 
 def _offset(request: Request) -> int:
@@ -303,6 +314,7 @@ def _charts(figures: schemas.Statistics, gettext) -> list[dict]:
         rows = [(key, [table["approved"].get(key, 0), table["active"].get(key, 0)]) for key in keys]
         result.append({"title": title, "series": [N_("approved"), N_("all active")], "rows": rows})
     for chart in result:
+        chart["rows"] = [(gettext(VALUE_WORDS.get(key, key)), values) for key, values in chart["rows"]]
         chart["title"] = gettext(chart["title"])
         chart["series"] = [gettext(name) for name in chart["series"]]
         chart["svg"] = charts.bar_chart(chart["title"], chart["rows"], chart["series"])
