@@ -15,8 +15,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from events import db, plugin
-from events.admin import _admin_app, admin
+from events import admin, db, plugin
 from events.api import API_PREFIX
 from events.auth.guards import DEPENDENCIES, no_store_personal_responses
 from events.auth.services import configure_password_hashing
@@ -83,9 +82,9 @@ def create_app() -> Litestar:
         access_log.addFilter(_RedactSecretsInAccessLog())
     configure_password_hashing()
     plugin.connect_listeners()
-    _admin_app()
+    admin.build()
     return Litestar(
-        route_handlers=[health, problem_type, api_router(), admin, *plugin.ROOT_HANDLERS],
+        route_handlers=[health, problem_type, api_router(), *admin.ROUTE_HANDLERS, *plugin.ROOT_HANDLERS],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[integer_bounds_middleware],

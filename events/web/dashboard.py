@@ -96,7 +96,7 @@ class DashboardPages(Controller):
         if data is not None:
             try:
                 _, token = await auth_services.sign_in(
-                    data.username, data.password, client=pages.client_address(request)
+                    data.username, data.password, client=pages.client_address(request), door="pages"
                 )
             except (NotAuthenticated, TooManyRequests) as exc:
                 form.add(None, exc.detail)
