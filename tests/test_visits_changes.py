@@ -7,7 +7,17 @@ from __future__ import annotations
 import pytest
 
 from events.notifications.tables import OutboxMessage
-from tests.test_visits_api import API, WEEKDAYS, _scenario, make_slot, make_vehicle, register
+from tests.test_visits_api import (
+    API,
+    WEEKDAYS,
+    _organiser_of,
+    _scenario,
+    make_site,
+    make_slot,
+    make_vehicle,
+    prepare,
+    register,
+)
 
 
 @pytest.fixture
@@ -56,6 +66,31 @@ async def test_a_site_cannot_seat_fewer_than_are_booked_there(client, event, org
 
     enough = await client.patch(site_url, json={"group_capacity": 3}, headers=organiser)
     assert enough.status_code == 200 and enough.json()["group_capacity"] == 3
+
+
+async def test_a_shared_site_keeps_the_visits_another_event_booked_there(
+    client, event, other_event, organiser
+):
+    """Sites are shared: the edit is refused for a booking in an event the editor does not
+    organise, and the answer names the slot without naming its participants."""
+    site = await make_site(client, organiser, "Shared museum")
+    await prepare(client, event, organiser)
+    theirs = (await _organiser_of(other_event)).headers
+    await prepare(client, other_event, theirs)
+    coach = await make_vehicle(client, other_event, theirs, "Their coach")
+    slot = await make_slot(client, other_event, theirs, site, [coach])
+    for n in range(2):
+        registration_id = await register(other_event.id, f"guest{n}@example.org", given_names="Nadia")
+        await _place(client, other_event, theirs, registration_id, slot["id"])
+
+    refused = await client.patch(
+        f"{API}/visit-sites/{site['id']}", json={"group_capacity": 1}, headers=organiser
+    )
+    assert refused.status_code == 409, refused.text
+    assert f"event {other_event.id}" in refused.json()["detail"] and refused.json()["slot_ids"] == [
+        slot["id"]
+    ]
+    assert "Nadia" not in refused.text
 
 
 async def test_a_site_cannot_lose_step_free_access_while_those_who_need_it_are_booked(
