@@ -474,19 +474,19 @@ async def test_only_the_events_organisers_see_sensitive_data_and_it_is_logged(cl
 
 async def test_purge_after_retention_and_key_rotation(client, make_event, make_account):
     from events.auth.principal import Actor
-    from events.registration import services
+    from events.registration import retention
 
     past = await make_event(start_date=datetime.date(2026, 3, 1), end_date=datetime.date(2026, 3, 3))
     current = await make_event()
     old_id = (await register(client, past.id, with_visa())).json()["registration"]["id"]
     new_id = (await register(client, current.id, with_visa())).json()["registration"]["id"]
 
-    dry = await services.purge_sensitive(
+    dry = await retention.purge_sensitive(
         Actor.system("tests"), today=datetime.date(2026, 6, 30), dry_run=True
     )
     assert dry == {past.id: 1}
-    assert await services.purge_sensitive(Actor.system("tests"), today=datetime.date(2026, 5, 1)) == {}
-    assert await services.purge_sensitive(Actor.system("tests"), today=datetime.date(2026, 6, 30)) == {
+    assert await retention.purge_sensitive(Actor.system("tests"), today=datetime.date(2026, 5, 1)) == {}
+    assert await retention.purge_sensitive(Actor.system("tests"), today=datetime.date(2026, 6, 30)) == {
         past.id: 1
     }
     old = await Registration.select().where(Registration.id == old_id).first()
@@ -527,7 +527,7 @@ async def test_data_key_rotation_keeps_values_readable(monkeypatch):
 
 
 def test_status_enum_matches_transitions():
-    from events.registration.services import TRANSITIONS
+    from events.registration.moderation import TRANSITIONS
 
     assert set(TRANSITIONS) == set(RegistrationStatus) - {RegistrationStatus.submitted}
 
