@@ -13,7 +13,10 @@ def _manage_link() -> str:
     return f"{get_settings().base_url}/my/registration"
 
 
-async def notify(kind: str, row: dict, event: dict, *, link: str | None = None, note: str = "") -> None:
+async def notify(
+    kind: str, row: dict, event: dict, *, sign_in_link: str | None = None, note: str = ""
+) -> None:
+    """``sign_in_link`` (a magic link) is a secret: withheld from the stored body until sending."""
     language = row["preferred_language"]
     await queue_email(
         kind,
@@ -26,9 +29,10 @@ async def notify(kind: str, row: dict, event: dict, *, link: str | None = None, 
             "city": event["city"],
             "reference": row["reference"],
             "status": status_word(row["status"], language),
-            "link": link or _manage_link(),
             "note": note,
-        },
+        }
+        | ({} if sign_in_link else {"link": _manage_link()}),
+        secret_context={"link": sign_in_link} if sign_in_link else None,
         object_type="registration",
         object_id=row["id"],
     )

@@ -126,7 +126,7 @@ async def submit(
             )
             row = {**_NEW_ROW_DEFAULTS, **values, "id": registration.id}
             link = await access.issue_magic_link(registration.id)
-            await notify("registration_received", row, event, link=link)
+            await notify("registration_received", row, event, sign_in_link=link)
             positions = {}
             if status is RegistrationStatus.waitlisted:
                 positions[registration.id] = await Registration.count().where(
