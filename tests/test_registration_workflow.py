@@ -123,6 +123,42 @@ async def test_resubmitting_is_idempotent_and_other_data_conflicts(client, event
 
 
 @pytest.mark.parametrize(
+    "variant",
+    [
+        {"nationality": "GMB", "country_represented": "gm"},  # alpha-3 and alpha-2, any case
+        {"email": "Kofi@Example.ORG"},
+        {"institution": "Ministry of Communication "},
+        {"family_name": " Mensah", "position": "Director ", "phone": "+220 449 6400"},
+        {"sector": "public\u00a0", "session_ids": []},
+    ],
+    ids=["country-codes", "e-mail-case", "trailing-space", "spaces-and-phone-format", "nbsp-and-defaults"],
+)
+async def test_an_equivalent_resubmission_gets_the_registration_back(client, event, variant):
+    """Issue 13 item 16: the same person sending the same form, written differently, is not a conflict."""
+    kofi = {
+        "given_names": "Kofi",
+        "family_name": "Mensah",
+        "email": "kofi@example.org",
+        "nationality": "GM",
+        "country_represented": "GMB",
+        "institution": "Ministry of Communication",
+        "position": "Director",
+        "phone": "+2204496400",
+        "sector": "public",
+        "preferred_language": "en",
+    }
+    first = await register(client, event.id, person(**kofi))
+    assert first.status_code == 201, first.text
+    again = await register(client, event.id, person(**(kofi | variant)))
+    assert again.status_code == 200, again.text
+    assert again.json()["created"] is False
+    assert again.json()["registration"]["id"] == first.json()["registration"]["id"]
+    different = await register(client, event.id, person(**(kofi | variant | {"position": "Minister"})))
+    assert different.status_code == 409, different.text
+    assert await Registration.count() == 1
+
+
+@pytest.mark.parametrize(
     ("changes", "field"),
     [
         ({"email": "not-an-email"}, "email"),

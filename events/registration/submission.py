@@ -23,7 +23,13 @@ from events.registration.notices import notify
 from events.registration.reading import get_registration, to_schema
 from events.registration.seats import approved_count, take_session_seats
 from events.registration.tables import ACTIVE_STATUSES, Channel, Registration, RegistrationStatus
-from events.registration.validation import check_whole, new_reference, submission_fingerprint, validate
+from events.registration.validation import (
+    check_whole,
+    new_reference,
+    normalise_email,
+    submission_fingerprint,
+    validate,
+)
 
 
 async def submit(
@@ -43,14 +49,14 @@ async def submit(
     """
     if not data.consent:
         raise InvalidInput.field("consent", "consent to the processing of your data is required to register")
-    email = data.email.strip().lower()
-    fingerprint = submission_fingerprint(data)
+    email = normalise_email(data.email)
     acting = actor or Actor.system("self-registration")
     # Everything that needs no lock happens first, so the event row is held only for the decision.
     event = await programme_services.get_event_row(event_id)
     if channel is Channel.self_service or channel is Channel.invitation:
         _check_window(event)
     values, _ = validate(msgspec.to_builtins(data, builtin_types=(datetime.date, datetime.datetime)), event)
+    fingerprint = submission_fingerprint(data, values)
     for key in ("consent", "session_ids", "invitation_token", "email"):
         values.pop(key, None)
     moment = now()

@@ -75,6 +75,9 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
         "institution",
         "position",
         "sector",
+        "visa_embassy",
+        "accessibility_other",
+        "dietary",
     ):
         if field in values:
             out[field] = values[field].strip()
@@ -85,10 +88,7 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
         "level",
         "preferred_language",
         "needs_visa",
-        "visa_embassy",
         "funding_requested",
-        "accessibility_other",
-        "dietary",
         "passport_expiry",
     ):
         if field in values:
@@ -147,10 +147,27 @@ def check_whole(row: dict[str, Any], event: dict) -> list[str]:
     return warnings
 
 
-def submission_fingerprint(data: schemas.RegistrationCreate) -> str:
-    payload = msgspec.to_builtins(data)
+def submission_fingerprint(data: schemas.RegistrationCreate, values: dict[str, Any]) -> str:
+    """What identifies a submission, so the same person sending the same form again gets their
+    registration back: the form as :func:`validate` stores it (``values``), not as typed, so
+    ``GM`` and ``GMB``, ``Kofi@Example.ORG`` and ``kofi@example.org``, ``UNDP`` and ``UNDP `` agree."""
+    payload = msgspec.to_builtins(data, builtin_types=(datetime.date, datetime.datetime))
     payload.pop("invitation_token", None)
+    payload.update({name: value for name, value in values.items() if name in payload})
+    payload["email"] = normalise_email(data.email)
+    payload["passport_number"] = (data.passport_number or "").strip().upper() or None
+    payload["place_of_birth"] = (data.place_of_birth or "").strip() or None
+    payload["session_ids"] = sorted(set(data.session_ids))
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def normalise_email(address: str) -> str:
+    """How an address is stored and compared: without surrounding spaces, case-folded as a whole.
+
+    The local part is case-sensitive in theory only; every mail system in use treats
+    ``Kofi@`` and ``kofi@`` as one mailbox, and so does the one-registration-per-address index.
+    """
+    return address.strip().lower()
 
 
 def new_reference(event_slug: str) -> str:
