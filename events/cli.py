@@ -130,7 +130,7 @@ def purge_sensitive(dry_run: bool) -> None:
     """Erase passport numbers, dates and places of birth of events that ended more than
     SENSITIVE_RETENTION_DAYS ago (default 90). Run it daily (cron)."""
     from events.auth.principal import Actor
-    from events.registration.services import purge_sensitive as purge
+    from events.registration.retention import purge_sensitive as purge
 
     result = commands.run(lambda: purge(Actor.system("cli purge-sensitive"), dry_run=dry_run))
     verb = "would erase" if dry_run else "erased"
@@ -145,10 +145,18 @@ def rotate_data_key() -> None:
     """Re-encrypt stored personal data with the first key of DATA_ENCRYPTION_KEYS (keep the old keys
     listed after it until this has run)."""
     from events.auth.principal import Actor
-    from events.registration.services import rotate_data_key as rotate
+    from events.db import write_transaction
+    from events.notifications.services import rotate_withheld_secrets
+    from events.registration.retention import rotate_data_key as rotate
 
-    count = commands.run(lambda: rotate(Actor.system("cli rotate-data-key")))
-    click.echo(f"Re-encrypted {count} registration(s).")
+    async def rotate_everything() -> tuple[int, int]:
+        registrations = await rotate(Actor.system("cli rotate-data-key"))
+        async with write_transaction():
+            messages = await rotate_withheld_secrets()
+        return registrations, messages
+
+    registrations, messages = commands.run(rotate_everything)
+    click.echo(f"Re-encrypted {registrations} registration(s) and {messages} unsent e-mail(s).")
 
 
 @main.group()

@@ -24,8 +24,8 @@ from events.checkin.tables import CheckinConflict, Presence, Scan
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
 from events.programme.tables import Session
+from events.registration import moderation, submission
 from events.registration import schemas as registration_schemas
-from events.registration import services as registration_services
 from events.registration.tables import Channel
 from events.visits.tables import Site, SlotVehicle, Vehicle, VisitAssignment, VisitSlot
 from tests.factories import SYSTEM, create_account
@@ -79,7 +79,7 @@ async def approved(event_id: int, *, name: str = "Amina", **overrides) -> int:
         ),
         registration_schemas.RegistrationCreate,
     )
-    result = await registration_services.submit(
+    result = await submission.submit(
         data, event_id=event_id, channel=Channel.walk_in, actor=SYSTEM, approve_when_seats=True
     )
     assert result.registration.status == "approved"
@@ -360,7 +360,7 @@ async def test_every_denial_reason(client, live_event, make_event, organiser, sc
     await refused("wrong_event", door["id"], elsewhere)
     # cancelled: the registration (its badge is revoked with it) …
     gone_id, gone = await attendee(event_id, name="Dawit")
-    await registration_services.cancel(SYSTEM, gone_id, "cannot travel")
+    await moderation.cancel(SYSTEM, gone_id, "cannot travel")
     await refused("cancelled", door["id"], gone)
     # … or the checkpoint's session.
     cancelled_session = await add_session(live_event, optional=False, title="Cancelled panel")
@@ -371,7 +371,7 @@ async def test_every_denial_reason(client, live_event, make_event, organiser, sc
     config.forget()
     await refused("cancelled", panel["id"], token)
     # not_registered: admitting by name someone who is not approved.
-    submitted = await registration_services.submit(
+    submitted = await submission.submit(
         msgspec.convert(person(email="waiting@example.org"), registration_schemas.RegistrationCreate),
         event_id=event_id,
         channel=Channel.walk_in,
@@ -712,7 +712,7 @@ async def test_the_offline_kit_has_what_a_device_needs_and_updates_incrementally
         ),
         registration_schemas.RegistrationCreate,
     )
-    signed = await registration_services.submit(
+    signed = await submission.submit(
         data, event_id=live_event.id, channel=Channel.walk_in, actor=SYSTEM, approve_when_seats=True
     )
     signed_id = signed.registration.id
@@ -748,7 +748,7 @@ async def test_the_offline_kit_has_what_a_device_needs_and_updates_incrementally
     # Changes since: a revocation, a new person, an admission.
     await answer(client, live_event.id, scanner.headers, room["id"], signed_token)
     await badge_services.reissue_badge(SYSTEM, signed_id, "lost")
-    newcomer = await registration_services.submit(
+    newcomer = await submission.submit(
         msgspec.convert(
             person(email="new@example.org", given_names="Lagi", session_ids=[optional]),
             registration_schemas.RegistrationCreate,
@@ -900,7 +900,7 @@ async def test_an_offline_admission_the_service_would_refuse_is_a_conflict(
 ):
     door = await checkpoint(client, live_event.id, organiser.headers)
     registration_id, token = await attendee(live_event.id, name="Kofi")
-    await registration_services.cancel(SYSTEM, registration_id, "visa refused")
+    await moderation.cancel(SYSTEM, registration_id, "visa refused")
     result = await sync(
         client, live_event.id, scanner.headers, "phone-c", [offline(door["id"], token, minutes_ago=1)]
     )

@@ -481,10 +481,10 @@ async def test_revocation_is_rolled_back_with_a_failed_cancellation(event, profi
     """The hook runs inside the cancellation's transaction: both commit or neither."""
     from events.db import write_transaction
     from events.registration import schemas as registration_schemas
-    from events.registration import services as registration_services
+    from events.registration import submission
     from events.registration.tables import Channel
 
-    submitted = await registration_services.submit(
+    submitted = await submission.submit(
         msgspec.convert(
             {**person(), "email": "rollback@example.org"}, registration_schemas.RegistrationCreate
         ),
@@ -547,7 +547,7 @@ async def test_a_participant_cannot_see_anyone_elses_letters(
 
 async def _approved_directly(event_id: int, count: int, **overrides) -> list[int]:
     from events.registration import schemas as registration_schemas
-    from events.registration import services as registration_services
+    from events.registration import submission
     from events.registration.tables import Channel
 
     ids = []
@@ -558,7 +558,7 @@ async def _approved_directly(event_id: int, count: int, **overrides) -> list[int
             "family_name": f"Moussa {number}",
             **overrides,
         }
-        submitted = await registration_services.submit(
+        submitted = await submission.submit(
             msgspec.convert(body, registration_schemas.RegistrationCreate),
             event_id=event_id,
             channel=Channel.walk_in,

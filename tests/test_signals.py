@@ -17,7 +17,7 @@ from events import plugin, signals
 from events.auth.principal import Actor
 from events.badges import services as badge_services
 from events.badges.tables import Badge
-from events.registration import services as registration_services
+from events.registration import moderation
 from events.signals import Signal
 from tests.test_badges_api import approved
 
@@ -48,7 +48,7 @@ EXPECTED_WIRING = {
 
 #: The module that sends each signal.
 SENDERS = {
-    "registration_withdrawn": "events.registration.services",
+    "registration_withdrawn": "events.registration.moderation",
     "event_deleting": "events.programme.services",
     "session_deleting": "events.programme.services",
     "session_changed": "events.programme.services",
@@ -163,11 +163,11 @@ async def test_a_withdrawal_reaches_the_badges_once_the_plugin_connected_them(cl
         for signal in signals.SIGNALS:
             for receiver in signal.receivers:
                 signal.disconnect(receiver)
-        await registration_services.cancel(actor, first, "no listeners")
+        await moderation.cancel(actor, first, "no listeners")
     finally:
         plugin.connect_listeners()
     assert wiring() == EXPECTED_WIRING
-    await registration_services.cancel(actor, second, "listeners connected")
+    await moderation.cancel(actor, second, "listeners connected")
     badges = {
         row["registration"]: (row["revoked_at"] is not None, row["revoke_reason"])
         for row in await Badge.select(Badge.registration, Badge.revoked_at, Badge.revoke_reason)

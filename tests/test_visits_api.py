@@ -16,8 +16,8 @@ from events.errors import Conflict
 from events.notifications.tables import OutboxMessage
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
+from events.registration import moderation, submission
 from events.registration import schemas as registration_schemas
-from events.registration import services as registration_services
 from events.registration.tables import Channel
 from events.visits import manifests
 from events.visits.tables import ScheduleRun, VisitAssignment
@@ -112,7 +112,7 @@ async def register(event_id: int, email: str, country: str = "NPL", **overrides)
         person(email=email, country_represented=country, nationality=country, **overrides),
         registration_schemas.RegistrationCreate,
     )
-    result = await registration_services.submit(
+    result = await submission.submit(
         data, event_id=event_id, channel=Channel.walk_in, actor=SYSTEM, approve_when_seats=True
     )
     assert result.registration.status == "approved"
@@ -744,7 +744,7 @@ async def test_checkpoints_name_who_may_board_which_vehicle(client, event, organ
 
 async def test_cancelled_participants_leave_manifests_and_the_next_run(client, event, organiser, staff):
     s = await _committed(client, event, organiser)
-    await registration_services.cancel(SYSTEM, s["wheelchair"], "Travel not authorised")
+    await moderation.cancel(SYSTEM, s["wheelchair"], "Travel not authorised")
     response = await client.get(
         f"{API}/events/{event.id}/visits/slots/{s['a']['id']}/manifest?format=csv", headers=staff.headers
     )

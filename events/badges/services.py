@@ -35,7 +35,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.programme import services as programme_services
 from events.programme.tables import Event
 from events.reference.services import country_name, normalise_country
-from events.registration import services as registration_services
+from events.registration import reading
 from events.registration.tables import Registration, RegistrationStatus
 
 UTC = datetime.UTC
@@ -123,8 +123,8 @@ _STAFF_REFUSAL = "Only staff and organisers of this event see its badge keys"
 
 async def get_badge(actor: Actor, registration_id: int) -> schemas.Badge:
     """The registration's valid badge: for the participant (magic link) and organisers of the event."""
-    registration = await registration_services.get_registration_row(registration_id)
-    registration_services.check_access(actor, registration)
+    registration = await reading.get_registration_row(registration_id)
+    reading.check_access(actor, registration)
     badge = await _current_badge(registration_id)
     if badge is None:
         raise NotFound("No badge has been issued for this registration yet")
@@ -133,8 +133,8 @@ async def get_badge(actor: Actor, registration_id: int) -> schemas.Badge:
 
 async def own_badge(actor: Actor, registration_id: int) -> tuple[schemas.Badge, BadgeData, EventInfo]:
     """What the e-badge shows: the badge, its printed data and the event."""
-    registration = await registration_services.get_registration_row(registration_id)
-    registration_services.check_access(actor, registration)
+    registration = await reading.get_registration_row(registration_id)
+    reading.check_access(actor, registration)
     badge = await _current_badge(registration_id)
     if badge is None or registration["status"] != RegistrationStatus.approved.value:
         raise NotFound("No badge has been issued for this registration yet")
@@ -284,10 +284,10 @@ async def issue_badge(
 ) -> schemas.BadgeIssued:
     """Version 1 for an approved registration; an existing valid badge is returned as it is (its
     role changed if another is asked for: the code does not carry the role)."""
-    registration = await registration_services.get_registration_row(registration_id)
+    registration = await reading.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
-        registration = await registration_services.get_registration_row(registration_id, lock=True)
+        registration = await reading.get_registration_row(registration_id, lock=True)
         _require_approved(registration)
         current = await _current_badge(registration_id)
         if current is not None:
@@ -362,10 +362,10 @@ async def reissue_badge(
     actor: Actor, registration_id: int, reason: str = "", role: BadgeRole | None = None
 ) -> schemas.Badge:
     """A lost badge: the valid one is revoked (``superseded``) and version + 1 is signed."""
-    registration = await registration_services.get_registration_row(registration_id)
+    registration = await reading.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
-        registration = await registration_services.get_registration_row(registration_id, lock=True)
+        registration = await reading.get_registration_row(registration_id, lock=True)
         _require_approved(registration)
         current = await _current_badge(registration_id)
         if current is None:
@@ -440,7 +440,7 @@ async def revoke_badges_of_registration(
 
 async def revoke_badge(actor: Actor, registration_id: int, reason: str = "") -> list[int]:
     """An organiser withdraws the registration's badge without a replacement."""
-    registration = await registration_services.get_registration_row(registration_id)
+    registration = await reading.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     revoked = await revoke_badges_of_registration(actor, registration_id, reason, kind=Reason.revoked)
     if not revoked:

@@ -53,7 +53,7 @@ from events.letters.render import LetterRenderer, PdfFacts, read_facts
 from events.letters.tables import Letter, LetterKind, LetterProfile, LetterStatus, LetterTemplate
 from events.programme import services as programme_services
 from events.programme.tables import Event
-from events.registration import services as registration_services
+from events.registration import reading
 from events.registration.tables import Registration, RegistrationStatus
 from events.rendering import missing_glyphs
 
@@ -101,8 +101,8 @@ def renderer() -> LetterRenderer:
 
 async def _readable_registration(actor: Actor, registration_id: int) -> dict:
     """The participant themself or an organiser of the event; anyone else gets 404."""
-    row = await registration_services.get_registration_row(registration_id)
-    registration_services.check_access(actor, row)
+    row = await reading.get_registration_row(registration_id)
+    reading.check_access(actor, row)
     return row
 
 
@@ -482,7 +482,7 @@ def _refuse(exc: content.LetterDataError) -> Conflict:
 
 async def _prepare(registration_id: int, kind: LetterKind) -> _Prepared:
     """Read everything the letter is made from and check it can be issued (Conflict if not)."""
-    row = await registration_services.get_registration_row(registration_id)
+    row = await reading.get_registration_row(registration_id)
     if row["status"] != RegistrationStatus.approved.value:
         raise Conflict(f"Letters are issued to approved participants; this registration is {row['status']}")
     if kind is LetterKind.visa_support and not row["needs_visa"]:
