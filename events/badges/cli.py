@@ -97,6 +97,11 @@ def print_badges(
     click.echo(f"Wrote {len(badges)} badge(s) on {pages} page(s) to {out}.")
     if summary["skipped_without_badge"]:
         click.echo(f"Skipped {summary['skipped_without_badge']} registration(s) without a valid badge.")
+    if summary["skipped_revoked"]:
+        click.echo(
+            f"Skipped {summary['skipped_revoked']} registration(s) whose badge was revoked "
+            "(reissue a badge to print it)."
+        )
 
 
 @command.command("issue")
@@ -111,6 +116,11 @@ def issue(event_slug: str) -> None:
 
     result = commands.run(run)
     click.echo(f"Issued {result.issued}; {result.existing} already had one.")
+    for skipped in result.skipped:
+        click.echo(
+            f"Skipped registration {skipped.registration_id}: its badge was revoked "
+            f"({skipped.revocation.value}); reissue it to give it a new one."
+        )
 
 
 @command.command("rotate-key")

@@ -29,6 +29,8 @@ class ParticipantBadgeController(Controller):
 
     @get("/badge")
     async def read(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.Badge:
+        """The valid badge; ``404`` before the first is issued, ``410`` (with ``revocation`` and
+        ``revoked_at``) once it was revoked."""
         return await services.get_badge(actor, registration_id)
 
     @get("/badge.svg", media_type="image/svg+xml")
@@ -74,7 +76,8 @@ class BadgeManagementController(Controller):
     async def issue(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.BadgeIssue]
     ) -> Response[schemas.BadgeIssued]:
-        """Version 1 for an approved registration; an existing valid badge is answered with 200."""
+        """Version 1 for an approved registration; an existing valid badge is answered with 200. A revoked
+        badge is 409: only ``…/badge/reissue`` gives the registration a new one."""
         result = await services.issue_badge(actor, registration_id, data.role)
         return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
 
@@ -86,7 +89,8 @@ class BadgeManagementController(Controller):
     async def reissue(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.BadgeReissue]
     ) -> schemas.Badge:
-        """A lost badge: a new version; the old code is refused from now on (``superseded``)."""
+        """A lost badge: a new version; the old code is refused from now on (``superseded``). Also the way
+        to give a badge again to a registration whose badge was revoked."""
         return await services.reissue_badge(actor, registration_id, data.reason, data.role)
 
     @post(
@@ -103,7 +107,8 @@ class BadgeManagementController(Controller):
     async def issue_missing(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.BulkIssue]
     ) -> schemas.BulkIssued:
-        """A badge for every approved registration that has none."""
+        """A badge for every approved registration that never had one; those whose badge was revoked are
+        skipped and listed in ``skipped`` (reissue them one by one)."""
         return await services.issue_missing(actor, event_id, data.role)
 
     @post("/events/{event_id:int}/badges/print", guards=[requires_event_organiser], status_code=HTTP_200_OK)

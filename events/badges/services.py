@@ -7,6 +7,9 @@ error and writes its audit entry (``badge.issued``, ``badge.reissued``, ``badge.
 * One valid badge per registration at a time: issuing is idempotent (the valid badge is returned);
   a reissue revokes it (kind ``superseded``) and signs version + 1 under a new badge id, so the old
   code is refused from then on. Rows are never deleted: the revocation list is the revoked rows.
+* A revoked badge stays revoked: issuing (one, in bulk, before printing) skips a registration whose
+  newest badge is revoked, and reading it answers ``410 gone``. Only an explicit reissue signs a
+  new version for it.
 * Keys: the newest key of the event that is not retired signs; every key not retired verifies.
   The first badge of an event creates its first key. Private keys are stored encrypted with
   ``events.crypto`` (the data-encryption keys) and never leave the service.
@@ -31,7 +34,7 @@ from events.badges.tables import Badge, BadgeKey, BadgeRole
 from events.badges.tokens import Reason
 from events.clock import now
 from events.db import locked, write_transaction
-from events.errors import Conflict, InvalidInput, NotFound
+from events.errors import Conflict, Gone, InvalidInput, NotFound
 from events.programme import services as programme_services
 from events.programme.tables import Event
 from events.reference.services import country_name, normalise_country
@@ -117,6 +120,42 @@ async def _current_badge(registration_id: int) -> dict | None:
     )
 
 
+async def _newest_badge(registration_id: int) -> dict | None:
+    """The newest version, valid or not: the valid badge when there is one (it is always the newest)."""
+    return (
+        await Badge.select()
+        .where(Badge.registration == registration_id)
+        .order_by(Badge.version, ascending=False)
+        .first()
+    )
+
+
+def _revocation(row: dict) -> Reason:
+    return _kind(row["revoke_reason"]) or Reason.revoked
+
+
+def _gone(row: dict) -> Gone:
+    kind = _revocation(row)
+    advice = "; an organiser can reissue it" if kind is Reason.revoked else ""
+    return Gone(
+        f"This registration's badge (version {row['version']}) was revoked ({kind.value}){advice}",
+        badge_id=row["id"],
+        version=row["version"],
+        revocation=kind.value,
+        revoked_at=row["revoked_at"].isoformat(),
+    )
+
+
+async def _readable_badge(registration_id: int) -> dict:
+    """The valid badge; a revoked one is ``410 gone`` (it is not "not issued yet")."""
+    badge = await _newest_badge(registration_id)
+    if badge is None:
+        raise NotFound("No badge has been issued for this registration yet")
+    if badge["revoked_at"] is not None:
+        raise _gone(badge)
+    return badge
+
+
 _ORGANISER_REFUSAL = "Only organisers of this event manage its badges"
 _STAFF_REFUSAL = "Only staff and organisers of this event see its badge keys"
 
@@ -125,18 +164,15 @@ async def get_badge(actor: Actor, registration_id: int) -> schemas.Badge:
     """The registration's valid badge: for the participant (magic link) and organisers of the event."""
     registration = await registration_services.get_registration_row(registration_id)
     registration_services.check_access(actor, registration)
-    badge = await _current_badge(registration_id)
-    if badge is None:
-        raise NotFound("No badge has been issued for this registration yet")
-    return _badge(badge)
+    return _badge(await _readable_badge(registration_id))
 
 
 async def own_badge(actor: Actor, registration_id: int) -> tuple[schemas.Badge, BadgeData, EventInfo]:
     """What the e-badge shows: the badge, its printed data and the event."""
     registration = await registration_services.get_registration_row(registration_id)
     registration_services.check_access(actor, registration)
-    badge = await _current_badge(registration_id)
-    if badge is None or registration["status"] != RegistrationStatus.approved.value:
+    badge = await _readable_badge(registration_id)
+    if registration["status"] != RegistrationStatus.approved.value:
         raise NotFound("No badge has been issued for this registration yet")
     event = await programme_services.get_event_row(registration["event"])
     return _badge(badge), badge_data(registration, badge), event_info(event)
@@ -283,7 +319,8 @@ async def issue_badge(
     actor: Actor, registration_id: int, role: BadgeRole | None = None
 ) -> schemas.BadgeIssued:
     """Version 1 for an approved registration; an existing valid badge is returned as it is (its
-    role changed if another is asked for: the code does not carry the role)."""
+    role changed if another is asked for: the code does not carry the role). A revoked badge is not
+    replaced here: that takes an explicit :func:`reissue_badge`."""
     registration = await registration_services.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
@@ -303,6 +340,12 @@ async def issue_badge(
                 )
                 current = await Badge.select().where(Badge.id == current["id"]).first()
             return schemas.BadgeIssued(badge=_badge(current), created=False)
+        newest = await _newest_badge(registration_id)
+        if newest is not None:
+            raise Conflict(
+                f"This registration's badge was revoked ({_revocation(newest).value}); "
+                "reissue it explicitly (POST …/badge/reissue) to give it a new one"
+            )
         event = await programme_services.get_event_row(registration["event"])
         row = await _sign_new_badge(actor, registration, event, (role or BadgeRole.participant).value)
         await _record_issued(actor, row)
@@ -326,13 +369,14 @@ async def _record_issued(actor: Actor, row: dict) -> None:
 
 
 async def issue_missing(actor: Actor, event_id: int, role: BadgeRole | None = None) -> schemas.BulkIssued:
-    """A badge for every approved registration of the event that has none (batches of 200)."""
+    """A badge for every approved registration of the event that never had one (batches of 200).
+    Registrations whose badge was revoked are skipped and listed: only a reissue brings it back."""
     actor.require_organiser(event_id, _ORGANISER_REFUSAL)
     event = await programme_services.get_event_row(event_id)
     issued = 0
     while True:
         async with write_transaction():
-            batch = await _approved_without_badge(event_id, ISSUE_BATCH)
+            batch, revoked = await _approved_without_badge(event_id, ISSUE_BATCH)
             for registration in batch:
                 row = await _sign_new_badge(actor, registration, event, (role or BadgeRole.participant).value)
                 await _record_issued(actor, row)
@@ -340,10 +384,38 @@ async def issue_missing(actor: Actor, event_id: int, role: BadgeRole | None = No
         if len(batch) < ISSUE_BATCH:
             break
     existing = await Badge.count().where(Badge.event == event_id, Badge.revoked_at.is_null()) - issued
-    return schemas.BulkIssued(issued=issued, existing=existing)
+    skipped = [
+        schemas.SkippedRegistration(
+            registration_id=row["registration"],
+            badge_id=row["id"],
+            version=row["version"],
+            revocation=_revocation(row),
+            revoked_at=row["revoked_at"],
+            revoke_reason=row["revoke_reason"].partition(":")[2].strip(),
+        )
+        for row in revoked.values()
+    ]
+    return schemas.BulkIssued(issued=issued, existing=existing, skipped=skipped)
 
 
-async def _approved_without_badge(event_id: int, limit: int) -> list[dict]:
+async def _revoked_registrations(event_id: int) -> dict[int, dict]:
+    """Registrations of the event whose newest badge is revoked, with that badge."""
+    newest: dict[int, dict] = {}
+    for row in await (
+        Badge.select(Badge.id, Badge.registration, Badge.version, Badge.revoked_at, Badge.revoke_reason)
+        .where(Badge.event == event_id)
+        .order_by(Badge.version)
+    ):
+        newest[row["registration"]] = row
+    return {
+        registration_id: row
+        for registration_id, row in sorted(newest.items())
+        if row["revoked_at"] is not None
+    }
+
+
+async def _approved_without_badge(event_id: int, limit: int) -> tuple[list[dict], dict[int, dict]]:
+    """Approved registrations that never had a badge (at most ``limit``), and the revoked ones skipped."""
     with_badge = {
         row["registration"]
         for row in await Badge.select(Badge.registration).where(
@@ -355,22 +427,27 @@ async def _approved_without_badge(event_id: int, limit: int) -> list[dict]:
         .where(Registration.event == event_id, Registration.status == RegistrationStatus.approved.value)
         .order_by(Registration.id)
     )
-    return [row for row in rows if row["id"] not in with_badge][:limit]
+    revoked = await _revoked_registrations(event_id)
+    approved_ids = {row["id"] for row in rows}
+    missing = [row for row in rows if row["id"] not in with_badge and row["id"] not in revoked]
+    return missing[:limit], {key: row for key, row in revoked.items() if key in approved_ids}
 
 
 async def reissue_badge(
     actor: Actor, registration_id: int, reason: str = "", role: BadgeRole | None = None
 ) -> schemas.Badge:
-    """A lost badge: the valid one is revoked (``superseded``) and version + 1 is signed."""
+    """A lost badge: the valid one is revoked (``superseded``) and version + 1 is signed. The one way
+    to give a registration whose badge was revoked a valid badge again (its old code stays refused)."""
     registration = await registration_services.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
         registration = await registration_services.get_registration_row(registration_id, lock=True)
         _require_approved(registration)
-        current = await _current_badge(registration_id)
+        current = await _newest_badge(registration_id)
         if current is None:
-            raise Conflict("This registration has no valid badge to reissue; issue one")
-        await _revoke_rows([current], Reason.superseded, reason)
+            raise Conflict("This registration has no badge to reissue; issue one")
+        if current["revoked_at"] is None:
+            await _revoke_rows([current], Reason.superseded, reason)
         event = await programme_services.get_event_row(registration["event"])
         row = await _sign_new_badge(actor, registration, event, (role.value if role else current["role"]))
         await record(
@@ -539,8 +616,9 @@ async def print_selection(
     issue: bool = True,
 ) -> tuple[EventInfo, list[BadgeData], dict[str, Any]]:
     """The badges to print, in order, with a summary. With ``issue`` (the default), approved
-    registrations without a badge get one first (each audited as ``badge.issued``). Registrations
-    without a valid badge (not approved) are skipped and counted."""
+    registrations that never had a badge get one first (each audited as ``badge.issued``).
+    Registrations without a valid badge are skipped and counted: ``skipped_revoked`` those whose badge
+    was revoked (reissue to print them), ``skipped_without_badge`` the others (not approved)."""
     actor.require_organiser(event_id, _ORGANISER_REFUSAL)
     event = await programme_services.get_event_row(event_id)
     issued = 0
@@ -564,12 +642,16 @@ async def print_selection(
             Badge.event == event_id, Badge.revoked_at.is_null()
         )
     }
+    revoked = await _revoked_registrations(event_id)
     chosen = []
-    skipped = 0
+    skipped = skipped_revoked = 0
     for registration in registrations:
         badge = badges.get(registration["id"])
         if badge is None:
-            skipped += 1
+            if registration["id"] in revoked:
+                skipped_revoked += 1
+            else:
+                skipped += 1
             continue
         if role is not None and badge["role"] != role.value:
             continue
@@ -584,5 +666,10 @@ async def print_selection(
     else:
         chosen.sort(key=lambda pair: name_key(pair[0]))
     data = [badge_data(registration, badge) for registration, badge in chosen]
-    summary = {"badges": len(data), "issued": issued, "skipped_without_badge": skipped}
+    summary = {
+        "badges": len(data),
+        "issued": issued,
+        "skipped_without_badge": skipped,
+        "skipped_revoked": skipped_revoked,
+    }
     return event_info(event), data, summary
