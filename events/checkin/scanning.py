@@ -24,11 +24,17 @@ arrived while the previous group was being written and writes them in one transa
 same order). Under load that shares the transaction's cost; alone, a scan is a group of one. When a
 group fails (a deadlock, a race on a nonce), each scan of it is retried in a transaction of its own.
 
+Online scans are judged and stored at the service's clock: the device's ``scanned_at`` is accepted
+and ignored (a device could otherwise scan a superseded badge "before" its reissue), and every
+revocation stored counts.
+
 Offline scans (:func:`sync`) go through the same steps, in chunks of :data:`SYNC_CHUNK`, with the
 device's decision recorded as it was made and the original scan time kept; the service's own
 verdict is computed and kept beside it. When a device admitted a badge that a single-entry
 checkpoint had already admitted, both scans stay and a conflict is opened for organisers; so it is
-when a device admitted a badge the service would have refused at that moment.
+when a device admitted a badge the service would have refused at that moment. A badge superseded by
+a reissue before the sync arrived is refused whatever time the device gives: its admission is not
+counted (no presence) and a conflict is opened.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ import msgspec
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.badges import tokens
+from events.badges.tokens import Reason as BadgeReason
 from events.checkin import config, people, rules, schemas
 from events.checkin.rules import Reason, Rules, Verdict
 from events.checkin.tables import ConflictKind, Direction, ScanMode, ScanResult
@@ -264,7 +271,8 @@ def _direction(found: Rules, direction: Direction) -> None:
 
 
 async def prepare(actor: Actor, event_id: int, data: schemas.ScanCreate) -> Item:
-    """Check an online scan's request before it is queued (raises on a bad one)."""
+    """Check an online scan's request before it is queued (raises on a bad one). The scan is judged
+    and stored at the service's time; the device's ``scanned_at`` is ignored."""
     actor.require_staff(event_id)
     _subject(data.token, data.registration_id)
     found = await checkpoint_rules(event_id, data.checkpoint_id)
@@ -280,7 +288,7 @@ async def prepare(actor: Actor, event_id: int, data: schemas.ScanCreate) -> Item
         nonce=data.nonce,
         fingerprint=fingerprint(found.checkpoint_id, data.direction, data.token, data.registration_id),
         direction=data.direction,
-        scanned_at=scan_time(data.scanned_at, found.time_zone, moment),
+        scanned_at=moment,
         mode=ScanMode.online if data.token is not None else ScanMode.manual,
         user_id=actor.user_id,
         expected=await config.expected(found),
@@ -310,7 +318,8 @@ def _verdict(item: Item, row: dict[str, Any] | None) -> Verdict:
     """Everything but presence."""
     found = item.rules
     if item.token is not None:
-        code = rules.check_code(item.token, item.keys, row, found, item.scanned_at)
+        however_late = rules.SUPERSEDED_ONLY if item.mode is ScanMode.offline else rules.EVERY_REVOCATION
+        code = rules.check_code(item.token, item.keys, row, found, item.scanned_at, however_late=however_late)
         if not code.ok:
             if item.direction is Direction.exit and code.reason not in rules.NOT_GENUINE:
                 return rules.OK  # nobody is kept from leaving
@@ -456,7 +465,9 @@ def _apply_one(
     outcome = Outcome(scan_id=scan_id)
     if item.mode is ScanMode.offline:
         verdict = Verdict(item.device_result is ScanResult.ok, item.device_reason, "decided offline")
-        if verdict.ok and registration_id is not None:
+        # A superseded badge's admission is held for organisers, not counted.
+        held = server.badge_reason == BadgeReason.superseded.value
+        if verdict.ok and registration_id is not None and not held:
             if item.direction is Direction.exit:
                 yield from _leave(found, registration_id, item.scanned_at)
             else:
@@ -481,7 +492,8 @@ def _apply_one(
                 None,
                 scan_id,
                 f"the service would have refused it: {server.reason.value}"
-                + (f" ({server.detail})" if server.detail else ""),
+                + (f" ({server.detail})" if server.detail else "")
+                + ("; replaced by a reissue before this sync, so not counted as admitted" if held else ""),
             )
             if conflict is not None:
                 outcome.conflict_ids.append(conflict)
