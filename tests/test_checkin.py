@@ -17,7 +17,7 @@ from events.auth.tables import Role
 from events.badges import services as badge_services
 from events.badges import tokens
 from events.badges.tables import Badge, BadgeKey
-from events.checkin import config, scan_path
+from events.checkin import config, scan_path, scanning, schemas
 from events.checkin.controllers import forget_devices
 from events.checkin.rules import FROM_BADGE, MESSAGES, Reason
 from events.checkin.tables import CheckinConflict, Presence, Scan
@@ -492,7 +492,7 @@ async def test_a_retry_with_the_same_nonce_returns_the_first_answer(client, live
 async def test_concurrent_scans_of_a_single_entry_badge_admit_exactly_once(
     client, live_event, organiser, scanner, monkeypatch, grouped
 ):
-    monkeypatch.setattr(scan_path, "GROUP_SCANS", grouped)
+    monkeypatch.setattr(scanning, "GROUP_SCANS", grouped)
     door = await checkpoint(client, live_event.id, organiser.headers, single_entry=True)
     registration_id, token = await attendee(live_event.id)
     url = f"{API}/events/{live_event.id}/checkin/scans"
@@ -519,12 +519,12 @@ async def test_concurrent_transactions_race_on_the_presence_row(client, live_eve
     data = [
         msgspec.convert(
             {"checkpoint_id": cp["id"], "device_id": f"d{n}", "nonce": nonce(), "token": token},
-            scan_path.schemas.ScanCreate,
+            schemas.ScanCreate,
         )
         for cp in (once, door)
         for n in range(12)
     ]
-    items = [await scan_path.prepare(scanner.actor, live_event.id, d) for d in data]
+    items = [await scanning.prepare(scanner.actor, live_event.id, d) for d in data]
     outcomes = await asyncio.gather(*(scan_path.apply([item]) for item in items))
     answers = [msgspec.json.decode(o[0].answer) for o in outcomes]
     for cp in (once, door):
@@ -534,12 +534,12 @@ async def test_concurrent_transactions_race_on_the_presence_row(client, live_eve
     out = await answer(client, live_event.id, scanner.headers, door["id"], token, direction="out")
     assert out["result"] == "ok" and out["counts"]["inside"] == 0
     again = [
-        await scan_path.prepare(
+        await scanning.prepare(
             scanner.actor,
             live_event.id,
             msgspec.convert(
                 {"checkpoint_id": door["id"], "device_id": f"r{n}", "nonce": nonce(), "token": token},
-                scan_path.schemas.ScanCreate,
+                schemas.ScanCreate,
             ),
         )
         for n in range(8)

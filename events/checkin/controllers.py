@@ -26,7 +26,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
 from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
-from events.checkin import scan_path, schemas, services
+from events.checkin import scanning, schemas, services
+from events.checkin import sync as offline_sync
 from events.errors import NotAuthenticated
 
 DEVICE_ACTOR_TTL = 5.0
@@ -123,7 +124,7 @@ class ScannerController(Controller):
         """Scan a badge (or admit by ``registration_id``): ``ok`` or ``denied`` with a reason, what
         staff need to see, and the checkpoint's counts. A retry with the same nonce returns the first
         answer (header ``Idempotent-Replayed: true``) and records nothing new."""
-        answer, replayed = await scan_path.scan(actor, event_id, data)
+        answer, replayed = await scanning.scan(actor, event_id, data)
         headers = {"Cache-Control": "no-store"}
         if replayed:
             headers["Idempotent-Replayed"] = "true"
@@ -137,7 +138,7 @@ class ScannerController(Controller):
         """Scans a device decided offline (at most 2,000 a request): each row is applied on its own
         and reported (``applied``, ``duplicate``, ``error``); two admissions of one single-entry
         badge become a conflict."""
-        return await scan_path.sync(actor, event_id, data)
+        return await offline_sync.sync(actor, event_id, data)
 
 
 class CheckinManagementController(Controller):

@@ -1,7 +1,8 @@
-"""Scans: online ones decided here, offline ones decided by a device and synced here.
+"""The scan path: deciding one scan and recording it, for online scans (:mod:`events.checkin.scanning`)
+and offline ones (:mod:`events.checkin.sync`) alike, once :mod:`events.checkin.scan_input` checked
+the request. One job: the statements below run in one transaction and must stay few (no extra
+statement per scan), so the SQL and the program that runs it live together.
 
-The scan path
--------------
 A scan is a handful of short statements in one write transaction:
 
 1. **claim the nonce**: insert the scan row, ``ON CONFLICT (event, device_id, nonce) DO NOTHING``.
@@ -18,60 +19,38 @@ A scan is a handful of short statements in one write transaction:
    one process or many. On SQLite writers take turns (``BEGIN IMMEDIATE``);
 5. **counts** of the checkpoint, then the answer is stored on the scan row (a retry gets it back).
 
-Online scans from concurrent requests are **grouped**: one task per process takes the scans that
-arrived while the previous group was being written and writes them in one transaction (at most
-:data:`BATCH`), in the order of checkpoint and badge (so two processes lock presence rows in the
-same order). Under load that shares the transaction's cost; alone, a scan is a group of one. When a
-group fails (a deadlock, a race on a nonce), each scan of it is retried in a transaction of its own.
-
-Online scans are judged and stored at the service's clock: the device's ``scanned_at`` is accepted
-and ignored (a device could otherwise scan a superseded badge "before" its reissue), and every
-revocation stored counts.
-
-Offline scans (:func:`sync`) go through the same steps, in chunks of :data:`SYNC_CHUNK`, with the
-device's decision recorded as it was made and the original scan time kept; the service's own
-verdict is computed and kept beside it. When a device admitted a badge that a single-entry
-checkpoint had already admitted, both scans stay and a conflict is opened for organisers; so it is
-when a device admitted a badge the service would have refused at that moment. A badge superseded by
-a reissue before the sync arrived is refused whatever time the device gives: its admission is not
-counted (no presence) and a conflict is opened.
+Online scans are judged at the service's clock and every stored revocation counts. An offline scan
+carries the device's decision, recorded as it was made with the device's time; the service's own
+verdict is kept beside it. When a device admitted a badge that a single-entry checkpoint had already
+admitted, both scans stay and a conflict is opened for organisers; so it is when a device admitted a
+badge the service would have refused at that moment. A badge superseded by a reissue before the sync
+arrived is refused whatever time the device gives: its admission is not counted (no presence) and a
+conflict is opened.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import datetime
-import hashlib
 import logging
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 
-from events.audit.services import record
-from events.auth.principal import Actor
 from events.badges import tokens
 from events.badges.tokens import Reason as BadgeReason
 from events.checkin import config, people, rules, schemas
 from events.checkin.rules import Reason, Rules, Verdict
 from events.checkin.tables import ConflictKind, Direction, ScanMode, ScanResult
 from events.clock import now
-from events.db import Dialect, dialect, statements, write_transaction
+from events.db import Dialect, dialect, statements
 from events.db.statements import Program, one
-from events.errors import Conflict, DomainError, FieldError, InvalidInput, field_errors
-from events.programme.services import to_local, to_utc
+from events.errors import Conflict, DomainError
+from events.programme.services import to_local
 
 logger = logging.getLogger("events.checkin")
 
 UTC = datetime.UTC
-#: A device's clock may run this much ahead; a scan time further in the future is refused.
-MAX_AHEAD = datetime.timedelta(minutes=5)
-#: Scans older than this are refused (a device's queue is synced within the event).
-MAX_AGE = datetime.timedelta(days=30)
-BATCH = 64
-SYNC_CHUNK = 250
 
 
 @dataclass(slots=True)
@@ -211,91 +190,6 @@ _CONFLICT = (
     "detail, detected_at, resolved_at, resolved_by, resolution_note) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, '') ON CONFLICT (second_scan, kind) DO NOTHING RETURNING id"
 )
-
-
-# --- preparing -----------------------------------------------------------------------------------------
-
-
-def fingerprint(
-    checkpoint_id: int, direction: Direction, token: str | None, registration_id: int | None
-) -> str:
-    subject = "".join(token.split()).upper() if token is not None else f"registration:{registration_id}"
-    return hashlib.sha256(f"{checkpoint_id}|{direction.value}|{subject}".encode()).hexdigest()
-
-
-def _fields(token: str | None) -> tokens.TokenFields | None:
-    return tokens.read_token(token) if token else None
-
-
-async def _keys(event_id: int, fields: tokens.TokenFields | None) -> list[tokens.PublicKey]:
-    key_id = fields.key_id if fields is not None and fields.event_id == event_id else None
-    return await config.keys(event_id, key_id)
-
-
-def scan_time(value: datetime.datetime | None, zone: str, moment: datetime.datetime) -> datetime.datetime:
-    """The scan's instant in UTC (a time without an offset is read in the event's zone)."""
-    if value is None:
-        return moment
-    try:
-        at = to_utc(value, zone)
-    except (OverflowError, ValueError) as exc:
-        raise InvalidInput.field("scanned_at", "not a valid instant") from exc
-    assert at is not None
-    if at > moment + MAX_AHEAD:
-        raise InvalidInput.field(
-            "scanned_at", "is in the future (check the device's clock; 5 minutes ahead are accepted)"
-        )
-    if at < moment - MAX_AGE:
-        raise InvalidInput.field("scanned_at", "is more than 30 days old")
-    return at
-
-
-def _subject(token: str | None, registration_id: int | None) -> None:
-    if (token is None) == (registration_id is None):
-        raise InvalidInput(
-            "Give the badge's token, or a registration_id for someone without their badge (not both)",
-            errors=[FieldError("token", "give token or registration_id")],
-        )
-
-
-async def checkpoint_rules(event_id: int, checkpoint_id: int, field_name: str = "checkpoint_id") -> Rules:
-    found = await config.rules(event_id, checkpoint_id)
-    if found is None:
-        raise InvalidInput.field(field_name, f"event {event_id} has no checkpoint {checkpoint_id}")
-    return found
-
-
-def _direction(found: Rules, direction: Direction) -> None:
-    if direction is Direction.exit and not found.tracks_exit:
-        raise InvalidInput.field("direction", f"checkpoint {found.name!r} does not scan exits")
-
-
-async def prepare(actor: Actor, event_id: int, data: schemas.ScanCreate) -> Item:
-    """Check an online scan's request before it is queued (raises on a bad one). The scan is judged
-    and stored at the service's time; the device's ``scanned_at`` is ignored."""
-    actor.require_staff(event_id)
-    _subject(data.token, data.registration_id)
-    found = await checkpoint_rules(event_id, data.checkpoint_id)
-    if not found.active:
-        raise Conflict(f"Checkpoint {found.name!r} is closed; an organiser can reopen it")
-    _direction(found, data.direction)
-    moment = now()
-    fields = _fields(data.token)
-    return Item(
-        rules=found,
-        keys=await _keys(event_id, fields),
-        device_id=data.device_id,
-        nonce=data.nonce,
-        fingerprint=fingerprint(found.checkpoint_id, data.direction, data.token, data.registration_id),
-        direction=data.direction,
-        scanned_at=moment,
-        mode=ScanMode.online if data.token is not None else ScanMode.manual,
-        user_id=actor.user_id,
-        expected=await config.expected(found),
-        token=data.token,
-        registration_id=data.registration_id,
-        badge_id=fields.badge_id if fields is not None else 0,
-    )
 
 
 # --- deciding and writing -------------------------------------------------------------------------------
@@ -632,42 +526,9 @@ async def apply(items: list[Item]) -> list[Outcome]:
     return await statements.run(_apply_program(items, dialect()))
 
 
-# --- grouping concurrent online scans ---------------------------------------------------------------------
-
-
-class _Group:
-    """Scans waiting for the writer task of this event loop."""
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[Item, asyncio.Future]] = []
-        self.task: asyncio.Task | None = None
-
-    async def submit(self, item: Item) -> Outcome:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future = loop.create_future()
-        self.pending.append((item, future))
-        if self.task is None:
-            # A fresh context: the writer must not inherit a caller's open transaction.
-            self.task = loop.create_task(self._drain(), context=contextvars.Context())
-        return await future
-
-    async def _drain(self) -> None:
-        try:
-            while self.pending:
-                batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
-                results = await _apply_group([item for item, _ in batch])
-                for (_, future), result in zip(batch, results, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(result, BaseException):
-                        future.set_exception(result)
-                    else:
-                        future.set_result(result)
-        finally:
-            self.task = None
-
-
-async def _apply_group(items: list[Item]) -> list[Outcome | BaseException]:
+async def apply_each(items: list[Item]) -> list[Outcome | BaseException]:
+    """:func:`apply`; when the group fails (a deadlock, a race on a nonce), each scan again in a
+    transaction of its own. An exception stands for the scan that could not be written."""
     try:
         return list(await apply(items))
     except Exception as exc:
@@ -680,149 +541,3 @@ async def _apply_group(items: list[Item]) -> list[Outcome | BaseException]:
         except Exception as exc:
             results.append(exc)
     return results
-
-
-_groups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Group] = weakref.WeakKeyDictionary()
-
-
-def _group() -> _Group:
-    loop = asyncio.get_running_loop()
-    group = _groups.get(loop)
-    if group is None:
-        group = _groups[loop] = _Group()
-    return group
-
-
-#: Group concurrent online scans into shared transactions (tests turn it off to race transactions).
-GROUP_SCANS = True
-
-
-async def scan(actor: Actor, event_id: int, data: schemas.ScanCreate) -> tuple[bytes, bool]:
-    """An online scan: the answer (JSON) and whether it is the replay of an earlier one."""
-    item = await prepare(actor, event_id, data)
-    outcome = await _group().submit(item) if GROUP_SCANS else (await apply([item]))[0]
-    if outcome.error is not None:
-        raise outcome.error
-    return outcome.answer, outcome.duplicate
-
-
-# --- offline sync ----------------------------------------------------------------------------------------
-
-
-async def _offline_item(
-    actor: Actor, event_id: int, device_id: str, raw: Any, moment: datetime.datetime
-) -> Item:
-    try:
-        row = msgspec.convert(raw, schemas.OfflineScan)
-    except msgspec.ValidationError as exc:
-        errors = [FieldError(e.field or "row", e.message) for e in field_errors(exc)]
-        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors) from exc
-    _subject(row.token, row.registration_id)
-    found = await checkpoint_rules(event_id, row.checkpoint_id)
-    _direction(found, row.direction)
-    fields = _fields(row.token)
-    return Item(
-        rules=found,
-        keys=await _keys(event_id, fields),
-        device_id=device_id,
-        nonce=row.nonce,
-        fingerprint=fingerprint(found.checkpoint_id, row.direction, row.token, row.registration_id),
-        direction=row.direction,
-        scanned_at=scan_time(row.scanned_at, found.time_zone, moment),
-        mode=ScanMode.offline,
-        user_id=actor.user_id,
-        expected=await config.expected(found),
-        token=row.token,
-        registration_id=row.registration_id,
-        badge_id=fields.badge_id if fields is not None else 0,
-        device_result=row.result,
-        device_reason=row.reason if row.result is ScanResult.denied else None,
-    )
-
-
-def _nonce_of(raw: Any) -> str | None:
-    value = raw.get("nonce") if isinstance(raw, dict) else None
-    return value[:64] if isinstance(value, str) else None
-
-
-async def sync(actor: Actor, event_id: int, data: schemas.SyncRequest) -> schemas.SyncResult:
-    """Apply a device's queued scans: each row on its own (a bad row is reported, the rest applied),
-    idempotently (a nonce synced before changes nothing), with their original scan times."""
-    actor.require_staff(event_id)
-    moment = now()
-    rows: list[schemas.SyncRow] = []
-    ready: list[tuple[int, Item]] = []
-    for index, raw in enumerate(data.scans):
-        try:
-            ready.append((index, await _offline_item(actor, event_id, data.device_id, raw, moment)))
-        except DomainError as exc:
-            errors = exc.errors or [FieldError("row", exc.detail)]
-            rows.append(
-                schemas.SyncRow(
-                    index=index,
-                    nonce=_nonce_of(raw),
-                    status="error",
-                    errors=[schemas.RowError(field=e.field, message=e.message) for e in errors],
-                )
-            )
-    for start in range(0, len(ready), SYNC_CHUNK):
-        chunk = ready[start : start + SYNC_CHUNK]
-        results = await _apply_group([item for _, item in chunk])
-        for (index, item), result in zip(chunk, results, strict=True):
-            if isinstance(result, BaseException):
-                logger.warning("offline scan %s of device %s failed: %s", item.nonce, item.device_id, result)
-                rows.append(
-                    schemas.SyncRow(
-                        index=index,
-                        nonce=item.nonce,
-                        status="error",
-                        errors=[schemas.RowError(field="row", message="could not be saved; send it again")],
-                    )
-                )
-            elif result.error is not None:
-                rows.append(
-                    schemas.SyncRow(
-                        index=index,
-                        nonce=item.nonce,
-                        status="error",
-                        scan_id=result.scan_id,
-                        errors=[schemas.RowError(field="nonce", message=result.error.detail)],
-                    )
-                )
-            else:
-                rows.append(
-                    schemas.SyncRow(
-                        index=index,
-                        nonce=item.nonce,
-                        status="duplicate" if result.duplicate else "applied",
-                        scan_id=result.scan_id,
-                        conflict_ids=result.conflict_ids,
-                    )
-                )
-    rows.sort(key=lambda row: row.index)
-    summary = schemas.SyncResult(
-        device_id=data.device_id,
-        received=len(data.scans),
-        applied=sum(row.status == "applied" for row in rows),
-        duplicates=sum(row.status == "duplicate" for row in rows),
-        errors=sum(row.status == "error" for row in rows),
-        conflicts=sum(len(row.conflict_ids) for row in rows),
-        rows=rows,
-    )
-    if summary.applied or summary.errors:
-        async with write_transaction():
-            await record(
-                actor,
-                "checkin.synced",
-                "device",
-                data.device_id,
-                event_id=event_id,
-                data={
-                    "received": summary.received,
-                    "applied": summary.applied,
-                    "duplicates": summary.duplicates,
-                    "errors": summary.errors,
-                    "conflicts": summary.conflicts,
-                },
-            )
-    return summary

@@ -1,5 +1,5 @@
 """Check-in: checkpoints (organisers), the offline kit and the name lookup (staff), the live view,
-conflicts and the scan log (organisers). Scanning itself is in :mod:`events.checkin.scan_path`.
+conflicts and the scan log (organisers). Scanning itself is in :mod:`events.checkin.scanning` and :mod:`events.checkin.sync`.
 
 Audited: ``checkin.checkpoint_created``, ``checkin.checkpoint_updated``,
 ``checkin.checkpoint_deleted``, ``checkin.conflict_resolved`` and, once per offline sync,

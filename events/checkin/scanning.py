@@ -1,0 +1,121 @@
+"""Online scans: a staff device asks, the service decides now (:mod:`events.checkin.scan_path`).
+
+The scan is judged and stored at the service's clock: the device's ``scanned_at`` is accepted and
+ignored (a device could otherwise scan a superseded badge "before" its reissue).
+
+Online scans from concurrent requests are **grouped**: one task per process takes the scans that
+arrived while the previous group was being written and writes them in one transaction (at most
+:data:`BATCH`), in the order of checkpoint and badge (so two processes lock presence rows in the
+same order). Under load that shares the transaction's cost; alone, a scan is a group of one. When a
+group fails (a deadlock, a race on a nonce), each scan of it is retried in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import weakref
+
+from events.auth.principal import Actor
+from events.checkin import config, schemas
+from events.checkin.scan_input import (
+    checkpoint_rules,
+    fingerprint,
+    keys_for,
+    require_direction,
+    require_subject,
+    token_fields,
+)
+from events.checkin.scan_path import Item, Outcome, apply, apply_each
+from events.checkin.tables import ScanMode
+from events.clock import now
+from events.errors import Conflict
+
+BATCH = 64
+
+
+async def prepare(actor: Actor, event_id: int, data: schemas.ScanCreate) -> Item:
+    """Check an online scan's request before it is queued (raises on a bad one). The scan is judged
+    and stored at the service's time; the device's ``scanned_at`` is ignored."""
+    actor.require_staff(event_id)
+    require_subject(data.token, data.registration_id)
+    found = await checkpoint_rules(event_id, data.checkpoint_id)
+    if not found.active:
+        raise Conflict(f"Checkpoint {found.name!r} is closed; an organiser can reopen it")
+    require_direction(found, data.direction)
+    moment = now()
+    fields = token_fields(data.token)
+    return Item(
+        rules=found,
+        keys=await keys_for(event_id, fields),
+        device_id=data.device_id,
+        nonce=data.nonce,
+        fingerprint=fingerprint(found.checkpoint_id, data.direction, data.token, data.registration_id),
+        direction=data.direction,
+        scanned_at=moment,
+        mode=ScanMode.online if data.token is not None else ScanMode.manual,
+        user_id=actor.user_id,
+        expected=await config.expected(found),
+        token=data.token,
+        registration_id=data.registration_id,
+        badge_id=fields.badge_id if fields is not None else 0,
+    )
+
+
+# --- grouping concurrent scans ---------------------------------------------------------------------
+
+
+class _Group:
+    """Scans waiting for the writer task of this event loop."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Item, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def submit(self, item: Item) -> Outcome:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self.pending.append((item, future))
+        if self.task is None:
+            # A fresh context: the writer must not inherit a caller's open transaction.
+            self.task = loop.create_task(self._drain(), context=contextvars.Context())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
+                results = await apply_each([item for item, _ in batch])
+                for (_, future), result in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self.task = None
+
+
+_groups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Group] = weakref.WeakKeyDictionary()
+
+
+def _group() -> _Group:
+    loop = asyncio.get_running_loop()
+    group = _groups.get(loop)
+    if group is None:
+        group = _groups[loop] = _Group()
+    return group
+
+
+#: Group concurrent online scans into shared transactions (tests turn it off to race transactions).
+GROUP_SCANS = True
+
+
+async def scan(actor: Actor, event_id: int, data: schemas.ScanCreate) -> tuple[bytes, bool]:
+    """An online scan: the answer (JSON) and whether it is the replay of an earlier one."""
+    item = await prepare(actor, event_id, data)
+    outcome = await _group().submit(item) if GROUP_SCANS else (await apply([item]))[0]
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.answer, outcome.duplicate
