@@ -26,7 +26,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
 from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
-from events.checkin import scanning, schemas, services
+from events.checkin import checkpoints as checkpoint_services
+from events.checkin import scanning, schemas
 from events.checkin import sync as offline_sync
 from events.errors import NotAuthenticated
 
@@ -81,13 +82,13 @@ class ScannerController(Controller):
 
     @get("/checkpoints")
     async def checkpoints(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Checkpoint]:
-        return await services.list_checkpoints(actor, event_id)
+        return await checkpoint_services.list_checkpoints(actor, event_id)
 
     @get("/checkpoints/{checkpoint_id:int}")
     async def checkpoint(
         self, actor: ActorDep, event_id: FromPath[int], checkpoint_id: FromPath[int]
     ) -> schemas.Checkpoint:
-        return await services.get_checkpoint(actor, event_id, checkpoint_id)
+        return await checkpoint_services.get_checkpoint(actor, event_id, checkpoint_id)
 
     @get(
         "/checkpoints/{checkpoint_id:int}/kit", cache_control=CacheControlHeader(private=True, no_store=True)
@@ -104,7 +105,7 @@ class ScannerController(Controller):
     ) -> schemas.Kit:
         """Everything a device needs to decide alone: keys, revocations, rules, and who may pass
         (display data only). Re-fetch with ``since`` for what changed."""
-        return await services.kit(actor, event_id, checkpoint_id, since)
+        return await checkpoint_services.kit(actor, event_id, checkpoint_id, since)
 
     @get("/lookup", cache_control=CacheControlHeader(private=True, no_store=True))
     async def lookup(
@@ -115,7 +116,7 @@ class ScannerController(Controller):
         q: Annotated[str, QueryParameter(max_length=100, description="part of a name or the reference")],
     ) -> list[schemas.LookupItem]:
         """Someone without their badge: find them by name, then scan with ``registration_id``."""
-        return await services.lookup(actor, event_id, checkpoint_id, q)
+        return await checkpoint_services.lookup(actor, event_id, checkpoint_id, q)
 
     @post("/scans", status_code=HTTP_200_OK, request_max_body_size=16 * 1024)
     async def scan(
@@ -152,7 +153,7 @@ class CheckinManagementController(Controller):
     async def create(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.CheckpointCreate]
     ) -> schemas.Checkpoint:
-        return await services.create_checkpoint(actor, event_id, data)
+        return await checkpoint_services.create_checkpoint(actor, event_id, data)
 
     @patch("/checkpoints/{checkpoint_id:int}")
     async def update(
@@ -162,17 +163,17 @@ class CheckinManagementController(Controller):
         checkpoint_id: FromPath[int],
         data: JSONBody[schemas.CheckpointUpdate],
     ) -> schemas.Checkpoint:
-        return await services.update_checkpoint(actor, event_id, checkpoint_id, data)
+        return await checkpoint_services.update_checkpoint(actor, event_id, checkpoint_id, data)
 
     @delete("/checkpoints/{checkpoint_id:int}", status_code=HTTP_204_NO_CONTENT)
     async def remove(self, actor: ActorDep, event_id: FromPath[int], checkpoint_id: FromPath[int]) -> None:
         """Only a checkpoint where nothing was scanned; close the others (``active: false``)."""
-        await services.delete_checkpoint(actor, event_id, checkpoint_id)
+        await checkpoint_services.delete_checkpoint(actor, event_id, checkpoint_id)
 
     @get("/live", cache_control=CacheControlHeader(private=True, no_store=True))
     async def live(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.Live:
         """Counts per checkpoint, the latest refusals and the open conflicts."""
-        return await services.live(actor, event_id)
+        return await checkpoint_services.live(actor, event_id)
 
     @get("/scans")
     async def scans(
@@ -186,7 +187,7 @@ class CheckinManagementController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> Page[schemas.ScanRow]:
-        items, total = await services.list_scans(
+        items, total = await checkpoint_services.list_scans(
             actor,
             event_id,
             checkpoint_id=checkpoint_id,
@@ -208,7 +209,7 @@ class CheckinManagementController(Controller):
         offset: Offset = 0,
     ) -> Page[schemas.Conflict]:
         """Who, where, when: both scans of each conflict."""
-        items, total = await services.list_conflicts(
+        items, total = await checkpoint_services.list_conflicts(
             actor, event_id, status=status, limit=limit, offset=offset
         )
         return Page(items=items, total=total, limit=limit, offset=offset)
@@ -221,7 +222,7 @@ class CheckinManagementController(Controller):
         conflict_id: FromPath[int],
         data: JSONBody[schemas.ConflictResolve],
     ) -> schemas.Conflict:
-        return await services.resolve_conflict(actor, event_id, conflict_id, data.note)
+        return await checkpoint_services.resolve_conflict(actor, event_id, conflict_id, data.note)
 
 
 API_HANDLERS = [ScannerController, CheckinManagementController]
