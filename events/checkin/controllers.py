@@ -27,6 +27,10 @@ from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
 from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
 from events.checkin import checkpoints as checkpoint_services
+from events.checkin import conflicts as conflict_services
+from events.checkin import kit as kit_services
+from events.checkin import live as live_services
+from events.checkin import lookup as lookup_services
 from events.checkin import scanning, schemas
 from events.checkin import sync as offline_sync
 from events.errors import NotAuthenticated
@@ -105,7 +109,7 @@ class ScannerController(Controller):
     ) -> schemas.Kit:
         """Everything a device needs to decide alone: keys, revocations, rules, and who may pass
         (display data only). Re-fetch with ``since`` for what changed."""
-        return await checkpoint_services.kit(actor, event_id, checkpoint_id, since)
+        return await kit_services.kit(actor, event_id, checkpoint_id, since)
 
     @get("/lookup", cache_control=CacheControlHeader(private=True, no_store=True))
     async def lookup(
@@ -116,7 +120,7 @@ class ScannerController(Controller):
         q: Annotated[str, QueryParameter(max_length=100, description="part of a name or the reference")],
     ) -> list[schemas.LookupItem]:
         """Someone without their badge: find them by name, then scan with ``registration_id``."""
-        return await checkpoint_services.lookup(actor, event_id, checkpoint_id, q)
+        return await lookup_services.lookup(actor, event_id, checkpoint_id, q)
 
     @post("/scans", status_code=HTTP_200_OK, request_max_body_size=16 * 1024)
     async def scan(
@@ -173,7 +177,7 @@ class CheckinManagementController(Controller):
     @get("/live", cache_control=CacheControlHeader(private=True, no_store=True))
     async def live(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.Live:
         """Counts per checkpoint, the latest refusals and the open conflicts."""
-        return await checkpoint_services.live(actor, event_id)
+        return await live_services.live(actor, event_id)
 
     @get("/scans")
     async def scans(
@@ -187,7 +191,7 @@ class CheckinManagementController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> Page[schemas.ScanRow]:
-        items, total = await checkpoint_services.list_scans(
+        items, total = await live_services.list_scans(
             actor,
             event_id,
             checkpoint_id=checkpoint_id,
@@ -209,7 +213,7 @@ class CheckinManagementController(Controller):
         offset: Offset = 0,
     ) -> Page[schemas.Conflict]:
         """Who, where, when: both scans of each conflict."""
-        items, total = await checkpoint_services.list_conflicts(
+        items, total = await conflict_services.list_conflicts(
             actor, event_id, status=status, limit=limit, offset=offset
         )
         return Page(items=items, total=total, limit=limit, offset=offset)
@@ -222,7 +226,7 @@ class CheckinManagementController(Controller):
         conflict_id: FromPath[int],
         data: JSONBody[schemas.ConflictResolve],
     ) -> schemas.Conflict:
-        return await checkpoint_services.resolve_conflict(actor, event_id, conflict_id, data.note)
+        return await conflict_services.resolve_conflict(actor, event_id, conflict_id, data.note)
 
 
 API_HANDLERS = [ScannerController, CheckinManagementController]

@@ -1,5 +1,6 @@
 """Offline sync: the scans a device decided on its own, applied in chunks of :data:`SYNC_CHUNK`
 through :mod:`events.checkin.scan_path`, each row on its own, idempotently, with the device's times.
+Audited once per sync as ``checkin.synced``; every scan is its own record (``checkin_scan``).
 """
 
 from __future__ import annotations
