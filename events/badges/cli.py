@@ -128,10 +128,10 @@ def issue(event_slug: str) -> None:
 def rotate_key(event_slug: str) -> None:
     """Create a new signing key; older keys keep verifying until retired."""
     from events.auth.principal import Actor
-    from events.badges import services
+    from events.badges import keys
 
     async def run():
-        return await services.rotate_key(Actor.system("cli badges rotate-key"), await _event_id(event_slug))
+        return await keys.rotate_key(Actor.system("cli badges rotate-key"), await _event_id(event_slug))
 
     key = commands.run(run)
     click.echo(f"New signing key {key.key_id} (public {key.public_key}).")
@@ -143,10 +143,10 @@ def rotate_key(event_slug: str) -> None:
 def retire_key(event_slug: str, key_id: str) -> None:
     """Retire a key: codes it signed are refused from now on."""
     from events.auth.principal import Actor
-    from events.badges import services
+    from events.badges import keys
 
     async def run():
-        return await services.retire_key(
+        return await keys.retire_key(
             Actor.system("cli badges retire-key"), await _event_id(event_slug), key_id
         )
 

@@ -13,6 +13,7 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff, requires_sign_in
+from events.badges import keys as badge_keys
 from events.badges import printing, schemas, services
 from events.badges.render import BadgeRenderer
 from events.rendering import qr_png, qr_svg
@@ -150,7 +151,7 @@ class BadgeManagementController(Controller):
     )
     async def rotate_key(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.BadgeKey:
         """A new key signs from now on; the older keys still verify until retired."""
-        return await services.rotate_key(actor, event_id)
+        return await badge_keys.rotate_key(actor, event_id)
 
     @post(
         "/events/{event_id:int}/badges/keys/{key_id:str}/retire",
@@ -161,7 +162,7 @@ class BadgeManagementController(Controller):
         self, actor: ActorDep, event_id: FromPath[int], key_id: FromPath[str]
     ) -> schemas.RetiredKey:
         """Codes signed with this key are refused from now on; reissue the badges it counts."""
-        return await services.retire_key(actor, event_id, key_id)
+        return await badge_keys.retire_key(actor, event_id, key_id)
 
 
 class ScannerBadgeController(Controller):
@@ -175,7 +176,7 @@ class ScannerBadgeController(Controller):
     async def keys(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.KeyList:
         """Public keys of the event, retired ones with ``retired_at``; the token layout is in
         ``events/badges/tokens.py``."""
-        return await services.list_keys(actor, event_id)
+        return await badge_keys.list_keys(actor, event_id)
 
     @get("/revoked")
     async def revoked(

@@ -1,8 +1,8 @@
-"""Badges: issue, reissue and revoke; signing keys and their rotation; what scanners need; printing.
+"""Badges: issue, reissue and revoke; what scanners need; printing. Signing keys: :mod:`events.badges.keys`.
 
 Every action is one function that runs in ``write_transaction()``, checks its rules, raises a domain
 error and writes its audit entry (``badge.issued``, ``badge.reissued``, ``badge.revoked``,
-``badge.role_changed``, ``badge.key_created``, ``badge.key_rotated``, ``badge.key_retired``).
+``badge.role_changed``).
 
 * One valid badge per registration at a time: issuing is idempotent (the valid badge is returned);
   a reissue revokes it (kind ``superseded``) and signs version + 1 under a new badge id, so the old
@@ -10,9 +10,6 @@ error and writes its audit entry (``badge.issued``, ``badge.reissued``, ``badge.
 * A revoked badge stays revoked: issuing (one, in bulk, before printing) skips a registration whose
   newest badge is revoked, and reading it answers ``410 gone``. Only an explicit reissue signs a
   new version for it.
-* Keys: the newest key of the event that is not retired signs; every key not retired verifies.
-  The first badge of an event creates its first key. Private keys are stored encrypted with
-  ``events.crypto`` (the data-encryption keys) and never leave the service.
 * Cancelling or rejecting a registration revokes its badge inside the same transaction, through
   ``events.signals.registration_withdrawn`` (connected in ``listeners.py``).
 """
@@ -28,15 +25,14 @@ from events import crypto
 from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
-from events.badges import schemas, tokens
+from events.badges import keys, schemas, tokens
 from events.badges.render import BadgeData, EventInfo, date_range
-from events.badges.tables import Badge, BadgeKey, BadgeRole
+from events.badges.tables import Badge, BadgeRole
 from events.badges.tokens import Reason
 from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, Gone, InvalidInput, NotFound
 from events.programme import services as programme_services
-from events.programme.tables import Event
 from events.reference.services import country_name, normalise_country
 from events.registration import services as registration_services
 from events.registration.tables import Registration, RegistrationStatus
@@ -69,10 +65,6 @@ def _badge(row: dict) -> schemas.Badge:
         revocation=kind,
         revoke_reason=reason.partition(":")[2].strip() if ":" in reason else "",
     )
-
-
-def _key(row: dict, signing_key_id: str | None) -> schemas.BadgeKey:
-    return from_row(schemas.BadgeKey, row, algorithm="Ed25519", signing=row["key_id"] == signing_key_id)
 
 
 def event_info(event: dict) -> EventInfo:
@@ -178,104 +170,12 @@ async def own_badge(actor: Actor, registration_id: int) -> tuple[schemas.Badge, 
     return _badge(badge), badge_data(registration, badge), event_info(event)
 
 
-# --- keys ---------------------------------------------------------------------------------------------
-
-
-async def _keys(event_id: int) -> list[dict]:
-    return await BadgeKey.select().where(BadgeKey.event == event_id).order_by(BadgeKey.id)
-
-
-def _signing(keys: list[dict], at: datetime.datetime) -> dict | None:
-    active = [key for key in keys if key["retired_at"] is None or key["retired_at"] > at]
-    return active[-1] if active else None
-
-
-async def _create_key(actor: Actor, event_id: int, action: str) -> dict:
-    pair = tokens.new_key_pair()
-    key = BadgeKey(
-        event=event_id,
-        key_id=pair.key_id,
-        private_key_enc=crypto.encrypt(pair.private_key),
-        public_key=pair.public_key,
-        created_at=now(),
-    )
-    await key.save()
-    await record(actor, action, "badge_key", pair.key_id, event_id=event_id, data={"key_id": pair.key_id})
-    return await BadgeKey.select().where(BadgeKey.id == key.id).first()
-
-
-async def _signing_key(actor: Actor, event_id: int) -> dict:
-    """The key that signs now, created with the event's first badge (inside the caller's transaction)."""
-    key = _signing(await _keys(event_id), now())
-    if key is not None:
-        return key
-    await locked(Event.select(Event.id).where(Event.id == event_id)).first()  # one creator at a time
-    key = _signing(await _keys(event_id), now())
-    return key if key is not None else await _create_key(actor, event_id, "badge.key_created")
-
-
-async def list_keys(actor: Actor, event_id: int) -> schemas.KeyList:
-    """Every key of the event, retired ones too (so scanners tell "retired" from "unknown")."""
-    actor.require_staff(event_id, _STAFF_REFUSAL)
-    await programme_services.get_event_row(event_id)
-    keys = await _keys(event_id)
-    signing = _signing(keys, now())
-    return schemas.KeyList(
-        event_id=event_id,
-        token_format=tokens.FORMAT,
-        keys=[_key(key, signing["key_id"] if signing else None) for key in keys],
-    )
-
-
-async def rotate_key(actor: Actor, event_id: int) -> schemas.BadgeKey:
-    """A new key signs from now on; the older ones still verify until they are retired."""
-    actor.require_organiser(event_id, _ORGANISER_REFUSAL)
-    async with write_transaction():
-        await programme_services.get_event_row(event_id)
-        await locked(Event.select(Event.id).where(Event.id == event_id)).first()
-        row = await _create_key(actor, event_id, "badge.key_rotated")
-    return _key(row, row["key_id"])
-
-
-async def retire_key(actor: Actor, event_id: int, key_id: str) -> schemas.RetiredKey:
-    """Codes signed with the key are refused from now on (``key_retired``); reissue those badges.
-
-    Retiring the signing key makes the newest remaining key sign (or a new one, at the next issue).
-    """
-    actor.require_organiser(event_id, _ORGANISER_REFUSAL)
-    key_id = key_id.upper()
-    async with write_transaction():
-        row = await locked(
-            BadgeKey.select().where(BadgeKey.event == event_id, BadgeKey.key_id == key_id)
-        ).first()
-        if row is None:
-            raise NotFound(f"No badge key {key_id} for event {event_id}")
-        affected = await Badge.count().where(Badge.key_id == key_id, Badge.revoked_at.is_null())
-        if row["retired_at"] is None:
-            moment = now()
-            await BadgeKey.update({BadgeKey.retired_at: moment}).where(BadgeKey.id == row["id"])
-            await record(
-                actor,
-                "badge.key_retired",
-                "badge_key",
-                key_id,
-                event_id=event_id,
-                data={"key_id": key_id, "badges_affected": affected},
-            )
-        keys = await _keys(event_id)
-    signing = _signing(keys, now())
-    retired = next(key for key in keys if key["key_id"] == key_id)
-    return schemas.RetiredKey(
-        key=_key(retired, signing["key_id"] if signing else None), badges_affected=affected
-    )
-
-
 # --- issuing ------------------------------------------------------------------------------------------
 
 
 async def _sign_new_badge(actor: Actor, registration: dict, event: dict, role: str) -> dict:
     """Insert the next version of the registration's badge and sign its token (in a transaction)."""
-    key = await _signing_key(actor, event["id"])
+    key = await keys.signing_key(actor, event["id"])
     latest = (
         await Badge.select(Badge.version)
         .where(Badge.registration == registration["id"])
@@ -561,18 +461,6 @@ async def revocation_list(
     )
 
 
-async def public_keys(event_id: int) -> list[tokens.PublicKey]:
-    return [
-        tokens.PublicKey(
-            key_id=row["key_id"],
-            event_id=row["event"],
-            public_key=row["public_key"],
-            retired_at=row["retired_at"],
-        )
-        for row in await _keys(event_id)
-    ]
-
-
 async def verify_scanned(
     actor: Actor, event_id: int, text: str, at: datetime.datetime | None = None
 ) -> schemas.Verification:
@@ -589,7 +477,7 @@ async def verify_scanned(
             revoked[row["id"]] = (_kind(row["revoke_reason"]) or Reason.revoked).value
         elif row is None:
             revoked[fields.badge_id] = Reason.revoked.value  # signed, but not a badge we issued
-    result = tokens.verify_token(text, await public_keys(event_id), revoked, event_id, at)
+    result = tokens.verify_token(text, await keys.public_keys(event_id), revoked, event_id, at)
     if isinstance(result, tokens.Rejection):
         return schemas.Verification(valid=False, reason=result.reason, detail=result.detail)
     assert row is not None

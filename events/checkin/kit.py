@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from events.auth.principal import Actor
-from events.badges import services as badge_services
+from events.badges import keys as badge_keys
 from events.checkin import config, people, rules, schemas
 from events.checkin.checkpoints import rules_of
 from events.checkin.tables import Admits
@@ -72,7 +72,7 @@ async def kit(
     found = await rules_of(checkpoint_id, event_id)
     as_of = now()
     cut = since - KIT_OVERLAP if since is not None else None
-    keys = await badge_services.public_keys(event_id)
+    keys = await badge_keys.public_keys(event_id)
     revoked_sql = "SELECT id, revoke_reason, revoked_at FROM badge WHERE event = ? AND revoked_at IS NOT NULL"
     revoked_args: tuple = (event_id,)
     if cut is not None:
