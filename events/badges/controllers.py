@@ -13,6 +13,7 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff, requires_sign_in
+from events.badges import keys as badge_keys
 from events.badges import printing, schemas, services
 from events.badges.render import BadgeRenderer
 from events.rendering import qr_png, qr_svg
@@ -29,6 +30,8 @@ class ParticipantBadgeController(Controller):
 
     @get("/badge")
     async def read(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.Badge:
+        """The valid badge; ``404`` before the first is issued, ``410`` (with ``revocation`` and
+        ``revoked_at``) once it was revoked."""
         return await services.get_badge(actor, registration_id)
 
     @get("/badge.svg", media_type="image/svg+xml")
@@ -74,7 +77,8 @@ class BadgeManagementController(Controller):
     async def issue(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.BadgeIssue]
     ) -> Response[schemas.BadgeIssued]:
-        """Version 1 for an approved registration; an existing valid badge is answered with 200."""
+        """Version 1 for an approved registration; an existing valid badge is answered with 200. A revoked
+        badge is 409: only ``…/badge/reissue`` gives the registration a new one."""
         result = await services.issue_badge(actor, registration_id, data.role)
         return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
 
@@ -86,7 +90,8 @@ class BadgeManagementController(Controller):
     async def reissue(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.BadgeReissue]
     ) -> schemas.Badge:
-        """A lost badge: a new version; the old code is refused from now on (``superseded``)."""
+        """A lost badge: a new version; the old code is refused from now on (``superseded``). Also the way
+        to give a badge again to a registration whose badge was revoked."""
         return await services.reissue_badge(actor, registration_id, data.reason, data.role)
 
     @post(
@@ -103,7 +108,8 @@ class BadgeManagementController(Controller):
     async def issue_missing(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.BulkIssue]
     ) -> schemas.BulkIssued:
-        """A badge for every approved registration that has none."""
+        """A badge for every approved registration that never had one; those whose badge was revoked are
+        skipped and listed in ``skipped`` (reissue them one by one)."""
         return await services.issue_missing(actor, event_id, data.role)
 
     @post("/events/{event_id:int}/badges/print", guards=[requires_event_organiser], status_code=HTTP_200_OK)
@@ -145,7 +151,7 @@ class BadgeManagementController(Controller):
     )
     async def rotate_key(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.BadgeKey:
         """A new key signs from now on; the older keys still verify until retired."""
-        return await services.rotate_key(actor, event_id)
+        return await badge_keys.rotate_key(actor, event_id)
 
     @post(
         "/events/{event_id:int}/badges/keys/{key_id:str}/retire",
@@ -156,7 +162,7 @@ class BadgeManagementController(Controller):
         self, actor: ActorDep, event_id: FromPath[int], key_id: FromPath[str]
     ) -> schemas.RetiredKey:
         """Codes signed with this key are refused from now on; reissue the badges it counts."""
-        return await services.retire_key(actor, event_id, key_id)
+        return await badge_keys.retire_key(actor, event_id, key_id)
 
 
 class ScannerBadgeController(Controller):
@@ -170,7 +176,7 @@ class ScannerBadgeController(Controller):
     async def keys(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.KeyList:
         """Public keys of the event, retired ones with ``retired_at``; the token layout is in
         ``events/badges/tokens.py``."""
-        return await services.list_keys(actor, event_id)
+        return await badge_keys.list_keys(actor, event_id)
 
     @get("/revoked")
     async def revoked(

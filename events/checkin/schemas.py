@@ -114,7 +114,7 @@ class ScanCreate(Input):
     token: TokenText | None = None
     registration_id: int | None = None
     direction: Direction = Direction.entry
-    #: When it was scanned (the device's clock); now if left out.
+    #: Accepted for older scanners and ignored: an online scan is judged and stored at the service's time.
     scanned_at: LocalOrAwareDateTime | None = None
 
 
