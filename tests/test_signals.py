@@ -23,7 +23,7 @@ from tests.test_badges_api import approved
 
 EXPECTED_WIRING = {
     "registration_withdrawn": [
-        "events.letters.services.revoke_letters_of_registration",
+        "events.letters.issuing.revoke_letters_of_registration",
         "events.badges.services.revoke_badges_of_registration",
         "events.visits.assignments.on_registration_withdrawn",
     ],

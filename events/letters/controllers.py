@@ -44,7 +44,7 @@ from events.errors import InvalidInput, NotFound, TooManyRequests
 from events.i18n import catalogues
 from events.i18n.catalogues import N_
 from events.i18n.formatting import format_date
-from events.letters import content, schemas, services, verification
+from events.letters import issuing, profiles, schemas, stored, templates, verification, verifying, wording
 from events.letters.tables import LetterKind, LetterStatus
 
 SKIP_COMPRESSION = "skip_compression"
@@ -78,7 +78,7 @@ class ParticipantLetterController(Controller):
 
     @get("/")
     async def list_letters(self, actor: ActorDep, registration_id: FromPath[int]) -> list[schemas.Letter]:
-        return await services.list_registration_letters(actor, registration_id)
+        return await stored.list_registration_letters(actor, registration_id)
 
     @post("/", status_code=HTTP_201_CREATED)
     async def issue(
@@ -88,7 +88,7 @@ class ParticipantLetterController(Controller):
         letter with changed data supersedes the previous one. Refused (409, naming the fields)
         when the registration is not approved, the passport data is missing or expired, the
         name cannot be printed, or the event's letter profile is incomplete."""
-        result = await services.issue_letter(actor, registration_id, data.kind)
+        result = await issuing.issue_letter(actor, registration_id, data.kind)
         return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
 
     @get("/{letter_file:str}", media_type=PDF)
@@ -99,7 +99,7 @@ class ParticipantLetterController(Controller):
         match = _LETTER_FILE.match(letter_file)
         if match is None:
             raise NotFound("Letters are downloaded as {letter_id}.pdf")
-        name, data = await services.letter_pdf(actor, registration_id, int(match.group(1)))
+        name, data = await stored.letter_pdf(actor, registration_id, int(match.group(1)))
         return _pdf(name, data)
 
 
@@ -121,7 +121,7 @@ class LetterManagementController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> Page[schemas.Letter]:
-        items, total = await services.list_event_letters(
+        items, total = await stored.list_event_letters(
             actor,
             event_id,
             kind=kind,
@@ -146,8 +146,8 @@ class LetterManagementController(Controller):
     ) -> Stream:
         """Every letter of the event (default: the valid ones) as ``{reference}.pdf``, with
         ``letters.csv`` listing them; streamed, so memory holds one PDF at a time."""
-        chunks = await services.archive_chunks(
-            actor, event_id, kinds=services.kinds_from(kind), statuses=[status]
+        chunks = await stored.archive_chunks(
+            actor, event_id, kinds=stored.kinds_from(kind), statuses=[status]
         )
         return Stream(
             chunks,
@@ -163,24 +163,24 @@ class LetterManagementController(Controller):
         self, actor: ActorDep, letter_id: FromPath[int], data: JSONBody[schemas.RevokeRequest]
     ) -> schemas.Letter:
         """The verification page says "revoked" from now on; revoking again changes nothing."""
-        return await services.revoke_letter(actor, letter_id, data.reason)
+        return await issuing.revoke_letter(actor, letter_id, data.reason)
 
     @get("/events/{event_id:int}/letter-profile", guards=[requires_event_organiser])
     async def get_profile(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.LetterProfile:
-        return await services.get_profile(actor, event_id)
+        return await profiles.get_profile(actor, event_id)
 
     @put("/events/{event_id:int}/letter-profile", guards=[requires_event_organiser])
     async def put_profile(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.LetterProfileUpdate]
     ) -> schemas.LetterProfile:
         """Replaces the text fields (host, signatory, costs, reference prefix)."""
-        return await services.update_profile(actor, event_id, data)
+        return await profiles.update_profile(actor, event_id, data)
 
     @get("/events/{event_id:int}/letter-profile/{image:str}", guards=[requires_event_organiser])
     async def get_image(
         self, actor: ActorDep, event_id: FromPath[int], image: FromPath[str]
     ) -> Response[bytes]:
-        data, media_type = await services.get_profile_image(actor, event_id, image)
+        data, media_type = await profiles.get_profile_image(actor, event_id, image)
         return Response(data, media_type=media_type, headers=_PRIVATE)
 
     @put(
@@ -196,10 +196,10 @@ class LetterManagementController(Controller):
         data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> schemas.LetterProfile:
         """``logo`` or ``signature``: a PNG or JPEG of at most 1 MB (multipart field ``data``)."""
-        content = await data.read(services.MAX_IMAGE_BYTES + 1)
-        if len(content) > services.MAX_IMAGE_BYTES:
-            raise InvalidInput.field(image, f"must be at most {services.MAX_IMAGE_BYTES // 1024} kB")
-        return await services.set_profile_image(actor, event_id, image, content)
+        content = await data.read(profiles.MAX_IMAGE_BYTES + 1)
+        if len(content) > profiles.MAX_IMAGE_BYTES:
+            raise InvalidInput.field(image, f"must be at most {profiles.MAX_IMAGE_BYTES // 1024} kB")
+        return await profiles.set_profile_image(actor, event_id, image, content)
 
     @delete(
         "/events/{event_id:int}/letter-profile/{image:str}",
@@ -209,12 +209,12 @@ class LetterManagementController(Controller):
     async def delete_image(
         self, actor: ActorDep, event_id: FromPath[int], image: FromPath[str]
     ) -> schemas.LetterProfile:
-        return await services.set_profile_image(actor, event_id, image, None)
+        return await profiles.set_profile_image(actor, event_id, image, None)
 
     @get("/events/{event_id:int}/letter-templates", guards=[requires_event_organiser])
     async def list_templates(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.LetterTemplate]:
         """Every kind in every letter language: the event's own wording or the default."""
-        return await services.list_templates(actor, event_id)
+        return await templates.list_templates(actor, event_id)
 
     @get(
         "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}", guards=[requires_event_organiser]
@@ -222,7 +222,7 @@ class LetterManagementController(Controller):
     async def get_template(
         self, actor: ActorDep, event_id: FromPath[int], kind: FromPath[str], language: FromPath[str]
     ) -> schemas.LetterTemplate:
-        return await services.get_template(actor, event_id, _kind(kind), language)
+        return await templates.get_template(actor, event_id, _kind(kind), language)
 
     @put(
         "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}", guards=[requires_event_organiser]
@@ -237,7 +237,7 @@ class LetterManagementController(Controller):
     ) -> schemas.LetterTemplate:
         """Title and body with ``{placeholders}`` (listed in the answer); an unknown one is a 422
         naming ``title`` or ``body``. Paragraphs are separated by an empty line."""
-        return await services.put_template(actor, event_id, _kind(kind), language, data)
+        return await templates.put_template(actor, event_id, _kind(kind), language, data)
 
     @delete(
         "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}",
@@ -247,7 +247,7 @@ class LetterManagementController(Controller):
     async def reset_template(
         self, actor: ActorDep, event_id: FromPath[int], kind: FromPath[str], language: FromPath[str]
     ) -> schemas.LetterTemplate:
-        return await services.reset_template(actor, event_id, _kind(kind), language)
+        return await templates.reset_template(actor, event_id, _kind(kind), language)
 
 
 # --- public verification ------------------------------------------------------------------------
@@ -350,8 +350,8 @@ async def verify_letter(
             headers={"Retry-After": str(wait)},
         )
     try:
-        result = await services.verify(reference, c)
-    except services.NotValid:
+        result = await verifying.verify(reference, c)
+    except verifying.NotValid:
         if as_json:
             return Response(
                 {"reference": reference, "valid": False, "status": "not_valid"},
@@ -378,13 +378,13 @@ async def portal_downloads(registration, lang: str) -> list:
     """The letters an approved participant can take from "My registration" (made on first click)."""
     from events.web.downloads import Download
 
-    if registration.status != "approved" or not await services.letters_available(registration.event_id):
+    if registration.status != "approved" or not await profiles.letters_available(registration.event_id):
         return []
-    hint = catalogues.gettext(_PORTAL_HINT, lang, content.DOMAIN)
+    hint = catalogues.gettext(_PORTAL_HINT, lang, wording.DOMAIN)
     kinds = [LetterKind.invitation] + ([LetterKind.visa_support] if registration.needs_visa else [])
     return [
         Download(
-            label=catalogues.gettext(_PORTAL_LABELS[kind], lang, content.DOMAIN),
+            label=catalogues.gettext(_PORTAL_LABELS[kind], lang, wording.DOMAIN),
             url=f"/my/registration/letters/{kind.value}.pdf",
             hint=hint,
         )
@@ -411,8 +411,8 @@ async def portal_letter(request: Request, letter_file: FromPath[str]) -> Respons
     if actor is None or actor.registration_id is None:
         return pages.redirect("/my/registration")
     try:
-        issued = await services.issue_letter(actor, actor.registration_id, LetterKind(match.group(1)))
-        name, data = await services.letter_pdf(actor, actor.registration_id, issued.letter.id)
+        issued = await issuing.issue_letter(actor, actor.registration_id, LetterKind(match.group(1)))
+        name, data = await stored.letter_pdf(actor, actor.registration_id, issued.letter.id)
     except DomainError as exc:
         return _page("Letter not available", "Not available", exc.detail, exc.status_code, back_link=True)
     return _pdf(name, data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from events import signals
 from events.letters.controllers import portal_downloads
-from events.letters.services import revoke_letters_of_registration
+from events.letters.issuing import revoke_letters_of_registration
 
 
 def connect() -> None:
