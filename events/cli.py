@@ -142,13 +142,18 @@ def purge_sensitive(dry_run: bool) -> None:
 
 @main.command("rotate-data-key")
 def rotate_data_key() -> None:
-    """Re-encrypt stored personal data with the first key of DATA_ENCRYPTION_KEYS (keep the old keys
-    listed after it until this has run)."""
+    """Re-encrypt stored personal data (registrations' passport data, letters' PDFs) with the first key
+    of DATA_ENCRYPTION_KEYS (keep the old keys listed after it until this has run)."""
     from events.auth.principal import Actor
+    from events.letters import retention
     from events.registration.services import rotate_data_key as rotate
 
-    count = commands.run(lambda: rotate(Actor.system("cli rotate-data-key")))
-    click.echo(f"Re-encrypted {count} registration(s).")
+    async def run() -> tuple[int, int]:
+        actor = Actor.system("cli rotate-data-key")
+        return await rotate(actor), await retention.rotate_data_key(actor)
+
+    registrations, letters = commands.run(run)
+    click.echo(f"Re-encrypted {registrations} registration(s) and {letters} letter(s).")
 
 
 @main.group()

@@ -379,6 +379,7 @@ async def test_changed_data_supersedes_and_the_verification_page_follows(
         "event": {"title": event.title, "start_date": "2027-10-12", "end_date": "2027-10-14"},
         "issued_on": as_json.json()["issued_on"],
         "revoked_on": None,
+        "details_erased": False,
     }
     suffix = first["reference"] + ".json?" + verify_path(first["reference"]).split("?")[1]
     assert (await client.get(f"/verify/{suffix}")).json()["valid"] is True

@@ -43,6 +43,7 @@ EXPECTED_WIRING = {
     # No area adds to personal feeds yet (study visits will): see events.calendars.services.
     "agenda_items": [],
     "agenda_version": [],
+    "sensitive_data_purged": ["events.letters.retention.erase_visa_letters"],
 }
 
 #: The module that sends each signal.
@@ -55,6 +56,7 @@ SENDERS = {
     "mail_attachments": "events.notifications.sender",
     "agenda_items": "events.calendars.services",
     "agenda_version": "events.calendars.services",
+    "sensitive_data_purged": "events.registration.services",
 }
 
 

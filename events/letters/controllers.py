@@ -44,6 +44,7 @@ from events.errors import InvalidInput, NotFound, TooManyRequests
 from events.i18n import catalogues
 from events.i18n.catalogues import N_
 from events.i18n.formatting import format_date
+from events.i18n.languages import DEFAULT_LANGUAGE, direction
 from events.letters import issuing, profiles, schemas, stored, templates, verification, verifying, wording
 from events.letters.tables import LetterKind, LetterStatus
 
@@ -253,19 +254,39 @@ class LetterManagementController(Controller):
 # --- public verification ------------------------------------------------------------------------
 
 _STATUS_TEXT = {
-    LetterStatus.valid: ("Valid", "This letter was issued by the organisers and is valid."),
-    LetterStatus.revoked: ("Revoked", "This letter was withdrawn by the organisers and is no longer valid."),
+    LetterStatus.valid: (N_("Valid"), N_("This letter was issued by the organisers and is valid.")),
+    LetterStatus.revoked: (
+        N_("Revoked"),
+        N_("This letter was withdrawn by the organisers and is no longer valid."),
+    ),
     LetterStatus.superseded: (
-        "Superseded",
-        "This letter was replaced by a newer letter and is no longer valid; ask the participant for the current one.",
+        N_("Superseded"),
+        N_(
+            "This letter was replaced by a newer letter and is no longer valid; ask the participant for the "
+            "current one."
+        ),
+    ),
+    LetterStatus.expired: (
+        N_("Expired, details erased"),
+        N_(
+            "This letter was issued by the organisers for an event that has ended. Its personal details "
+            "were erased under the retention policy, so they can no longer be checked here."
+        ),
     ),
 }
-_KIND_TEXT = {LetterKind.invitation: "Invitation letter", LetterKind.visa_support: "Visa-support letter"}
-_NOT_VALID = (
+_KIND_TEXT = {
+    LetterKind.invitation: N_("Invitation letter"),
+    LetterKind.visa_support: N_("Visa-support letter"),
+}
+_NOT_VALID = N_(
     "This reference and code do not match any letter issued through this service. Check that the address "
     "was copied completely, or scan the code on the letter again."
 )
 _PAGE = "letters/verification.html"
+
+
+def _text(message: str, lang: str) -> str:
+    return catalogues.gettext(message, lang, wording.DOMAIN)
 
 
 def _page(
@@ -274,15 +295,19 @@ def _page(
     sentence: str,
     status_code: int,
     *,
+    lang: str = DEFAULT_LANGUAGE,
     valid: bool = False,
     details: list[tuple[str, str]] | None = None,
     back_link: bool = False,
     headers: dict[str, str] | None = None,
 ) -> Template:
+    """The verification page (or the portal's "letter not available") in ``lang``; ``title``,
+    ``status`` and ``sentence`` are translated already."""
     return Template(
         template_name=_PAGE,
         context={
-            "lang": "en",
+            "lang": lang,
+            "dir": direction(lang),
             "title": title,
             "status": status,
             "sentence": sentence,
@@ -296,20 +321,23 @@ def _page(
     )
 
 
-def _verified_page(result: schemas.Verification) -> Template:
-    word, sentence = _STATUS_TEXT[result.status]
-    dates = f"{format_date(result.event.start_date, 'en')} – {format_date(result.event.end_date, 'en')}"
+def _verified_page(result: schemas.Verification, lang: str) -> Template:
+    word, sentence = (_text(text, lang) for text in _STATUS_TEXT[result.status])
+    dates = f"{format_date(result.event.start_date, lang)} – {format_date(result.event.end_date, lang)}"
     details = [
-        ("Reference", result.reference),
-        ("Letter", _KIND_TEXT[result.kind]),
-        ("Name", result.name),
-        ("Event", result.event.title),
-        ("Dates", dates),
-        ("Issued on", format_date(result.issued_on, "en")),
+        (_text(N_("Reference"), lang), result.reference),
+        (_text(N_("Letter"), lang), _text(_KIND_TEXT[result.kind], lang)),
+    ]
+    if not result.details_erased:
+        details.append((_text(N_("Name"), lang), result.name))
+    details += [
+        (_text(N_("Event"), lang), result.event.title),
+        (_text(N_("Dates"), lang), dates),
+        (_text(N_("Issued on"), lang), format_date(result.issued_on, lang)),
     ]
     if result.revoked_on:
-        details.append(("Revoked on", format_date(result.revoked_on, "en")))
-    return _page(word, word, sentence, HTTP_200_OK, valid=result.valid, details=details)
+        details.append((_text(N_("Revoked on"), lang), format_date(result.revoked_on, lang)))
+    return _page(word, word, sentence, HTTP_200_OK, lang=lang, valid=result.valid, details=details)
 
 
 def _wants_json(request: Request, reference: str) -> bool:
@@ -330,23 +358,28 @@ async def verify_letter(
     reference: FromPath[str],
     c: Annotated[str | None, QueryParameter(description="the code printed with the reference")] = None,
 ) -> Response:
-    """Whether a letter is valid, revoked or superseded, with the name, event, dates and issue date.
+    """Whether a letter is valid, revoked or superseded, with the name, event, dates and issue date;
+    after the retention period, "expired" with ``details_erased`` and no name.
 
-    HTML by default; JSON with ``Accept: application/json`` or a ``.json`` suffix. An unknown
-    reference or a wrong code is a 404 "not valid" (the same for both); more than 30 requests a
-    minute from one address get 429."""
+    HTML by default (in the language of ``?lang=``, else the browser's); JSON with ``Accept:
+    application/json`` or a ``.json`` suffix. An unknown reference or a wrong code is a 404 "not
+    valid" (the same for both); more than 30 requests a minute from one address get 429."""
+    from events.web import pages
+
     as_json = _wants_json(request, reference)
     reference = reference.removesuffix(".json")
+    lang = pages.language(request)
     client = request.client.host if request.client else "unknown"
     wait = verification.VERIFY_LIMITER.hit(client)
     if wait is not None:
         if as_json:
             raise TooManyRequests("Too many verification requests; try again later", retry_after_seconds=wait)
         return _page(
-            "Too many requests",
-            "Please wait",
-            "Too many checks from this address; try again in a minute.",
+            _text(N_("Too many requests"), lang),
+            _text(N_("Please wait"), lang),
+            _text(N_("Too many checks from this address; try again in a minute."), lang),
             HTTP_429_TOO_MANY_REQUESTS,
+            lang=lang,
             headers={"Retry-After": str(wait)},
         )
     try:
@@ -358,10 +391,11 @@ async def verify_letter(
                 status_code=HTTP_404_NOT_FOUND,
                 headers={"Cache-Control": "no-store"},
             )
-        return _page("Not valid", "Not valid", _NOT_VALID, HTTP_404_NOT_FOUND)
+        not_valid = _text(N_("Not valid"), lang)
+        return _page(not_valid, not_valid, _text(_NOT_VALID, lang), HTTP_404_NOT_FOUND, lang=lang)
     if as_json:
         return Response(result, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
-    return _verified_page(result)
+    return _verified_page(result, lang)
 
 
 # --- the participant portal ("My registration" → "Your documents") -----------------------------
@@ -414,7 +448,15 @@ async def portal_letter(request: Request, letter_file: FromPath[str]) -> Respons
         issued = await issuing.issue_letter(actor, actor.registration_id, LetterKind(match.group(1)))
         name, data = await stored.letter_pdf(actor, actor.registration_id, issued.letter.id)
     except DomainError as exc:
-        return _page("Letter not available", "Not available", exc.detail, exc.status_code, back_link=True)
+        lang = pages.language(request)
+        return _page(
+            _text(N_("Letter not available"), lang),
+            _text(N_("Not available"), lang),
+            exc.detail,
+            exc.status_code,
+            lang=lang,
+            back_link=True,
+        )
     return _pdf(name, data)
 
 

@@ -43,7 +43,7 @@ from events.errors import Conflict, FieldError, InvalidInput, NotFound
 from events.letters import content, schemas, signing, verification, wording
 from events.letters.profiles import default_prefix, profile_row
 from events.letters.render import LetterRenderer
-from events.letters.stored import LETTER_COLUMNS, facts, readable_registration, to_schema
+from events.letters.stored import LETTER_COLUMNS, facts, readable_registration, seal, to_schema
 from events.letters.tables import Letter, LetterKind, LetterStatus
 from events.letters.templates import stored_template
 from events.programme import services as programme_services
@@ -279,7 +279,7 @@ async def issue_letter(actor: Actor, registration_id: int, kind: LetterKind) -> 
                 issued_by=actor.user_id,
                 sha256=hashlib.sha256(made.pdf).hexdigest(),
                 signed=True,
-                pdf=made.pdf,
+                pdf=seal(made.pdf),
             )
         ).returning(Letter.id)
         letter_id = inserted[0]["id"]
@@ -344,7 +344,7 @@ async def revoke_letter(actor: Actor, letter_id: int, reason: str) -> schemas.Le
         row = await locked(Letter.select(*LETTER_COLUMNS).where(Letter.id == letter_id)).first()
         if row is None or not actor.organises(row["event"]):
             raise NotFound(f"No letter with id {letter_id}")
-        if row["status"] != LetterStatus.revoked.value:
+        if row["status"] not in (LetterStatus.revoked.value, LetterStatus.expired.value):
             await _revoke(actor, row, reason)
         row = await Letter.select(*LETTER_COLUMNS).where(Letter.id == letter_id).first()
     return to_schema(row)
@@ -359,7 +359,8 @@ async def revoke_letters_of_registration(actor: Actor, registration_id: int, rea
     async with write_transaction():
         rows = await locked(
             Letter.select(*LETTER_COLUMNS).where(
-                Letter.registration == registration_id, Letter.status != LetterStatus.revoked.value
+                Letter.registration == registration_id,
+                Letter.status.not_in([LetterStatus.revoked.value, LetterStatus.expired.value]),
             )
         )
         for row in rows:

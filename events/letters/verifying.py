@@ -20,7 +20,8 @@ async def verify(reference: str, code: str | None) -> schemas.Verification:
     """The public check of a letter: its status, the name, the event, its dates, the issue date.
 
     A wrong code is refused before the database is read, with the same answer as an unknown
-    reference.
+    reference. A letter the retention purge erased answers ``expired`` with ``details_erased``
+    and no name (the reference, the event and the issue date identify no one).
     """
     refused = NotValid("This reference and code do not match a letter we issued")
     if len(reference) > 40 or len(code or "") > 64 or not verification.code_matches(reference, code):
@@ -29,7 +30,8 @@ async def verify(reference: str, code: str | None) -> schemas.Verification:
     if row is None:
         raise refused
     event = await programme_services.get_event_row(row["event"])
-    name = (await facts(row)).subject
+    erased = row["status"] == LetterStatus.expired.value
+    name = "" if erased else (await facts(row)).subject
     zone = ZoneInfo(event["time_zone"])
     return schemas.Verification(
         reference=row["reference"],
@@ -41,5 +43,6 @@ async def verify(reference: str, code: str | None) -> schemas.Verification:
             title=event["title"], start_date=event["start_date"], end_date=event["end_date"]
         ),
         issued_on=row["issued_at"].astimezone(zone).date(),
-        revoked_on=row["revoked_at"].astimezone(zone).date() if row["revoked_at"] else None,
+        revoked_on=row["revoked_at"].astimezone(zone).date() if row["revoked_at"] and not erased else None,
+        details_erased=erased,
     )
