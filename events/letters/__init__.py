@@ -19,7 +19,9 @@ Services, one job each (``controllers`` and ``cli`` on top):
   registration's letters.
 * ``stored``: the issued letters as stored: listing, downloading one, the event's archive.
 * ``verifying``: what the public verification page answers.
+* ``retention``: the data key's rotation over stored PDFs; the retention purge of visa letters.
 
 ``listeners`` revokes a registration's letters when it is cancelled or rejected
-(``events.signals.registration_withdrawn``) and offers them on "My registration".
+(``events.signals.registration_withdrawn``), offers them on "My registration", and erases visa
+letters' PDFs when the retention purge runs (``events.signals.sensitive_data_purged``).
 """

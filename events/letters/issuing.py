@@ -336,7 +336,8 @@ async def _revoke(actor: Actor, row: dict, reason: str) -> None:
 
 
 async def revoke_letter(actor: Actor, letter_id: int, reason: str) -> schemas.Letter:
-    """An organiser withdraws a letter: the verification page says "revoked" from now on."""
+    """An organiser withdraws a letter: the verification page says "revoked" from now on (an
+    ``expired`` letter, erased by the retention purge, stays so)."""
     reason = reason.strip()
     if not reason:
         raise InvalidInput.field("reason", "must not be blank")
