@@ -142,21 +142,26 @@ def purge_sensitive(dry_run: bool) -> None:
 
 @main.command("rotate-data-key")
 def rotate_data_key() -> None:
-    """Re-encrypt stored personal data with the first key of DATA_ENCRYPTION_KEYS (keep the old keys
-    listed after it until this has run)."""
+    """Re-encrypt stored personal data (registrations' passport data, letters' PDFs) with the first key
+    of DATA_ENCRYPTION_KEYS (keep the old keys listed after it until this has run)."""
     from events.auth.principal import Actor
     from events.db import write_transaction
+    from events.letters import retention
     from events.notifications.services import rotate_withheld_secrets
     from events.registration.retention import rotate_data_key as rotate
 
-    async def rotate_everything() -> tuple[int, int]:
-        registrations = await rotate(Actor.system("cli rotate-data-key"))
+    async def rotate_everything() -> tuple[int, int, int]:
+        actor = Actor.system("cli rotate-data-key")
+        registrations = await rotate(actor)
+        letters = await retention.rotate_data_key(actor)
         async with write_transaction():
             messages = await rotate_withheld_secrets()
-        return registrations, messages
+        return registrations, letters, messages
 
-    registrations, messages = commands.run(rotate_everything)
-    click.echo(f"Re-encrypted {registrations} registration(s) and {messages} unsent e-mail(s).")
+    registrations, letters, messages = commands.run(rotate_everything)
+    click.echo(
+        f"Re-encrypted {registrations} registration(s), {letters} letter(s) and {messages} unsent e-mail(s)."
+    )
 
 
 @main.group()

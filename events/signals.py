@@ -119,6 +119,15 @@ agenda_version: Signal[[FeedOwner], str] = Signal(
     :data:`agenda_items` would.""",
 )
 
+sensitive_data_purged: Signal[[Actor, int], Any] = Signal(
+    "sensitive_data_purged",
+    """Sent by the retention purge (``events purge-sensitive``) for every event that ended more than
+    SENSITIVE_RETENTION_DAYS ago, with the actor and the event id, inside the transaction that
+    erases its registrations' passport data and dates and places of birth. Receivers erase the
+    copies their area keeps (e.g. the stored PDFs of visa-support letters) and audit it; they must
+    be idempotent, as the purge runs daily. What they return is ignored.""",
+)
+
 #: Every signal, for the wiring test and for readers.
 SIGNALS: tuple[Signal[..., Any], ...] = (
     registration_withdrawn,
@@ -130,4 +139,5 @@ SIGNALS: tuple[Signal[..., Any], ...] = (
     mail_attachments,
     agenda_items,
     agenda_version,
+    sensitive_data_purged,
 )

@@ -3410,6 +3410,7 @@ async def forwards():
                     "valid": "valid",
                     "revoked": "revoked",
                     "superseded": "superseded",
+                    "expired": "expired",
                 },
             ),
             "db_column_name": None,

@@ -23,7 +23,7 @@ from tests.test_badges_api import approved
 
 EXPECTED_WIRING = {
     "registration_withdrawn": [
-        "events.letters.services.revoke_letters_of_registration",
+        "events.letters.issuing.revoke_letters_of_registration",
         "events.badges.services.revoke_badges_of_registration",
         "events.visits.assignments.on_registration_withdrawn",
     ],
@@ -44,6 +44,7 @@ EXPECTED_WIRING = {
     # No area adds to personal feeds yet (study visits will): see events.calendars.services.
     "agenda_items": [],
     "agenda_version": [],
+    "sensitive_data_purged": ["events.letters.retention.erase_visa_letters"],
 }
 
 #: The module that sends each signal.
@@ -57,6 +58,7 @@ SENDERS = {
     "mail_attachments": "events.notifications.sender",
     "agenda_items": "events.calendars.services",
     "agenda_version": "events.calendars.services",
+    "sensitive_data_purged": "events.registration.retention",
 }
 
 

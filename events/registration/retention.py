@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from events import crypto
+from events import crypto, signals
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.clock import now
@@ -18,7 +18,9 @@ async def purge_sensitive(
     actor: Actor, *, today: datetime.date | None = None, dry_run: bool = False
 ) -> dict[int, int]:
     """Erase passport numbers, dates and places of birth once an event ended more than the retention
-    period ago. Returns the number of registrations purged per event."""
+    period ago, and let other areas erase their copies (:data:`events.signals.sensitive_data_purged`,
+    sent for every such event, so copies left by an earlier purge go too). Returns the number of
+    registrations purged per event."""
     settings = get_settings()
     cutoff = (today or now().date()) - datetime.timedelta(days=settings.sensitive_retention_days)
     events = await Event.select(Event.id).where(Event.end_date < cutoff)
@@ -33,12 +35,14 @@ async def purge_sensitive(
             ),
         )
         count = await Registration.count().where(*holding)
-        if not count:
-            continue
-        result[event["id"]] = count
+        if count:
+            result[event["id"]] = count
         if dry_run:
             continue
         async with write_transaction():
+            await signals.sensitive_data_purged.send(actor, event["id"])
+            if not count:
+                continue
             await Registration.update(
                 {
                     Registration.passport_number_enc: None,
