@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
@@ -31,6 +31,11 @@ class Page(msgspec.Struct, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+def page_of(items: Sequence[T], limit: int, offset: int) -> Page[T]:
+    """One page cut from a list read whole: for lists that stay small (an event's sessions, slots, letters)."""
+    return Page(items=list(items[offset : offset + limit]), total=len(items), limit=limit, offset=offset)
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

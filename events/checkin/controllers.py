@@ -23,7 +23,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
 from events.checkin import scanning, schemas, services
@@ -79,8 +79,10 @@ class ScannerController(Controller):
     guards = [requires_checkin_staff]
 
     @get("/checkpoints")
-    async def checkpoints(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Checkpoint]:
-        return await services.list_checkpoints(actor, event_id)
+    async def checkpoints(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Checkpoint]:
+        return page_of(await services.list_checkpoints(actor, event_id), limit, offset)
 
     @get("/checkpoints/{checkpoint_id:int}")
     async def checkpoint(

@@ -38,7 +38,7 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of, require_file_part
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
 from events.errors import InvalidInput, NotFound, TooManyRequests
 from events.i18n import catalogues
@@ -77,8 +77,14 @@ class ParticipantLetterController(Controller):
     opt = {SKIP_COMPRESSION: True}
 
     @get("/")
-    async def list_letters(self, actor: ActorDep, registration_id: FromPath[int]) -> list[schemas.Letter]:
-        return await services.list_registration_letters(actor, registration_id)
+    async def list_letters(
+        self,
+        actor: ActorDep,
+        registration_id: FromPath[int],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.Letter]:
+        return page_of(await services.list_registration_letters(actor, registration_id), limit, offset)
 
     @post("/", status_code=HTTP_201_CREATED)
     async def issue(
@@ -212,9 +218,11 @@ class LetterManagementController(Controller):
         return await services.set_profile_image(actor, event_id, image, None)
 
     @get("/events/{event_id:int}/letter-templates", guards=[requires_event_organiser])
-    async def list_templates(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.LetterTemplate]:
+    async def list_templates(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.LetterTemplate]:
         """Every kind in every letter language: the event's own wording or the default."""
-        return await services.list_templates(actor, event_id)
+        return page_of(await services.list_templates(actor, event_id), limit, offset)
 
     @get(
         "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}", guards=[requires_event_organiser]

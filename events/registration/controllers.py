@@ -11,7 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of, require_file_part
 from events.audit.services import record
 from events.auth.guards import (
     ActorDep,
@@ -230,8 +230,10 @@ class RegistrationManagementController(Controller):
         return invitation
 
     @get("/events/{event_id:int}/invitations", guards=[requires_event_organiser])
-    async def list_invitations(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Invitation]:
-        return await access.list_invitations(actor, event_id)
+    async def list_invitations(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Invitation]:
+        return page_of(await access.list_invitations(actor, event_id), limit, offset)
 
     @post("/registrations/{registration_id:int}/approve", guards=[requires_sign_in], status_code=HTTP_200_OK)
     async def approve(
