@@ -28,6 +28,7 @@ from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
 from events.checkin import scanning, schemas, services
 from events.errors import NotAuthenticated
+from events.programme.zones import in_event_zones
 
 DEVICE_ACTOR_TTL = 5.0
 _MAX_ACTORS = 2048
@@ -105,7 +106,7 @@ class ScannerController(Controller):
     ) -> schemas.Kit:
         """Everything a device needs to decide alone: keys, revocations, rules, and who may pass
         (display data only). Re-fetch with ``since`` for what changed."""
-        return await services.kit(actor, event_id, checkpoint_id, since)
+        return await in_event_zones(await services.kit(actor, event_id, checkpoint_id, since))
 
     @get("/lookup", cache_control=CacheControlHeader(private=True, no_store=True))
     async def lookup(

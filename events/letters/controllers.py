@@ -46,6 +46,7 @@ from events.i18n.catalogues import N_
 from events.i18n.formatting import format_date
 from events.letters import content, schemas, services, verification
 from events.letters.tables import LetterKind, LetterStatus
+from events.programme.zones import in_event_zones
 
 SKIP_COMPRESSION = "skip_compression"
 PDF = "application/pdf"
@@ -84,7 +85,8 @@ class ParticipantLetterController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> Page[schemas.Letter]:
-        return page_of(await services.list_registration_letters(actor, registration_id), limit, offset)
+        letters = await services.list_registration_letters(actor, registration_id)
+        return await in_event_zones(page_of(letters, limit, offset))
 
     @post("/", status_code=HTTP_201_CREATED)
     async def issue(
@@ -95,7 +97,8 @@ class ParticipantLetterController(Controller):
         when the registration is not approved, the passport data is missing or expired, the
         name cannot be printed, or the event's letter profile is incomplete."""
         result = await services.issue_letter(actor, registration_id, data.kind)
-        return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
+        status = HTTP_201_CREATED if result.created else HTTP_200_OK
+        return Response(await in_event_zones(result), status_code=status)
 
     @get("/{letter_file:str}", media_type=PDF)
     async def download(
@@ -136,7 +139,7 @@ class LetterManagementController(Controller):
             limit=limit,
             offset=offset,
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return await in_event_zones(Page(items=items, total=total, limit=limit, offset=offset))
 
     @get(
         "/events/{event_id:int}/letters.zip", guards=[requires_event_organiser], media_type="application/zip"
@@ -169,7 +172,7 @@ class LetterManagementController(Controller):
         self, actor: ActorDep, letter_id: FromPath[int], data: JSONBody[schemas.RevokeRequest]
     ) -> schemas.Letter:
         """The verification page says "revoked" from now on; revoking again changes nothing."""
-        return await services.revoke_letter(actor, letter_id, data.reason)
+        return await in_event_zones(await services.revoke_letter(actor, letter_id, data.reason))
 
     @get("/events/{event_id:int}/letter-profile", guards=[requires_event_organiser])
     async def get_profile(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.LetterProfile:

@@ -22,6 +22,7 @@ from events.auth.guards import (
 )
 from events.db import write_transaction
 from events.errors import InvalidInput
+from events.programme.zones import in_event_zones
 from events.reference.tables import CountryGroup
 from events.registration import access, export, importer, schemas, services
 from events.registration.tables import Channel, RegistrationStatus
@@ -227,13 +228,13 @@ class RegistrationManagementController(Controller):
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.InvitationCreate]
     ) -> schemas.Invitation:
         invitation, _ = await access.invite(actor, event_id, data)
-        return invitation
+        return await in_event_zones(invitation)
 
     @get("/events/{event_id:int}/invitations", guards=[requires_event_organiser])
     async def list_invitations(
         self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
     ) -> Page[schemas.Invitation]:
-        return page_of(await access.list_invitations(actor, event_id), limit, offset)
+        return await in_event_zones(page_of(await access.list_invitations(actor, event_id), limit, offset))
 
     @post("/registrations/{registration_id:int}/approve", guards=[requires_sign_in], status_code=HTTP_200_OK)
     async def approve(
