@@ -116,3 +116,39 @@ async def test_times_of_an_event_carry_its_zones_offset(client, event, event_org
     assert len(instants) > 20
     wrong = [f"{where} = {value}" for where, value in instants if not value.endswith("+04:00")]
     assert wrong == [], "\n".join(wrong)
+
+
+def test_the_sync_request_documents_what_a_scan_row_is(app):
+    document = app.openapi_schema.to_schema()
+    body = document["paths"][f"{API_PREFIX}/events/{{event_id}}/checkin/sync"]["post"]["requestBody"]
+    request = document["components"]["schemas"][
+        body["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    ]
+    row = request["properties"]["scans"]["items"]
+    assert row == {"$ref": "#/components/schemas/OfflineScan"}
+    scan = document["components"]["schemas"]["OfflineScan"]
+    assert {"nonce", "checkpoint_id", "scanned_at", "result"} <= set(scan["required"])
+    assert scan["properties"]["scanned_at"]["format"] == "date-time"
+
+
+def test_upload_endpoints_name_the_file_part_data(app):
+    document = app.openapi_schema.to_schema()
+    uploads = {
+        f"{method.upper()} {path}": content["schema"]
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict)
+        for media, content in operation.get("requestBody", {}).get("content", {}).items()
+        if media == "multipart/form-data"
+    }
+    assert len(uploads) == 2
+    for name, schema in uploads.items():
+        schema = _resolved(document, schema)
+        assert "data" in schema["properties"], (name, schema)
+        assert schema["properties"]["data"]["format"] == "binary", (name, schema)
+
+
+def _resolved(document: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema

@@ -226,6 +226,9 @@ class CheckinManagementController(Controller):
         return await services.resolve_conflict(actor, event_id, conflict_id, data.note)
 
 
+#: Bodies read leniently, documented as the stricter struct (see :class:`events.api.DocumentedBodies`).
+OPENAPI_BODIES = {schemas.SyncRequest: schemas.SyncRequestRows}
+
 API_HANDLERS = [ScannerController, CheckinManagementController]
 
 

@@ -27,9 +27,7 @@ import re
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream, Template
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -38,7 +36,7 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of, require_file_part
+from events.api import DEFAULT_PAGE_SIZE, FilePart, Limit, Offset, Page, page_of, require_file_part
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
 from events.errors import InvalidInput, NotFound, TooManyRequests
 from events.i18n import catalogues
@@ -202,7 +200,7 @@ class LetterManagementController(Controller):
         actor: ActorDep,
         event_id: FromPath[int],
         image: FromPath[str],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: FilePart,
     ) -> schemas.LetterProfile:
         """``logo`` or ``signature``: a PNG or JPEG of at most 1 MB (multipart field ``data``)."""
         content = await data.read(services.MAX_IMAGE_BYTES + 1)

@@ -7,11 +7,10 @@ import anyio.to_thread
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of, require_file_part
+from events.api import DEFAULT_PAGE_SIZE, FilePart, Limit, Offset, Page, page_of, require_file_part
 from events.audit.services import record
 from events.auth.guards import (
     ActorDep,
@@ -201,7 +200,7 @@ class RegistrationManagementController(Controller):
         self,
         actor: ActorDep,
         event_id: FromPath[int],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: FilePart,
         dry_run: FromQuery[bool] = False,
         atomic: Annotated[
             bool, QueryParameter(description="import nothing unless every row is valid")
