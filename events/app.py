@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from events import admin, db, plugin
-from events.api import API_PREFIX
+from events.api import API_PREFIX, DocumentedBodies
 from events.auth.guards import DEPENDENCIES, no_store_personal_responses
 from events.auth.services import configure_password_hashing
 from events.errors import EXCEPTION_HANDLERS, PROBLEM_TYPES, NotFound
@@ -88,6 +88,7 @@ def create_app() -> Litestar:
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[integer_bounds_middleware],
+        plugins=[DocumentedBodies(plugin.OPENAPI_BODIES)],
         before_send=[no_store_personal_responses],
         lifespan=[_database, lifespan_worker()],
         request_max_body_size=2 * 1024 * 1024,

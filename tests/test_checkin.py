@@ -178,7 +178,10 @@ async def test_checkpoints_are_managed_by_organisers_and_audited(client, live_ev
         await client.post(url, json={"name": "x", "kind": "venue_entrance"}, headers=scanner.headers)
     ).status_code == 403
     listed = await client.get(url, headers=scanner.headers)
-    assert listed.status_code == 200 and [c["name"] for c in listed.json()] == ["Main entrance", "Room B"]
+    assert listed.status_code == 200 and [c["name"] for c in listed.json()["items"]] == [
+        "Main entrance",
+        "Room B",
+    ]
 
     bad = await client.post(url, json={"name": "Room C", "kind": "session_room"}, headers=organiser.headers)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "session_id"

@@ -205,7 +205,7 @@ async def test_templates_are_edited_without_code_and_checked_when_saved(client, 
     base = f"/api/v1/events/{event.id}/letter-templates"
     listing = await client.get(base, headers=event_organiser.headers)
     assert listing.status_code == 200
-    assert {(t["kind"], t["language"], t["source"]) for t in listing.json()} == {
+    assert {(t["kind"], t["language"], t["source"]) for t in listing.json()["items"]} == {
         (kind, language, "default")
         for kind in ("invitation", "visa_support")
         for language in ("en", "fr", "es")
@@ -275,7 +275,7 @@ async def test_an_approved_participant_gets_signed_letters_in_their_language(
     assert visa.json()["letter"]["reference"] == f"{event.slug.upper()}-VSL-000001"
 
     listed = await client.get(f"/api/v1/registrations/{registration_id}/letters", headers=headers)
-    assert [item["kind"] for item in listed.json()] == ["invitation", "visa_support"]
+    assert [item["kind"] for item in listed.json()["items"]] == ["invitation", "visa_support"]
     download = await client.get(visa.json()["letter"]["download_url"], headers=headers)
     assert download.status_code == 200 and download.headers["content-type"] == "application/pdf"
     assert (

@@ -4,7 +4,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth import schemas, services
 from events.auth.guards import (
     SESSION_COOKIE,
@@ -72,9 +72,14 @@ class AuthController(Controller):
 
     @get("/tokens", guards=[requires_sign_in])
     async def list_tokens(
-        self, actor: ActorDep, user_id: FromQuery[int | None] = None
-    ) -> list[schemas.ApiToken]:
-        return [schemas.token_from_row(row) for row in await services.list_tokens(actor, user_id)]
+        self,
+        actor: ActorDep,
+        user_id: FromQuery[int | None] = None,
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.ApiToken]:
+        tokens = [schemas.token_from_row(row) for row in await services.list_tokens(actor, user_id)]
+        return page_of(tokens, limit, offset)
 
     @post("/tokens", guards=[requires_sign_in], status_code=HTTP_201_CREATED)
     async def create_token(

@@ -132,13 +132,17 @@ async def get_user(user_id: int) -> dict:
 
 async def list_users(actor: Actor, *, limit: int, offset: int, search: str | None) -> tuple[list[dict], int]:
     actor.require_programme_organiser(_REFUSAL)
-    query = User.select(User.id).order_by(User.username).limit(limit).offset(offset)
-    count = User.count()
+    rows = await User.select(User.id, User.username, User.email).order_by(User.username)
     if search:
-        clause = User.username.ilike(f"%{search}%") | User.email.ilike(f"%{search}%")
-        query, count = query.where(clause), count.where(clause)
-    ids = [row["id"] for row in await query]
-    return [await get_user(user_id) for user_id in ids], await count
+        # In Python, not SQL: SQLite has no ILIKE and its LIKE folds ASCII only; `%` and `_` stay literal.
+        needle = search.casefold()
+        rows = [
+            row
+            for row in rows
+            if needle in row["username"].casefold() or needle in (row["email"] or "").casefold()
+        ]
+    ids = [row["id"] for row in rows[offset : offset + limit]]
+    return [await get_user(user_id) for user_id in ids], len(rows)
 
 
 async def set_active(actor: Actor, user_id: int, active: bool) -> dict:

@@ -23,7 +23,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
 from events.checkin import checkpoints as checkpoint_services
@@ -34,6 +34,7 @@ from events.checkin import lookup as lookup_services
 from events.checkin import scanning, schemas
 from events.checkin import sync as offline_sync
 from events.errors import NotAuthenticated
+from events.programme.zones import in_event_zones
 
 DEVICE_ACTOR_TTL = 5.0
 _MAX_ACTORS = 2048
@@ -85,8 +86,10 @@ class ScannerController(Controller):
     guards = [requires_checkin_staff]
 
     @get("/checkpoints")
-    async def checkpoints(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Checkpoint]:
-        return await checkpoint_services.list_checkpoints(actor, event_id)
+    async def checkpoints(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Checkpoint]:
+        return page_of(await checkpoint_services.list_checkpoints(actor, event_id), limit, offset)
 
     @get("/checkpoints/{checkpoint_id:int}")
     async def checkpoint(
@@ -109,7 +112,7 @@ class ScannerController(Controller):
     ) -> schemas.Kit:
         """Everything a device needs to decide alone: keys, revocations, rules, and who may pass
         (display data only). Re-fetch with ``since`` for what changed."""
-        return await kit_services.kit(actor, event_id, checkpoint_id, since)
+        return await in_event_zones(await kit_services.kit(actor, event_id, checkpoint_id, since))
 
     @get("/lookup", cache_control=CacheControlHeader(private=True, no_store=True))
     async def lookup(
@@ -228,6 +231,9 @@ class CheckinManagementController(Controller):
     ) -> schemas.Conflict:
         return await conflict_services.resolve_conflict(actor, event_id, conflict_id, data.note)
 
+
+#: Bodies read leniently, documented as the stricter struct (see :class:`events.api.DocumentedBodies`).
+OPENAPI_BODIES = {schemas.SyncRequest: schemas.SyncRequestRows}
 
 API_HANDLERS = [ScannerController, CheckinManagementController]
 

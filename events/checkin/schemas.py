@@ -184,6 +184,13 @@ class SyncRequest(Input):
     scans: Annotated[list[Any], Meta(max_length=2000)]
 
 
+class SyncRequestRows(Input):
+    """What a sync request's rows are: :class:`SyncRequest` as the OpenAPI document shows it."""
+
+    device_id: DeviceId
+    scans: Annotated[list[OfflineScan], Meta(max_length=2000)]
+
+
 class RowError(Struct, kw_only=True):
     field: str
     message: str

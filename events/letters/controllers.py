@@ -27,9 +27,7 @@ import re
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream, Template
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -38,7 +36,7 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
+from events.api import DEFAULT_PAGE_SIZE, FilePart, Limit, Offset, Page, page_of, require_file_part
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
 from events.errors import InvalidInput, NotFound, TooManyRequests
 from events.i18n import catalogues
@@ -47,6 +45,7 @@ from events.i18n.formatting import format_date
 from events.i18n.languages import DEFAULT_LANGUAGE, direction
 from events.letters import issuing, profiles, schemas, stored, templates, verification, verifying, wording
 from events.letters.tables import LetterKind, LetterStatus
+from events.programme.zones import in_event_zones
 
 SKIP_COMPRESSION = "skip_compression"
 PDF = "application/pdf"
@@ -78,8 +77,15 @@ class ParticipantLetterController(Controller):
     opt = {SKIP_COMPRESSION: True}
 
     @get("/")
-    async def list_letters(self, actor: ActorDep, registration_id: FromPath[int]) -> list[schemas.Letter]:
-        return await stored.list_registration_letters(actor, registration_id)
+    async def list_letters(
+        self,
+        actor: ActorDep,
+        registration_id: FromPath[int],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.Letter]:
+        letters = await stored.list_registration_letters(actor, registration_id)
+        return await in_event_zones(page_of(letters, limit, offset))
 
     @post("/", status_code=HTTP_201_CREATED)
     async def issue(
@@ -90,7 +96,8 @@ class ParticipantLetterController(Controller):
         when the registration is not approved, the passport data is missing or expired, the
         name cannot be printed, or the event's letter profile is incomplete."""
         result = await issuing.issue_letter(actor, registration_id, data.kind)
-        return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
+        status = HTTP_201_CREATED if result.created else HTTP_200_OK
+        return Response(await in_event_zones(result), status_code=status)
 
     @get("/{letter_file:str}", media_type=PDF)
     async def download(
@@ -131,7 +138,7 @@ class LetterManagementController(Controller):
             limit=limit,
             offset=offset,
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return await in_event_zones(Page(items=items, total=total, limit=limit, offset=offset))
 
     @get(
         "/events/{event_id:int}/letters.zip", guards=[requires_event_organiser], media_type="application/zip"
@@ -164,7 +171,7 @@ class LetterManagementController(Controller):
         self, actor: ActorDep, letter_id: FromPath[int], data: JSONBody[schemas.RevokeRequest]
     ) -> schemas.Letter:
         """The verification page says "revoked" from now on; revoking again changes nothing."""
-        return await issuing.revoke_letter(actor, letter_id, data.reason)
+        return await in_event_zones(await issuing.revoke_letter(actor, letter_id, data.reason))
 
     @get("/events/{event_id:int}/letter-profile", guards=[requires_event_organiser])
     async def get_profile(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.LetterProfile:
@@ -194,7 +201,7 @@ class LetterManagementController(Controller):
         actor: ActorDep,
         event_id: FromPath[int],
         image: FromPath[str],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: FilePart,
     ) -> schemas.LetterProfile:
         """``logo`` or ``signature``: a PNG or JPEG of at most 1 MB (multipart field ``data``)."""
         content = await data.read(profiles.MAX_IMAGE_BYTES + 1)
@@ -213,9 +220,11 @@ class LetterManagementController(Controller):
         return await profiles.set_profile_image(actor, event_id, image, None)
 
     @get("/events/{event_id:int}/letter-templates", guards=[requires_event_organiser])
-    async def list_templates(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.LetterTemplate]:
+    async def list_templates(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.LetterTemplate]:
         """Every kind in every letter language: the event's own wording or the default."""
-        return await templates.list_templates(actor, event_id)
+        return page_of(await templates.list_templates(actor, event_id), limit, offset)
 
     @get(
         "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}", guards=[requires_event_organiser]

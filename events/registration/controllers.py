@@ -7,11 +7,10 @@ import anyio.to_thread
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
+from events.api import DEFAULT_PAGE_SIZE, FilePart, Limit, Offset, Page, page_of, require_file_part
 from events.audit.services import record
 from events.auth.guards import (
     ActorDep,
@@ -22,6 +21,7 @@ from events.auth.guards import (
 )
 from events.db import write_transaction
 from events.errors import InvalidInput
+from events.programme.zones import in_event_zones
 from events.reference.tables import CountryGroup
 from events.registration import access, editing, export, importer, moderation, reading, schemas, submission
 from events.registration.tables import Channel, RegistrationStatus
@@ -200,7 +200,7 @@ class RegistrationManagementController(Controller):
         self,
         actor: ActorDep,
         event_id: FromPath[int],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: FilePart,
         dry_run: FromQuery[bool] = False,
         atomic: Annotated[
             bool, QueryParameter(description="import nothing unless every row is valid")
@@ -227,11 +227,13 @@ class RegistrationManagementController(Controller):
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.InvitationCreate]
     ) -> schemas.Invitation:
         invitation, _ = await access.invite(actor, event_id, data)
-        return invitation
+        return await in_event_zones(invitation)
 
     @get("/events/{event_id:int}/invitations", guards=[requires_event_organiser])
-    async def list_invitations(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Invitation]:
-        return await access.list_invitations(actor, event_id)
+    async def list_invitations(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Invitation]:
+        return await in_event_zones(page_of(await access.list_invitations(actor, event_id), limit, offset))
 
     @post("/registrations/{registration_id:int}/approve", guards=[requires_sign_in], status_code=HTTP_200_OK)
     async def approve(

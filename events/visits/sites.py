@@ -65,10 +65,11 @@ async def _site_row(site_id: int) -> dict:
 
 
 async def list_sites(actor: Actor | None, *, city: str | None = None) -> list[schemas.Site]:
-    query = Site.select().order_by(Site.city).order_by(Site.name).output(load_json=True)
+    rows = await Site.select().order_by(Site.city).order_by(Site.name).output(load_json=True)
     if city:
-        query = query.where(Site.city.ilike(city))
-    return [site_from_row(row, with_contact=is_any_organiser(actor)) for row in await query]
+        # In Python, not SQL: SQLite has no ILIKE and its LIKE folds ASCII only (Gəncə, ŞƏKİ).
+        rows = [row for row in rows if row["city"].casefold() == city.casefold()]
+    return [site_from_row(row, with_contact=is_any_organiser(actor)) for row in rows]
 
 
 async def get_site(actor: Actor | None, site_id: int) -> schemas.Site:
