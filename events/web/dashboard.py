@@ -23,7 +23,7 @@ from events.auth.principal import Actor
 from events.errors import Conflict, NotAuthenticated, PermissionDenied, TooManyRequests
 from events.programme import services as programme_services
 from events.reference.tables import CountryGroup
-from events.registration import schemas, services
+from events.registration import moderation, reading, schemas
 from events.registration.tables import RegistrationStatus
 from events.settings import get_settings
 from events.web import charts, choices, pages
@@ -44,10 +44,10 @@ VALUE_WORDS = {
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 _DECISIONS = {
-    "approve": services.approve,
-    "waitlist": services.waitlist,
-    "reject": services.reject,
-    "cancel": services.cancel,
+    "approve": moderation.approve,
+    "waitlist": moderation.waitlist,
+    "reject": moderation.reject,
+    "cancel": moderation.cancel,
 }
 
 
@@ -108,7 +108,7 @@ class DashboardPages(Controller):
         if data is not None:
             try:
                 _, token = await auth_services.sign_in(
-                    data.username, data.password, client=pages.client_address(request)
+                    data.username, data.password, client=pages.client_address(request), door="pages"
                 )
             except (NotAuthenticated, TooManyRequests) as exc:
                 form.add(None, exc.detail)
@@ -143,11 +143,11 @@ class DashboardPages(Controller):
         actor = await organiser(request)
         chosen = {key: value for key, value in request.query_params.items() if value and key != "offset"}
         try:
-            filters = msgspec.convert(chosen, services.ListFilters, strict=False)
+            filters = msgspec.convert(chosen, reading.ListFilters, strict=False)
         except msgspec.ValidationError:
-            chosen, filters = {}, services.ListFilters()
+            chosen, filters = {}, reading.ListFilters()
         offset = _offset(request)
-        items, total = await services.list_registrations(
+        items, total = await reading.list_registrations(
             actor, event_id, filters, limit=PAGE_SIZE, offset=offset
         )
         event = await programme_services.get_event(event_id)
@@ -182,7 +182,9 @@ class DashboardPages(Controller):
         )
         if data is None or not data.registration_ids:
             return pages.redirect(back, flash=N_("Select at least one registration, then an action"))
-        outcomes = await services.bulk_decide(actor, event_id, data.action, data.registration_ids, data.note)
+        outcomes = await moderation.bulk_decide(
+            actor, event_id, data.action, data.registration_ids, data.note
+        )
         done = sum(outcome.ok for outcome in outcomes)
         failures = "; ".join(f"#{o.registration_id}: {o.error}" for o in outcomes if not o.ok)[:900]
         message = (
@@ -197,7 +199,7 @@ class DashboardPages(Controller):
     @get("/events/{event_id:int}/statistics")
     async def statistics(self, request: Request, event_id: FromPath[int]) -> Template:
         actor = await organiser(request)
-        figures = await services.statistics(actor, event_id)
+        figures = await reading.statistics(actor, event_id)
         event = await programme_services.get_event(event_id)
         return render(
             request,
@@ -219,7 +221,7 @@ class DashboardPages(Controller):
     async def sensitive(self, request: Request, registration_id: FromPath[int]) -> Template:
         """Passport number, date and place of birth in clear, on an explicit request (audited)."""
         actor = await organiser(request)
-        revealed = await services.reveal_sensitive(actor, registration_id)
+        revealed = await reading.reveal_sensitive(actor, registration_id)
         return await _detail(request, actor, registration_id, sensitive=revealed)
 
     @post("/registrations/{registration_id:int}/decision")
@@ -273,7 +275,7 @@ class DashboardPages(Controller):
 
 
 async def _detail(request: Request, actor: Actor, registration_id: int, sensitive) -> Template:
-    registration = await services.read_registration(actor, registration_id)
+    registration = await reading.read_registration(actor, registration_id)
     event = await programme_services.get_event(registration.event_id)
     sessions = await programme_services.list_sessions(registration.event_id)
     rows, _ = await audit_services.list_entries(
