@@ -19,6 +19,7 @@ from events.auth.principal import Actor
 from events.letters.tables import Letter
 from events.settings import get_settings
 from tests.conftest import IS_POSTGRES
+from tests.database_files import stored_database_bytes
 from tests.test_letters_api import approved, issue, text_of, verify_path
 from tests.test_registration_workflow import PASSPORT, with_visa
 
@@ -61,12 +62,7 @@ async def _raw_letter_column() -> bytes:
             QueryString("SELECT encode(pdf, 'escape') AS line FROM letter")
         )
         return "\n".join(row["line"] for row in rows).encode("latin-1", "replace")
-    path = get_settings().sqlite_path
-    return b"".join(
-        candidate.read_bytes()
-        for candidate in (path, path.with_name(path.name + "-wal"))
-        if candidate.exists()
-    )
+    return await stored_database_bytes()
 
 
 async def test_the_stored_pdf_of_a_visa_letter_is_encrypted_and_the_download_is_the_signed_pdf(

@@ -474,10 +474,9 @@ async def _stored_outbox_text() -> str:
         dumped = await OutboxMessage.raw("SELECT row_to_json(o)::text AS dumped FROM outbox_message o")
         text += "\n".join(row["dumped"] for row in dumped)
     else:
-        database = get_settings().sqlite_path
-        for path in (database, Path(f"{database}-wal")):
-            if path.exists():
-                text += path.read_bytes().decode("latin-1")
+        from tests.database_files import stored_database_bytes
+
+        text += (await stored_database_bytes()).decode("latin-1")
     return text
 
 

@@ -476,14 +476,9 @@ async def test_passport_number_is_not_in_the_raw_database(client, event):
         rows = await get_engine().run_querystring(_raw("SELECT registration::text AS line FROM registration"))
         raw = "\n".join(row["line"] for row in rows)
     else:
-        from events.settings import get_settings
+        from tests.database_files import stored_database_bytes
 
-        path = get_settings().sqlite_path
-        raw = "".join(
-            candidate.read_bytes().decode("latin-1")
-            for candidate in (path, path.with_name(path.name + "-wal"))
-            if candidate.exists()
-        )
+        raw = (await stored_database_bytes()).decode("latin-1")
     assert "Moussa" in raw  # the read sees the row
     assert PASSPORT not in raw
     assert "1980-05-17" not in raw
