@@ -44,7 +44,7 @@ from events.registration.tables import AccessToken, Invitation, Registration, Se
 from events.settings import get_settings
 from events.visits.tables import ScheduleRun, VisitAssignment
 
-_HIDDEN = {"AuthSession", "LoginFailure", "ThrottledRequest", "ApiToken"}
+_HIDDEN = {"AuthSession", "LoginFailure", "ThrottledRequest", "ApiToken", "AccessVersion"}
 
 #: Shown, never changed: their rows are written by services, which check, notify and audit.
 READ_ONLY = (

@@ -11,7 +11,15 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from events.audit.tables import AuditEntry
-from events.auth.tables import ApiToken, AuthSession, LoginFailure, RoleGrant, ThrottledRequest, User
+from events.auth.tables import (
+    AccessVersion,
+    ApiToken,
+    AuthSession,
+    LoginFailure,
+    RoleGrant,
+    ThrottledRequest,
+    User,
+)
 from events.badges.tables import Badge, BadgeKey
 from events.calendars.tables import FeedToken
 from events.checkin.tables import CheckinConflict, Checkpoint, Presence, Scan
@@ -41,6 +49,7 @@ TABLES = [
     ApiToken,
     LoginFailure,
     ThrottledRequest,
+    AccessVersion,
     AuditEntry,
     Programme,
     Event,

@@ -10,6 +10,7 @@ import re
 import secrets
 
 from events.audit.services import record
+from events.auth import revocation
 from events.auth.principal import Actor, Grant
 from events.auth.tables import ApiToken, AuthSession, LoginFailure, Role, RoleGrant, User
 from events.clock import now
@@ -156,6 +157,7 @@ async def set_active(actor: Actor, user_id: int, active: bool) -> dict:
         await User.update({User.active: active}).where(User.id == user_id)
         if not active:
             await AuthSession.delete().where(AuthSession.user_id == user_id)
+            await revocation.bump()
         await record(actor, "user.enabled" if active else "user.disabled", "user", user_id)
     return await get_user(user_id)
 
@@ -193,6 +195,7 @@ async def grant_role(actor: Actor, user_id: int, role: Role, event_id: int | Non
         await grant.save()
         if role is Role.organiser and event_id is None:
             await User.update({User.admin: True}).where(User.id == user_id)
+        await revocation.bump()  # remembered accounts learn the new role at once, too
         await record(
             actor,
             "role.granted",
@@ -217,6 +220,7 @@ async def revoke_grant(actor: Actor, user_id: int, grant_id: int) -> dict:
             RoleGrant.user == user_id, RoleGrant.role == Role.organiser.value, RoleGrant.event.is_null()
         )
         await User.update({User.admin: still_admin}).where(User.id == user_id)
+        await revocation.bump()
         await record(
             actor, "role.revoked", "user", user_id, event_id=grant["event"], data={"role": grant["role"]}
         )
@@ -367,6 +371,7 @@ async def revoke_token(actor: Actor, token_id: int) -> dict:
             raise NotFound(f"No API token with id {token_id}")
         if token["revoked_at"] is None:
             await ApiToken.update({ApiToken.revoked_at: now()}).where(ApiToken.id == token_id)
+            await revocation.bump()
             await record(actor, "api_token.revoked", "api_token", token_id, data={"user": token["user"]})
     return await get_token(token_id)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns import BigInt, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -68,3 +68,11 @@ class ThrottledRequest(Table, tablename="throttled_request"):
     client = Varchar(length=64, null=False, index=True)
     subject = Varchar(length=64, null=False, index=True)
     at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class AccessVersion(Table, tablename="access_version"):
+    """One row whose ``version`` goes up, in the same transaction, with every change that takes access
+    away (see :mod:`events.auth.revocation`); caches of accounts, checkpoints and keys hold while it
+    stays put, in every process."""
+
+    version = BigInt(default=0, null=False)

@@ -12,6 +12,7 @@ import datetime
 from events import crypto
 from events.api import from_row
 from events.audit.services import record
+from events.auth import revocation
 from events.auth.principal import Actor
 from events.badges import schemas, tokens
 from events.badges.tables import Badge, BadgeKey
@@ -82,6 +83,7 @@ async def rotate_key(actor: Actor, event_id: int) -> schemas.BadgeKey:
         await programme_services.get_event_row(event_id)
         await locked(Event.select(Event.id).where(Event.id == event_id)).first()
         row = await _create_key(actor, event_id, "badge.key_rotated")
+        await revocation.bump()
     return _key(row, row["key_id"])
 
 
@@ -102,6 +104,7 @@ async def retire_key(actor: Actor, event_id: int, key_id: str) -> schemas.Retire
         if row["retired_at"] is None:
             moment = now()
             await BadgeKey.update({BadgeKey.retired_at: moment}).where(BadgeKey.id == row["id"])
+            await revocation.bump()
             await record(
                 actor,
                 "badge.key_retired",

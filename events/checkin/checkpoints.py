@@ -15,6 +15,7 @@ import msgspec
 
 from events.api import from_row
 from events.audit.services import record
+from events.auth import revocation
 from events.auth.principal import Actor
 from events.checkin import config, rules, schemas
 from events.checkin.tables import Admits, Checkpoint, CheckpointKind, Scan
@@ -182,6 +183,7 @@ async def update_checkpoint(
             await Checkpoint.update(
                 {getattr(Checkpoint, key): value for key, value in changes.items()}
             ).where(Checkpoint.id == checkpoint_id)
+            await revocation.bump()
             await record(
                 actor,
                 "checkin.checkpoint_updated",
@@ -207,6 +209,7 @@ async def delete_checkpoint(actor: Actor, event_id: int, checkpoint_id: int) -> 
         if scans:
             raise Conflict(f"{scans} scan(s) were made at this checkpoint; close it instead (active: false)")
         await Checkpoint.delete().where(Checkpoint.id == checkpoint_id)
+        await revocation.bump()
         await record(
             actor,
             "checkin.checkpoint_deleted",

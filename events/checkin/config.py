@@ -1,13 +1,17 @@
-"""What the scan path reads again and again, kept in the process for a few seconds.
+"""What the scan path reads again and again, kept in the process.
 
-* A checkpoint's rules, with its session's and visit trip's facts (:class:`rules.Rules`): 5 s, and
-  dropped at once in this process when an organiser changes the checkpoint.
-* The event's verification keys: 5 s (a retired key is refused everywhere within 5 s).
+* A checkpoint's rules, with its session's and visit trip's facts (:class:`rules.Rules`): 5 s at most.
+* The event's verification keys.
 * How many may pass a checkpoint (the ``expected`` count): 30 s.
 
-Revocations are not cached: the scan reads the badge's own row, so a withdrawn badge is refused at
-once. Several processes each keep their own copy; nothing here is needed for correctness across
-them (the presence row is).
+Rules and keys remember the access version (:mod:`events.auth.revocation`) they were read at. A
+changed or deleted checkpoint and a rotated or retired key move that version in the database; an
+online scan reads it in its first statement and, when it moved, is written again with everything
+read afresh (:class:`~events.auth.revocation.AccessChanged`), in every process at once. The 5 s
+bound stays for what does not move the version (a session's times, a visit trip).
+
+Revocations of badges are not cached: the scan reads the badge's own row, so a withdrawn badge is
+refused at once.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import functools
 import time
 from typing import Any
 
+from events.auth import revocation
 from events.badges import keys as badge_keys
 from events.badges import tokens
 from events.checkin.rules import Rules, window
@@ -25,23 +30,24 @@ from events.reference.services import country_name as _country_name
 from events.visits import context
 
 RULES_TTL = 5.0
-KEYS_TTL = 5.0
 EXPECTED_TTL = 30.0
 _MAX_ENTRIES = 4096
 
-_rules: dict[tuple[int, int], tuple[float, Rules | None]] = {}
-_keys: dict[int, tuple[float, list[tokens.PublicKey]]] = {}
+#: (expires, access version, value)
+_rules: dict[tuple[int, int], tuple[float, int, Rules | None]] = {}
+_keys: dict[int, tuple[int, list[tokens.PublicKey]]] = {}
 _expected: dict[int, tuple[float, int]] = {}
 
 
-def _store(cache: dict, key: Any, value: Any, ttl: float) -> None:
+def _bounded(cache: dict) -> dict:
     if len(cache) >= _MAX_ENTRIES:
         cache.clear()
-    cache[key] = (time.monotonic() + ttl, value)
+    return cache
 
 
 def forget(checkpoint_id: int | None = None) -> None:
-    """Drop cached rules (after a change in this process); everything without an id (tests)."""
+    """Drop cached rules (after a change in this process); everything without an id (the access
+    version moved, tests)."""
     if checkpoint_id is None:
         _rules.clear()
         _keys.clear()
@@ -58,30 +64,44 @@ def country_name(code: str) -> str:
 
 
 async def keys(event_id: int, key_id: str | None = None) -> list[tokens.PublicKey]:
-    """The event's keys; read again at once when ``key_id`` (the scanned code's) is not among them,
-    so a key created or rotated a moment ago is known without waiting for the cache."""
+    return (await keys_at(event_id, key_id))[0]
+
+
+async def keys_at(event_id: int, key_id: str | None = None) -> tuple[list[tokens.PublicKey], int]:
+    """The event's keys and the access version they were read at; read again at once when ``key_id``
+    (the scanned code's) is not among them, so a key created a moment ago is known."""
     hit = _keys.get(event_id)
-    if hit is not None and hit[0] > time.monotonic():
-        if key_id is None or any(key.key_id == key_id for key in hit[1]):
-            return hit[1]
+    if hit is not None and (key_id is None or any(key.key_id == key_id for key in hit[1])):
+        return hit[1], hit[0]
+    version = await revocation.current()
     value = await badge_keys.public_keys(event_id)
-    _store(_keys, event_id, value, KEYS_TTL)
-    return value
+    _bounded(_keys)[event_id] = (version, value)
+    return value, version
 
 
 async def rules(event_id: int, checkpoint_id: int) -> Rules | None:
     """The checkpoint's rules, or ``None`` when the event has no such checkpoint."""
+    return (await rules_at(event_id, checkpoint_id))[0]
+
+
+async def rules_at(event_id: int, checkpoint_id: int) -> tuple[Rules | None, int]:
+    """:func:`rules` and the access version they were read at."""
     hit = _rules.get((event_id, checkpoint_id))
     if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    value = await load_rules(event_id, checkpoint_id)
-    _store(_rules, (event_id, checkpoint_id), value, RULES_TTL)
-    return value
+        return hit[2], hit[1]
+    value, version = await _load_rules(event_id, checkpoint_id)
+    _bounded(_rules)[(event_id, checkpoint_id)] = (time.monotonic() + RULES_TTL, version, value)
+    return value, version
 
 
 async def load_rules(event_id: int, checkpoint_id: int) -> Rules | None:
+    return (await _load_rules(event_id, checkpoint_id))[0]
+
+
+async def _load_rules(event_id: int, checkpoint_id: int) -> tuple[Rules | None, int]:
     row = await statements.first(
-        "SELECT c.id, c.event, c.name, c.kind, c.admits, c.session, c.visit_checkpoint, c.opens_at, "
+        f"SELECT {revocation.CURRENT_SQL} AS access_version, c.id,"  # noqa: S608 (a constant)
+        " c.event, c.name, c.kind, c.admits, c.session, c.visit_checkpoint, c.opens_at, "
         "c.closes_at, c.minutes_before, c.minutes_after, c.tracks_exit, c.single_entry, c.active, "
         "e.time_zone, s.starts_at, s.ends_at, s.optional, s.cancelled "
         "FROM checkin_checkpoint c JOIN event e ON e.id = c.event "
@@ -90,8 +110,8 @@ async def load_rules(event_id: int, checkpoint_id: int) -> Rules | None:
         event_id,
     )
     if row is None:
-        return None
-    return await rules_from_row(row)
+        return None, await revocation.current()
+    return await rules_from_row(row), int(row["access_version"])
 
 
 async def rules_from_row(row: dict[str, Any]) -> Rules:
@@ -188,5 +208,5 @@ async def expected(rules: Rules) -> int:
         *args,
     )
     value = int(row["n"]) if row else 0
-    _store(_expected, rules.checkpoint_id, value, EXPECTED_TTL)
+    _bounded(_expected)[rules.checkpoint_id] = (time.monotonic() + EXPECTED_TTL, value)
     return value

@@ -3,8 +3,10 @@ conflicts, the scan log), and the scanner page for phones at ``/scan``.
 
 Devices scan with an API token (``Authorization: Bearer ose_…``) or the session cookie of
 ``POST /api/v1/auth/sign-in``. On the device endpoints the account behind a token is remembered in
-the process for :data:`DEVICE_ACTOR_TTL` seconds, so a scan does not look the token up again: a
-revoked token, a disabled account or a withdrawn role stops scanning within that time.
+the process for :data:`DEVICE_ACTOR_TTL` seconds (so an expiring token stops within that time), with
+the access version it was read at (:mod:`events.auth.revocation`). A revoked token, a disabled account
+or a withdrawn role moves that version: a scan finds it moved in its first statement and is refused at
+once (the account is read again); the other device endpoints compare it before they answer.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
+from events.auth import revocation
 from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
 from events.checkin import checkpoints as checkpoint_services
@@ -33,44 +36,70 @@ from events.checkin import live as live_services
 from events.checkin import lookup as lookup_services
 from events.checkin import scanning, schemas
 from events.checkin import sync as offline_sync
-from events.errors import NotAuthenticated
+from events.errors import Conflict, NotAuthenticated
 from events.programme.zones import in_event_zones
 
 DEVICE_ACTOR_TTL = 5.0
 _MAX_ACTORS = 2048
-_actors: dict[bytes, tuple[float, Actor]] = {}
+#: token digest: (expires, access version, actor)
+_actors: dict[bytes, tuple[float, int, Actor]] = {}
+#: Request state: the access version of a remembered actor.
+_ACTOR_VERSION = "checkin_actor_version"
+#: Route option: the handler checks the access version in its own statement (the scan).
+CHECKS_ACCESS_VERSION = "checks_access_version"
+#: A scan whose access version keeps moving is tried this often.
+_SCAN_ATTEMPTS = 3
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 EVENT = "/events/{event_id:int}/checkin"
 
 
-async def _device_actor(connection: ASGIConnection) -> Actor:
-    """The account of a device's request; tokens are remembered for a few seconds (see above)."""
+async def _device_actor(connection: ASGIConnection, *, check_version: bool = True) -> Actor:
+    """The account of a device's request; tokens are remembered for a few seconds (see above). A
+    remembered one is compared with the database's access version unless ``check_version`` is off
+    (the scan compares it in its first statement)."""
     cached = connection.state.get("actor")
     if cached is not None:
         return cached
     authorization = connection.headers.get("authorization", "")
     scheme, _, secret = authorization.partition(" ")
-    key = None
+    key = version = None
     if scheme.lower() == "bearer" and secret.strip().startswith("ose_"):
         key = hashlib.sha256(secret.strip().encode()).digest()
         hit = _actors.get(key)
         if hit is not None and hit[0] > time.monotonic():
-            connection.state["actor"] = hit[1]
-            return hit[1]
+            version = hit[1] if not check_version else await revocation.current()
+            if version == hit[1]:
+                connection.state["actor"] = hit[2]
+                connection.state[_ACTOR_VERSION] = hit[1]
+                return hit[2]
+            _actors.clear()  # the version moved: nothing remembered holds
+        if version is None:
+            version = await revocation.current()
     actor = await current_actor(connection)
     if actor is None:
         raise NotAuthenticated("Sign in, or send an API token")
-    if key is not None:
+    if key is not None and version is not None:
         if len(_actors) >= _MAX_ACTORS:
             _actors.clear()
-        _actors[key] = (time.monotonic() + DEVICE_ACTOR_TTL, actor)
+        _actors[key] = (time.monotonic() + DEVICE_ACTOR_TTL, version, actor)
+        connection.state[_ACTOR_VERSION] = version
     return actor
 
 
-async def requires_checkin_staff(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    actor = await _device_actor(connection)
+async def requires_checkin_staff(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    actor = await _device_actor(connection, check_version=not handler.opt.get(CHECKS_ACCESS_VERSION))
     actor.require_staff(int(connection.path_params["event_id"]))
+
+
+async def _scan_again_as(request: Request, event_id: int) -> Actor:
+    """The access version moved under a scan: the request's account, read afresh."""
+    _actors.clear()
+    request.state.pop("actor", None)
+    request.state.pop(_ACTOR_VERSION, None)
+    actor = await _device_actor(request)
+    actor.require_staff(event_id)
+    return actor
 
 
 def forget_devices() -> None:
@@ -125,14 +154,28 @@ class ScannerController(Controller):
         """Someone without their badge: find them by name, then scan with ``registration_id``."""
         return await lookup_services.lookup(actor, event_id, checkpoint_id, q)
 
-    @post("/scans", status_code=HTTP_200_OK, request_max_body_size=16 * 1024)
+    @post(
+        "/scans",
+        status_code=HTTP_200_OK,
+        request_max_body_size=16 * 1024,
+        opt={CHECKS_ACCESS_VERSION: True},
+    )
     async def scan(
-        self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.ScanCreate]
+        self, request: Request, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.ScanCreate]
     ) -> Response[schemas.ScanAnswer]:
         """Scan a badge (or admit by ``registration_id``): ``ok`` or ``denied`` with a reason, what
         staff need to see, and the checkpoint's counts. A retry with the same nonce returns the first
         answer (header ``Idempotent-Replayed: true``) and records nothing new."""
-        answer, replayed = await scanning.scan(actor, event_id, data)
+        for attempt in range(_SCAN_ATTEMPTS):
+            try:
+                answer, replayed = await scanning.scan(
+                    actor, event_id, data, request.state.get(_ACTOR_VERSION)
+                )
+                break
+            except revocation.AccessChanged:
+                if attempt == _SCAN_ATTEMPTS - 1:
+                    raise Conflict("Access rights changed while scanning; send the scan again") from None
+                actor = await _scan_again_as(request, event_id)
         headers = {"Cache-Control": "no-store"}
         if replayed:
             headers["Idempotent-Replayed"] = "true"

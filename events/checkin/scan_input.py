@@ -31,8 +31,13 @@ def token_fields(token: str | None) -> tokens.TokenFields | None:
 
 
 async def keys_for(event_id: int, fields: tokens.TokenFields | None) -> list[tokens.PublicKey]:
+    return (await keys_for_at(event_id, fields))[0]
+
+
+async def keys_for_at(event_id: int, fields: tokens.TokenFields | None) -> tuple[list[tokens.PublicKey], int]:
+    """:func:`keys_for` and the access version they were read at."""
     key_id = fields.key_id if fields is not None and fields.event_id == event_id else None
-    return await config.keys(event_id, key_id)
+    return await config.keys_at(event_id, key_id)
 
 
 def scan_time(value: datetime.datetime | None, zone: str, moment: datetime.datetime) -> datetime.datetime:
@@ -62,10 +67,17 @@ def require_subject(token: str | None, registration_id: int | None) -> None:
 
 
 async def checkpoint_rules(event_id: int, checkpoint_id: int, field_name: str = "checkpoint_id") -> Rules:
-    found = await config.rules(event_id, checkpoint_id)
+    return (await checkpoint_rules_at(event_id, checkpoint_id, field_name))[0]
+
+
+async def checkpoint_rules_at(
+    event_id: int, checkpoint_id: int, field_name: str = "checkpoint_id"
+) -> tuple[Rules, int]:
+    """:func:`checkpoint_rules` and the access version they were read at."""
+    found, version = await config.rules_at(event_id, checkpoint_id)
     if found is None:
         raise InvalidInput.field(field_name, f"event {event_id} has no checkpoint {checkpoint_id}")
-    return found
+    return found, version
 
 
 def require_direction(found: Rules, direction: Direction) -> None:

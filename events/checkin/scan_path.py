@@ -37,6 +37,7 @@ from typing import Any
 
 import msgspec
 
+from events.auth import revocation
 from events.badges import tokens
 from events.badges.tokens import Reason as BadgeReason
 from events.checkin import config, people, rules, schemas
@@ -73,6 +74,9 @@ class Item:
     #: Offline: what the device decided.
     device_result: ScanResult | None = None
     device_reason: Reason | None = None
+    #: Online: the access versions the account, rules and keys were read at (all must be the
+    #: database's, see :func:`_check_access`); ``None``: read just now, nothing to check.
+    access_versions: frozenset[int] | None = None
 
 
 @dataclass(slots=True)
@@ -99,12 +103,15 @@ class _Written:
 # --- SQL ---------------------------------------------------------------------------------------------
 
 _CLAIM = (
-    "INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "
+    "INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "  # noqa: S608
     "scanned_at, received_at, scanned_by, result, reason, detail, server_reason, answer) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', '', '', '') "
-    "ON CONFLICT (event, device_id, nonce) DO NOTHING RETURNING id"
+    f"ON CONFLICT (event, device_id, nonce) DO NOTHING RETURNING id, {revocation.CURRENT_SQL} AS access_version"
 )
-_EXISTING = "SELECT id, fingerprint, answer FROM checkin_scan WHERE event = ? AND device_id = ? AND nonce = ?"
+_EXISTING = (
+    f"SELECT id, fingerprint, answer, {revocation.CURRENT_SQL} AS access_version "  # noqa: S608 (constants)
+    "FROM checkin_scan WHERE event = ? AND device_id = ? AND nonce = ?"
+)
 _FINISH = (
     "UPDATE checkin_scan SET registration = ?, badge_id = ?, result = ?, reason = ?, detail = ?, "
     "server_reason = ?, answer = ? WHERE id = ?"
@@ -120,13 +127,14 @@ _BADGE = (
 #: otherwise the statements above run one by one (SQLite: in its program thread, where a statement
 #: costs no round trip).
 _CLAIM_MANY = (
-    "INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "
+    "INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "  # noqa: S608
     "scanned_at, received_at, scanned_by, result, reason, detail, server_reason, answer) "
     "SELECT v.event, v.checkpoint, v.device_id, v.nonce, v.fingerprint, v.direction, v.mode, v.scanned_at, "
     "v.received_at, v.scanned_by, '', '', '', '', '' FROM unnest(?::int[], ?::int[], ?::text[], ?::text[], "
     "?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[]) "
     "AS v(event, checkpoint, device_id, nonce, fingerprint, direction, mode, scanned_at, received_at, scanned_by) "
-    "ON CONFLICT (event, device_id, nonce) DO NOTHING RETURNING id, event, device_id, nonce"
+    "ON CONFLICT (event, device_id, nonce) DO NOTHING "
+    f"RETURNING id, event, device_id, nonce, {revocation.CURRENT_SQL} AS access_version"
 )
 _BADGES_MANY = (
     "SELECT b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "  # noqa: S608
@@ -297,9 +305,11 @@ def _claim_args(item: Item, received_at: datetime.datetime) -> tuple:
 
 def _claim(
     items: list[Item], order: list[int], received_at: datetime.datetime, database: Dialect
-) -> Program[dict[int, int]]:
-    """Insert the scan rows; the indexes whose nonce was new, with their scan ids."""
+) -> Program[tuple[dict[int, int], int | None]]:
+    """Insert the scan rows: the indexes whose nonce was new, with their scan ids, and the access
+    version (``None`` when no nonce was new)."""
     claimed: dict[int, int] = {}
+    version = None
     if database.array_parameters:
         columns = list(zip(*(_claim_args(items[index], received_at) for index in order), strict=True))
         rows = yield _CLAIM_MANY, tuple(list(column) for column in columns)
@@ -309,12 +319,24 @@ def _claim(
             scan_id = ids.get((item.rules.event_id, item.device_id, item.nonce))
             if scan_id is not None:
                 claimed[index] = scan_id
-        return claimed
+        return claimed, (rows[0]["access_version"] if rows else None)
     for index in order:
         row = one((yield _CLAIM, _claim_args(items[index], received_at)))
         if row is not None:
             claimed[index] = row["id"]
-    return claimed
+            version = row["access_version"]
+    return claimed, version
+
+
+def _check_access(items: list[Item], version: int) -> None:
+    """Refuse to go on with anything read at another access version than the database's (a token
+    revoked, a role removed, a checkpoint changed since): the transaction is rolled back and the
+    caller reads again (:class:`~events.auth.revocation.AccessChanged`)."""
+    for item in items:
+        if item.access_versions is not None and item.access_versions != {int(version)}:
+            raise revocation.AccessChanged(
+                f"access version {version}, read at {sorted(item.access_versions)}"
+            )
 
 
 def _read_all(
@@ -418,6 +440,7 @@ def _replay(item: Item) -> Program[Outcome]:
     existing = one((yield _EXISTING, (item.rules.event_id, item.device_id, item.nonce)))
     if existing is None:  # pragma: no cover - the row that conflicted is there
         raise Conflict("This scan conflicts with another one saved at the same moment; send it again")
+    _check_access([item], existing["access_version"])  # a revoked device gets no earlier answer back
     if existing["fingerprint"] != item.fingerprint:
         return Outcome(
             scan_id=existing["id"],
@@ -471,7 +494,9 @@ def _apply_program(items: list[Item], database: Dialect) -> Program[list[Outcome
         else:
             first_of[key] = index
             order.append(index)
-    claimed = yield from _claim(items, order, received_at, database)
+    claimed, version = yield from _claim(items, order, received_at, database)
+    if version is not None:
+        _check_access(items, version)
     for index in order:
         if index not in claimed:
             outcomes[index] = yield from _replay(items[index])
@@ -531,6 +556,8 @@ async def apply_each(items: list[Item]) -> list[Outcome | BaseException]:
     transaction of its own. An exception stands for the scan that could not be written."""
     try:
         return list(await apply(items))
+    except revocation.AccessChanged as exc:
+        return [exc] * len(items)
     except Exception as exc:
         if len(items) > 1:
             logger.info("a group of %d scans failed (%s); writing them one by one", len(items), exc)

@@ -16,12 +16,13 @@ import asyncio
 import contextvars
 import weakref
 
+from events.auth import revocation
 from events.auth.principal import Actor
 from events.checkin import config, schemas
 from events.checkin.scan_input import (
-    checkpoint_rules,
+    checkpoint_rules_at,
     fingerprint,
-    keys_for,
+    keys_for_at,
     require_direction,
     require_subject,
     token_fields,
@@ -34,20 +35,25 @@ from events.errors import Conflict
 BATCH = 64
 
 
-async def prepare(actor: Actor, event_id: int, data: schemas.ScanCreate) -> Item:
+async def prepare(
+    actor: Actor, event_id: int, data: schemas.ScanCreate, actor_version: int | None = None
+) -> Item:
     """Check an online scan's request before it is queued (raises on a bad one). The scan is judged
-    and stored at the service's time; the device's ``scanned_at`` is ignored."""
+    and stored at the service's time; the device's ``scanned_at`` is ignored. ``actor_version``: the
+    access version a remembered actor was read at (``None`` for one read in this request)."""
     actor.require_staff(event_id)
     require_subject(data.token, data.registration_id)
-    found = await checkpoint_rules(event_id, data.checkpoint_id)
+    found, rules_version = await checkpoint_rules_at(event_id, data.checkpoint_id)
     if not found.active:
         raise Conflict(f"Checkpoint {found.name!r} is closed; an organiser can reopen it")
     require_direction(found, data.direction)
     moment = now()
     fields = token_fields(data.token)
+    keys, keys_version = await keys_for_at(event_id, fields)
+    versions = {rules_version, keys_version} | ({actor_version} if actor_version is not None else set())
     return Item(
         rules=found,
-        keys=await keys_for(event_id, fields),
+        keys=keys,
         device_id=data.device_id,
         nonce=data.nonce,
         fingerprint=fingerprint(found.checkpoint_id, data.direction, data.token, data.registration_id),
@@ -59,6 +65,7 @@ async def prepare(actor: Actor, event_id: int, data: schemas.ScanCreate) -> Item
         token=data.token,
         registration_id=data.registration_id,
         badge_id=fields.badge_id if fields is not None else 0,
+        access_versions=frozenset(versions),
     )
 
 
@@ -112,10 +119,20 @@ def _group() -> _Group:
 GROUP_SCANS = True
 
 
-async def scan(actor: Actor, event_id: int, data: schemas.ScanCreate) -> tuple[bytes, bool]:
-    """An online scan: the answer (JSON) and whether it is the replay of an earlier one."""
-    item = await prepare(actor, event_id, data)
-    outcome = await _group().submit(item) if GROUP_SCANS else (await apply([item]))[0]
+async def scan(
+    actor: Actor, event_id: int, data: schemas.ScanCreate, actor_version: int | None = None
+) -> tuple[bytes, bool]:
+    """An online scan: the answer (JSON) and whether it is the replay of an earlier one.
+
+    Raises :class:`~events.auth.revocation.AccessChanged` (nothing written, the cached rules and keys
+    dropped) when the access version moved since the actor, the rules or the keys were read: the
+    caller reads the actor again and calls once more."""
+    item = await prepare(actor, event_id, data, actor_version)
+    try:
+        outcome = await _group().submit(item) if GROUP_SCANS else (await apply([item]))[0]
+    except revocation.AccessChanged:
+        config.forget()
+        raise
     if outcome.error is not None:
         raise outcome.error
     return outcome.answer, outcome.duplicate

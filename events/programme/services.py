@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from events import signals
 from events.api import from_row
 from events.audit.services import record
+from events.auth import revocation
 from events.auth.principal import Actor
 from events.clock import now
 from events.db import write_transaction
@@ -206,6 +207,7 @@ async def delete_event(actor: Actor, event_id: int) -> None:
         if reason:
             raise Conflict(f"Event {row['slug']!r} cannot be deleted: {reason}")
         await Event.delete().where(Event.id == event_id)
+        await revocation.bump()
         await record(actor, "event.deleted", "event", event_id, event_id=event_id, data={"slug": row["slug"]})
 
 
