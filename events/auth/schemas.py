@@ -58,6 +58,17 @@ class SignIn(Input):
     password: Password
 
 
+class PasswordChange(Input):
+    """Piccolo Admin's change-password form, as its page sends it."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"current_password", "new_password", "confirm_new_password"}
+    )
+    current_password: Password
+    new_password: Password
+    confirm_new_password: Password
+
+
 class Participant(Struct):
     """A participant signed in with a registration access token: they are their registration."""
 
