@@ -1,0 +1,242 @@
+"""OpenType shaping through HarfBuzz, and a PDF text layer that reads back as the original text.
+
+One run of text (one font, one direction) goes through ``uharfbuzz`` and comes back as a
+reportlab ``ShapedStr``: one character per glyph, with HarfBuzz's advances and offsets, which
+reportlab's text object draws glyph by glyph (``textOut``). This is the shaping reportlab itself
+does for ``drawString(..., shaping=True)``, with one difference that matters for the text layer.
+
+The text layer
+--------------
+A PDF maps each glyph code of a font to text through the font's ``ToUnicode`` table, and
+extractors (pypdf, pdfminer, poppler's ``pdftotext``) read the glyphs in drawing order. reportlab's
+own shaping names a glyph by the first character the font's ``cmap`` gives it, or by a private
+code point when there is none, so a conjunct or a contextual Arabic form extracts as a
+presentation form or as garbage. Here every glyph gets its own code, chosen by *what it stands
+for in this name*: HarfBuzz groups glyphs into clusters (the characters that became those
+glyphs); the characters of a cluster, in logical order, are given to its glyphs in drawing
+order, one each, the last glyph taking any rest. So a Devanagari "कि" (drawn as ि then क) reads
+back as क then ि, which is the stored text, and an Arabic letter's final form reads back as the
+letter. A glyph standing for exactly the character the ``cmap`` maps to it keeps that character
+as its code (Latin text is unchanged); any other (glyph, text) pair gets a code from the
+Supplementary Private Use Area-B (U+100000 onwards, so it cannot clash with the fonts' own
+``cmap``, which map nothing there), registered on the reportlab face with that glyph, and the
+font's ``ToUnicode`` table maps it to its text (``_to_unicode_cmap`` replaces reportlab's
+``makeToUnicodeCMap``, which can only map a code to the code point itself).
+
+Right-to-left runs are drawn in visual order, as every PDF producer does; extractors turn
+right-to-left text back into logical order (pypdf and poppler do). ``events.rendering.text``
+also wraps each drawn line in an ``/ActualText`` marked-content span with the line in logical
+order, which poppler (``pdftotext``), Acrobat and screen readers use in place of the glyphs.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import uharfbuzz as hb
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
+
+#: Private codes for (font, glyph, text) triples; Supplementary Private Use Area-B.
+_FIRST_PRIVATE = 0x100000
+_LAST_PRIVATE = 0x10FFFD
+
+_lock = threading.Lock()
+_private_text: dict[int, str] = {}
+_private_code: dict[tuple[str, int, str, int | None], int] = {}
+_next_private = [_FIRST_PRIVATE]
+_hb_fonts: dict[str, hb.Font] = {}
+_original_to_unicode = ttfonts.makeToUnicodeCMap
+
+
+def _hb_font(font_name: str) -> hb.Font:
+    font = _hb_fonts.get(font_name)
+    if font is None:
+        with _lock:
+            font = _hb_fonts.get(font_name)
+            if font is None:
+                data = pdfmetrics.getFont(font_name).face._ttf_data
+                font = _hb_fonts[font_name] = hb.Font(hb.Face(hb.Blob(data)))
+    return font
+
+
+def _code_for(font_name: str, gid: int, text: str, width: int | None = None) -> int:
+    """The character reportlab is given for glyph ``gid`` of the font, standing for ``text``.
+
+    ``width`` (thousandths of the size) overrides the glyph's advance for this code: see
+    ``shape_run``'s ``positioned``.
+    """
+    face = pdfmetrics.getFont(font_name).face
+    if width is None and len(text) == 1 and face.charToGlyph.get(ord(text)) == gid:
+        return ord(text)
+    key = (font_name, gid, text, width)
+    code = _private_code.get(key)
+    if code is not None:
+        return code
+    with _lock:
+        code = _private_code.get(key)
+        if code is None:
+            code = _next_private[0]
+            if code > _LAST_PRIVATE:
+                raise RuntimeError("out of private code points for shaped glyphs")
+            _next_private[0] = code + 1
+            advance, _lsb = face.hmetrics[gid]
+            face.charToGlyph[code] = gid
+            face.charWidths[code] = face._pdfScale(advance) if width is None else width
+            face.glyphToChar.setdefault(gid, []).append(code)
+            _private_text[code] = text
+            _private_code[key] = code  # last: other threads read it without the lock
+    return code
+
+
+@lru_cache(maxsize=16384)
+def shape_run(text: str, font_name: str, rtl: bool, positioned: bool = True) -> ShapedStr:
+    """``text`` (logical order, one font, one direction) shaped: glyph codes in drawing order.
+
+    Sizes in the shape data are in thousandths of the font size, like reportlab's widths, so
+    one result serves every size. Its total advance is ``run_width``.
+
+    ``positioned`` (for ``draw_text``, which places glyphs itself): a zero-width glyph drawn at
+    an offset (a vowel sign under a consonant, a Tibetan subjoined letter) gets a code whose
+    width reaches the next glyph, so the next glyph follows it on the same string. Otherwise
+    extractors see a jump to the right after the mark and read it as a word space ("कृ ष्ण").
+    Without it (Paragraph markup, drawn at nominal advances), every code has the glyph's own
+    advance.
+    """
+    font = _hb_font(font_name)
+    scale = pdfmetrics.getFont(font_name).face._pdfScale
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    buffer.direction = "rtl" if rtl else "ltr"
+    hb.shape(font, buffer)
+    infos, positions = buffer.glyph_infos, buffer.glyph_positions
+
+    # The characters each cluster stands for, in logical order.
+    starts = sorted({info.cluster for info in infos})
+    ends = dict(zip(starts, [*starts[1:], len(text)], strict=True))
+    cluster_glyphs: dict[int, list[int]] = {}
+    for index, info in enumerate(infos):
+        cluster_glyphs.setdefault(info.cluster, []).append(index)
+    text_of_glyph: dict[int, str] = {}
+    for cluster, glyphs in cluster_glyphs.items():
+        chars = text[cluster : ends[cluster]]
+        order = glyphs[::-1] if rtl else glyphs  # logical order of the cluster's glyphs
+        for position, index in enumerate(order):
+            if position == len(order) - 1:
+                text_of_glyph[index] = chars[position:]
+            else:
+                text_of_glyph[index] = chars[position : position + 1]
+
+    face = pdfmetrics.getFont(font_name).face
+    drawn_at: list[float] = []
+    pen = 0.0
+    for position in positions:
+        drawn_at.append(pen + scale(position.x_offset))
+        pen += scale(position.x_advance)
+    drawn_at.append(pen)
+
+    codes: list[str] = []
+    data: list[ShapeData] = []
+    widths = face.charWidths
+    for index, (info, position) in enumerate(zip(infos, positions, strict=True)):
+        width = None
+        if positioned and face.hmetrics[info.codepoint][0] == 0:
+            reach = round(drawn_at[index + 1] - drawn_at[index])
+            width = reach if reach > 0 else None
+        code = _code_for(font_name, info.codepoint, text_of_glyph[index], width)
+        codes.append(chr(code))
+        data.append(
+            ShapeData(
+                info.cluster,
+                scale(position.x_advance),
+                scale(position.y_advance),
+                scale(position.x_offset),
+                scale(position.y_offset),
+                widths[code],
+            )
+        )
+    return ShapedStr("".join(codes), shapeData=data)
+
+
+def unbreakable_space(font_name: str) -> str:
+    """A code for the font's space glyph that reads back as a plain space but is not U+0020.
+
+    A Paragraph wraps lines only at U+0020 (and a few others); a right-to-left name, in visual
+    order, must not be wrapped (its words would come out in the wrong order). A no-break space
+    would do for the drawing, but extractors treat U+00A0 as a left-to-right character and read
+    the name's words in reverse; this code reads back as U+0020.
+    """
+    face = pdfmetrics.getFont(font_name).face
+    gid = face.charToGlyph[0x20]
+    return chr(_code_for(font_name, gid, " ", face.charWidths[0x20]))
+
+
+def run_width(shaped: ShapedStr) -> float:
+    """The advance of a shaped run at 1 point."""
+    return sum(item.x_advance for item in shaped.__shapeData__) / 1000
+
+
+def is_plain(shaped: ShapedStr) -> bool:
+    """Whether every glyph is its own character, at its nominal advance, with no offset."""
+    widths = shaped.__shapeData__
+    return all(
+        ord(code) < _FIRST_PRIVATE
+        and item.x_offset == 0
+        and item.y_offset == 0
+        and item.x_advance == item.width
+        for code, item in zip(shaped, widths, strict=True)
+    )
+
+
+def _utf16_hex(text: str) -> str:
+    return text.encode("utf-16-be").hex().upper()
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ``ToUnicode`` CMap, with each private code mapped to the text it stands for."""
+    if not any(code >= _FIRST_PRIVATE for code in subset):
+        return _original_to_unicode(fontname, subset)
+    mapping = [
+        f"<{index:02X}> <{_utf16_hex(_private_text.get(code, chr(code)) if code >= _FIRST_PRIVATE else chr(code))}>"
+        for index, code in enumerate(subset)
+    ]
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo",
+            f"<< /Registry ({fontname})",
+            f"/Ordering ({fontname})",
+            "/Supplement 0",
+            ">> def",
+            f"/CMapName /{fontname} def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            f"<00> <{len(subset) - 1:02X}>",
+            "endcodespacerange",
+            f"{len(subset)} beginbfchar",
+            *mapping,
+            "endbfchar",
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    )
+
+
+def install_text_layer() -> None:
+    """Make reportlab write ``ToUnicode`` tables that know the private codes (idempotent).
+
+    reportlab looks ``makeToUnicodeCMap`` up in its module when it embeds a font subset; codes
+    below U+100000 are mapped exactly as before.
+    """
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+
+def actual_text(text: str) -> str:
+    """The operator opening an ``/ActualText`` span (close it with ``EMC``)."""
+    return f"/Span <</ActualText <FEFF{_utf16_hex(text)}>>> BDC"
