@@ -113,50 +113,63 @@ def shape_run(text: str, font_name: str, rtl: bool, positioned: bool = True) -> 
     hb.shape(font, buffer)
     infos, positions = buffer.glyph_infos, buffer.glyph_positions
 
-    # The characters each cluster stands for, in logical order.
+    face = pdfmetrics.getFont(font_name).face
+    # Glyphs in drawing order: (glyph, x advance, y advance, x offset, y offset, cluster), in
+    # thousandths of the size, each with the text it stands for.
+    slots: list[tuple[int, float, float, float, float, int]] = []
+    texts: list[str] = []
     starts = sorted({info.cluster for info in infos})
     ends = dict(zip(starts, [*starts[1:], len(text)], strict=True))
-    cluster_glyphs: dict[int, list[int]] = {}
-    for index, info in enumerate(infos):
-        cluster_glyphs.setdefault(info.cluster, []).append(index)
-    text_of_glyph: dict[int, str] = {}
-    for cluster, glyphs in cluster_glyphs.items():
+    blank = face.charToGlyph.get(0x20, 0)
+    index = 0
+    while index < len(infos):
+        cluster = infos[index].cluster
+        end = index
+        while end < len(infos) and infos[end].cluster == cluster:
+            end += 1
+        glyphs = [
+            (
+                info.codepoint,
+                scale(pos.x_advance),
+                scale(pos.y_advance),
+                scale(pos.x_offset),
+                scale(pos.y_offset),
+                cluster,
+            )
+            for info, pos in zip(infos[index:end], positions[index:end], strict=True)
+        ]
         chars = text[cluster : ends[cluster]]
-        order = glyphs[::-1] if rtl else glyphs  # logical order of the cluster's glyphs
-        for position, index in enumerate(order):
-            if position == len(order) - 1:
-                text_of_glyph[index] = chars[position:]
-            else:
-                text_of_glyph[index] = chars[position : position + 1]
+        # More characters than glyphs (a ligature: lam-alef, ﷲ-like lam-lam-heh, a Latin "fi"):
+        # invisible zero-width glyphs carry the rest, so every glyph stands for one character and
+        # extractors that reverse right-to-left text one character at a time get them all.
+        extra = [(blank, 0.0, 0.0, 0.0, 0.0, cluster)] * max(0, len(chars) - len(glyphs))
+        drawn = extra + glyphs if rtl else glyphs + extra
+        logical = drawn[::-1] if rtl else drawn
+        assigned = list(chars) + [""] * (len(logical) - len(chars))
+        slots.extend(drawn)
+        texts.extend(assigned[::-1] if rtl else assigned)
+        index = end
 
-    face = pdfmetrics.getFont(font_name).face
     drawn_at: list[float] = []
     pen = 0.0
-    for position in positions:
-        drawn_at.append(pen + scale(position.x_offset))
-        pen += scale(position.x_advance)
+    for _gid, x_advance, _y_advance, x_offset, _y_offset, _cluster in slots:
+        drawn_at.append(pen + x_offset)
+        pen += x_advance
     drawn_at.append(pen)
 
     codes: list[str] = []
     data: list[ShapeData] = []
     widths = face.charWidths
-    for index, (info, position) in enumerate(zip(infos, positions, strict=True)):
+    for number, ((gid, x_advance, y_advance, x_offset, y_offset, cluster), piece) in enumerate(
+        zip(slots, texts, strict=True)
+    ):
         width = None
-        if positioned and face.hmetrics[info.codepoint][0] == 0:
-            reach = round(drawn_at[index + 1] - drawn_at[index])
-            width = reach if reach > 0 else None
-        code = _code_for(font_name, info.codepoint, text_of_glyph[index], width)
+        if face.hmetrics[gid][0] == 0 or x_advance == 0:
+            reach = round(drawn_at[number + 1] - drawn_at[number]) if positioned else 0
+            width = reach if reach > 0 else (0 if gid == blank and x_advance == 0 else None)
+        code = _code_for(font_name, gid, piece, width)
         codes.append(chr(code))
-        data.append(
-            ShapeData(
-                info.cluster,
-                scale(position.x_advance),
-                scale(position.y_advance),
-                scale(position.x_offset),
-                scale(position.y_offset),
-                widths[code],
-            )
-        )
+        data.append(ShapeData(cluster, x_advance, y_advance, x_offset, y_offset, widths[code]))
     return ShapedStr("".join(codes), shapeData=data)
 
 

@@ -2,8 +2,9 @@
 
 The PDF goes through the shared rendering core (``events.rendering``): every piece of text is
 ``markup`` (fallback fonts per script, shaped by HarfBuzz, a text layer that reads back as
-typed), so a participant's name prints in Cyrillic, Arabic, Devanagari or Chinese as well as
-in Latin.
+typed), and each participant's name a ``TextBlock`` (``draw_text``: marks placed by the font,
+an ``/ActualText`` span), so a name prints in Cyrillic, Arabic, Devanagari or Chinese as well
+as in Latin.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from events.rendering import SANS, SANS_BOLD, draw_text, markup, register_fonts
+from events.rendering.flowables import TextBlock
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ class ManifestRenderer:
             data.append(
                 [
                     str(number),
-                    Paragraph(_escape(row.name), cell),
+                    TextBlock(row.name, 8, leading=9.5),
                     Paragraph(_escape(row.country), cell),
                     Paragraph(_escape(row.phone), cell),
                     Paragraph(_escape(row.accessibility), cell),
