@@ -50,7 +50,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from events.badges import qr
-from events.rendering import draw_text, first_renderable, fit_lines, missing_glyphs, register_fonts
+from events.rendering import (
+    draw_text,
+    first_renderable,
+    fit_lines,
+    missing_glyphs,
+    register_fonts,
+    unsupported_scripts,
+)
 
 DEFAULT_CHUNK = 200
 
@@ -145,6 +152,15 @@ def display_name(badge: BadgeData) -> str:
 def full_name(badge: BadgeData) -> str:
     """The name as in the passport, or its Latin form when the passport's script is not printed."""
     return _clean(_first_renderable(passport_name(badge), badge.latin_name))
+
+
+def latin_fallback(badge: BadgeData) -> list[str]:
+    """The scripts no font draws that make the badge print the Latin name instead of the
+    passport name (empty when the passport name is printed): the warning for organisers."""
+    name = passport_name(badge)
+    if not name or _first_renderable(name, badge.latin_name) == name:
+        return []
+    return unsupported_scripts(name, bold=True)
 
 
 def country_line(badge: BadgeData) -> str:

@@ -41,6 +41,7 @@ from events.rendering.text import (
     runs,
     shape,
     string_width,
+    unsupported_scripts,
 )
 
 __all__ = [
@@ -78,4 +79,5 @@ __all__ = [
     "runs",
     "shape",
     "string_width",
+    "unsupported_scripts",
 ]

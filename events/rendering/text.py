@@ -213,6 +213,21 @@ def missing_glyphs(text: str, *, bold: bool = False, family: Family = "sans") ->
     return missing
 
 
+def unsupported_scripts(text: str, *, bold: bool = False, family: Family = "sans") -> list[str]:
+    """The scripts of ``text`` that no vendored font draws, by Unicode name ("NKO", "ADLAM"…).
+
+    The reason to give organisers when a name is printed in its Latin form instead. Symbols
+    (emoji) are not scripts and are left out.
+    """
+    return sorted(
+        {
+            unicodedata.name(char, "UNKNOWN").split()[0]
+            for char in missing_glyphs(text, bold=bold, family=family)
+            if not unicodedata.category(char).startswith("S")
+        }
+    )
+
+
 def is_renderable(text: str, *, bold: bool = False, family: Family = "sans") -> bool:
     """Whether every character of ``text`` is drawn correctly (``missing_glyphs`` is empty)."""
     return not missing_glyphs(text, bold=bold, family=family)
