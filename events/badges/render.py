@@ -5,7 +5,7 @@ the event is prepared once: the layout boxes, the event's title and dates fitted
 and, per PDF document, reportlab Form XObjects for the header and for each role's coloured band
 (drawn once, placed on each badge with one ``Do``). Per badge there remain the names, the
 institution, the country and the QR code. Those are drawn straight on the canvas (no platypus):
-text through ``events.rendering`` (fallback fonts, Arabic shaped right to left, ``fit_lines``: a
+text through ``events.rendering`` (fallback fonts, every script shaped by HarfBuzz, ``fit_lines``: a
 long name shrinks, then wraps, then is cut with an ellipsis) and the QR code as one path
 (``events.badges.qr``), the QR symbols of a whole chunk encoded in one batch.
 

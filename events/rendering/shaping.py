@@ -41,6 +41,7 @@ from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
 #: Private codes for (font, glyph, text) triples; Supplementary Private Use Area-B.
 _FIRST_PRIVATE = 0x100000
 _LAST_PRIVATE = 0x10FFFD
+_REACH_STEP = 20
 
 _lock = threading.Lock()
 _private_text: dict[int, str] = {}
@@ -78,15 +79,17 @@ def _code_for(font_name: str, gid: int, text: str, width: int | None = None) -> 
         code = _private_code.get(key)
         if code is None:
             code = _next_private[0]
-            if code > _LAST_PRIVATE:
-                raise RuntimeError("out of private code points for shaped glyphs")
-            _next_private[0] = code + 1
-            advance, _lsb = face.hmetrics[gid]
-            face.charToGlyph[code] = gid
-            face.charWidths[code] = face._pdfScale(advance) if width is None else width
-            face.glyphToChar.setdefault(gid, []).append(code)
-            _private_text[code] = text
-            _private_code[key] = code  # last: other threads read it without the lock
+            if code <= _LAST_PRIVATE:
+                _next_private[0] = code + 1
+                advance, _lsb = face.hmetrics[gid]
+                face.charToGlyph[code] = gid
+                face.charWidths[code] = face._pdfScale(advance) if width is None else width
+                _private_text[code] = text
+                _private_code[key] = code  # last: other threads read it without the lock
+    if code > _LAST_PRIVATE:
+        if width:  # a width is a nicety (see shape_run); the text is not
+            return _code_for(font_name, gid, text)
+        raise RuntimeError("out of private code points for shaped glyphs")
     return code
 
 
@@ -165,7 +168,7 @@ def shape_run(text: str, font_name: str, rtl: bool, positioned: bool = True) -> 
     ):
         width = None
         if face.hmetrics[gid][0] == 0 or x_advance == 0:
-            reach = round(drawn_at[number + 1] - drawn_at[number]) if positioned else 0
+            reach = _quantised(drawn_at[number + 1] - drawn_at[number]) if positioned else 0
             width = reach if reach > 0 else (0 if gid == blank and x_advance == 0 else None)
         code = _code_for(font_name, gid, piece, width)
         codes.append(chr(code))
@@ -184,6 +187,13 @@ def unbreakable_space(font_name: str) -> str:
     face = pdfmetrics.getFont(font_name).face
     gid = face.charToGlyph[0x20]
     return chr(_code_for(font_name, gid, " ", face.charWidths[0x20]))
+
+
+def _quantised(reach: float) -> int:
+    """A mark's reach rounded to 20 thousandths of the size: fewer distinct codes (each is one
+    more entry in a long-running process's registry); the glyph after it is then placed with its
+    own ``Tm``, a move far too small for extractors to read as a space."""
+    return int(round(reach / _REACH_STEP) * _REACH_STEP)
 
 
 def run_width(shaped: ShapedStr) -> float:

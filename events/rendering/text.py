@@ -1,13 +1,15 @@
 """Text in many scripts on a reportlab canvas or in a Paragraph: shaping, font fallback, fitting.
 
 Every function takes the text in *logical* order, as stored (``"Amina موسى"``), and prepares it
-the same way (``prepare``): NFC normalisation, control characters out, right-to-left shaping
-(``shape``), invisible format characters out. The prepared string is cut into *runs*, each drawn
-with the first vendored font that has its characters (``runs``). A character no font has is
-drawn as U+FFFD from the family's Latin font, so a name with an emoji or an unsupported script
-shows a visible mark rather than a blank box; ``missing_glyphs`` names those characters before
-anything is drawn, and ``is_renderable`` says whether to print a name or its Latin form (see
-``events.rendering.fonts`` for the scripts that are deliberately not drawn).
+the same way (``prepare``): NFC normalisation, control characters out. The bidi algorithm
+(python-bidi's levels) and the font fallback cut it into *runs*, each with one font and one
+direction, ordered for display (``runs``); HarfBuzz shapes each run (``events.rendering.shaping``:
+conjuncts, joining, marks, mirrored brackets), and ``draw_text`` places every glyph where HarfBuzz
+says, with a text layer that reads back as the stored text. A character no font has is drawn as
+U+FFFD from the family's Latin font, so a name with an emoji or a script without a font shows a
+visible mark rather than a blank box; ``missing_glyphs`` names those characters before anything
+is drawn, ``unsupported_scripts`` names their scripts for a warning, and ``is_renderable`` says
+whether to print a name or its Latin form (see ``events.rendering.fonts``).
 
 Sizes are in points, like reportlab's.
 """
