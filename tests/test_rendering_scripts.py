@@ -89,10 +89,10 @@ def _letter_pdf(given: str, family: str) -> bytes:
     return LetterRenderer().render(content.compose_with_fingerprint(source(participant=person), issue()))
 
 
-def _manifest_pdf(given: str, family: str) -> bytes:
+def _manifest_pdf(given: str, family: str, reference: str = "BAKU27-000001") -> bytes:
     row = ManifestRow(
         name=_name(given, family),
-        reference="BAKU27-000001",
+        reference=reference,
         country="NPL",
         phone="+977 1 4200000",
         accessibility="",
@@ -212,3 +212,9 @@ def test_an_arabic_name_reads_back_as_letters_not_presentation_forms_on_a_badge(
     text = pypdf_text(_badge_pdf("فاطمة", "گلزار پژمان"))
     assert "فاطمة گلزار پژمان" in text
     assert not re.search("[\ufb50-\ufeff]", text)
+
+
+def test_a_long_reference_stays_on_one_line_of_the_manifest() -> None:
+    """Noto Sans is wider than Helvetica: the reference shrinks rather than wrapping mid-code."""
+    long_reference = "EVENT-123456-VGZM3Z8"
+    assert long_reference in pypdf_text(_manifest_pdf("Amina", "Moussa", reference=long_reference))

@@ -146,7 +146,7 @@ class ManifestRenderer:
                     Paragraph(_escape(row.guide_language), cell),
                     Paragraph(_escape(f"{row.meeting_time} {row.meeting_point}"), cell),
                     Paragraph(_escape(row.vehicle), cell),
-                    Paragraph(_escape(row.reference), cell),
+                    TextBlock(row.reference, 8, leading=9.5, max_lines=1, minimum=5),
                     "",
                 ]
             )
