@@ -117,6 +117,22 @@ def shape_run(text: str, font_name: str, rtl: bool, positioned: bool = True) -> 
     infos, positions = buffer.glyph_infos, buffer.glyph_positions
 
     face = pdfmetrics.getFont(font_name).face
+    if not rtl and len(infos) == len(text):
+        # The common case (most Latin names): one glyph per character, as the cmap has it, at its
+        # nominal advance. Drawn as the text itself, one string, no shape data needed.
+        char_to_glyph, metrics = face.charToGlyph, face.hmetrics
+        if all(
+            info.cluster == index
+            and info.codepoint == char_to_glyph.get(ord(char))
+            and pos.x_offset == 0
+            and pos.y_offset == 0
+            and pos.x_advance == metrics[info.codepoint][0]
+            for index, (char, info, pos) in enumerate(zip(text, infos, positions, strict=True))
+        ):
+            shaped = ShapedStr(text, shapeData=None)
+            shaped.plain = True
+            shaped.advance = sum(face.charWidths[ord(char)] for char in text) / 1000
+            return shaped
     # Glyphs in drawing order: (glyph, x advance, y advance, x offset, y offset, cluster), in
     # thousandths of the size, each with the text it stands for.
     slots: list[tuple[int, float, float, float, float, int]] = []
@@ -173,7 +189,10 @@ def shape_run(text: str, font_name: str, rtl: bool, positioned: bool = True) -> 
         code = _code_for(font_name, gid, piece, width)
         codes.append(chr(code))
         data.append(ShapeData(cluster, x_advance, y_advance, x_offset, y_offset, widths[code]))
-    return ShapedStr("".join(codes), shapeData=data)
+    shaped = ShapedStr("".join(codes), shapeData=data)
+    shaped.plain = is_plain(shaped)  # drawn as one string (``text._text_operators``)
+    shaped.advance = sum(item.x_advance for item in data) / 1000
+    return shaped
 
 
 def unbreakable_space(font_name: str) -> str:
@@ -198,12 +217,14 @@ def _quantised(reach: float) -> int:
 
 def run_width(shaped: ShapedStr) -> float:
     """The advance of a shaped run at 1 point."""
-    return sum(item.x_advance for item in shaped.__shapeData__) / 1000
+    return shaped.advance
 
 
 def is_plain(shaped: ShapedStr) -> bool:
     """Whether every glyph is its own character, at its nominal advance, with no offset."""
     widths = shaped.__shapeData__
+    if widths is None:
+        return True
     return all(
         ord(code) < _FIRST_PRIVATE
         and item.x_offset == 0

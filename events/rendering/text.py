@@ -40,7 +40,6 @@ from events.rendering.fonts import Family, font_for, has_glyph, primary_font
 from events.rendering.shaping import (
     actual_text,
     install_text_layer,
-    is_plain,
     run_width,
     shape_run,
     unbreakable_space,
@@ -184,7 +183,7 @@ def _layout(
         for piece, font, level in _logical_runs(text, bold, family)
     )
     width = sum(run_width(glyphs) for glyphs, _font in shaped)
-    return shaped, width, all(is_plain(glyphs) for glyphs, _font in shaped)
+    return shaped, width, all(glyphs.plain for glyphs, _font in shaped)
 
 
 def runs(text: str, *, bold: bool = False, family: Family = "sans") -> list[Run]:
@@ -310,6 +309,14 @@ def _text_operators(canvas: Canvas, x: float, y: float, pieces, size: float) -> 
     pen = x
     for glyphs, font_name in pieces:
         font = getFont(font_name)
+        if glyphs.plain:  # every glyph at its nominal advance: one string per font subset
+            out.append(f"1 0 0 1 {_num(pen)} {_num(y)} Tm")
+            for subset, encoded in font.splitString(glyphs, doc):
+                out.append(
+                    f"{font.getSubsetInternalName(subset, doc)} {_num(size)} Tf ({escape_(encoded)}) Tj"
+                )
+            pen += run_width(glyphs) * size
+            continue
         data = glyphs.__shapeData__
         index = 0
         current_subset = None
