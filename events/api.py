@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
 from litestar import Request
 from litestar.datastructures import UploadFile
-from litestar.params import QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
+from litestar.openapi.spec.schema import SchemaDataContainer
+from litestar.params import Body, QueryParameter
+from litestar.plugins import OpenAPISchemaPlugin
 
 from events.errors import BadRequest, InvalidInput
 from events.text import text_errors
@@ -24,6 +28,19 @@ Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description=f"Page
 Offset = Annotated[int, QueryParameter(ge=0, description="How many items to skip")]
 
 
+#: An upload: one file in the multipart field ``data`` (the OpenAPI says so; Litestar would call it ``file``).
+FilePart = Annotated[
+    UploadFile,
+    Body(
+        media_type=RequestEncodingType.MULTI_PART,
+        schema_extra={
+            "properties": {"data": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)},
+            "required": ["data"],
+        },
+    ),
+]
+
+
 class Page(msgspec.Struct, Generic[T]):
     """One page of a list: ``items`` plus what a client needs to fetch the next one."""
 
@@ -31,6 +48,11 @@ class Page(msgspec.Struct, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+def page_of(items: Sequence[T], limit: int, offset: int) -> Page[T]:
+    """One page cut from a list read whole: for lists that stay small (an event's sessions, slots, letters)."""
+    return Page(items=list(items[offset : offset + limit]), total=len(items), limit=limit, offset=offset)
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -48,6 +70,23 @@ class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         errors = text_errors(values, self.single_line)
         if errors:
             raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+class DocumentedBodies(OpenAPISchemaPlugin):
+    """Bodies read leniently, documented by the stricter struct a client should send.
+
+    A sync request's ``scans`` are read as plain values so that each row is judged on its own (a bad row
+    is reported, the others applied); the OpenAPI document still shows what a row is.
+    """
+
+    def __init__(self, documented: Mapping[type, type]) -> None:
+        self.documented = dict(documented)
+
+    def is_plugin_supported_field(self, field_definition: Any) -> bool:
+        return field_definition.annotation in self.documented
+
+    def to_openapi_schema(self, field_definition: Any, schema_creator: Any) -> Schema:
+        return SchemaDataContainer(data_container=self.documented[field_definition.annotation])
 
 
 async def require_file_part(request: Request) -> None:

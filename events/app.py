@@ -15,9 +15,8 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from events import db, plugin
-from events.admin import _admin_app, admin
-from events.api import API_PREFIX
+from events import admin, db, plugin
+from events.api import API_PREFIX, DocumentedBodies
 from events.auth.guards import DEPENDENCIES, no_store_personal_responses
 from events.auth.services import configure_password_hashing
 from events.errors import EXCEPTION_HANDLERS, PROBLEM_TYPES, NotFound
@@ -83,12 +82,13 @@ def create_app() -> Litestar:
         access_log.addFilter(_RedactSecretsInAccessLog())
     configure_password_hashing()
     plugin.connect_listeners()
-    _admin_app()
+    admin.build()
     return Litestar(
-        route_handlers=[health, problem_type, api_router(), admin, *plugin.ROOT_HANDLERS],
+        route_handlers=[health, problem_type, api_router(), *admin.ROUTE_HANDLERS, *plugin.ROOT_HANDLERS],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[integer_bounds_middleware],
+        plugins=[DocumentedBodies(plugin.OPENAPI_BODIES)],
         before_send=[no_store_personal_responses],
         lifespan=[_database, lifespan_worker()],
         request_max_body_size=2 * 1024 * 1024,

@@ -130,7 +130,7 @@ def purge_sensitive(dry_run: bool) -> None:
     """Erase passport numbers, dates and places of birth of events that ended more than
     SENSITIVE_RETENTION_DAYS ago (default 90). Run it daily (cron)."""
     from events.auth.principal import Actor
-    from events.registration.services import purge_sensitive as purge
+    from events.registration.retention import purge_sensitive as purge
 
     result = commands.run(lambda: purge(Actor.system("cli purge-sensitive"), dry_run=dry_run))
     verb = "would erase" if dry_run else "erased"
@@ -142,13 +142,26 @@ def purge_sensitive(dry_run: bool) -> None:
 
 @main.command("rotate-data-key")
 def rotate_data_key() -> None:
-    """Re-encrypt stored personal data with the first key of DATA_ENCRYPTION_KEYS (keep the old keys
-    listed after it until this has run)."""
+    """Re-encrypt stored personal data (registrations' passport data, letters' PDFs) with the first key
+    of DATA_ENCRYPTION_KEYS (keep the old keys listed after it until this has run)."""
     from events.auth.principal import Actor
-    from events.registration.services import rotate_data_key as rotate
+    from events.db import write_transaction
+    from events.letters import retention
+    from events.notifications.services import rotate_withheld_secrets
+    from events.registration.retention import rotate_data_key as rotate
 
-    count = commands.run(lambda: rotate(Actor.system("cli rotate-data-key")))
-    click.echo(f"Re-encrypted {count} registration(s).")
+    async def rotate_everything() -> tuple[int, int, int]:
+        actor = Actor.system("cli rotate-data-key")
+        registrations = await rotate(actor)
+        letters = await retention.rotate_data_key(actor)
+        async with write_transaction():
+            messages = await rotate_withheld_secrets()
+        return registrations, letters, messages
+
+    registrations, letters, messages = commands.run(rotate_everything)
+    click.echo(
+        f"Re-encrypted {registrations} registration(s), {letters} letter(s) and {messages} unsent e-mail(s)."
+    )
 
 
 @main.group()

@@ -1,4 +1,5 @@
-"""Encryption at rest for personal data (passport number, date and place of birth).
+"""Encryption at rest for personal data (passport number, date and place of birth, the stored PDFs
+of letters).
 
 Fernet (AES-128-CBC + HMAC-SHA256) from ``cryptography``, through ``MultiFernet`` so keys rotate:
 the first key of ``DATA_ENCRYPTION_KEYS`` encrypts, every listed key decrypts, and
@@ -59,6 +60,25 @@ def rotate(token: str | None) -> str | None:
     if not token:
         return token
     return _fernet().rotate(token.encode("ascii")).decode("ascii")
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """A Fernet token (ASCII bytes) of ``data``; for files such as a letter's PDF."""
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _fernet().decrypt(token)
+    except InvalidToken as exc:
+        raise ConfigurationError(
+            "A stored file cannot be decrypted with DATA_ENCRYPTION_KEYS: a retired key is missing"
+        ) from exc
+
+
+def rotate_bytes(token: bytes) -> bytes:
+    """Re-encrypt a token of :func:`encrypt_bytes` with the newest key."""
+    return _fernet().rotate(token)
 
 
 def reset_cache() -> None:

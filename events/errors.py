@@ -64,6 +64,12 @@ class Conflict(DomainError):
     title = "The request conflicts with the current state"
 
 
+class Gone(DomainError):
+    status_code = 410
+    slug = "gone"
+    title = "No longer available"
+
+
 class InvalidInput(DomainError):
     status_code = 422
     slug = "invalid-input"
@@ -107,6 +113,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "invalid-input": "The request was read but some values are not acceptable; `errors` names each field.",
     "not-found": "The addressed object does not exist (or you may not know that it does).",
     "conflict": "The action is not possible in the object's current state.",
+    "gone": "The object existed but was withdrawn (a revoked badge) or its content was erased (under the retention policy); the answer says how and when.",
     "not-authenticated": "No valid session cookie or API token was sent.",
     "forbidden": "Your account lacks the role this action needs.",
     "unsupported-media-type": "The body was sent with a media type this endpoint does not take (e.g. not JSON).",

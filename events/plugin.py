@@ -56,6 +56,9 @@ ROOT_HANDLERS: list = [
     *web_controllers.ROOT_HANDLERS,
 ]
 
+#: Request bodies read leniently, each documented in the OpenAPI by a stricter struct.
+OPENAPI_BODIES: dict[type, type] = {**checkin_controllers.OPENAPI_BODIES}
+
 #: Groups added to the ``events`` command.
 CLI_COMMANDS: list[click.Command] = [
     letters_cli.command,

@@ -77,6 +77,14 @@ session_deleting: Signal[[int], str | None] = Signal(
     return why their area's data forbids the deletion, or ``None``; the first reason refuses it.""",
 )
 
+session_changed: Signal[[int, int], list[str]] = Signal(
+    "session_changed",
+    """Sent inside the transaction that created or edited a session, after the write, with the event
+    id and the session id. Receivers return warnings for the organiser about what the session now
+    collides with in their area (e.g. participants booked on a study visit at that time), or
+    ``[]``; the session is saved either way and the answer carries them as ``warnings``.""",
+)
+
 event_changed: Signal[[Actor, int], Any] = Signal(
     "event_changed",
     """Sent inside the transaction that updated an event, with the actor and the event id (e.g. a
@@ -111,14 +119,25 @@ agenda_version: Signal[[FeedOwner], str] = Signal(
     :data:`agenda_items` would.""",
 )
 
+sensitive_data_purged: Signal[[Actor, int], Any] = Signal(
+    "sensitive_data_purged",
+    """Sent by the retention purge (``events purge-sensitive``) for every event that ended more than
+    SENSITIVE_RETENTION_DAYS ago, with the actor and the event id, inside the transaction that
+    erases its registrations' passport data and dates and places of birth. Receivers erase the
+    copies their area keeps (e.g. the stored PDFs of visa-support letters) and audit it; they must
+    be idempotent, as the purge runs daily. What they return is ignored.""",
+)
+
 #: Every signal, for the wiring test and for readers.
 SIGNALS: tuple[Signal[..., Any], ...] = (
     registration_withdrawn,
     event_deleting,
     session_deleting,
+    session_changed,
     event_changed,
     participant_downloads,
     mail_attachments,
     agenda_items,
     agenda_version,
+    sensitive_data_purged,
 )

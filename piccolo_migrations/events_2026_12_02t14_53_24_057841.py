@@ -3410,6 +3410,7 @@ async def forwards():
                     "valid": "valid",
                     "revoked": "revoked",
                     "superseded": "superseded",
+                    "expired": "expired",
                 },
             ),
             "db_column_name": None,
@@ -7847,4 +7848,24 @@ async def forwards():
         schema=None,
     )
 
+    manager.add_column(
+        table_class_name="OutboxMessage",
+        tablename="outbox_message",
+        column_name="withheld_enc",
+        db_column_name="withheld_enc",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": True,
+        },
+        schema=None,
+    )
     return manager

@@ -8,6 +8,7 @@ Piccolo engine are read once.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -32,6 +33,8 @@ IS_POSTGRES = not get_settings().is_sqlite
 
 #: Tables kept between tests: Piccolo's migration record. Country groups are re-seeded.
 _KEPT = {"migration"}
+#: The migration whose triggers refuse DELETE on the audit log; SQLite's cleanup lifts them meanwhile.
+_APPEND_ONLY_AUDIT = "piccolo_migrations.events_2026_12_02t15_40_00_000000"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -99,10 +102,15 @@ async def clean_database(database: None) -> AsyncIterator[None]:
     if IS_POSTGRES:
         await engine.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
     else:
+        append_only = importlib.import_module(_APPEND_ONLY_AUDIT).SQLITE_TRIGGERS
         async with db.write_transaction():
             await engine.run_ddl("PRAGMA defer_foreign_keys = ON")
+            for trigger in append_only:
+                await engine.run_ddl(f"DROP TRIGGER {trigger}")
             for name in names:
                 await engine.run_ddl(f"DELETE FROM {name}")  # noqa: S608 (our own table names)
+            for statement in append_only.values():
+                await engine.run_ddl(statement)
     async with db.write_transaction():
         await CountryGroupMembership.insert(
             *(

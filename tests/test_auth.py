@@ -82,6 +82,7 @@ async def test_token_lifecycle(client, make_account):
     ).status_code == 200
     listed = await client.get("/api/v1/auth/tokens", headers=account.headers)
     assert "secret" not in listed.text and secret not in listed.text
+    assert token_id in [token["id"] for token in listed.json()["items"]]
     revoked = await client.delete(f"/api/v1/auth/tokens/{token_id}", headers=account.headers)
     assert revoked.json()["revoked_at"] is not None
     assert (

@@ -176,7 +176,7 @@ async def test_cancelling_a_registration_revokes_its_badge(client, event, event_
     assert await actions() == ["badge.issued", "badge.revoked"]
     assert (
         await client.get(f"/api/v1/registrations/{registration_id}/badge.svg", headers=headers)
-    ).status_code == 404
+    ).status_code == 410
 
 
 async def test_revoke_works_inside_an_open_transaction(client, event, event_organiser):
@@ -194,10 +194,63 @@ async def test_revoke_works_inside_an_open_transaction(client, event, event_orga
         headers=event_organiser.headers,
     )
     assert response.status_code == 409  # nothing valid left
-    issued = await client.post(
-        f"/api/v1/registrations/{registration_id}/badge", json={}, headers=event_organiser.headers
+    reissued = await client.post(
+        f"/api/v1/registrations/{registration_id}/badge/reissue", json={}, headers=event_organiser.headers
     )
-    assert issued.status_code == 201 and issued.json()["badge"]["version"] == 2
+    assert reissued.status_code == 201 and reissued.json()["version"] == 2
+
+
+async def test_a_revoked_badge_stays_revoked_until_an_organiser_reissues_it(
+    client, event, event_organiser, staff
+):
+    """Bulk issue and printing skip it, reading it says "revoked"; only a reissue brings a badge back."""
+    from events.auth.principal import Actor
+
+    revoked_id = await approved(client, event.id)
+    other_id = await approved(client, event.id, email="other@example.org")
+    url = f"/api/v1/registrations/{revoked_id}/badge"
+    old = (await client.post(url, json={}, headers=event_organiser.headers)).json()["badge"]
+    revoke = await client.post(f"{url}/revoke", json={"reason": "misuse"}, headers=event_organiser.headers)
+    assert revoke.status_code == 200, revoke.text
+
+    bulk = await client.post(
+        f"/api/v1/events/{event.id}/badges/issue", json={}, headers=event_organiser.headers
+    )
+    assert bulk.status_code == 200, bulk.text
+    assert bulk.json()["issued"] == 1 and bulk.json()["existing"] == 0  # the other registration only
+    (skipped,) = bulk.json()["skipped"]
+    assert skipped["registration_id"] == revoked_id and skipped["badge_id"] == old["id"]
+    assert skipped["revocation"] == "revoked" and skipped["revoke_reason"] == "misuse"
+
+    _event, printed, summary = await services.print_selection(Actor.system("cli badges print"), event.id)
+    assert [badge.token for badge in printed] == [
+        (await services.get_badge(event_organiser.actor, other_id)).token
+    ]
+    assert summary["skipped_revoked"] == 1 and summary["issued"] == 0
+    assert await Badge.count().where(Badge.registration == revoked_id) == 1
+    assert (await actions()).count("badge.issued") == 2  # the first badge and the other registration's
+
+    read = await client.get(url, headers=event_organiser.headers)
+    assert read.status_code == 410 and read.json()["type"] == "/problems/gone"
+    assert read.json()["revocation"] == "revoked" and "revoked" in read.json()["detail"]
+    headers = await participant_headers(client, "amina.moussa@example.org")
+    assert (await client.get(url, headers=headers)).status_code == 410
+    assert (await client.get(f"{url}.svg", headers=headers)).status_code == 410
+    single = await client.post(url, json={}, headers=event_organiser.headers)
+    assert single.status_code == 409 and "reissue" in single.json()["detail"]
+
+    reissued = await client.post(
+        f"{url}/reissue", json={"reason": "cleared"}, headers=event_organiser.headers
+    )
+    assert reissued.status_code == 201, reissued.text
+    assert reissued.json()["version"] == 2 and reissued.json()["revoked_at"] is None
+    assert (await client.get(url, headers=headers)).json()["id"] == reissued.json()["id"]
+    assert not (await services.verify_scanned(staff.actor, event.id, old["token"], DURING)).valid
+    assert (await services.verify_scanned(staff.actor, event.id, reissued.json()["token"], DURING)).valid
+    again = await client.post(
+        f"/api/v1/events/{event.id}/badges/issue", json={}, headers=event_organiser.headers
+    )
+    assert again.json()["issued"] == 0 and again.json()["skipped"] == []
 
 
 async def test_key_rotation_keeps_old_codes_until_the_key_is_retired(client, event, event_organiser, staff):

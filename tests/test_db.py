@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import datetime
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from events.db import dialect, statements, write_transaction
 from events.db.dialect import POSTGRESQL, SQLITE, dialect_for
 from events.db.statements import Program
 from events.settings import get_settings, load_settings
+from tests.conftest import IS_POSTGRES
+from tests.database_files import database_files, stored_database_bytes
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 DRIVERS = ("sqlite3", "aiosqlite", "asyncpg", "piccolo.engine")
@@ -71,6 +75,50 @@ async def test_a_program_joins_the_open_write_transaction():
             assert await _count() == 1
             raise Undo
     assert await _count() == 0
+
+
+#: What an ``events`` command does beside the server: open the file, write a row, close the connection.
+_ANOTHER_PROCESS_WRITES = """
+import datetime, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+moment = datetime.datetime.now(datetime.UTC).isoformat(" ")
+connection.execute(sys.argv[2], ("cli@example.org", moment, moment)).fetchall()
+connection.close()
+"""
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="about the SQLite file and its write-ahead log")
+async def test_another_process_writing_beside_ours_leaves_the_sqlite_database_whole():
+    """While this process has connections open, their locks keep another process from checkpointing and
+    deleting the write-ahead log when it closes its connection, even after a test read the files."""
+    await statements.run(_insert("before@example.org"))  # the program thread's connection stays open
+    assert await _count() == 1  # and so does a pooled one
+    assert b"before@example.org" in await stored_database_bytes()
+    database, wal = database_files()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _ANOTHER_PROCESS_WRITES, str(database), _INSERT, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()
+    assert wal.exists(), "the other process deleted the log that this process's connections write to"
+    await statements.run(_insert("after@example.org"))
+    assert await _count() == 3
+    assert await statements.first("PRAGMA integrity_check") == {"integrity_check": "ok"}
+
+
+def test_tests_read_the_sqlite_files_only_through_a_child_process():
+    """Opening the database file in the test process would lift its locks (see tests/database_files.py)."""
+    tests = Path(__file__).resolve().parent
+    offenders = [
+        str(path.relative_to(tests))
+        for path in sorted(tests.rglob("*.py"))
+        if path.name != "database_files.py"
+        and any(
+            isinstance(node, ast.Attribute) and node.attr == "sqlite_path"
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    ]
+    assert offenders == []
 
 
 def test_placeholders_are_numbered_where_the_database_wants_them():

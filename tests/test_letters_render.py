@@ -25,7 +25,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
-from events.letters import content, signing, verification
+from events.letters import content, signing, verification, wording
 from events.letters.render import LetterRenderer, read_facts
 from events.rendering import REPLACEMENT, missing_glyphs, qr_png
 
@@ -78,7 +78,7 @@ def source(kind: str = "visa_support", language: str = "en", **overrides) -> con
     }
     values.update(overrides)
     if "template" not in values:
-        values["template"] = content.default_template(kind, language)
+        values["template"] = wording.default_template(kind, language)
     return content.LetterSource(**values)
 
 
@@ -197,11 +197,11 @@ def test_visa_letters_read_back_word_for_word_in_three_languages(renderer, langu
 @pytest.mark.parametrize("language", ["en", "fr", "es"])
 def test_invitation_letters_have_no_passport_block(renderer, language) -> None:
     text = page_text(render(renderer, source("invitation", language)))
-    labels = content.LABELS[language]
+    labels = wording.LABELS[language]
     assert "P9876543" not in text
     assert labels.passport_number not in text
     assert labels.statement_invitation in text
-    assert labels.invitation in content.LABELS[language].invitation
+    assert labels.invitation in wording.LABELS[language].invitation
     expected_opening = {
         "en": "Dear Amina Moussa,",
         "fr": "Madame, Monsieur,",
@@ -211,10 +211,10 @@ def test_invitation_letters_have_no_passport_block(renderer, language) -> None:
 
 
 def test_every_template_placeholder_is_known_and_every_default_is_valid() -> None:
-    for (kind, language), template in content.DEFAULT_TEMPLATES.items():
-        assert content.check_template(kind, template.title, template.body) == [], (kind, language)
-    assert {(kind, language) for kind, language in content.DEFAULT_TEMPLATES} == {
-        (kind, language) for kind in ("invitation", "visa_support") for language in content.LETTER_LANGUAGES
+    for (kind, language), template in wording.DEFAULT_TEMPLATES.items():
+        assert wording.check_template(kind, template.title, template.body) == [], (kind, language)
+    assert {(kind, language) for kind, language in wording.DEFAULT_TEMPLATES} == {
+        (kind, language) for kind in ("invitation", "visa_support") for language in wording.LETTER_LANGUAGES
     }
 
 
@@ -235,16 +235,16 @@ def test_every_template_placeholder_is_known_and_every_default_is_valid() -> Non
     ],
 )
 def test_template_errors_name_the_field(title, body, field, message) -> None:
-    errors = content.check_template("invitation", title, body)
+    errors = wording.check_template("invitation", title, body)
     assert any(error.field == field and message in error.message for error in errors), errors
 
 
 def test_literal_braces_and_visa_placeholders_are_accepted() -> None:
     assert (
-        content.check_template("visa_support", "Letter", "Passport {passport_number} {{not a field}}") == []
+        wording.check_template("visa_support", "Letter", "Passport {passport_number} {{not a field}}") == []
     )
     filled = content.compose(
-        source(template=content.TemplateText("Letter", "Passport {passport_number} {{as {reference}}}")),
+        source(template=wording.TemplateText("Letter", "Passport {passport_number} {{as {reference}}}")),
         issue(),
     )
     assert "".join(piece for _kind, piece in filled.body[0]) == f"Passport P9876543 {{as {REFERENCE}}}"
@@ -275,7 +275,7 @@ def test_names_in_four_scripts_print_without_missing_glyphs(renderer, given, fam
     assert f"{given} {family}" in text  # as in the passport (Arabic read back in logical order)
     if latin:
         assert latin in text  # and the Latin form, since it differs
-        assert content.LABELS["en"].latin_name in text
+        assert wording.LABELS["en"].latin_name in text
     assert read_facts(pdf).subject.startswith(f"{given} {family}")
 
 
@@ -283,7 +283,7 @@ def test_a_name_the_fonts_cannot_print_uses_its_latin_form_or_is_refused(rendere
     devanagari = participant(given_names="ߡߊߡߊߘߎ", family_name="ߞߋߌߕߊ", latin_name="MAMADOU KEITA")  # N'Ko
     text = page_text(render(renderer, source(participant=devanagari)))
     assert "MAMADOU KEITA" in text and REPLACEMENT not in text
-    assert content.LABELS["en"].latin_name not in text  # the printed name is the Latin one
+    assert wording.LABELS["en"].latin_name not in text  # the printed name is the Latin one
     with pytest.raises(content.LetterDataError) as refused:
         content.compose(source(participant=msgspec.structs.replace(devanagari, latin_name="")), issue())
     assert [error.field for error in refused.value.errors] == ["latin_name"]
@@ -336,28 +336,66 @@ def test_the_fingerprint_ignores_reference_date_and_link_but_not_the_data() -> N
     assert len({fingerprint, content.fingerprint(renamed), content.fingerprint(new_passport)}) == 3
 
 
-def test_the_language_falls_back_to_english_until_wording_exists() -> None:
-    assert content.letter_language("fr") == "fr"
-    assert content.letter_language("ar") == "en"
-    assert content.letter_language("zh") == "en"
+def test_letters_are_written_in_the_six_languages() -> None:
+    assert wording.LETTER_LANGUAGES == ("ar", "zh", "en", "fr", "ru", "es")
+    assert wording.PREPARED_LANGUAGES == ()
+    assert content.letter_language("ar") == "ar"
+    assert content.letter_language("zh") == "zh"
+    assert content.letter_language("xx") == "en"
 
 
-# --- prepared scripts: right to left and Chinese ---------------------------------------------------
+#: Texts of a visa letter in Chinese and Russian, as pypdf extracts them.
+TRANSLATED = {
+    "zh": [
+        "签证申请支持函",
+        "致有关领事当局",
+        "与会者信息",
+        "出生日期",
+        "1980年5月17日",
+        "护照有效期至",
+        "拟停留期间",
+        "本函用于支持与会者的签证申请。",
+        "此致敬礼，",
+        "核验本函：请扫描二维码或打开",
+    ],
+    "ru": [
+        "Письмо в поддержку заявления на получение визы",
+        "В соответствующие консульские органы",
+        "Сведения об участнике",
+        "Дата рождения",
+        "17 мая 1980",
+        "Паспорт действителен до",
+        "Предполагаемый срок пребывания",
+        "Настоящее письмо выдано в поддержку заявления участника на получение визы.",
+        "С уважением,",
+        "Проверить подлинность письма",
+    ],
+}
 
-#: Wording for the test only (not shipped): keeps the right-to-left and CJK layout working until
-#: a translator adds Arabic and Chinese to content.LABELS.
-ARABIC_LABELS = msgspec.structs.replace(
-    content.LABELS["en"],
-    reference="المرجع",
-    particulars="بيانات المشارك",
-    full_name="الاسم الكامل",
-    nationality="الجنسية",
-    closing="وتفضلوا بقبول فائق الاحترام،",
-)
+
+@pytest.mark.parametrize("language", ["zh", "ru"])
+def test_visa_letters_in_chinese_and_russian_carry_their_wording(renderer, language) -> None:
+    text = " ".join(page_text(render(renderer, source(language=language))).split())
+    for expected in TRANSLATED[language]:
+        assert expected in text, f"{language}: {expected!r} not in\n{text}"
+    assert REPLACEMENT not in text
+    assert "{" not in text and "}" not in text
 
 
-def test_an_arabic_letter_is_laid_out_right_to_left(renderer, monkeypatch) -> None:
-    monkeypatch.setitem(content.LABELS, "ar", ARABIC_LABELS)
+def test_an_arabic_visa_letter_uses_the_arabic_wording(renderer) -> None:
+    """Only what survives extraction until the text layer is shaped: labels and numbers, normalised."""
+    data = content.compose_with_fingerprint(source(language="ar"), issue())
+    assert data.direction == "rtl"
+    text = unicodedata.normalize("NFKC", page_text(renderer.render(data)))
+    assert REFERENCE in text and "P9876543" in text
+    for label in ("بيانات المشارك", "الجنسية", "رقم جواز السفر"):
+        assert label in text, label
+
+
+# --- right to left and Chinese ---------------------------------------------------------------------
+
+
+def test_an_arabic_letter_is_laid_out_right_to_left(renderer) -> None:
     body = (
         "يسرنا دعوة {full_name} للمشاركة في {event_name} الذي سيعقد في {event_city} "
         "من {event_start} إلى {event_end}. " * 3
@@ -366,7 +404,7 @@ def test_an_arabic_letter_is_laid_out_right_to_left(renderer, monkeypatch) -> No
         "invitation",
         "ar",
         participant=participant(given_names="عبدالله", family_name="الحداد", latin_name="ABDULLAH ALHADDAD"),
-        template=content.TemplateText("خطاب دعوة", body),
+        template=wording.TemplateText("خطاب دعوة", body),
     )
     data = content.compose_with_fingerprint(arabic, issue())
     assert data.direction == "rtl"
@@ -419,16 +457,13 @@ def _line_edges(pdf: bytes, *, top: float, bottom: float) -> list[tuple[float, f
     return [(min(p[1] for p in line), max(p[2] for p in line)) for line in lines]
 
 
-def test_a_chinese_letter_wraps_between_characters(renderer, monkeypatch) -> None:
-    monkeypatch.setitem(
-        content.LABELS, "zh", msgspec.structs.replace(content.LABELS["en"], closing="此致敬礼")
-    )
+def test_a_chinese_letter_wraps_between_characters(renderer) -> None:
     body = "我们荣幸地邀请{full_name}参加在{event_city}举行的{event_name}。" * 4
     chinese = source(
         "invitation",
         "zh",
         participant=participant(given_names="伟", family_name="王", latin_name="WANG WEI"),
-        template=content.TemplateText("邀请函", body),
+        template=wording.TemplateText("邀请函", body),
     )
     data = content.compose_with_fingerprint(chinese, issue())
     pdf = renderer.render(data)
@@ -610,6 +645,6 @@ def test_an_encrypted_key_needs_its_password(tmp_path) -> None:
 
 
 def test_the_qr_png_logo_is_a_valid_profile_image() -> None:
-    from events.letters.services import check_image
+    from events.letters.profiles import check_image
 
     assert check_image(qr_png("logo"), "logo") == "image/png"

@@ -147,3 +147,38 @@ async def test_multipart_without_a_file_part_is_400_naming_it(
     assert response.json()["errors"] == [
         {"field": "data", "message": "send the file as multipart/form-data field 'data'"}
     ]
+
+
+async def test_a_visit_site_city_filter_is_case_insensitive_and_literal(client, programme_organiser):
+    """It used Piccolo's ``ilike``: a warning on SQLite (a 500 under the test suite), and ``%`` a wildcard."""
+    headers = programme_organiser.headers
+    for name, city in [("ASAN 1", "Gəncə"), ("ASAN 2", "Baku"), ("ASAN 3", "Sheki")]:
+        response = await client.post(
+            "/api/v1/visit-sites", json={"name": name, "city": city}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+
+    async def cities(query: str) -> list[str]:
+        response = await client.get("/api/v1/visit-sites", params={"city": query})
+        assert response.status_code == 200, response.text
+        return [site["city"] for site in response.json()["items"]]
+
+    assert await cities("GƏNCƏ") == ["Gəncə"]
+    assert await cities("baku") == ["Baku"]
+    assert await cities("%") == []
+
+
+async def test_the_user_search_is_case_insensitive_and_literal(client, programme_organiser, make_account):
+    await make_account(username="Shahriyar.Aliyev")
+    await make_account(username="percent_sign")
+
+    async def names(search: str) -> list[str]:
+        response = await client.get(
+            "/api/v1/users", params={"search": search}, headers=programme_organiser.headers
+        )
+        assert response.status_code == 200, response.text
+        return [user["username"] for user in response.json()["items"]]
+
+    assert await names("ALIYEV") == ["Shahriyar.Aliyev"]
+    assert await names("T_S") == ["percent_sign"]
+    assert await names("%") == []

@@ -9,6 +9,7 @@ import datetime
 import email
 import email.policy
 import logging
+import re
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -457,3 +458,63 @@ def caplog_silenced():
         yield
     finally:
         logger.disabled = previous
+
+
+# --------------------------------------------------------------------------------------------
+# Secrets in the outbox
+
+
+async def _stored_outbox_text() -> str:
+    """Every column of every outbox row as the database holds it, plus (SQLite) the raw file bytes."""
+    from tests.conftest import IS_POSTGRES
+
+    rows = await OutboxMessage.select()
+    text = "\n".join(str(value) for row in rows for value in row.values())
+    if IS_POSTGRES:
+        dumped = await OutboxMessage.raw("SELECT row_to_json(o)::text AS dumped FROM outbox_message o")
+        text += "\n".join(row["dumped"] for row in dumped)
+    else:
+        from tests.database_files import stored_database_bytes
+
+        text += (await stored_database_bytes()).decode("latin-1")
+    return text
+
+
+async def test_sign_in_links_are_never_stored_usable_yet_the_e_mail_signs_in(client, event, smtp_server):
+    """Issue 13 item 2: a backup or /admin must not open a participant's registration."""
+    from tests.test_registration_workflow import person, register
+
+    assert (await register(client, event.id, person("kofi@example.org"))).status_code == 201
+    asked = await client.post(
+        f"/api/v1/events/{event.id}/registrations/magic-link", json={"email": "kofi@example.org"}
+    )
+    assert asked.status_code == 202, asked.text
+    queued = await OutboxMessage.select().order_by(OutboxMessage.id)
+    assert [message["kind"] for message in queued] == ["registration_received", "magic_link"]
+    for message in queued:
+        assert "osm_" not in str(message), "a usable sign-in link is stored in the outbox"
+        assert message["withheld_enc"], "the link is kept, encrypted, until the e-mail is sent"
+    assert "osm_" not in await _stored_outbox_text()
+
+    port = free_port()
+    mailbox = smtp_server(port)
+    settings = settings_for(email_backend="smtp", smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
+    assert await send_due("w1", settings) == (2, 0)
+
+    bodies = [received.get_content() for received in mailbox.messages()]
+    links = [re.search(r"https?://\S+#token=(osm_[\w-]+)", body) for body in bodies]
+    assert all(links), bodies
+    tokens = [link.group(1) for link in links]
+    stored = await _stored_outbox_text()
+    for token in tokens:
+        assert token not in stored and token[4:] not in stored
+    for message in await OutboxMessage.select():
+        assert message["sent_at"] is not None and message["withheld_enc"] is None
+        assert "withheld" in message["body"]
+
+    exchanged = await client.post("/api/v1/registration-access", json={"token": tokens[1]})
+    assert exchanged.status_code == 200, exchanged.text
+    me = await client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {exchanged.json()['access_token']}"}
+    )
+    assert me.status_code == 200 and me.json()["participant"]["email"] == "kofi@example.org"

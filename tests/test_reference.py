@@ -32,7 +32,7 @@ async def test_a_graduation_recorded_by_an_organiser_takes_effect_on_its_date(cl
     memberships = await client.get(
         "/api/v1/reference/country-groups", params={"country": "BGD", "group": "LDC"}
     )
-    (membership,) = memberships.json()
+    (membership,) = memberships.json()["items"]
     response = await client.patch(
         f"/api/v1/reference/country-groups/{membership['id']}",
         json={"member_until": "2026-11-24", "note": "graduated"},

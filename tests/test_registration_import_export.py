@@ -996,7 +996,7 @@ async def test_list_filters(client, event, event_organiser):
 
 
 # Piccolo warns on every ILIKE on SQLite ("falling back to LIKE"), which pytest turns into a 500:
-# see the report on events/registration/services.py _filtered_rows.
+# see the report on events/registration/reading.py _filtered_rows.
 async def test_list_search(client, event, event_organiser):
     await imported(client, event.id, event_organiser)
     bhutan = {

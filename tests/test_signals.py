@@ -17,13 +17,13 @@ from events import plugin, signals
 from events.auth.principal import Actor
 from events.badges import services as badge_services
 from events.badges.tables import Badge
-from events.registration import services as registration_services
+from events.registration import moderation
 from events.signals import Signal
 from tests.test_badges_api import approved
 
 EXPECTED_WIRING = {
     "registration_withdrawn": [
-        "events.letters.services.revoke_letters_of_registration",
+        "events.letters.issuing.revoke_letters_of_registration",
         "events.badges.services.revoke_badges_of_registration",
         "events.visits.assignments.on_registration_withdrawn",
     ],
@@ -37,24 +37,28 @@ EXPECTED_WIRING = {
         "events.visits.listeners.slots_block_session_deletion",
         "events.checkin.listeners.checkpoints_block_session_deletion",
     ],
+    "session_changed": ["events.visits.listeners.booked_visits_clashing_with_session"],
     "event_changed": ["events.registration.listeners.capacity_may_have_grown"],
     "participant_downloads": ["events.letters.controllers.portal_downloads"],
     "mail_attachments": ["events.calendars.listeners.approval_calendar"],
     # No area adds to personal feeds yet (study visits will): see events.calendars.services.
     "agenda_items": [],
     "agenda_version": [],
+    "sensitive_data_purged": ["events.letters.retention.erase_visa_letters"],
 }
 
 #: The module that sends each signal.
 SENDERS = {
-    "registration_withdrawn": "events.registration.services",
+    "registration_withdrawn": "events.registration.moderation",
     "event_deleting": "events.programme.services",
     "session_deleting": "events.programme.services",
+    "session_changed": "events.programme.services",
     "event_changed": "events.programme.services",
     "participant_downloads": "events.web.downloads",
     "mail_attachments": "events.notifications.sender",
     "agenda_items": "events.calendars.services",
     "agenda_version": "events.calendars.services",
+    "sensitive_data_purged": "events.registration.retention",
 }
 
 
@@ -161,11 +165,11 @@ async def test_a_withdrawal_reaches_the_badges_once_the_plugin_connected_them(cl
         for signal in signals.SIGNALS:
             for receiver in signal.receivers:
                 signal.disconnect(receiver)
-        await registration_services.cancel(actor, first, "no listeners")
+        await moderation.cancel(actor, first, "no listeners")
     finally:
         plugin.connect_listeners()
     assert wiring() == EXPECTED_WIRING
-    await registration_services.cancel(actor, second, "listeners connected")
+    await moderation.cancel(actor, second, "listeners connected")
     badges = {
         row["registration"]: (row["revoked_at"] is not None, row["revoke_reason"])
         for row in await Badge.select(Badge.registration, Badge.revoked_at, Badge.revoke_reason)

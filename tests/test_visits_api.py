@@ -16,8 +16,8 @@ from events.errors import Conflict
 from events.notifications.tables import OutboxMessage
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
+from events.registration import moderation, submission
 from events.registration import schemas as registration_schemas
-from events.registration import services as registration_services
 from events.registration.tables import Channel
 from events.visits import manifests
 from events.visits.tables import ScheduleRun, VisitAssignment
@@ -112,7 +112,7 @@ async def register(event_id: int, email: str, country: str = "NPL", **overrides)
         person(email=email, country_represented=country, nationality=country, **overrides),
         registration_schemas.RegistrationCreate,
     )
-    result = await registration_services.submit(
+    result = await submission.submit(
         data, event_id=event_id, channel=Channel.walk_in, actor=SYSTEM, approve_when_seats=True
     )
     assert result.registration.status == "approved"
@@ -332,7 +332,7 @@ async def test_staff_and_other_organisers_cannot_manage_visits(
     assert (await client.post(f"{API}/events/{event.id}/visits/schedule/dry-run")).status_code == 401
     vehicle = await make_vehicle(client, event, organiser, "Coach")
     slot = await make_slot(client, event, organiser, site, [vehicle])
-    assert (await client.get(f"{API}/events/{event.id}/visits/slots")).json()[0]["id"] == slot["id"]
+    assert (await client.get(f"{API}/events/{event.id}/visits/slots")).json()["items"][0]["id"] == slot["id"]
     # The slot keeps the event from being deleted.
     with pytest.raises(Conflict, match="study-visit slot"):
         await programme_services.delete_event(SYSTEM, event.id)
@@ -501,7 +501,7 @@ async def test_dry_run_then_commit_places_everyone_by_the_rules(client, event, o
     )
     assert again.status_code == 409
     mine = await participant_headers(client, "wheels@example.org")
-    visits = (await client.get(f"{API}/registrations/{s['wheelchair']}/visits", headers=mine)).json()
+    visits = (await client.get(f"{API}/registrations/{s['wheelchair']}/visits", headers=mine)).json()["items"]
     assert visits[0]["site_name"] == "Step-free centre" and visits[0]["vehicle_name"] == "Coach"
     assert visits[0]["meeting_point"] == "Main entrance" and visits[0]["checkpoint_id"].startswith("VS-")
 
@@ -537,7 +537,9 @@ async def test_pinned_assignments_survive_reruns(client, event, organiser):
     first = (await client.post(f"{API}/events/{event.id}/visits/schedule/dry-run", headers=organiser)).json()
     await client.post(f"{API}/events/{event.id}/visits/schedule/runs/{first['id']}/commit", headers=organiser)
     # The organiser moves them to the other slot by hand, pinned.
-    current = (await client.get(f"{API}/events/{event.id}/visits/assignments", headers=organiser)).json()
+    current = (await client.get(f"{API}/events/{event.id}/visits/assignments", headers=organiser)).json()[
+        "items"
+    ]
     mine = next(row for row in current if row["registration_id"] == someone)
     await client.delete(f"{API}/events/{event.id}/visits/assignments/{mine['id']}", headers=organiser)
     pinned = await client.post(
@@ -660,7 +662,7 @@ async def test_manifests_list_exactly_the_assigned_people(client, event, organis
             await client.get(
                 f"{API}/events/{event.id}/visits/assignments?slot_id={slot['id']}", headers=organiser
             )
-        ).json()
+        ).json()["items"]
         response = await client.get(
             f"{API}/events/{event.id}/visits/slots/{slot['id']}/manifest?format=csv", headers=staff.headers
         )
@@ -703,7 +705,7 @@ async def test_checkpoints_name_who_may_board_which_vehicle(client, event, organ
     s = await _committed(client, event, organiser)
     checkpoints = (
         await client.get(f"{API}/events/{event.id}/visits/checkpoints", headers=staff.headers)
-    ).json()
+    ).json()["items"]
     assert len(checkpoints) == 2
     coach = next(c for c in checkpoints if c["vehicle_name"] == "Coach")
     assert coach["checkpoint_id"] == f"{s['a']['key']}.{s['coach']['key']}"
@@ -717,7 +719,7 @@ async def test_checkpoints_name_who_may_board_which_vehicle(client, event, organ
         await client.get(
             f"{API}/events/{event.id}/visits/assignments?slot_id={s['a']['id']}", headers=organiser
         )
-    ).json()
+    ).json()["items"]
     assert len(boarding) == coach["boarding"] == len(on_a)
     assert {b["registration_id"] for b in boarding} == {a["registration_id"] for a in on_a}
     assert s["wheelchair"] in {b["registration_id"] for b in boarding}
@@ -744,7 +746,7 @@ async def test_checkpoints_name_who_may_board_which_vehicle(client, event, organ
 
 async def test_cancelled_participants_leave_manifests_and_the_next_run(client, event, organiser, staff):
     s = await _committed(client, event, organiser)
-    await registration_services.cancel(SYSTEM, s["wheelchair"], "Travel not authorised")
+    await moderation.cancel(SYSTEM, s["wheelchair"], "Travel not authorised")
     response = await client.get(
         f"{API}/events/{event.id}/visits/slots/{s['a']['id']}/manifest?format=csv", headers=staff.headers
     )
@@ -823,7 +825,9 @@ async def test_runs_are_listed_newest_first(client, event, organiser):
         )
     ).json()
     second = (await client.post(f"{API}/events/{event.id}/visits/schedule/dry-run", headers=organiser)).json()
-    runs = (await client.get(f"{API}/events/{event.id}/visits/schedule/runs", headers=organiser)).json()
+    runs = (await client.get(f"{API}/events/{event.id}/visits/schedule/runs", headers=organiser)).json()[
+        "items"
+    ]
     assert [(r["id"], r["status"]) for r in runs] == [(second["id"], "proposed"), (first["id"], "superseded")]
     stale = await client.post(
         f"{API}/events/{event.id}/visits/schedule/runs/{first['id']}/commit", headers=organiser

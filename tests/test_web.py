@@ -15,6 +15,7 @@ from events.audit.tables import AuditEntry
 from events.auth.tables import Role
 from events.i18n import catalogues, languages
 from events.notifications import templates
+from events.notifications.services import delivered_body
 from events.notifications.tables import OutboxMessage
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
@@ -83,12 +84,12 @@ def error_beside(page: str, field: str) -> str | None:
 
 async def magic_token(email: str) -> str:
     message = (
-        await OutboxMessage.select(OutboxMessage.body)
+        await OutboxMessage.select()
         .where(OutboxMessage.to_address == email)
         .order_by(OutboxMessage.id, ascending=False)
         .first()
     )
-    return re.search(r"#token=(osm_[\w-]+)", message["body"]).group(1)
+    return re.search(r"#token=(osm_[\w-]+)", delivered_body(message)).group(1)
 
 
 async def sign_in_participant(client, email: str):
@@ -280,7 +281,7 @@ async def test_an_invitation_link_works_with_and_without_javascript(client, open
     )
     assert created.status_code == 201
     mail = await OutboxMessage.select().where(OutboxMessage.kind == "invitation").first()
-    token = re.search(r"#invitation=(osi_[\w-]+)", mail["body"]).group(1)
+    token = re.search(r"#invitation=(osi_[\w-]+)", delivered_body(mail)).group(1)
     page = await client.get(f"/events/{open_event.id}/register", params={"invitation": token})
     assert f'value="{token}"' in page.text and 'data-fragment="invitation"' in page.text
     response = await client.post(
@@ -339,7 +340,7 @@ async def test_spanish_pages_from_the_browser_language_and_the_switcher(client, 
     form = await client.get(f"/events/{open_event.id}/register", params={"lang": "es"})
     assert "Apellido" in form.text
     switcher = re.findall(r'<a href="([^"]+)" lang="(\w\w)" hreflang', form.text)
-    assert {lang for _, lang in switcher} == {"en", "fr"}
+    assert [lang for _, lang in switcher] == ["ar", "zh", "en", "fr", "ru"]
     assert all(url.startswith(f"/events/{open_event.id}/register?") for url, _ in switcher)
     response = await client.post(
         f"/events/{open_event.id}/register",
@@ -367,10 +368,21 @@ def test_arabic_layout_is_right_to_left():
     assert '<html lang="ar" dir="rtl">' in page
 
 
+#: Every language but English, the source: each must translate every message of every domain.
+TRANSLATED = [code for code in languages.CODES if code != languages.DEFAULT_LANGUAGE]
+
+
+def test_the_six_official_languages_of_the_united_nations_are_translated():
+    assert languages.CODES == ("ar", "zh", "en", "fr", "ru", "es")
+    for domain in catalogues.DOMAINS:
+        assert catalogues.catalogue_languages(domain) == languages.CODES
+
+
 @pytest.mark.parametrize("domain", catalogues.DOMAINS)
-@pytest.mark.parametrize("language", ["fr", "es"])
+@pytest.mark.parametrize("language", TRANSLATED)
 def test_every_message_is_translated(language, domain):
-    """Fails when a text of the pages, e-mails or letters has no French or Spanish translation."""
+    """Fails when a text of the pages, e-mails or letters has no translation (or a fuzzy one) in
+    Arabic, Chinese, French, Russian or Spanish."""
     missing = catalogues.untranslated(language, domain)
     assert not missing, (
         f"{len(missing)} untranslated in {language}/{domain}: run `python -m events.i18n`, then translate: "
@@ -381,27 +393,40 @@ def test_every_message_is_translated(language, domain):
 INVITATION_CONTEXT = {"event": "Forum", "dates": "", "city": "", "email": "", "link": "", "expires": ""}
 #: ``%(name)s`` in the pages, ``{name}`` in e-mails and letters.
 PLACEHOLDER = {"messages": r"%\((\w+)\)s", "emails": r"\{(\w+)\}", "letters": r"\{(\w+)\}"}
+HTML_TAG = r"</?[a-z][^>]*>"
 
 
 @pytest.mark.parametrize("domain", catalogues.DOMAINS)
-def test_catalogues_keep_placeholders(domain):
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalogues_keep_placeholders_and_tags(language, domain):
+    """Each translation has exactly the msgid's placeholders (a sentence may name one twice or once) and
+    HTML tags."""
     messages = [message.id for message in catalogues.extract_messages(domain) if message.id]
     assert messages
-    for language in ("fr", "es"):
-        for message in messages:
-            translated = catalogues.gettext(message, language, domain)
-            assert set(re.findall(PLACEHOLDER[domain], message)) == set(
-                re.findall(PLACEHOLDER[domain], translated)
-            ), (language, message)
+    for message in messages:
+        translated = catalogues.gettext(message, language, domain)
+        wanted = (set(re.findall(PLACEHOLDER[domain], message)), sorted(re.findall(HTML_TAG, message)))
+        found = (set(re.findall(PLACEHOLDER[domain], translated)), sorted(re.findall(HTML_TAG, translated)))
+        assert wanted == found, (language, message, translated)
 
 
-def test_languages_without_a_catalogue_fall_back_to_english():
+def test_a_fuzzy_or_empty_translation_counts_as_missing(tmp_path, monkeypatch):
+    source = catalogues.catalogue_path("ru", "emails").read_text(encoding="utf-8")
+    fuzzy = source.replace('msgid "Invitation to {event}"', '#, fuzzy\nmsgid "Invitation to {event}"', 1)
+    empty = re.sub(r'(msgid "approved"\n)msgstr "[^"]*"', r'\1msgstr ""', fuzzy, count=1)
+    (tmp_path / "ru" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "ru" / "LC_MESSAGES" / "emails.po").write_text(empty, encoding="utf-8")
+    monkeypatch.setattr(catalogues, "TRANSLATIONS_DIR", tmp_path)
+    assert sorted(catalogues.untranslated("ru", "emails")) == ["Invitation to {event}", "approved"]
+
+
+def test_every_language_reads_its_own_catalogue():
     assert [code for code in languages.CODES if languages.direction(code) == "rtl"] == ["ar"]
-    for domain in catalogues.DOMAINS:
-        assert catalogues.catalogue_languages(domain) == ("en", "es", "fr")
-        assert catalogues.gettext("Contact", "ar", domain) == "Contact"
-    assert templates.render("invitation", "ar", INVITATION_CONTEXT)[2] == "en"
+    assert templates.render("invitation", "ar", INVITATION_CONTEXT)[0] == "دعوة إلى Forum"
+    assert templates.render("invitation", "zh", INVITATION_CONTEXT)[0] == "Forum邀请函"
+    assert templates.render("invitation", "ru", INVITATION_CONTEXT)[0] == "Приглашение на мероприятие «Forum»"
     assert templates.render("invitation", "es", INVITATION_CONTEXT)[0] == "Invitación a Forum"
+    assert templates.render("invitation", "xx", INVITATION_CONTEXT)[2] == "en"
 
 
 # --- participants: magic link ---------------------------------------------------------------------

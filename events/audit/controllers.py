@@ -9,6 +9,7 @@ from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
 from events.audit import schemas, services
 from events.auth.guards import ActorDep, requires_sign_in
 from events.errors import PermissionDenied
+from events.programme.zones import in_event_zones
 
 
 class AuditController(Controller):
@@ -47,7 +48,8 @@ class AuditController(Controller):
             limit=limit,
             offset=offset,
         )
-        return Page(items=[schemas.entry_from_row(r) for r in rows], total=total, limit=limit, offset=offset)
+        entries = [schemas.entry_from_row(r) for r in rows]
+        return await in_event_zones(Page(items=entries, total=total, limit=limit, offset=offset))
 
 
 API_HANDLERS = [AuditController]

@@ -4,7 +4,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth import schemas, services
 from events.auth.guards import (
     SESSION_COOKIE,
@@ -18,8 +18,23 @@ from events.registration import access
 from events.settings import get_settings
 
 
-def _client(request: Request) -> str:
+def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def with_session_cookie(response: Response, token: str) -> Response:
+    """The session cookie that the API, the pages and Piccolo Admin all read."""
+    settings = get_settings()
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url.startswith("https://"),
+        max_age=settings.session_max_age_hours * 3600,
+        path="/",
+    )
+    return response
 
 
 class AuthController(Controller):
@@ -30,21 +45,10 @@ class AuthController(Controller):
 
     @post("/sign-in", status_code=HTTP_200_OK, guards=[requires_json_from_same_origin])
     async def sign_in(self, request: Request, data: JSONBody[schemas.SignIn]) -> Response[schemas.Me]:
-        actor, token = await services.sign_in(data.username, data.password, client=_client(request))
+        actor, token = await services.sign_in(data.username, data.password, client=client_address(request))
         mark_personal(request)
-        settings = get_settings()
         me = schemas.Me(user=schemas.user_from_row(await services.get_user(actor.user_id)), via="session")
-        response = Response(me)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            httponly=True,
-            samesite="lax",
-            secure=settings.base_url.startswith("https://"),
-            max_age=settings.session_max_age_hours * 3600,
-            path="/",
-        )
-        return response
+        return with_session_cookie(Response(me), token)
 
     @post("/sign-out", status_code=HTTP_200_OK)
     async def sign_out(self, request: Request) -> Response[dict]:
@@ -68,9 +72,14 @@ class AuthController(Controller):
 
     @get("/tokens", guards=[requires_sign_in])
     async def list_tokens(
-        self, actor: ActorDep, user_id: FromQuery[int | None] = None
-    ) -> list[schemas.ApiToken]:
-        return [schemas.token_from_row(row) for row in await services.list_tokens(actor, user_id)]
+        self,
+        actor: ActorDep,
+        user_id: FromQuery[int | None] = None,
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.ApiToken]:
+        tokens = [schemas.token_from_row(row) for row in await services.list_tokens(actor, user_id)]
+        return page_of(tokens, limit, offset)
 
     @post("/tokens", guards=[requires_sign_in], status_code=HTTP_201_CREATED)
     async def create_token(

@@ -132,13 +132,17 @@ async def get_user(user_id: int) -> dict:
 
 async def list_users(actor: Actor, *, limit: int, offset: int, search: str | None) -> tuple[list[dict], int]:
     actor.require_programme_organiser(_REFUSAL)
-    query = User.select(User.id).order_by(User.username).limit(limit).offset(offset)
-    count = User.count()
+    rows = await User.select(User.id, User.username, User.email).order_by(User.username)
     if search:
-        clause = User.username.ilike(f"%{search}%") | User.email.ilike(f"%{search}%")
-        query, count = query.where(clause), count.where(clause)
-    ids = [row["id"] for row in await query]
-    return [await get_user(user_id) for user_id in ids], await count
+        # In Python, not SQL: SQLite has no ILIKE and its LIKE folds ASCII only; `%` and `_` stay literal.
+        needle = search.casefold()
+        rows = [
+            row
+            for row in rows
+            if needle in row["username"].casefold() or needle in (row["email"] or "").casefold()
+        ]
+    ids = [row["id"] for row in rows[offset : offset + limit]]
+    return [await get_user(user_id) for user_id in ids], len(rows)
 
 
 async def set_active(actor: Actor, user_id: int, active: bool) -> dict:
@@ -246,11 +250,13 @@ async def _reserve_attempt(username: str, client: str) -> int:
     return failure.id
 
 
-async def sign_in(username: str, password: str, *, client: str) -> tuple[Actor, str]:
+async def sign_in(username: str, password: str, *, client: str, door: str = "api") -> tuple[Actor, str]:
     """Check the password and open a browser session; returns the actor and the session token.
 
     Failures are counted per user name and per client address; past the limit every attempt is
-    refused for the window, right password or not, so guessing cannot go on.
+    refused for the window, right password or not, so guessing cannot go on. Every door that takes
+    a password (the API, the organiser pages, Piccolo Admin, named by ``door`` in the audit entry)
+    comes through here, so they share one count.
     """
     username = username.strip()[:100]
     client = client[:64]
@@ -276,7 +282,7 @@ async def sign_in(username: str, password: str, *, client: str) -> tuple[Actor, 
     actor = await load_actor(user["id"], via="session")
     assert actor is not None
     async with write_transaction():
-        await record(actor, "user.signed_in", "user", user["id"], data={"client": client})
+        await record(actor, "user.signed_in", "user", user["id"], data={"client": client, "door": door})
     return actor, session.token
 
 

@@ -102,6 +102,11 @@ def print_badges(
     click.echo(f"Wrote {len(badges)} badge(s) on {pages} page(s) to {out}.")
     if summary["skipped_without_badge"]:
         click.echo(f"Skipped {summary['skipped_without_badge']} registration(s) without a valid badge.")
+    if summary["skipped_revoked"]:
+        click.echo(
+            f"Skipped {summary['skipped_revoked']} registration(s) whose badge was revoked "
+            "(reissue a badge to print it)."
+        )
 
 
 @command.command("issue")
@@ -116,6 +121,11 @@ def issue(event_slug: str) -> None:
 
     result = commands.run(run)
     click.echo(f"Issued {result.issued}; {result.existing} already had one.")
+    for skipped in result.skipped:
+        click.echo(
+            f"Skipped registration {skipped.registration_id}: its badge was revoked "
+            f"({skipped.revocation.value}); reissue it to give it a new one."
+        )
 
 
 @command.command("rotate-key")
@@ -123,10 +133,10 @@ def issue(event_slug: str) -> None:
 def rotate_key(event_slug: str) -> None:
     """Create a new signing key; older keys keep verifying until retired."""
     from events.auth.principal import Actor
-    from events.badges import services
+    from events.badges import keys
 
     async def run():
-        return await services.rotate_key(Actor.system("cli badges rotate-key"), await _event_id(event_slug))
+        return await keys.rotate_key(Actor.system("cli badges rotate-key"), await _event_id(event_slug))
 
     key = commands.run(run)
     click.echo(f"New signing key {key.key_id} (public {key.public_key}).")
@@ -138,10 +148,10 @@ def rotate_key(event_slug: str) -> None:
 def retire_key(event_slug: str, key_id: str) -> None:
     """Retire a key: codes it signed are refused from now on."""
     from events.auth.principal import Actor
-    from events.badges import services
+    from events.badges import keys
 
     async def run():
-        return await services.retire_key(
+        return await keys.retire_key(
             Actor.system("cli badges retire-key"), await _event_id(event_slug), key_id
         )
 

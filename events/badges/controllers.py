@@ -13,8 +13,10 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff, requires_sign_in
+from events.badges import keys as badge_keys
 from events.badges import printing, schemas, services
 from events.badges.render import BadgeRenderer
+from events.programme.zones import in_event_zones
 from events.rendering import qr_png, qr_svg
 
 _PRIVATE = {"Cache-Control": "private, no-store"}
@@ -29,7 +31,9 @@ class ParticipantBadgeController(Controller):
 
     @get("/badge")
     async def read(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.Badge:
-        return await services.get_badge(actor, registration_id)
+        """The valid badge; ``404`` before the first is issued, ``410`` (with ``revocation`` and
+        ``revoked_at``) once it was revoked."""
+        return await in_event_zones(await services.get_badge(actor, registration_id))
 
     @get("/badge.svg", media_type="image/svg+xml")
     async def svg(self, actor: ActorDep, registration_id: FromPath[int]) -> Response[str]:
@@ -74,9 +78,11 @@ class BadgeManagementController(Controller):
     async def issue(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.BadgeIssue]
     ) -> Response[schemas.BadgeIssued]:
-        """Version 1 for an approved registration; an existing valid badge is answered with 200."""
+        """Version 1 for an approved registration; an existing valid badge is answered with 200. A revoked
+        badge is 409: only ``…/badge/reissue`` gives the registration a new one."""
         result = await services.issue_badge(actor, registration_id, data.role)
-        return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
+        status = HTTP_201_CREATED if result.created else HTTP_200_OK
+        return Response(await in_event_zones(result), status_code=status)
 
     @post(
         "/registrations/{registration_id:int}/badge/reissue",
@@ -86,8 +92,11 @@ class BadgeManagementController(Controller):
     async def reissue(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.BadgeReissue]
     ) -> schemas.Badge:
-        """A lost badge: a new version; the old code is refused from now on (``superseded``)."""
-        return await services.reissue_badge(actor, registration_id, data.reason, data.role)
+        """A lost badge: a new version; the old code is refused from now on (``superseded``). Also the way
+        to give a badge again to a registration whose badge was revoked."""
+        return await in_event_zones(
+            await services.reissue_badge(actor, registration_id, data.reason, data.role)
+        )
 
     @post(
         "/registrations/{registration_id:int}/badge/revoke",
@@ -103,7 +112,8 @@ class BadgeManagementController(Controller):
     async def issue_missing(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.BulkIssue]
     ) -> schemas.BulkIssued:
-        """A badge for every approved registration that has none."""
+        """A badge for every approved registration that never had one; those whose badge was revoked are
+        skipped and listed in ``skipped`` (reissue them one by one)."""
         return await services.issue_missing(actor, event_id, data.role)
 
     @post("/events/{event_id:int}/badges/print", guards=[requires_event_organiser], status_code=HTTP_200_OK)
@@ -150,7 +160,7 @@ class BadgeManagementController(Controller):
     )
     async def rotate_key(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.BadgeKey:
         """A new key signs from now on; the older keys still verify until retired."""
-        return await services.rotate_key(actor, event_id)
+        return await in_event_zones(await badge_keys.rotate_key(actor, event_id))
 
     @post(
         "/events/{event_id:int}/badges/keys/{key_id:str}/retire",
@@ -161,7 +171,7 @@ class BadgeManagementController(Controller):
         self, actor: ActorDep, event_id: FromPath[int], key_id: FromPath[str]
     ) -> schemas.RetiredKey:
         """Codes signed with this key are refused from now on; reissue the badges it counts."""
-        return await services.retire_key(actor, event_id, key_id)
+        return await in_event_zones(await badge_keys.retire_key(actor, event_id, key_id))
 
 
 class ScannerBadgeController(Controller):
@@ -175,7 +185,7 @@ class ScannerBadgeController(Controller):
     async def keys(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.KeyList:
         """Public keys of the event, retired ones with ``retired_at``; the token layout is in
         ``events/badges/tokens.py``."""
-        return await services.list_keys(actor, event_id)
+        return await in_event_zones(await badge_keys.list_keys(actor, event_id))
 
     @get("/revoked")
     async def revoked(
@@ -187,14 +197,14 @@ class ScannerBadgeController(Controller):
             QueryParameter(description="only badges revoked after this instant (the last answer's as_of)"),
         ] = None,
     ) -> schemas.RevocationList:
-        return await services.revocation_list(actor, event_id, since)
+        return await in_event_zones(await services.revocation_list(actor, event_id, since))
 
     @post("/verify", status_code=HTTP_200_OK)
     async def verify(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.VerifyRequest]
     ) -> schemas.Verification:
         """Check a scanned code now; the answer says why a code is refused."""
-        return await services.verify_scanned(actor, event_id, data.token)
+        return await in_event_zones(await services.verify_scanned(actor, event_id, data.token))
 
 
 API_HANDLERS = [ParticipantBadgeController, BadgeManagementController, ScannerBadgeController]

@@ -62,9 +62,21 @@ class BulkIssue(Input):
     role: BadgeRole | None = None
 
 
+class SkippedRegistration(Struct, kw_only=True):
+    """An approved registration bulk issuing passed over: its badge was revoked (reissue it explicitly)."""
+
+    registration_id: int
+    badge_id: int
+    version: int
+    revocation: Reason
+    revoked_at: datetime.datetime
+    revoke_reason: str
+
+
 class BulkIssued(Struct, kw_only=True):
     issued: int
     existing: int
+    skipped: list[SkippedRegistration]
 
 
 class BadgeKey(Struct, kw_only=True):

@@ -1,15 +1,15 @@
-"""Badges: issue, reissue and revoke; signing keys and their rotation; what scanners need; printing.
+"""Badges: issue, reissue and revoke; what scanners need; printing. Signing keys: :mod:`events.badges.keys`.
 
 Every action is one function that runs in ``write_transaction()``, checks its rules, raises a domain
 error and writes its audit entry (``badge.issued``, ``badge.reissued``, ``badge.revoked``,
-``badge.role_changed``, ``badge.key_created``, ``badge.key_rotated``, ``badge.key_retired``).
+``badge.role_changed``).
 
 * One valid badge per registration at a time: issuing is idempotent (the valid badge is returned);
   a reissue revokes it (kind ``superseded``) and signs version + 1 under a new badge id, so the old
   code is refused from then on. Rows are never deleted: the revocation list is the revoked rows.
-* Keys: the newest key of the event that is not retired signs; every key not retired verifies.
-  The first badge of an event creates its first key. Private keys are stored encrypted with
-  ``events.crypto`` (the data-encryption keys) and never leave the service.
+* A revoked badge stays revoked: issuing (one, in bulk, before printing) skips a registration whose
+  newest badge is revoked, and reading it answers ``410 gone``. Only an explicit reissue signs a
+  new version for it.
 * Cancelling or rejecting a registration revokes its badge inside the same transaction, through
   ``events.signals.registration_withdrawn`` (connected in ``listeners.py``).
 """
@@ -25,17 +25,16 @@ from events import crypto
 from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
-from events.badges import schemas, tokens
+from events.badges import keys, schemas, tokens
 from events.badges.render import BadgeData, EventInfo, date_range, latin_fallback
-from events.badges.tables import Badge, BadgeKey, BadgeRole
+from events.badges.tables import Badge, BadgeRole
 from events.badges.tokens import Reason
 from events.clock import now
 from events.db import locked, write_transaction
-from events.errors import Conflict, InvalidInput, NotFound
+from events.errors import Conflict, Gone, InvalidInput, NotFound
 from events.programme import services as programme_services
-from events.programme.tables import Event
 from events.reference.services import country_name, normalise_country
-from events.registration import services as registration_services
+from events.registration import reading
 from events.registration.tables import Registration, RegistrationStatus
 
 UTC = datetime.UTC
@@ -66,10 +65,6 @@ def _badge(row: dict) -> schemas.Badge:
         revocation=kind,
         revoke_reason=reason.partition(":")[2].strip() if ":" in reason else "",
     )
-
-
-def _key(row: dict, signing_key_id: str | None) -> schemas.BadgeKey:
-    return from_row(schemas.BadgeKey, row, algorithm="Ed25519", signing=row["key_id"] == signing_key_id)
 
 
 def event_info(event: dict) -> EventInfo:
@@ -117,121 +112,62 @@ async def _current_badge(registration_id: int) -> dict | None:
     )
 
 
+async def _newest_badge(registration_id: int) -> dict | None:
+    """The newest version, valid or not: the valid badge when there is one (it is always the newest)."""
+    return (
+        await Badge.select()
+        .where(Badge.registration == registration_id)
+        .order_by(Badge.version, ascending=False)
+        .first()
+    )
+
+
+def _revocation(row: dict) -> Reason:
+    return _kind(row["revoke_reason"]) or Reason.revoked
+
+
+def _gone(row: dict) -> Gone:
+    kind = _revocation(row)
+    advice = "; an organiser can reissue it" if kind is Reason.revoked else ""
+    return Gone(
+        f"This registration's badge (version {row['version']}) was revoked ({kind.value}){advice}",
+        badge_id=row["id"],
+        version=row["version"],
+        revocation=kind.value,
+        revoked_at=row["revoked_at"].isoformat(),
+    )
+
+
+async def _readable_badge(registration_id: int) -> dict:
+    """The valid badge; a revoked one is ``410 gone`` (it is not "not issued yet")."""
+    badge = await _newest_badge(registration_id)
+    if badge is None:
+        raise NotFound("No badge has been issued for this registration yet")
+    if badge["revoked_at"] is not None:
+        raise _gone(badge)
+    return badge
+
+
 _ORGANISER_REFUSAL = "Only organisers of this event manage its badges"
 _STAFF_REFUSAL = "Only staff and organisers of this event see its badge keys"
 
 
 async def get_badge(actor: Actor, registration_id: int) -> schemas.Badge:
     """The registration's valid badge: for the participant (magic link) and organisers of the event."""
-    registration = await registration_services.get_registration_row(registration_id)
-    registration_services.check_access(actor, registration)
-    badge = await _current_badge(registration_id)
-    if badge is None:
-        raise NotFound("No badge has been issued for this registration yet")
-    return _badge(badge)
+    registration = await reading.get_registration_row(registration_id)
+    reading.check_access(actor, registration)
+    return _badge(await _readable_badge(registration_id))
 
 
 async def own_badge(actor: Actor, registration_id: int) -> tuple[schemas.Badge, BadgeData, EventInfo]:
     """What the e-badge shows: the badge, its printed data and the event."""
-    registration = await registration_services.get_registration_row(registration_id)
-    registration_services.check_access(actor, registration)
-    badge = await _current_badge(registration_id)
-    if badge is None or registration["status"] != RegistrationStatus.approved.value:
+    registration = await reading.get_registration_row(registration_id)
+    reading.check_access(actor, registration)
+    badge = await _readable_badge(registration_id)
+    if registration["status"] != RegistrationStatus.approved.value:
         raise NotFound("No badge has been issued for this registration yet")
     event = await programme_services.get_event_row(registration["event"])
     return _badge(badge), badge_data(registration, badge), event_info(event)
-
-
-# --- keys ---------------------------------------------------------------------------------------------
-
-
-async def _keys(event_id: int) -> list[dict]:
-    return await BadgeKey.select().where(BadgeKey.event == event_id).order_by(BadgeKey.id)
-
-
-def _signing(keys: list[dict], at: datetime.datetime) -> dict | None:
-    active = [key for key in keys if key["retired_at"] is None or key["retired_at"] > at]
-    return active[-1] if active else None
-
-
-async def _create_key(actor: Actor, event_id: int, action: str) -> dict:
-    pair = tokens.new_key_pair()
-    key = BadgeKey(
-        event=event_id,
-        key_id=pair.key_id,
-        private_key_enc=crypto.encrypt(pair.private_key),
-        public_key=pair.public_key,
-        created_at=now(),
-    )
-    await key.save()
-    await record(actor, action, "badge_key", pair.key_id, event_id=event_id, data={"key_id": pair.key_id})
-    return await BadgeKey.select().where(BadgeKey.id == key.id).first()
-
-
-async def _signing_key(actor: Actor, event_id: int) -> dict:
-    """The key that signs now, created with the event's first badge (inside the caller's transaction)."""
-    key = _signing(await _keys(event_id), now())
-    if key is not None:
-        return key
-    await locked(Event.select(Event.id).where(Event.id == event_id)).first()  # one creator at a time
-    key = _signing(await _keys(event_id), now())
-    return key if key is not None else await _create_key(actor, event_id, "badge.key_created")
-
-
-async def list_keys(actor: Actor, event_id: int) -> schemas.KeyList:
-    """Every key of the event, retired ones too (so scanners tell "retired" from "unknown")."""
-    actor.require_staff(event_id, _STAFF_REFUSAL)
-    await programme_services.get_event_row(event_id)
-    keys = await _keys(event_id)
-    signing = _signing(keys, now())
-    return schemas.KeyList(
-        event_id=event_id,
-        token_format=tokens.FORMAT,
-        keys=[_key(key, signing["key_id"] if signing else None) for key in keys],
-    )
-
-
-async def rotate_key(actor: Actor, event_id: int) -> schemas.BadgeKey:
-    """A new key signs from now on; the older ones still verify until they are retired."""
-    actor.require_organiser(event_id, _ORGANISER_REFUSAL)
-    async with write_transaction():
-        await programme_services.get_event_row(event_id)
-        await locked(Event.select(Event.id).where(Event.id == event_id)).first()
-        row = await _create_key(actor, event_id, "badge.key_rotated")
-    return _key(row, row["key_id"])
-
-
-async def retire_key(actor: Actor, event_id: int, key_id: str) -> schemas.RetiredKey:
-    """Codes signed with the key are refused from now on (``key_retired``); reissue those badges.
-
-    Retiring the signing key makes the newest remaining key sign (or a new one, at the next issue).
-    """
-    actor.require_organiser(event_id, _ORGANISER_REFUSAL)
-    key_id = key_id.upper()
-    async with write_transaction():
-        row = await locked(
-            BadgeKey.select().where(BadgeKey.event == event_id, BadgeKey.key_id == key_id)
-        ).first()
-        if row is None:
-            raise NotFound(f"No badge key {key_id} for event {event_id}")
-        affected = await Badge.count().where(Badge.key_id == key_id, Badge.revoked_at.is_null())
-        if row["retired_at"] is None:
-            moment = now()
-            await BadgeKey.update({BadgeKey.retired_at: moment}).where(BadgeKey.id == row["id"])
-            await record(
-                actor,
-                "badge.key_retired",
-                "badge_key",
-                key_id,
-                event_id=event_id,
-                data={"key_id": key_id, "badges_affected": affected},
-            )
-        keys = await _keys(event_id)
-    signing = _signing(keys, now())
-    retired = next(key for key in keys if key["key_id"] == key_id)
-    return schemas.RetiredKey(
-        key=_key(retired, signing["key_id"] if signing else None), badges_affected=affected
-    )
 
 
 # --- issuing ------------------------------------------------------------------------------------------
@@ -239,7 +175,7 @@ async def retire_key(actor: Actor, event_id: int, key_id: str) -> schemas.Retire
 
 async def _sign_new_badge(actor: Actor, registration: dict, event: dict, role: str) -> dict:
     """Insert the next version of the registration's badge and sign its token (in a transaction)."""
-    key = await _signing_key(actor, event["id"])
+    key = await keys.signing_key(actor, event["id"])
     latest = (
         await Badge.select(Badge.version)
         .where(Badge.registration == registration["id"])
@@ -283,11 +219,12 @@ async def issue_badge(
     actor: Actor, registration_id: int, role: BadgeRole | None = None
 ) -> schemas.BadgeIssued:
     """Version 1 for an approved registration; an existing valid badge is returned as it is (its
-    role changed if another is asked for: the code does not carry the role)."""
-    registration = await registration_services.get_registration_row(registration_id)
+    role changed if another is asked for: the code does not carry the role). A revoked badge is not
+    replaced here: that takes an explicit :func:`reissue_badge`."""
+    registration = await reading.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
-        registration = await registration_services.get_registration_row(registration_id, lock=True)
+        registration = await reading.get_registration_row(registration_id, lock=True)
         _require_approved(registration)
         current = await _current_badge(registration_id)
         if current is not None:
@@ -303,6 +240,12 @@ async def issue_badge(
                 )
                 current = await Badge.select().where(Badge.id == current["id"]).first()
             return schemas.BadgeIssued(badge=_badge(current), created=False)
+        newest = await _newest_badge(registration_id)
+        if newest is not None:
+            raise Conflict(
+                f"This registration's badge was revoked ({_revocation(newest).value}); "
+                "reissue it explicitly (POST …/badge/reissue) to give it a new one"
+            )
         event = await programme_services.get_event_row(registration["event"])
         row = await _sign_new_badge(actor, registration, event, (role or BadgeRole.participant).value)
         await _record_issued(actor, row)
@@ -326,13 +269,14 @@ async def _record_issued(actor: Actor, row: dict) -> None:
 
 
 async def issue_missing(actor: Actor, event_id: int, role: BadgeRole | None = None) -> schemas.BulkIssued:
-    """A badge for every approved registration of the event that has none (batches of 200)."""
+    """A badge for every approved registration of the event that never had one (batches of 200).
+    Registrations whose badge was revoked are skipped and listed: only a reissue brings it back."""
     actor.require_organiser(event_id, _ORGANISER_REFUSAL)
     event = await programme_services.get_event_row(event_id)
     issued = 0
     while True:
         async with write_transaction():
-            batch = await _approved_without_badge(event_id, ISSUE_BATCH)
+            batch, revoked = await _approved_without_badge(event_id, ISSUE_BATCH)
             for registration in batch:
                 row = await _sign_new_badge(actor, registration, event, (role or BadgeRole.participant).value)
                 await _record_issued(actor, row)
@@ -340,10 +284,38 @@ async def issue_missing(actor: Actor, event_id: int, role: BadgeRole | None = No
         if len(batch) < ISSUE_BATCH:
             break
     existing = await Badge.count().where(Badge.event == event_id, Badge.revoked_at.is_null()) - issued
-    return schemas.BulkIssued(issued=issued, existing=existing)
+    skipped = [
+        schemas.SkippedRegistration(
+            registration_id=row["registration"],
+            badge_id=row["id"],
+            version=row["version"],
+            revocation=_revocation(row),
+            revoked_at=row["revoked_at"],
+            revoke_reason=row["revoke_reason"].partition(":")[2].strip(),
+        )
+        for row in revoked.values()
+    ]
+    return schemas.BulkIssued(issued=issued, existing=existing, skipped=skipped)
 
 
-async def _approved_without_badge(event_id: int, limit: int) -> list[dict]:
+async def _revoked_registrations(event_id: int) -> dict[int, dict]:
+    """Registrations of the event whose newest badge is revoked, with that badge."""
+    newest: dict[int, dict] = {}
+    for row in await (
+        Badge.select(Badge.id, Badge.registration, Badge.version, Badge.revoked_at, Badge.revoke_reason)
+        .where(Badge.event == event_id)
+        .order_by(Badge.version)
+    ):
+        newest[row["registration"]] = row
+    return {
+        registration_id: row
+        for registration_id, row in sorted(newest.items())
+        if row["revoked_at"] is not None
+    }
+
+
+async def _approved_without_badge(event_id: int, limit: int) -> tuple[list[dict], dict[int, dict]]:
+    """Approved registrations that never had a badge (at most ``limit``), and the revoked ones skipped."""
     with_badge = {
         row["registration"]
         for row in await Badge.select(Badge.registration).where(
@@ -355,22 +327,27 @@ async def _approved_without_badge(event_id: int, limit: int) -> list[dict]:
         .where(Registration.event == event_id, Registration.status == RegistrationStatus.approved.value)
         .order_by(Registration.id)
     )
-    return [row for row in rows if row["id"] not in with_badge][:limit]
+    revoked = await _revoked_registrations(event_id)
+    approved_ids = {row["id"] for row in rows}
+    missing = [row for row in rows if row["id"] not in with_badge and row["id"] not in revoked]
+    return missing[:limit], {key: row for key, row in revoked.items() if key in approved_ids}
 
 
 async def reissue_badge(
     actor: Actor, registration_id: int, reason: str = "", role: BadgeRole | None = None
 ) -> schemas.Badge:
-    """A lost badge: the valid one is revoked (``superseded``) and version + 1 is signed."""
-    registration = await registration_services.get_registration_row(registration_id)
+    """A lost badge: the valid one is revoked (``superseded``) and version + 1 is signed. The one way
+    to give a registration whose badge was revoked a valid badge again (its old code stays refused)."""
+    registration = await reading.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     async with write_transaction():
-        registration = await registration_services.get_registration_row(registration_id, lock=True)
+        registration = await reading.get_registration_row(registration_id, lock=True)
         _require_approved(registration)
-        current = await _current_badge(registration_id)
+        current = await _newest_badge(registration_id)
         if current is None:
-            raise Conflict("This registration has no valid badge to reissue; issue one")
-        await _revoke_rows([current], Reason.superseded, reason)
+            raise Conflict("This registration has no badge to reissue; issue one")
+        if current["revoked_at"] is None:
+            await _revoke_rows([current], Reason.superseded, reason)
         event = await programme_services.get_event_row(registration["event"])
         row = await _sign_new_badge(actor, registration, event, (role.value if role else current["role"]))
         await record(
@@ -440,7 +417,7 @@ async def revoke_badges_of_registration(
 
 async def revoke_badge(actor: Actor, registration_id: int, reason: str = "") -> list[int]:
     """An organiser withdraws the registration's badge without a replacement."""
-    registration = await registration_services.get_registration_row(registration_id)
+    registration = await reading.get_registration_row(registration_id)
     actor.require_organiser(registration["event"], _ORGANISER_REFUSAL)
     revoked = await revoke_badges_of_registration(actor, registration_id, reason, kind=Reason.revoked)
     if not revoked:
@@ -484,18 +461,6 @@ async def revocation_list(
     )
 
 
-async def public_keys(event_id: int) -> list[tokens.PublicKey]:
-    return [
-        tokens.PublicKey(
-            key_id=row["key_id"],
-            event_id=row["event"],
-            public_key=row["public_key"],
-            retired_at=row["retired_at"],
-        )
-        for row in await _keys(event_id)
-    ]
-
-
 async def verify_scanned(
     actor: Actor, event_id: int, text: str, at: datetime.datetime | None = None
 ) -> schemas.Verification:
@@ -512,7 +477,7 @@ async def verify_scanned(
             revoked[row["id"]] = (_kind(row["revoke_reason"]) or Reason.revoked).value
         elif row is None:
             revoked[fields.badge_id] = Reason.revoked.value  # signed, but not a badge we issued
-    result = tokens.verify_token(text, await public_keys(event_id), revoked, event_id, at)
+    result = tokens.verify_token(text, await keys.public_keys(event_id), revoked, event_id, at)
     if isinstance(result, tokens.Rejection):
         return schemas.Verification(valid=False, reason=result.reason, detail=result.detail)
     assert row is not None
@@ -539,8 +504,9 @@ async def print_selection(
     issue: bool = True,
 ) -> tuple[EventInfo, list[BadgeData], dict[str, Any]]:
     """The badges to print, in order, with a summary. With ``issue`` (the default), approved
-    registrations without a badge get one first (each audited as ``badge.issued``). Registrations
-    without a valid badge (not approved) are skipped and counted."""
+    registrations that never had a badge get one first (each audited as ``badge.issued``).
+    Registrations without a valid badge are skipped and counted: ``skipped_revoked`` those whose badge
+    was revoked (reissue to print them), ``skipped_without_badge`` the others (not approved)."""
     actor.require_organiser(event_id, _ORGANISER_REFUSAL)
     event = await programme_services.get_event_row(event_id)
     issued = 0
@@ -564,12 +530,16 @@ async def print_selection(
             Badge.event == event_id, Badge.revoked_at.is_null()
         )
     }
+    revoked = await _revoked_registrations(event_id)
     chosen = []
-    skipped = 0
+    skipped = skipped_revoked = 0
     for registration in registrations:
         badge = badges.get(registration["id"])
         if badge is None:
-            skipped += 1
+            if registration["id"] in revoked:
+                skipped_revoked += 1
+            else:
+                skipped += 1
             continue
         if role is not None and badge["role"] != role.value:
             continue
@@ -594,5 +564,6 @@ async def print_selection(
         "skipped_without_badge": skipped,
         # Registration id -> the scripts no font draws: these badges show the Latin name.
         "names_in_latin": in_latin,
+        "skipped_revoked": skipped_revoked,
     }
     return event_info(event), data, summary

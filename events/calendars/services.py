@@ -65,7 +65,7 @@ from events.db import locked, statements, write_transaction
 from events.errors import NotFound
 from events.programme.services import get_event_row
 from events.programme.tables import Event, Session
-from events.registration.services import check_access
+from events.registration.reading import check_access
 from events.registration.tables import Registration, RegistrationStatus, SessionSignup
 from events.settings import get_settings
 

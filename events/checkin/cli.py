@@ -26,10 +26,10 @@ def command() -> None:
 def live(event_slug: str) -> None:
     """Inside now, admitted, expected and refused per checkpoint; open conflicts."""
     from events.auth.principal import Actor
-    from events.checkin import services
+    from events.checkin import live as live_services
 
     async def run():
-        return await services.live(Actor.system("cli checkin live"), await _event_id(event_slug))
+        return await live_services.live(Actor.system("cli checkin live"), await _event_id(event_slug))
 
     view = commands.run(run)
     if not view.checkpoints:
@@ -49,10 +49,10 @@ def live(event_slug: str) -> None:
 def conflicts(event_slug: str, show_all: bool) -> None:
     """Who, where, when: both scans of each conflict."""
     from events.auth.principal import Actor
-    from events.checkin import services
+    from events.checkin import conflicts as conflict_services
 
     async def run():
-        items, _ = await services.list_conflicts(
+        items, _ = await conflict_services.list_conflicts(
             Actor.system("cli checkin conflicts"),
             await _event_id(event_slug),
             status="all" if show_all else "open",

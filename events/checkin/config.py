@@ -16,7 +16,7 @@ import functools
 import time
 from typing import Any
 
-from events.badges import services as badge_services
+from events.badges import keys as badge_keys
 from events.badges import tokens
 from events.checkin.rules import Rules, window
 from events.checkin.tables import Admits
@@ -64,7 +64,7 @@ async def keys(event_id: int, key_id: str | None = None) -> list[tokens.PublicKe
     if hit is not None and hit[0] > time.monotonic():
         if key_id is None or any(key.key_id == key_id for key in hit[1]):
             return hit[1]
-    value = await badge_services.public_keys(event_id)
+    value = await badge_keys.public_keys(event_id)
     _store(_keys, event_id, value, KEYS_TTL)
     return value
 

@@ -23,11 +23,18 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
-from events.checkin import scanning, schemas, services
+from events.checkin import checkpoints as checkpoint_services
+from events.checkin import conflicts as conflict_services
+from events.checkin import kit as kit_services
+from events.checkin import live as live_services
+from events.checkin import lookup as lookup_services
+from events.checkin import scanning, schemas
+from events.checkin import sync as offline_sync
 from events.errors import NotAuthenticated
+from events.programme.zones import in_event_zones
 
 DEVICE_ACTOR_TTL = 5.0
 _MAX_ACTORS = 2048
@@ -79,14 +86,16 @@ class ScannerController(Controller):
     guards = [requires_checkin_staff]
 
     @get("/checkpoints")
-    async def checkpoints(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Checkpoint]:
-        return await services.list_checkpoints(actor, event_id)
+    async def checkpoints(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Checkpoint]:
+        return page_of(await checkpoint_services.list_checkpoints(actor, event_id), limit, offset)
 
     @get("/checkpoints/{checkpoint_id:int}")
     async def checkpoint(
         self, actor: ActorDep, event_id: FromPath[int], checkpoint_id: FromPath[int]
     ) -> schemas.Checkpoint:
-        return await services.get_checkpoint(actor, event_id, checkpoint_id)
+        return await checkpoint_services.get_checkpoint(actor, event_id, checkpoint_id)
 
     @get(
         "/checkpoints/{checkpoint_id:int}/kit", cache_control=CacheControlHeader(private=True, no_store=True)
@@ -103,7 +112,7 @@ class ScannerController(Controller):
     ) -> schemas.Kit:
         """Everything a device needs to decide alone: keys, revocations, rules, and who may pass
         (display data only). Re-fetch with ``since`` for what changed."""
-        return await services.kit(actor, event_id, checkpoint_id, since)
+        return await in_event_zones(await kit_services.kit(actor, event_id, checkpoint_id, since))
 
     @get("/lookup", cache_control=CacheControlHeader(private=True, no_store=True))
     async def lookup(
@@ -114,7 +123,7 @@ class ScannerController(Controller):
         q: Annotated[str, QueryParameter(max_length=100, description="part of a name or the reference")],
     ) -> list[schemas.LookupItem]:
         """Someone without their badge: find them by name, then scan with ``registration_id``."""
-        return await services.lookup(actor, event_id, checkpoint_id, q)
+        return await lookup_services.lookup(actor, event_id, checkpoint_id, q)
 
     @post("/scans", status_code=HTTP_200_OK, request_max_body_size=16 * 1024)
     async def scan(
@@ -137,7 +146,7 @@ class ScannerController(Controller):
         """Scans a device decided offline (at most 2,000 a request): each row is applied on its own
         and reported (``applied``, ``duplicate``, ``error``); two admissions of one single-entry
         badge become a conflict."""
-        return await scanning.sync(actor, event_id, data)
+        return await offline_sync.sync(actor, event_id, data)
 
 
 class CheckinManagementController(Controller):
@@ -151,7 +160,7 @@ class CheckinManagementController(Controller):
     async def create(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.CheckpointCreate]
     ) -> schemas.Checkpoint:
-        return await services.create_checkpoint(actor, event_id, data)
+        return await checkpoint_services.create_checkpoint(actor, event_id, data)
 
     @patch("/checkpoints/{checkpoint_id:int}")
     async def update(
@@ -161,17 +170,17 @@ class CheckinManagementController(Controller):
         checkpoint_id: FromPath[int],
         data: JSONBody[schemas.CheckpointUpdate],
     ) -> schemas.Checkpoint:
-        return await services.update_checkpoint(actor, event_id, checkpoint_id, data)
+        return await checkpoint_services.update_checkpoint(actor, event_id, checkpoint_id, data)
 
     @delete("/checkpoints/{checkpoint_id:int}", status_code=HTTP_204_NO_CONTENT)
     async def remove(self, actor: ActorDep, event_id: FromPath[int], checkpoint_id: FromPath[int]) -> None:
         """Only a checkpoint where nothing was scanned; close the others (``active: false``)."""
-        await services.delete_checkpoint(actor, event_id, checkpoint_id)
+        await checkpoint_services.delete_checkpoint(actor, event_id, checkpoint_id)
 
     @get("/live", cache_control=CacheControlHeader(private=True, no_store=True))
     async def live(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.Live:
         """Counts per checkpoint, the latest refusals and the open conflicts."""
-        return await services.live(actor, event_id)
+        return await live_services.live(actor, event_id)
 
     @get("/scans")
     async def scans(
@@ -185,7 +194,7 @@ class CheckinManagementController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> Page[schemas.ScanRow]:
-        items, total = await services.list_scans(
+        items, total = await live_services.list_scans(
             actor,
             event_id,
             checkpoint_id=checkpoint_id,
@@ -207,7 +216,7 @@ class CheckinManagementController(Controller):
         offset: Offset = 0,
     ) -> Page[schemas.Conflict]:
         """Who, where, when: both scans of each conflict."""
-        items, total = await services.list_conflicts(
+        items, total = await conflict_services.list_conflicts(
             actor, event_id, status=status, limit=limit, offset=offset
         )
         return Page(items=items, total=total, limit=limit, offset=offset)
@@ -220,8 +229,11 @@ class CheckinManagementController(Controller):
         conflict_id: FromPath[int],
         data: JSONBody[schemas.ConflictResolve],
     ) -> schemas.Conflict:
-        return await services.resolve_conflict(actor, event_id, conflict_id, data.note)
+        return await conflict_services.resolve_conflict(actor, event_id, conflict_id, data.note)
 
+
+#: Bodies read leniently, documented as the stricter struct (see :class:`events.api.DocumentedBodies`).
+OPENAPI_BODIES = {schemas.SyncRequest: schemas.SyncRequestRows}
 
 API_HANDLERS = [ScannerController, CheckinManagementController]
 

@@ -146,15 +146,27 @@ def window(
     return None, None, "none"
 
 
-def revocations_of(badge: Mapping | None, at: datetime.datetime) -> dict[int, str]:
-    """The verifier's revocation map for one badge row, as it stood at ``at``."""
-    if badge is None or badge.get("revoked_at") is None or badge["revoked_at"] > at:
+#: Online scans are judged now, by the service's clock: every stored revocation counts.
+EVERY_REVOCATION: frozenset[BadgeReason] = frozenset(tokens.REVOCATION_KINDS)
+#: Offline scans keep the device's time, but a badge superseded by a reissue before the sync arrived
+#: counts as refused whatever time the device gives (a backdated scan of a lost badge is no admission).
+SUPERSEDED_ONLY: frozenset[BadgeReason] = frozenset({BadgeReason.superseded})
+
+
+def revocations_of(
+    badge: Mapping | None, at: datetime.datetime, *, however_late: frozenset[BadgeReason] = frozenset()
+) -> dict[int, str]:
+    """The verifier's revocation map for one badge row, as it stood at ``at``; a revocation of a kind
+    in ``however_late`` counts even when it was made after ``at``."""
+    if badge is None or badge.get("revoked_at") is None:
         return {}
     head = (badge.get("revoke_reason") or "").partition(":")[0].strip()
     try:
         kind = BadgeReason(head)
     except ValueError:
         kind = BadgeReason.revoked
+    if badge["revoked_at"] > at and kind not in however_late:
+        return {}
     return {badge["badge_id"]: kind.value}
 
 
@@ -209,10 +221,14 @@ def check_code(
     badge: Mapping | None,
     rules: Rules,
     at: datetime.datetime,
+    *,
+    however_late: frozenset[BadgeReason] = frozenset(),
 ) -> Verdict:
     """The code itself: :func:`events.badges.tokens.verify_token` with the badge's revocation state
-    at ``at``. ``badge`` is the row of the badge id the code names (``None``: we never issued it)."""
-    result = _verify(token, keys, revocations_of(badge, at), rules.event_id, at)
+    at ``at`` (see :func:`revocations_of`). ``badge`` is the row of the badge id the code names
+    (``None``: we never issued it)."""
+    revoked = revocations_of(badge, at, however_late=however_late)
+    result = _verify(token, keys, revoked, rules.event_id, at)
     if isinstance(result, tokens.Rejection):
         return Verdict(False, FROM_BADGE[result.reason], result.detail, result.reason.value)
     if badge is None:

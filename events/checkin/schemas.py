@@ -114,7 +114,7 @@ class ScanCreate(Input):
     token: TokenText | None = None
     registration_id: int | None = None
     direction: Direction = Direction.entry
-    #: When it was scanned (the device's clock); now if left out.
+    #: Accepted for older scanners and ignored: an online scan is judged and stored at the service's time.
     scanned_at: LocalOrAwareDateTime | None = None
 
 
@@ -182,6 +182,13 @@ class SyncRequest(Input):
     device_id: DeviceId
     #: Each row is checked on its own: a bad row is reported and the others are applied.
     scans: Annotated[list[Any], Meta(max_length=2000)]
+
+
+class SyncRequestRows(Input):
+    """What a sync request's rows are: :class:`SyncRequest` as the OpenAPI document shows it."""
+
+    device_id: DeviceId
+    scans: Annotated[list[OfflineScan], Meta(max_length=2000)]
 
 
 class RowError(Struct, kw_only=True):

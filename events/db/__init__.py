@@ -29,7 +29,7 @@ three places, each for a reason:
 1. :mod:`events.db.statements`, where one statement replaces several ORM round trips on a hot path
    or says what the ORM cannot (``INSERT … ON CONFLICT DO NOTHING RETURNING``, ``UPDATE … WHERE
    inside = FALSE`` as a race-free condition, ``FOR UPDATE SKIP LOCKED``, a fingerprint of a whole
-   table in one row): the check-in scan path (:mod:`events.checkin.scanning`, ``config``,
+   table in one row): the check-in scan path (:mod:`events.checkin.scan_path`, ``config``,
    ``services``), the outbox claim (:mod:`events.notifications.sender`) and the calendar feeds'
    fingerprints (:mod:`events.calendars.services`).
 2. Migrations (``piccolo_migrations/``), for schema Piccolo cannot declare.

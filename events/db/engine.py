@@ -2,6 +2,11 @@
 
 :func:`make_engine` builds the one engine of the process from ``DATABASE_URL`` (Piccolo finds it
 in :mod:`events.piccolo_conf`); :func:`start` and :func:`stop` open and close its pools.
+
+On SQLite, ``events`` commands may run beside the server on the same file: SQLite's POSIX locks keep
+them apart. Those locks belong to the process, and closing any descriptor of the database file drops
+all of them, so nothing in a process that has connections open may open the file (or its ``-wal``)
+other than through SQLite; copy it with ``sqlite3 … .backup`` or from another process.
 """
 
 from __future__ import annotations

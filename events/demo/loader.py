@@ -19,7 +19,7 @@ from events.demo.programme import load_programme, load_sites
 from events.errors import DomainError
 from events.notifications.tables import OutboxMessage
 from events.programme.tables import Event
-from events.registration import schemas, services
+from events.registration import moderation, schemas, submission
 from events.registration.tables import Channel, Registration
 from events.settings import get_settings
 
@@ -109,7 +109,7 @@ async def _participants(count: int, seed: int, events: dict[str, int]) -> int:
                 slug = rng.choices(list(weights), weights=list(weights.values()))[0]
                 event = event_rows[slug]
                 try:
-                    result = await services.submit(
+                    result = await submission.submit(
                         _registration(person, rng, event),
                         event_id=event["id"],
                         channel=Channel.import_,
@@ -122,18 +122,18 @@ async def _participants(count: int, seed: int, events: dict[str, int]) -> int:
                 roll = rng.random()
                 if roll < 0.70:
                     try:
-                        await services.approve(organiser, registration_id)
+                        await moderation.approve(organiser, registration_id)
                     except DomainError:
-                        await services.waitlist(organiser, registration_id)
+                        await moderation.waitlist(organiser, registration_id)
                 elif roll < 0.78:
-                    await services.waitlist(organiser, registration_id)
+                    await moderation.waitlist(organiser, registration_id)
                 elif roll < 0.83:
-                    await services.reject(
+                    await moderation.reject(
                         organiser, registration_id, "Nomination outside the programme's scope"
                     )
                 elif roll < 0.86:
-                    await services.approve(organiser, registration_id)
-                    await services.cancel(organiser, registration_id, "Travel not authorised")
+                    await moderation.approve(organiser, registration_id)
+                    await moderation.cancel(organiser, registration_id, "Travel not authorised")
     return created
 
 

@@ -14,7 +14,9 @@ Maintaining the catalogues after changing texts::
 
 extracts every domain's messages (rules in ``extract/<domain>.cfg``), adds new ones untranslated
 to each catalogue and drops those no longer used; translators then fill the ``msgstr``.
-``tests/test_web.py`` fails while a French or Spanish message of any domain is missing. The same
+``tests/test_web.py`` fails while a message of any domain is missing, empty or fuzzy in any of
+the six languages (Arabic, Chinese, French, Russian, Spanish besides the English source), or
+when a translation drops or adds a placeholder. The same
 with Babel's command line, e.g. for e-mails::
 
     pybabel extract -F events/i18n/extract/emails.cfg -k N_ -o emails.pot events

@@ -19,7 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import NullTranslations, Translations
 
-from events.i18n.languages import DEFAULT_LANGUAGE
+from events.i18n.languages import CODES, DEFAULT_LANGUAGE
 
 PACKAGE_DIR = Path(__file__).parent
 EVENTS_DIR = PACKAGE_DIR.parent
@@ -41,9 +41,9 @@ def catalogue_path(language: str, domain: str) -> Path:
 
 @functools.cache
 def catalogue_languages(domain: str) -> tuple[str, ...]:
-    """English plus every language with a catalogue in ``domain``, in a stable order."""
-    found = sorted(path.parent.parent.name for path in TRANSLATIONS_DIR.glob(f"*/LC_MESSAGES/{domain}.po"))
-    return (DEFAULT_LANGUAGE, *found)
+    """English plus every language with a catalogue in ``domain``, in the registry's (UN) order."""
+    found = {path.parent.parent.name for path in TRANSLATIONS_DIR.glob(f"*/LC_MESSAGES/{domain}.po")}
+    return tuple(code for code in CODES if code == DEFAULT_LANGUAGE or code in found)
 
 
 def _read(language: str, domain: str) -> Catalog:
@@ -97,7 +97,9 @@ def update_catalogues() -> None:
     """Add new messages to every catalogue and drop those no longer used (``python -m events.i18n``)."""
     for domain in DOMAINS:
         template = extract_messages(domain)
-        for language in catalogue_languages(domain)[1:]:
+        for language in catalogue_languages(domain):
+            if language == DEFAULT_LANGUAGE:
+                continue
             catalog = _read(language, domain)
             catalog.update(template, no_fuzzy_matching=True)
             catalog.obsolete.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from zoneinfo import ZoneInfo
 
-from babel import dates
+from babel import dates, numbers
 
 from events.i18n.languages import locale as _locale
 
@@ -35,3 +35,8 @@ def format_datetime(value: datetime.datetime | None, language: str, zone: str | 
     time = dates.format_time(value, "short", tzinfo=value.tzinfo, locale=locale)
     day = dates.format_date(value.date(), "medium", locale=locale)
     return str(locale.datetime_formats["medium"]).format(time, day)
+
+
+def format_number(value: float | int | None, language: str) -> str:
+    """A count or amount with the language's digits grouping and decimal sign (``1 234`` in French)."""
+    return "" if value is None else numbers.format_decimal(value, locale=_locale(language))

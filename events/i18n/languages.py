@@ -27,13 +27,14 @@ class Language(msgspec.Struct, frozen=True):
 
 
 DEFAULT_LANGUAGE = "en"
+#: In the United Nations' order of its official languages (the order of the language switcher).
 LANGUAGES: tuple[Language, ...] = (
+    Language("ar", "العربية", "rtl", "ar"),
+    Language("zh", "中文", "ltr", "zh_Hans_CN"),
     Language("en", "English", "ltr", "en_GB"),
     Language("fr", "Français", "ltr", "fr_FR"),
-    Language("es", "Español", "ltr", "es_ES"),
-    Language("ar", "العربية", "rtl", "ar"),
     Language("ru", "Русский", "ltr", "ru_RU"),
-    Language("zh", "中文", "ltr", "zh_Hans_CN"),
+    Language("es", "Español", "ltr", "es_ES"),
 )
 BY_CODE: dict[str, Language] = {language.code: language for language in LANGUAGES}
 CODES: tuple[str, ...] = tuple(BY_CODE)

@@ -96,11 +96,11 @@ def build(event_slug: str, kind: str, output: Path | None, no_issue: bool) -> No
     need a visa), then write all valid letters to a ZIP. Registrations that cannot get a letter
     (no passport data, expired passport, incomplete letter profile…) are listed and skipped."""
     from events.auth.principal import Actor
-    from events.letters import services
+    from events.letters import issuing, stored
     from events.programme.tables import Event
 
     actor = Actor.system("cli letters build")
-    kinds = services.kinds_from(kind)
+    kinds = stored.kinds_from(kind)
     target = output or Path(f"{event_slug}-letters.zip")
 
     async def run() -> tuple[object, int]:
@@ -109,12 +109,12 @@ def build(event_slug: str, kind: str, output: Path | None, no_issue: bool) -> No
             raise click.ClickException(f"No event with slug {event_slug!r}")
         report = None
         if not no_issue:
-            wanted = await services.missing_letters(event["id"], kinds)
+            wanted = await issuing.missing_letters(event["id"], kinds)
             with click.progressbar(length=len(wanted), label="issuing letters", show_pos=True) as bar:
-                report = await services.issue_missing(
+                report = await issuing.issue_missing(
                     actor, event["id"], kinds, on_progress=lambda done, total: bar.update(1)
                 )
-        chunks = await services.archive_chunks(actor, event["id"], kinds=kinds)
+        chunks = await stored.archive_chunks(actor, event["id"], kinds=kinds)
         partial = target.with_name(f".{target.name}.partial")
         written = 0
         handle = await asyncio.to_thread(partial.open, "wb")

@@ -27,9 +27,7 @@ import re
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream, Template
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -38,14 +36,16 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
+from events.api import DEFAULT_PAGE_SIZE, FilePart, Limit, Offset, Page, page_of, require_file_part
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
 from events.errors import InvalidInput, NotFound, TooManyRequests
 from events.i18n import catalogues
 from events.i18n.catalogues import N_
 from events.i18n.formatting import format_date
-from events.letters import content, schemas, services, verification
+from events.i18n.languages import DEFAULT_LANGUAGE, direction
+from events.letters import issuing, profiles, schemas, stored, templates, verification, verifying, wording
 from events.letters.tables import LetterKind, LetterStatus
+from events.programme.zones import in_event_zones
 
 SKIP_COMPRESSION = "skip_compression"
 PDF = "application/pdf"
@@ -77,8 +77,15 @@ class ParticipantLetterController(Controller):
     opt = {SKIP_COMPRESSION: True}
 
     @get("/")
-    async def list_letters(self, actor: ActorDep, registration_id: FromPath[int]) -> list[schemas.Letter]:
-        return await services.list_registration_letters(actor, registration_id)
+    async def list_letters(
+        self,
+        actor: ActorDep,
+        registration_id: FromPath[int],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.Letter]:
+        letters = await stored.list_registration_letters(actor, registration_id)
+        return await in_event_zones(page_of(letters, limit, offset))
 
     @post("/", status_code=HTTP_201_CREATED)
     async def issue(
@@ -88,8 +95,9 @@ class ParticipantLetterController(Controller):
         letter with changed data supersedes the previous one. Refused (409, naming the fields)
         when the registration is not approved, the passport data is missing or expired, the
         name cannot be printed, or the event's letter profile is incomplete."""
-        result = await services.issue_letter(actor, registration_id, data.kind)
-        return Response(result, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
+        result = await issuing.issue_letter(actor, registration_id, data.kind)
+        status = HTTP_201_CREATED if result.created else HTTP_200_OK
+        return Response(await in_event_zones(result), status_code=status)
 
     @get("/{letter_file:str}", media_type=PDF)
     async def download(
@@ -99,7 +107,7 @@ class ParticipantLetterController(Controller):
         match = _LETTER_FILE.match(letter_file)
         if match is None:
             raise NotFound("Letters are downloaded as {letter_id}.pdf")
-        name, data = await services.letter_pdf(actor, registration_id, int(match.group(1)))
+        name, data = await stored.letter_pdf(actor, registration_id, int(match.group(1)))
         return _pdf(name, data)
 
 
@@ -121,7 +129,7 @@ class LetterManagementController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> Page[schemas.Letter]:
-        items, total = await services.list_event_letters(
+        items, total = await stored.list_event_letters(
             actor,
             event_id,
             kind=kind,
@@ -130,7 +138,7 @@ class LetterManagementController(Controller):
             limit=limit,
             offset=offset,
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return await in_event_zones(Page(items=items, total=total, limit=limit, offset=offset))
 
     @get(
         "/events/{event_id:int}/letters.zip", guards=[requires_event_organiser], media_type="application/zip"
@@ -146,8 +154,8 @@ class LetterManagementController(Controller):
     ) -> Stream:
         """Every letter of the event (default: the valid ones) as ``{reference}.pdf``, with
         ``letters.csv`` listing them; streamed, so memory holds one PDF at a time."""
-        chunks = await services.archive_chunks(
-            actor, event_id, kinds=services.kinds_from(kind), statuses=[status]
+        chunks = await stored.archive_chunks(
+            actor, event_id, kinds=stored.kinds_from(kind), statuses=[status]
         )
         return Stream(
             chunks,
@@ -163,24 +171,24 @@ class LetterManagementController(Controller):
         self, actor: ActorDep, letter_id: FromPath[int], data: JSONBody[schemas.RevokeRequest]
     ) -> schemas.Letter:
         """The verification page says "revoked" from now on; revoking again changes nothing."""
-        return await services.revoke_letter(actor, letter_id, data.reason)
+        return await in_event_zones(await issuing.revoke_letter(actor, letter_id, data.reason))
 
     @get("/events/{event_id:int}/letter-profile", guards=[requires_event_organiser])
     async def get_profile(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.LetterProfile:
-        return await services.get_profile(actor, event_id)
+        return await profiles.get_profile(actor, event_id)
 
     @put("/events/{event_id:int}/letter-profile", guards=[requires_event_organiser])
     async def put_profile(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.LetterProfileUpdate]
     ) -> schemas.LetterProfile:
         """Replaces the text fields (host, signatory, costs, reference prefix)."""
-        return await services.update_profile(actor, event_id, data)
+        return await profiles.update_profile(actor, event_id, data)
 
     @get("/events/{event_id:int}/letter-profile/{image:str}", guards=[requires_event_organiser])
     async def get_image(
         self, actor: ActorDep, event_id: FromPath[int], image: FromPath[str]
     ) -> Response[bytes]:
-        data, media_type = await services.get_profile_image(actor, event_id, image)
+        data, media_type = await profiles.get_profile_image(actor, event_id, image)
         return Response(data, media_type=media_type, headers=_PRIVATE)
 
     @put(
@@ -193,13 +201,13 @@ class LetterManagementController(Controller):
         actor: ActorDep,
         event_id: FromPath[int],
         image: FromPath[str],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: FilePart,
     ) -> schemas.LetterProfile:
         """``logo`` or ``signature``: a PNG or JPEG of at most 1 MB (multipart field ``data``)."""
-        content = await data.read(services.MAX_IMAGE_BYTES + 1)
-        if len(content) > services.MAX_IMAGE_BYTES:
-            raise InvalidInput.field(image, f"must be at most {services.MAX_IMAGE_BYTES // 1024} kB")
-        return await services.set_profile_image(actor, event_id, image, content)
+        content = await data.read(profiles.MAX_IMAGE_BYTES + 1)
+        if len(content) > profiles.MAX_IMAGE_BYTES:
+            raise InvalidInput.field(image, f"must be at most {profiles.MAX_IMAGE_BYTES // 1024} kB")
+        return await profiles.set_profile_image(actor, event_id, image, content)
 
     @delete(
         "/events/{event_id:int}/letter-profile/{image:str}",
@@ -209,12 +217,14 @@ class LetterManagementController(Controller):
     async def delete_image(
         self, actor: ActorDep, event_id: FromPath[int], image: FromPath[str]
     ) -> schemas.LetterProfile:
-        return await services.set_profile_image(actor, event_id, image, None)
+        return await profiles.set_profile_image(actor, event_id, image, None)
 
     @get("/events/{event_id:int}/letter-templates", guards=[requires_event_organiser])
-    async def list_templates(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.LetterTemplate]:
+    async def list_templates(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.LetterTemplate]:
         """Every kind in every letter language: the event's own wording or the default."""
-        return await services.list_templates(actor, event_id)
+        return page_of(await templates.list_templates(actor, event_id), limit, offset)
 
     @get(
         "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}", guards=[requires_event_organiser]
@@ -222,7 +232,7 @@ class LetterManagementController(Controller):
     async def get_template(
         self, actor: ActorDep, event_id: FromPath[int], kind: FromPath[str], language: FromPath[str]
     ) -> schemas.LetterTemplate:
-        return await services.get_template(actor, event_id, _kind(kind), language)
+        return await templates.get_template(actor, event_id, _kind(kind), language)
 
     @put(
         "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}", guards=[requires_event_organiser]
@@ -237,7 +247,7 @@ class LetterManagementController(Controller):
     ) -> schemas.LetterTemplate:
         """Title and body with ``{placeholders}`` (listed in the answer); an unknown one is a 422
         naming ``title`` or ``body``. Paragraphs are separated by an empty line."""
-        return await services.put_template(actor, event_id, _kind(kind), language, data)
+        return await templates.put_template(actor, event_id, _kind(kind), language, data)
 
     @delete(
         "/events/{event_id:int}/letter-templates/{kind:str}/{language:str}",
@@ -247,25 +257,45 @@ class LetterManagementController(Controller):
     async def reset_template(
         self, actor: ActorDep, event_id: FromPath[int], kind: FromPath[str], language: FromPath[str]
     ) -> schemas.LetterTemplate:
-        return await services.reset_template(actor, event_id, _kind(kind), language)
+        return await templates.reset_template(actor, event_id, _kind(kind), language)
 
 
 # --- public verification ------------------------------------------------------------------------
 
 _STATUS_TEXT = {
-    LetterStatus.valid: ("Valid", "This letter was issued by the organisers and is valid."),
-    LetterStatus.revoked: ("Revoked", "This letter was withdrawn by the organisers and is no longer valid."),
+    LetterStatus.valid: (N_("Valid"), N_("This letter was issued by the organisers and is valid.")),
+    LetterStatus.revoked: (
+        N_("Revoked"),
+        N_("This letter was withdrawn by the organisers and is no longer valid."),
+    ),
     LetterStatus.superseded: (
-        "Superseded",
-        "This letter was replaced by a newer letter and is no longer valid; ask the participant for the current one.",
+        N_("Superseded"),
+        N_(
+            "This letter was replaced by a newer letter and is no longer valid; ask the participant for the "
+            "current one."
+        ),
+    ),
+    LetterStatus.expired: (
+        N_("Expired, details erased"),
+        N_(
+            "This letter was issued by the organisers for an event that has ended. Its personal details "
+            "were erased under the retention policy, so they can no longer be checked here."
+        ),
     ),
 }
-_KIND_TEXT = {LetterKind.invitation: "Invitation letter", LetterKind.visa_support: "Visa-support letter"}
-_NOT_VALID = (
+_KIND_TEXT = {
+    LetterKind.invitation: N_("Invitation letter"),
+    LetterKind.visa_support: N_("Visa-support letter"),
+}
+_NOT_VALID = N_(
     "This reference and code do not match any letter issued through this service. Check that the address "
     "was copied completely, or scan the code on the letter again."
 )
 _PAGE = "letters/verification.html"
+
+
+def _text(message: str, lang: str) -> str:
+    return catalogues.gettext(message, lang, wording.DOMAIN)
 
 
 def _page(
@@ -274,15 +304,19 @@ def _page(
     sentence: str,
     status_code: int,
     *,
+    lang: str = DEFAULT_LANGUAGE,
     valid: bool = False,
     details: list[tuple[str, str]] | None = None,
     back_link: bool = False,
     headers: dict[str, str] | None = None,
 ) -> Template:
+    """The verification page (or the portal's "letter not available") in ``lang``; ``title``,
+    ``status`` and ``sentence`` are translated already."""
     return Template(
         template_name=_PAGE,
         context={
-            "lang": "en",
+            "lang": lang,
+            "dir": direction(lang),
             "title": title,
             "status": status,
             "sentence": sentence,
@@ -296,20 +330,23 @@ def _page(
     )
 
 
-def _verified_page(result: schemas.Verification) -> Template:
-    word, sentence = _STATUS_TEXT[result.status]
-    dates = f"{format_date(result.event.start_date, 'en')} – {format_date(result.event.end_date, 'en')}"
+def _verified_page(result: schemas.Verification, lang: str) -> Template:
+    word, sentence = (_text(text, lang) for text in _STATUS_TEXT[result.status])
+    dates = f"{format_date(result.event.start_date, lang)} – {format_date(result.event.end_date, lang)}"
     details = [
-        ("Reference", result.reference),
-        ("Letter", _KIND_TEXT[result.kind]),
-        ("Name", result.name),
-        ("Event", result.event.title),
-        ("Dates", dates),
-        ("Issued on", format_date(result.issued_on, "en")),
+        (_text(N_("Reference"), lang), result.reference),
+        (_text(N_("Letter"), lang), _text(_KIND_TEXT[result.kind], lang)),
+    ]
+    if not result.details_erased:
+        details.append((_text(N_("Name"), lang), result.name))
+    details += [
+        (_text(N_("Event"), lang), result.event.title),
+        (_text(N_("Dates"), lang), dates),
+        (_text(N_("Issued on"), lang), format_date(result.issued_on, lang)),
     ]
     if result.revoked_on:
-        details.append(("Revoked on", format_date(result.revoked_on, "en")))
-    return _page(word, word, sentence, HTTP_200_OK, valid=result.valid, details=details)
+        details.append((_text(N_("Revoked on"), lang), format_date(result.revoked_on, lang)))
+    return _page(word, word, sentence, HTTP_200_OK, lang=lang, valid=result.valid, details=details)
 
 
 def _wants_json(request: Request, reference: str) -> bool:
@@ -330,38 +367,44 @@ async def verify_letter(
     reference: FromPath[str],
     c: Annotated[str | None, QueryParameter(description="the code printed with the reference")] = None,
 ) -> Response:
-    """Whether a letter is valid, revoked or superseded, with the name, event, dates and issue date.
+    """Whether a letter is valid, revoked or superseded, with the name, event, dates and issue date;
+    after the retention period, "expired" with ``details_erased`` and no name.
 
-    HTML by default; JSON with ``Accept: application/json`` or a ``.json`` suffix. An unknown
-    reference or a wrong code is a 404 "not valid" (the same for both); more than 30 requests a
-    minute from one address get 429."""
+    HTML by default (in the language of ``?lang=``, else the browser's); JSON with ``Accept:
+    application/json`` or a ``.json`` suffix. An unknown reference or a wrong code is a 404 "not
+    valid" (the same for both); more than 30 requests a minute from one address get 429."""
+    from events.web import pages
+
     as_json = _wants_json(request, reference)
     reference = reference.removesuffix(".json")
+    lang = pages.language(request)
     client = request.client.host if request.client else "unknown"
     wait = verification.VERIFY_LIMITER.hit(client)
     if wait is not None:
         if as_json:
             raise TooManyRequests("Too many verification requests; try again later", retry_after_seconds=wait)
         return _page(
-            "Too many requests",
-            "Please wait",
-            "Too many checks from this address; try again in a minute.",
+            _text(N_("Too many requests"), lang),
+            _text(N_("Please wait"), lang),
+            _text(N_("Too many checks from this address; try again in a minute."), lang),
             HTTP_429_TOO_MANY_REQUESTS,
+            lang=lang,
             headers={"Retry-After": str(wait)},
         )
     try:
-        result = await services.verify(reference, c)
-    except services.NotValid:
+        result = await verifying.verify(reference, c)
+    except verifying.NotValid:
         if as_json:
             return Response(
                 {"reference": reference, "valid": False, "status": "not_valid"},
                 status_code=HTTP_404_NOT_FOUND,
                 headers={"Cache-Control": "no-store"},
             )
-        return _page("Not valid", "Not valid", _NOT_VALID, HTTP_404_NOT_FOUND)
+        not_valid = _text(N_("Not valid"), lang)
+        return _page(not_valid, not_valid, _text(_NOT_VALID, lang), HTTP_404_NOT_FOUND, lang=lang)
     if as_json:
         return Response(result, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
-    return _verified_page(result)
+    return _verified_page(result, lang)
 
 
 # --- the participant portal ("My registration" → "Your documents") -----------------------------
@@ -378,13 +421,13 @@ async def portal_downloads(registration, lang: str) -> list:
     """The letters an approved participant can take from "My registration" (made on first click)."""
     from events.web.downloads import Download
 
-    if registration.status != "approved" or not await services.letters_available(registration.event_id):
+    if registration.status != "approved" or not await profiles.letters_available(registration.event_id):
         return []
-    hint = catalogues.gettext(_PORTAL_HINT, lang, content.DOMAIN)
+    hint = catalogues.gettext(_PORTAL_HINT, lang, wording.DOMAIN)
     kinds = [LetterKind.invitation] + ([LetterKind.visa_support] if registration.needs_visa else [])
     return [
         Download(
-            label=catalogues.gettext(_PORTAL_LABELS[kind], lang, content.DOMAIN),
+            label=catalogues.gettext(_PORTAL_LABELS[kind], lang, wording.DOMAIN),
             url=f"/my/registration/letters/{kind.value}.pdf",
             hint=hint,
         )
@@ -411,10 +454,18 @@ async def portal_letter(request: Request, letter_file: FromPath[str]) -> Respons
     if actor is None or actor.registration_id is None:
         return pages.redirect("/my/registration")
     try:
-        issued = await services.issue_letter(actor, actor.registration_id, LetterKind(match.group(1)))
-        name, data = await services.letter_pdf(actor, actor.registration_id, issued.letter.id)
+        issued = await issuing.issue_letter(actor, actor.registration_id, LetterKind(match.group(1)))
+        name, data = await stored.letter_pdf(actor, actor.registration_id, issued.letter.id)
     except DomainError as exc:
-        return _page("Letter not available", "Not available", exc.detail, exc.status_code, back_link=True)
+        lang = pages.language(request)
+        return _page(
+            _text(N_("Letter not available"), lang),
+            _text(N_("Not available"), lang),
+            exc.detail,
+            exc.status_code,
+            lang=lang,
+            back_link=True,
+        )
     return _pdf(name, data)
 
 

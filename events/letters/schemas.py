@@ -118,7 +118,10 @@ class VerifiedEvent(Struct):
 
 
 class Verification(Struct, kw_only=True):
-    """What the public verification page tells: no passport data, only what identifies the letter."""
+    """What the public verification page tells: no passport data, only what identifies the letter.
+
+    ``details_erased``: the retention period is over and the letter's personal data was erased
+    (``status`` ``expired``, ``name`` empty)."""
 
     reference: str
     valid: bool
@@ -128,6 +131,7 @@ class Verification(Struct, kw_only=True):
     event: VerifiedEvent
     issued_on: datetime.date
     revoked_on: datetime.date | None = None
+    details_erased: bool = False
 
 
 class Skipped(Struct):

@@ -21,6 +21,9 @@ class LetterStatus(StrEnum):
     valid = "valid"
     revoked = "revoked"
     superseded = "superseded"
+    #: A visa-support letter whose event ended more than SENSITIVE_RETENTION_DAYS ago: its PDF
+    #: (passport data) was erased; the reference still verifies, as "expired, details erased".
+    expired = "expired"
 
 
 class LetterProfile(Table, tablename="letter_profile"):
@@ -56,6 +59,10 @@ class LetterTemplate(Table, tablename="letter_template"):
 
 class Letter(Table, tablename="letter"):
     """An issued letter. Its PDF never changes once issued: the bytes and their SHA-256 are stored.
+
+    ``pdf`` holds the signed PDF encrypted with the data keys (:func:`events.letters.stored.seal`);
+    ``sha256`` is that of the signed plaintext, so every instance serves the same bytes. The
+    retention purge empties ``pdf`` (``b""``) of visa-support letters and marks them ``expired``.
 
     One per registration, kind and version (the unique index ``letter_version_once``).
     """

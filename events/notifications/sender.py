@@ -46,6 +46,7 @@ from typing import Any
 
 from events import clock, signals
 from events.db import dialect, statements, write_transaction
+from events.notifications.services import delivered_body
 from events.notifications.tables import OutboxMessage
 from events.settings import Settings, get_settings
 
@@ -144,10 +145,17 @@ def _still_mine(message_id: int, worker_id: str):
 
 
 async def mark_sent(message_id: int, *, worker_id: str) -> bool:
-    """Record a delivery; only while ``worker_id`` still holds the claim. True when recorded."""
+    """Record a delivery and erase the message's withheld secrets; only while ``worker_id`` still
+    holds the claim. True when recorded."""
     async with write_transaction():
         rows = await (
-            OutboxMessage.update({OutboxMessage.sent_at: clock.now(), OutboxMessage.claimed_until: None})
+            OutboxMessage.update(
+                {
+                    OutboxMessage.sent_at: clock.now(),
+                    OutboxMessage.claimed_until: None,
+                    OutboxMessage.withheld_enc: None,
+                }
+            )
             .where(_still_mine(message_id, worker_id))
             .returning(OutboxMessage.id)
         )
@@ -222,7 +230,7 @@ def build_email(message: dict[str, Any], settings: Settings) -> EmailMessage:
     mail["Auto-Submitted"] = "auto-generated"
     if message.get("language"):
         mail["Content-Language"] = message["language"]
-    mail.set_content(message["body"], charset="utf-8", cte="quoted-printable")
+    mail.set_content(delivered_body(message), charset="utf-8", cte="quoted-printable")
     return mail
 
 
@@ -266,7 +274,7 @@ async def deliver(message: dict[str, Any], settings: Settings) -> None:
             message["id"],
             message["to_address"],
             message["subject"],
-            message["body"],
+            delivered_body(message),
         )
     else:
         raise ValueError(f"unknown e-mail backend {backend!r}")

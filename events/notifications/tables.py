@@ -10,12 +10,16 @@ class OutboxMessage(Table, tablename="outbox_message"):
 
     A sender claims a message by setting ``claimed_until`` in a short transaction
     (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several instances deliver each message once.
+    No usable secret is stored: see :mod:`events.notifications.services`.
     """
 
     kind = Varchar(length=40, null=False)
     to_address = Varchar(length=254, null=False)
     subject = Varchar(length=300, null=False)
     body = Text(null=False)
+    #: Secrets the body shows as placeholders (JSON ``{placeholder: value}``, encrypted with the data
+    #: key); put into the e-mail at delivery and erased once it is delivered.
+    withheld_enc = Text(null=True, default=None, secret=True)
     language = Varchar(length=2, default="en")
     object_type = Varchar(length=40, default="")
     object_id = Varchar(length=64, default="")

@@ -87,6 +87,30 @@ TEMPLATES: dict[str, tuple[str, str]] = {
             "OneStop Events"
         ),
     ),
+    "visit_added": (
+        N_("Your study visit: {site}, {date}"),
+        N_(
+            "Dear {name},\n"
+            "\n"
+            "For {event}, you are booked on one more study visit: {site} ({address}) on {date}, {time}. Your other visits stay as they are.\n"
+            "Meet at {meeting_point} at {meeting_time}; vehicle: {vehicle}. Guide language: {guide_language}.\n"
+            "Reference: {reference}. Your visits: {link}\n"
+            "\n"
+            "OneStop Events"
+        ),
+    ),
+    "visit_updated": (
+        N_("New travel details for your study visit: {site}, {date}"),
+        N_(
+            "Dear {name},\n"
+            "\n"
+            "For {event}, the travel details of your study visit to {site} ({address}) on {date}, {time} have changed; everything else stays as it is.\n"
+            "Meet at {meeting_point} at {meeting_time}; vehicle: {vehicle}. Guide language: {guide_language}.\n"
+            "Reference: {reference}. Your visits: {link}\n"
+            "\n"
+            "OneStop Events"
+        ),
+    ),
     "visit_cancelled": (
         N_("Your study visit to {site} on {date} is cancelled"),
         N_(
@@ -139,8 +163,7 @@ class TemplateError(KeyError):
 
 def email_language(language: str) -> str:
     """The language an e-mail is written in: ``language`` when it has a catalogue, else English."""
-    languages = catalogues.catalogue_languages(DOMAIN)
-    return language if language in languages else languages[0]
+    return language if language in catalogues.catalogue_languages(DOMAIN) else catalogues.DEFAULT_LANGUAGE
 
 
 def status_word(status: str, language: str) -> str:

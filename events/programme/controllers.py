@@ -6,7 +6,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import ActorDep, requires_event_organiser, requires_programme_organiser
 from events.programme import schemas, services
 from events.programme.tables import EventKind
@@ -19,8 +19,10 @@ class PublicProgrammeController(Controller):
     tags = ["programme"]
 
     @get("/programmes")
-    async def list_programmes(self) -> list[schemas.Programme]:
-        return await services.list_programmes()
+    async def list_programmes(
+        self, limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Programme]:
+        return page_of(await services.list_programmes(), limit, offset)
 
     @get("/programmes/{programme_id:int}")
     async def get_programme(self, programme_id: FromPath[int]) -> schemas.Programme:
@@ -49,8 +51,10 @@ class PublicProgrammeController(Controller):
         return await services.get_event(event_id)
 
     @get("/events/{event_id:int}/sessions")
-    async def list_sessions(self, event_id: FromPath[int]) -> list[schemas.Session]:
-        return await services.list_sessions(event_id)
+    async def list_sessions(
+        self, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Session]:
+        return page_of(await services.list_sessions(event_id), limit, offset)
 
     @get("/events/{event_id:int}/sessions/{session_id:int}")
     async def get_session(self, event_id: FromPath[int], session_id: FromPath[int]) -> schemas.Session:

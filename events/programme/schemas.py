@@ -121,6 +121,9 @@ class Session(Struct):
     optional: bool
     cancelled: bool
     description: str
+    #: In the answer to creating or editing a session only: what it now collides with (e.g.
+    #: participants booked on a study visit at that time). The session is saved all the same.
+    warnings: list[str] = msgspec.field(default_factory=list)
 
 
 class SessionCreate(Input):

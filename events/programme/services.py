@@ -212,13 +212,14 @@ async def delete_event(actor: Actor, event_id: int) -> None:
 # --- sessions --------------------------------------------------------------------------------
 
 
-def session_from_row(row: dict, zone: str) -> schemas.Session:
+def session_from_row(row: dict, zone: str, warnings: list[str] | None = None) -> schemas.Session:
     return from_row(
         schemas.Session,
         row,
         starts_at=to_local(row["starts_at"], zone),
         ends_at=to_local(row["ends_at"], zone),
         time_zone=zone,
+        warnings=warnings or [],
     )
 
 
@@ -230,12 +231,23 @@ async def list_sessions(event_id: int, *, include_cancelled: bool = True) -> lis
     return [session_from_row(row, event["time_zone"]) for row in await query]
 
 
-async def get_session(event_id: int, session_id: int) -> schemas.Session:
+async def get_session(
+    event_id: int, session_id: int, *, warnings: list[str] | None = None
+) -> schemas.Session:
     event = await get_event_row(event_id)
     row = await Session.select().where(Session.id == session_id, Session.event == event_id).first()
     if row is None:
         raise NotFound(f"Event {event_id} has no session {session_id}")
-    return session_from_row(row, event["time_zone"])
+    return session_from_row(row, event["time_zone"], warnings)
+
+
+async def _session_warnings(event_id: int, session_id: int) -> list[str]:
+    """What the saved session collides with in other areas, for the organiser who saved it."""
+    return [
+        warning
+        for warnings in await signals.session_changed.send(event_id, session_id)
+        for warning in warnings
+    ]
 
 
 def _validate_session(values: dict[str, Any], event: dict) -> dict[str, Any]:
@@ -265,10 +277,16 @@ async def create_session(actor: Actor, event_id: int, data: schemas.SessionCreat
         values = _validate_session(schemas.changes(data), event)
         row = Session(event=event_id, updated_at=now(), **values)
         await row.save()
+        warnings = await _session_warnings(event_id, row.id)
         await record(
-            actor, "session.created", "session", row.id, event_id=event_id, data={"title": data.title}
+            actor,
+            "session.created",
+            "session",
+            row.id,
+            event_id=event_id,
+            data={"title": data.title, **({"warnings": warnings} if warnings else {})},
         )
-    return await get_session(event_id, row.id)
+    return await get_session(event_id, row.id, warnings=warnings)
 
 
 async def update_session(
@@ -288,15 +306,21 @@ async def update_session(
             update["updated_at"] = now()
             update["sequence"] = current["sequence"] + 1
             await Session.update(update).where(Session.id == session_id)
+        warnings = await _session_warnings(event_id, session_id)
         action = (
             "session.cancelled"
             if changes.get("cancelled") and not current["cancelled"]
             else "session.updated"
         )
         await record(
-            actor, action, "session", session_id, event_id=event_id, data={"fields": sorted(changes)}
+            actor,
+            action,
+            "session",
+            session_id,
+            event_id=event_id,
+            data={"fields": sorted(changes), **({"warnings": warnings} if warnings else {})},
         )
-    return await get_session(event_id, session_id)
+    return await get_session(event_id, session_id, warnings=warnings)
 
 
 async def delete_session(actor: Actor, event_id: int, session_id: int) -> None:

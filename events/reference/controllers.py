@@ -7,6 +7,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import ActorDep, requires_programme_organiser
 from events.programme.schemas import changes
 from events.reference import schemas, services
@@ -43,9 +44,16 @@ class ReferenceController(Controller):
 
     @get("/country-groups")
     async def list_memberships(
-        self, country: FromQuery[str | None] = None, group: FromQuery[CountryGroup | None] = None
-    ) -> list[schemas.Membership]:
-        return [schemas.membership_from_row(r) for r in await services.list_memberships(country, group)]
+        self,
+        country: FromQuery[str | None] = None,
+        group: FromQuery[CountryGroup | None] = None,
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.Membership]:
+        memberships = [
+            schemas.membership_from_row(r) for r in await services.list_memberships(country, group)
+        ]
+        return page_of(memberships, limit, offset)
 
     @post("/country-groups", guards=[requires_programme_organiser])
     async def create_membership(

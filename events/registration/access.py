@@ -128,9 +128,9 @@ async def request_magic_link(event_id: int, email: str, language: str | None) ->
                 "name": row["preferred_name"] or row["given_names"],
                 "event": event["title"],
                 "reference": row["reference"],
-                "link": link,
                 "expires": f"{format_datetime(expires, email_language(row['preferred_language']))} {expires:%Z}",
             },
+            secret_context={"link": link},
             object_type="registration",
             object_id=row["id"],
         )
@@ -281,9 +281,9 @@ async def invite(
                 "dates": format_date_range(event["start_date"], event["end_date"], language),
                 "city": event["city"],
                 "email": email,
-                "link": link,
                 "expires": format_date(local_expiry.date(), language),
             },
+            secret_context={"link": link},
             object_type="invitation",
             object_id=invitation.id,
         )

@@ -7,11 +7,10 @@ import anyio.to_thread
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, require_file_part
+from events.api import DEFAULT_PAGE_SIZE, FilePart, Limit, Offset, Page, page_of, require_file_part
 from events.audit.services import record
 from events.auth.guards import (
     ActorDep,
@@ -22,8 +21,9 @@ from events.auth.guards import (
 )
 from events.db import write_transaction
 from events.errors import InvalidInput
+from events.programme.zones import in_event_zones
 from events.reference.tables import CountryGroup
-from events.registration import access, export, importer, schemas, services
+from events.registration import access, editing, export, importer, moderation, reading, schemas, submission
 from events.registration.tables import Channel, RegistrationStatus
 
 
@@ -47,7 +47,7 @@ class PublicRegistrationController(Controller):
     ) -> Response[schemas.RegistrationSubmitted]:
         """Self-registration (or with an ``invitation_token``). Sending the same registration again
         returns it with 200; the same e-mail with other data is a 409."""
-        return _submitted(await services.submit(data, event_id=event_id, channel=Channel.self_service))
+        return _submitted(await submission.submit(data, event_id=event_id, channel=Channel.self_service))
 
     @post("/events/{event_id:int}/registrations/magic-link", status_code=HTTP_202_ACCEPTED)
     async def magic_link(
@@ -75,19 +75,19 @@ class PublicRegistrationController(Controller):
 
     @get("/registrations/{registration_id:int}", guards=[requires_sign_in])
     async def read(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.Registration:
-        return await services.read_registration(actor, registration_id)
+        return await reading.read_registration(actor, registration_id)
 
     @patch("/registrations/{registration_id:int}", guards=[requires_sign_in])
     async def update(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.RegistrationUpdate]
     ) -> schemas.Registration:
-        return await services.update(actor, registration_id, data)
+        return await editing.update(actor, registration_id, data)
 
     @post("/registrations/{registration_id:int}/cancel", guards=[requires_sign_in], status_code=HTTP_200_OK)
     async def cancel(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.Decision]
     ) -> schemas.Registration:
-        return await services.cancel(actor, registration_id, data.note)
+        return await moderation.cancel(actor, registration_id, data.note)
 
 
 class StaffRegistrationController(Controller):
@@ -101,7 +101,7 @@ class StaffRegistrationController(Controller):
     async def walk_in(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.RegistrationCreate]
     ) -> Response[schemas.RegistrationSubmitted]:
-        result = await services.submit(
+        result = await submission.submit(
             data, event_id=event_id, channel=Channel.walk_in, actor=actor, approve_when_seats=True
         )
         return _submitted(result)
@@ -129,7 +129,7 @@ class RegistrationManagementController(Controller):
         limit: Limit = DEFAULT_PAGE_SIZE,
         offset: Offset = 0,
     ) -> Page[schemas.Registration]:
-        filters = services.ListFilters(
+        filters = reading.ListFilters(
             status=status,
             country=country,
             country_group=country_group.value if country_group else None,
@@ -139,7 +139,7 @@ class RegistrationManagementController(Controller):
             accessibility=accessibility,
             search=search,
         )
-        items, total = await services.list_registrations(actor, event_id, filters, limit=limit, offset=offset)
+        items, total = await reading.list_registrations(actor, event_id, filters, limit=limit, offset=offset)
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     @get("/events/{event_id:int}/registrations/export", guards=[requires_event_organiser])
@@ -150,7 +150,7 @@ class RegistrationManagementController(Controller):
         format: Annotated[str, QueryParameter(pattern="^(csv|xlsx)$", description="csv or xlsx")] = "csv",
         status: FromQuery[RegistrationStatus | None] = None,
     ) -> Response[bytes]:
-        items = await services.registrations_for_export(actor, event_id, services.ListFilters(status=status))
+        items = await reading.registrations_for_export(actor, event_id, reading.ListFilters(status=status))
         async with write_transaction():
             await record(
                 actor,
@@ -177,7 +177,7 @@ class RegistrationManagementController(Controller):
 
     @get("/events/{event_id:int}/registrations/statistics", guards=[requires_event_organiser])
     async def statistics(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.Statistics:
-        return await services.statistics(actor, event_id)
+        return await reading.statistics(actor, event_id)
 
     @post(
         "/events/{event_id:int}/registrations/bulk",
@@ -187,7 +187,7 @@ class RegistrationManagementController(Controller):
     async def bulk(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.BulkDecision]
     ) -> list[schemas.BulkOutcome]:
-        return await services.bulk_decide(actor, event_id, data.action, data.registration_ids, data.note)
+        return await moderation.bulk_decide(actor, event_id, data.action, data.registration_ids, data.note)
 
     @post(
         "/events/{event_id:int}/registrations/import",
@@ -200,7 +200,7 @@ class RegistrationManagementController(Controller):
         self,
         actor: ActorDep,
         event_id: FromPath[int],
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: FilePart,
         dry_run: FromQuery[bool] = False,
         atomic: Annotated[
             bool, QueryParameter(description="import nothing unless every row is valid")
@@ -227,34 +227,36 @@ class RegistrationManagementController(Controller):
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.InvitationCreate]
     ) -> schemas.Invitation:
         invitation, _ = await access.invite(actor, event_id, data)
-        return invitation
+        return await in_event_zones(invitation)
 
     @get("/events/{event_id:int}/invitations", guards=[requires_event_organiser])
-    async def list_invitations(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Invitation]:
-        return await access.list_invitations(actor, event_id)
+    async def list_invitations(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Invitation]:
+        return await in_event_zones(page_of(await access.list_invitations(actor, event_id), limit, offset))
 
     @post("/registrations/{registration_id:int}/approve", guards=[requires_sign_in], status_code=HTTP_200_OK)
     async def approve(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.Decision]
     ) -> schemas.Registration:
-        return await services.approve(actor, registration_id, data.note)
+        return await moderation.approve(actor, registration_id, data.note)
 
     @post("/registrations/{registration_id:int}/waitlist", guards=[requires_sign_in], status_code=HTTP_200_OK)
     async def waitlist(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.Decision]
     ) -> schemas.Registration:
-        return await services.waitlist(actor, registration_id, data.note)
+        return await moderation.waitlist(actor, registration_id, data.note)
 
     @post("/registrations/{registration_id:int}/reject", guards=[requires_sign_in], status_code=HTTP_200_OK)
     async def reject(
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.Decision]
     ) -> schemas.Registration:
-        return await services.reject(actor, registration_id, data.note)
+        return await moderation.reject(actor, registration_id, data.note)
 
     @get("/registrations/{registration_id:int}/sensitive", guards=[requires_sign_in])
     async def sensitive(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.SensitiveData:
         """Passport number, date and place of birth in clear. Organisers of the event only; audited."""
-        return await services.reveal_sensitive(actor, registration_id)
+        return await reading.reveal_sensitive(actor, registration_id)
 
 
 API_HANDLERS = [PublicRegistrationController, StaffRegistrationController, RegistrationManagementController]

@@ -20,7 +20,7 @@ from events.auth.principal import Actor
 from events.db import get_engine, write_transaction
 from events.errors import DomainError, InvalidInput, PermissionDenied, field_errors, is_missing
 from events.programme import services as programme_services
-from events.registration import schemas, services
+from events.registration import editing, schemas, submission
 from events.registration.tables import ACTIVE_STATUSES, Channel, Registration
 
 MAX_ROWS = 5000
@@ -357,12 +357,12 @@ async def _import_row(
         .first()
     )
     if existing is None:
-        submitted = await services.submit(data, event_id=event_id, channel=Channel.import_, actor=actor)
+        submitted = await submission.submit(data, event_id=event_id, channel=Channel.import_, actor=actor)
         return "created", submitted.registration.id
     fields = {
         name: getattr(data, name)
         for name in schemas.RegistrationUpdate.__struct_fields__
         if name in row and row[name] != "" and name != "session_ids"
     }
-    await services.update(actor, existing["id"], schemas.RegistrationUpdate(**fields))
+    await editing.update(actor, existing["id"], schemas.RegistrationUpdate(**fields))
     return "updated", existing["id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from events import signals
 from events.auth.principal import Actor
-from events.registration.services import promote_waitlisted
+from events.registration.moderation import promote_waitlisted
 from events.registration.tables import Registration, SessionSignup
 
 

@@ -12,7 +12,7 @@ from events.clock import now
 from events.db import write_transaction
 from events.errors import Conflict, InvalidInput, NotFound
 from events.registration.tables import Registration
-from events.visits import context, schemas, solver
+from events.visits import context, notify, schemas, solver
 from events.visits.context import lock_settings, person_name, registration_for
 from events.visits.manifests import checkpoint_id
 from events.visits.problem import Built, build_problem
@@ -155,7 +155,8 @@ def _check_vehicle(
 async def create_assignment(
     actor: Actor, event_id: int, data: schemas.AssignmentCreate
 ) -> schemas.Assignment:
-    """Place a participant by hand, within every hard rule (pinned by default)."""
+    """Place a participant by hand, within every hard rule (pinned by default), and tell them, as
+    the scheduler's commit does."""
     actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
@@ -174,18 +175,40 @@ async def create_assignment(
             updated_at=moment,
         )
         await row.save()
-        if data.vehicle_id is None:
-            await reseat_slot(event_id, data.slot_id)
+        reseated = {} if data.vehicle_id is not None else await reseat_slot(event_id, data.slot_id)
+        saved = await VisitAssignment.select().where(VisitAssignment.id == row.id).first()
+        keeps_others = bool(built.current.get(data.registration_id))
+        notified = await notify.notify_visit(
+            notify.VISIT_ADDED if keeps_others else notify.VISIT_ASSIGNED,
+            built.visits,
+            built.people[data.registration_id],
+            data.slot_id,
+            saved["vehicle"],
+        )
+        await _notify_reseated(built, data.slot_id, reseated, but=data.registration_id)
         await record(
             actor,
             "visits.assignment_created",
             "visit_assignment",
             row.id,
             event_id=event_id,
-            data={"registration_id": data.registration_id, "slot_id": data.slot_id, "pinned": data.pinned},
+            data={
+                "registration_id": data.registration_id,
+                "slot_id": data.slot_id,
+                "pinned": data.pinned,
+                "notified": notified,
+            },
         )
-        saved = await VisitAssignment.select().where(VisitAssignment.id == row.id).first()
     return await _assignment_schema(event_id, saved)
+
+
+async def _notify_reseated(built: Built, slot_id: int, reseated: dict[int, int | None], *, but: int) -> None:
+    """Tell the other participants of the slot whom re-seating put in another vehicle."""
+    for registration_id, vehicle_id in sorted(reseated.items()):
+        if registration_id != but and registration_id in built.people:
+            await notify.notify_visit(
+                notify.VISIT_UPDATED, built.visits, built.people[registration_id], slot_id, vehicle_id
+            )
 
 
 async def _assignment_row(event_id: int, assignment_id: int) -> dict:
@@ -202,7 +225,8 @@ async def _assignment_row(event_id: int, assignment_id: int) -> dict:
 async def update_assignment(
     actor: Actor, event_id: int, assignment_id: int, data: schemas.AssignmentUpdate
 ) -> schemas.Assignment:
-    """Pin or unpin an assignment (a pinned one survives every re-run), or change its vehicle."""
+    """Pin or unpin an assignment (a pinned one survives every re-run), or change its vehicle;
+    whoever ends up in another vehicle is told."""
     actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
@@ -211,16 +235,27 @@ async def update_assignment(
         if data.pinned is not msgspec.UNSET:
             values["pinned"] = data.pinned
         if data.vehicle_id is not msgspec.UNSET:
+            built = await build_problem(event_id)
             if data.vehicle_id is not None:
-                built = await build_problem(event_id)
                 _check_vehicle(built, row["registration"], row["slot"], data.vehicle_id, assignment_id)
             values["vehicle"] = data.vehicle_id
         if values:
             await VisitAssignment.update({**values, "updated_at": now()}).where(
                 VisitAssignment.id == assignment_id
             )
-        if values.get("vehicle", 0) is None:
-            await reseat_slot(event_id, row["slot"])
+        reseated = await reseat_slot(event_id, row["slot"]) if values.get("vehicle", 0) is None else {}
+        saved = await _assignment_row(event_id, assignment_id)
+        notified = False
+        if "vehicle" in values and saved["vehicle"] != row["vehicle"] and row["registration"] in built.people:
+            notified = await notify.notify_visit(
+                notify.VISIT_UPDATED,
+                built.visits,
+                built.people[row["registration"]],
+                row["slot"],
+                saved["vehicle"],
+            )
+        if reseated:
+            await _notify_reseated(built, row["slot"], reseated, but=row["registration"])
         action = "visits.assignment_updated"
         if set(values) == {"pinned"}:
             action = "visits.assignment_pinned" if values["pinned"] else "visits.assignment_unpinned"
@@ -230,46 +265,66 @@ async def update_assignment(
             "visit_assignment",
             assignment_id,
             event_id=event_id,
-            data={"registration_id": row["registration"], "slot_id": row["slot"], "fields": sorted(values)},
+            data={
+                "registration_id": row["registration"],
+                "slot_id": row["slot"],
+                "fields": sorted(values),
+                **({"notified": notified} if "vehicle" in values else {}),
+            },
         )
-        saved = await _assignment_row(event_id, assignment_id)
     return await _assignment_schema(event_id, saved)
 
 
 async def delete_assignment(actor: Actor, event_id: int, assignment_id: int) -> None:
+    """Take a participant off a visit by hand, and tell them, as the scheduler's commit does."""
     actor.require_organiser(event_id)
     async with write_transaction():
         await lock_settings(event_id)
         row = await _assignment_row(event_id, assignment_id)
+        built = await build_problem(event_id)
         await VisitAssignment.delete().where(VisitAssignment.id == assignment_id)
+        notified = False
+        if row["registration"] in built.people:
+            notified = await notify.notify_cancelled(
+                built.visits, built.people[row["registration"]], row["slot"]
+            )
         await record(
             actor,
             "visits.assignment_deleted",
             "visit_assignment",
             assignment_id,
             event_id=event_id,
-            data={"registration_id": row["registration"], "slot_id": row["slot"], "pinned": row["pinned"]},
+            data={
+                "registration_id": row["registration"],
+                "slot_id": row["slot"],
+                "pinned": row["pinned"],
+                "notified": notified,
+            },
         )
 
 
-async def reseat_slot(event_id: int, slot_id: int) -> None:
+async def reseat_slot(event_id: int, slot_id: int) -> dict[int, int | None]:
     """Seat the slot's participants who have no vehicle (inside the caller's transaction),
-    keeping everyone else in their vehicle where it still fits."""
+    keeping everyone else in their vehicle where it still fits. Returns the registrations whose
+    vehicle changed, with their new one."""
     built = await build_problem(event_id)
     slot = next((s for s in built.problem.slots if s.id == slot_id), None)
     if slot is None:
-        return
+        return {}
     rows = [row for rows in built.current.values() for row in rows if row["slot"] == slot_id]
     participants = {p.id: p for p in built.problem.participants}
     riders = [participants[row["registration"]] for row in rows if row["registration"] in participants]
     previous = {row["registration"]: row["vehicle"] for row in rows if row["vehicle"] is not None}
     seating = solver.pack_vehicles(slot, riders, previous)
+    changed: dict[int, int | None] = {}
     for row in rows:
         vehicle = seating.get(row["registration"])
         if vehicle != row["vehicle"]:
             await VisitAssignment.update(
                 {VisitAssignment.vehicle: vehicle, VisitAssignment.updated_at: now()}
             ).where(VisitAssignment.id == row["id"])
+            changed[row["registration"]] = vehicle
+    return changed
 
 
 async def assignments_breaking_rules(event_id: int, slot_id: int) -> list[str]:

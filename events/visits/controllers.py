@@ -8,6 +8,7 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import (
     ActorDep,
     OptionalActorDep,
@@ -42,17 +43,21 @@ class PublicVisitsController(Controller):
         self,
         optional_actor: OptionalActorDep,
         city: Annotated[str | None, QueryParameter(max_length=100)] = None,
-    ) -> list[schemas.Site]:
-        return await sites.list_sites(optional_actor, city=city)
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.Site]:
+        return page_of(await sites.list_sites(optional_actor, city=city), limit, offset)
 
     @get("/visit-sites/{site_id:int}")
     async def get_site(self, optional_actor: OptionalActorDep, site_id: FromPath[int]) -> schemas.Site:
         return await sites.get_site(optional_actor, site_id)
 
     @get(f"{EVENT}/slots")
-    async def list_slots(self, event_id: FromPath[int]) -> list[schemas.Slot]:
+    async def list_slots(
+        self, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Slot]:
         """The event's visit slots: site, times, departure and return, seats, guide language."""
-        return await slots.list_slots(event_id)
+        return page_of(await slots.list_slots(event_id), limit, offset)
 
     @get(f"{EVENT}/slots/{{slot_id:int}}")
     async def get_slot(self, event_id: FromPath[int], slot_id: FromPath[int]) -> schemas.Slot:
@@ -79,8 +84,14 @@ class ParticipantVisitsController(Controller):
         return await preferences.set_preferences(actor, registration_id, data)
 
     @get("/visits")
-    async def my_visits(self, actor: ActorDep, registration_id: FromPath[int]) -> list[schemas.MyVisit]:
-        return await assignments.my_visits(actor, registration_id)
+    async def my_visits(
+        self,
+        actor: ActorDep,
+        registration_id: FromPath[int],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.MyVisit]:
+        return page_of(await assignments.my_visits(actor, registration_id), limit, offset)
 
 
 class SiteManagementController(Controller):
@@ -133,8 +144,10 @@ class VisitsManagementController(Controller):
         return await event_settings.set_travel_time(actor, event_id, data)
 
     @get("/vehicles")
-    async def list_vehicles(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Vehicle]:
-        return await vehicles.list_vehicles(actor, event_id)
+    async def list_vehicles(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Vehicle]:
+        return page_of(await vehicles.list_vehicles(actor, event_id), limit, offset)
 
     @post("/vehicles")
     async def create_vehicle(
@@ -193,9 +206,11 @@ class VisitsManagementController(Controller):
         return await runs.dry_run(actor, event_id, time_limit_s)
 
     @get("/schedule/runs")
-    async def list_runs(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.RunSummary]:
+    async def list_runs(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.RunSummary]:
         """The latest 50 dry runs, newest first; only the newest proposed one can be committed."""
-        return await runs.list_runs(actor, event_id)
+        return page_of(await runs.list_runs(actor, event_id), limit, offset)
 
     @get("/schedule/runs/{run_id:int}")
     async def get_run(
@@ -216,8 +231,10 @@ class VisitsManagementController(Controller):
         actor: ActorDep,
         event_id: FromPath[int],
         slot_id: Annotated[int | None, QueryParameter()] = None,
-    ) -> list[schemas.Assignment]:
-        return await assignments.list_assignments(actor, event_id, slot_id)
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.Assignment]:
+        return page_of(await assignments.list_assignments(actor, event_id, slot_id), limit, offset)
 
     @post("/assignments")
     async def create_assignment(
@@ -264,8 +281,10 @@ class StaffVisitsController(Controller):
         )
 
     @get("/checkpoints")
-    async def checkpoints(self, actor: ActorDep, event_id: FromPath[int]) -> list[schemas.Checkpoint]:
-        return await manifests.list_checkpoints(actor, event_id)
+    async def checkpoints(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.Checkpoint]:
+        return page_of(await manifests.list_checkpoints(actor, event_id), limit, offset)
 
     @get("/checkpoints/{checkpoint_id:str}/boarding")
     async def boarding(

@@ -20,9 +20,6 @@ from events.auth.principal import Actor
 from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, NotFound
-from events.i18n.formatting import format_date
-from events.notifications.templates import email_language
-from events.settings import get_settings
 from events.visits import context, notify, schemas, solver
 from events.visits.context import lock_settings, person_name
 from events.visits.problem import Built, build_problem, workers
@@ -405,49 +402,12 @@ async def _notify_change(
     vehicles: dict[tuple[int, int], int | None],
 ) -> bool:
     """One message per participant whose visits changed: the new visit, or the one taken away."""
-    row = built.people[registration_id]
-    visits = built.visits
-    event = visits.event
-    language = email_language(row["preferred_language"])
-    common = {
-        "name": row["preferred_name"] or f"{row['given_names']} {row['family_name']}",
-        "event": event["title"],
-        "reference": row["reference"],
-        "link": f"{get_settings().base_url}/my/registration",
-    }
+    person = built.people[registration_id]
     if kind == "removed":
-        slot = visits.slots[sorted(before[registration_id])[0]]
-        return await notify.notify(
-            notify.VISIT_CANCELLED,
-            row,
-            {
-                **common,
-                "site": visits.sites[slot["site"]]["name"],
-                "date": format_date(visits.local(slot["starts_at"]).date(), language),
-            },
-        )
+        return await notify.notify_cancelled(built.visits, person, sorted(before[registration_id])[0])
     sent = True
     for slot_id in sorted(after[registration_id] - before.get(registration_id, set())):
-        slot = visits.slots[slot_id]
-        site = visits.sites[slot["site"]]
-        trip = visits.trip(slot)
-        start, end = visits.local(slot["starts_at"]), visits.local(slot["ends_at"])
-        vehicle = vehicles.get((registration_id, slot_id))
-        sent &= await notify.notify(
-            notify.VISIT_ASSIGNED,
-            row,
-            {
-                **common,
-                "site": site["name"],
-                "address": site["address"] or site["city"],
-                "date": format_date(start.date(), language),
-                "time": f"{start:%H:%M}-{end:%H:%M}",
-                "meeting_point": slot["meeting_point"]
-                or visits.settings["default_meeting_point"]
-                or event["venue"],
-                "meeting_time": f"{visits.local(trip.departs_at):%H:%M}" if trip else "",
-                "guide_language": slot["guide_language"],
-                "vehicle": visits.vehicles[vehicle]["name"] if vehicle in visits.vehicles else "",
-            },
+        sent &= await notify.notify_visit(
+            notify.VISIT_ASSIGNED, built.visits, person, slot_id, vehicles.get((registration_id, slot_id))
         )
     return sent

@@ -17,7 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from events.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from events.web import dashboard, pages, portal
-from events.web.i18n import DEFAULT_LANGUAGE, N_
+from events.web.i18n import N_
 from events.web.templating import STATIC_DIR, STATIC_PREFIX
 
 logger = logging.getLogger("events.web")
@@ -27,7 +27,7 @@ logger = logging.getLogger("events.web")
 SECURITY_HEADERS = [
     ResponseHeader(
         name="Content-Security-Policy",
-        value="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        value="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
     ),
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
@@ -47,14 +47,12 @@ ERROR_TITLES = {
 
 
 def _error_page(request: Request, status: int, dashboard_page: bool) -> Response:
-    lang = DEFAULT_LANGUAGE if dashboard_page else pages.language(request)
     title = ERROR_TITLES.get(status, ERROR_TITLES[400])
     return pages.render(
         request,
         "error.html",
         {"status": status, "title": title, "dashboard": dashboard_page},
         status_code=status,
-        lang=lang,
     )
 
 

@@ -1,4 +1,4 @@
-"""The organiser dashboard (English): sign-in, registrations with filters and bulk decisions, one
+"""The organiser dashboard, in the organiser's language (switcher, cookie or browser): sign-in, registrations with filters and bulk decisions, one
 registration with its passport data behind a "show" button, statistics as SVG charts, the audit log.
 
 The session cookie is the API's (``id``, from ``events.auth.services.sign_in``); every action is the
@@ -23,19 +23,31 @@ from events.auth.principal import Actor
 from events.errors import Conflict, NotAuthenticated, PermissionDenied, TooManyRequests
 from events.programme import services as programme_services
 from events.reference.tables import CountryGroup
-from events.registration import schemas, services
+from events.registration import moderation, reading, schemas
 from events.registration.tables import RegistrationStatus
 from events.settings import get_settings
-from events.web import charts, i18n, pages
+from events.web import charts, choices, pages
 from events.web.forms import Form, read_form
+from events.web.i18n import N_
 
+#: How the dashboard names the values of statuses, genders and levels (the codes stay in links,
+#: filters and exports; country groups are the UN's acronyms).
+VALUE_WORDS = {
+    RegistrationStatus.submitted.value: N_("Awaiting decision"),
+    RegistrationStatus.approved.value: N_("Approved"),
+    RegistrationStatus.waitlisted.value: N_("On the waiting list"),
+    RegistrationStatus.rejected.value: N_("Not accepted"),
+    RegistrationStatus.cancelled.value: N_("Cancelled"),
+    **{value: label for value, label, _hint in choices.GENDERS},
+    **{value: label for value, label, _hint in choices.LEVELS},
+}
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 _DECISIONS = {
-    "approve": services.approve,
-    "waitlist": services.waitlist,
-    "reject": services.reject,
-    "cancel": services.cancel,
+    "approve": moderation.approve,
+    "waitlist": moderation.waitlist,
+    "reject": moderation.reject,
+    "cancel": moderation.cancel,
 }
 
 
@@ -54,7 +66,7 @@ async def organiser(request: Request) -> Actor:
 
 
 def render(request: Request, template: str, context: dict | None = None, **options) -> Template:
-    return pages.render(request, template, context, lang=i18n.DEFAULT_LANGUAGE, **options)
+    return pages.render(request, template, {"words": VALUE_WORDS, **(context or {})}, **options)
 
 
 def _offset(request: Request) -> int:
@@ -96,7 +108,7 @@ class DashboardPages(Controller):
         if data is not None:
             try:
                 _, token = await auth_services.sign_in(
-                    data.username, data.password, client=pages.client_address(request)
+                    data.username, data.password, client=pages.client_address(request), door="pages"
                 )
             except (NotAuthenticated, TooManyRequests) as exc:
                 form.add(None, exc.detail)
@@ -131,11 +143,11 @@ class DashboardPages(Controller):
         actor = await organiser(request)
         chosen = {key: value for key, value in request.query_params.items() if value and key != "offset"}
         try:
-            filters = msgspec.convert(chosen, services.ListFilters, strict=False)
+            filters = msgspec.convert(chosen, reading.ListFilters, strict=False)
         except msgspec.ValidationError:
-            chosen, filters = {}, services.ListFilters()
+            chosen, filters = {}, reading.ListFilters()
         offset = _offset(request)
-        items, total = await services.list_registrations(
+        items, total = await reading.list_registrations(
             actor, event_id, filters, limit=PAGE_SIZE, offset=offset
         )
         event = await programme_services.get_event(event_id)
@@ -169,12 +181,16 @@ class DashboardPages(Controller):
             submitted, BulkForm, ("action", "registration_ids", "note"), pages.gettext(request)
         )
         if data is None or not data.registration_ids:
-            return pages.redirect(back, flash="Select at least one registration, then an action")
-        outcomes = await services.bulk_decide(actor, event_id, data.action, data.registration_ids, data.note)
+            return pages.redirect(back, flash=N_("Select at least one registration, then an action"))
+        outcomes = await moderation.bulk_decide(
+            actor, event_id, data.action, data.registration_ids, data.note
+        )
         done = sum(outcome.ok for outcome in outcomes)
         failures = "; ".join(f"#{o.registration_id}: {o.error}" for o in outcomes if not o.ok)[:900]
-        message = "%(action)s: %(done)s of %(count)s done." + (
-            " Not changed — %(failures)s" if failures else ""
+        message = (
+            N_("%(action)s: %(done)s of %(count)s done. Not changed — %(failures)s")
+            if failures
+            else N_("%(action)s: %(done)s of %(count)s done.")
         )
         return pages.redirect(
             back, flash=message, action=data.action.value, done=done, count=len(outcomes), failures=failures
@@ -183,12 +199,17 @@ class DashboardPages(Controller):
     @get("/events/{event_id:int}/statistics")
     async def statistics(self, request: Request, event_id: FromPath[int]) -> Template:
         actor = await organiser(request)
-        figures = await services.statistics(actor, event_id)
+        figures = await reading.statistics(actor, event_id)
         event = await programme_services.get_event(event_id)
         return render(
             request,
             "dashboard/statistics.html",
-            {"actor": actor, "event": event, "figures": figures, "charts": _charts(figures)},
+            {
+                "actor": actor,
+                "event": event,
+                "figures": figures,
+                "charts": _charts(figures, pages.gettext(request)),
+            },
         )
 
     @get("/registrations/{registration_id:int}")
@@ -200,7 +221,7 @@ class DashboardPages(Controller):
     async def sensitive(self, request: Request, registration_id: FromPath[int]) -> Template:
         """Passport number, date and place of birth in clear, on an explicit request (audited)."""
         actor = await organiser(request)
-        revealed = await services.reveal_sensitive(actor, registration_id)
+        revealed = await reading.reveal_sensitive(actor, registration_id)
         return await _detail(request, actor, registration_id, sensitive=revealed)
 
     @post("/registrations/{registration_id:int}/decision")
@@ -210,13 +231,13 @@ class DashboardPages(Controller):
         action = submitted.get("action", "")
         back = f"/organiser/registrations/{registration_id}"
         if action not in _DECISIONS:
-            return pages.redirect(back, flash="Choose approve, waitlist, reject or cancel")
+            return pages.redirect(back, flash=N_("Choose approve, waitlist, reject or cancel"))
         note = (submitted.get("note") or "").strip()[:500]
         try:
             result = await _DECISIONS[action](actor, registration_id, note)
         except Conflict as exc:
-            return pages.redirect(back, flash="Not changed: %(reason)s", reason=exc.detail)
-        return pages.redirect(back, flash="Status is now %(status)s", status=result.status.value)
+            return pages.redirect(back, flash=N_("Not changed: %(reason)s"), reason=exc.detail)
+        return pages.redirect(back, flash=N_("Status is now %(status)s"), status=result.status.value)
 
     @get("/audit")
     async def audit(self, request: Request) -> Template:
@@ -254,7 +275,7 @@ class DashboardPages(Controller):
 
 
 async def _detail(request: Request, actor: Actor, registration_id: int, sensitive) -> Template:
-    registration = await services.read_registration(actor, registration_id)
+    registration = await reading.read_registration(actor, registration_id)
     event = await programme_services.get_event(registration.event_id)
     sessions = await programme_services.list_sessions(registration.event_id)
     rows, _ = await audit_services.list_entries(
@@ -278,23 +299,26 @@ async def _detail(request: Request, actor: Actor, registration_id: int, sensitiv
     )
 
 
-def _charts(figures: schemas.Statistics) -> list[dict]:
-    """The four charts UN reporting asks for; each with the rows of its table."""
+def _charts(figures: schemas.Statistics, gettext) -> list[dict]:
+    """The four charts UN reporting asks for, titled in the page's language; each with the rows of its table."""
     statuses = [(status.value, [figures.by_status.get(status.value, 0)]) for status in RegistrationStatus]
-    result = [{"title": "Registrations by status", "series": ["registrations"], "rows": statuses}]
+    result = [{"title": N_("Registrations by status"), "series": [N_("registrations")], "rows": statuses}]
     for title, table, order in (
         (
-            "By country group (LDC, LLDC, SIDS)",
+            N_("By country group (LDC, LLDC, SIDS)"),
             figures.by_country_group,
             [g.value for g in CountryGroup] + ["none"],
         ),
-        ("By gender", figures.by_gender, [g.value for g in schemas.Gender]),
-        ("By level", figures.by_level, [level.value for level in schemas.Level]),
+        (N_("By gender"), figures.by_gender, [g.value for g in schemas.Gender]),
+        (N_("By level"), figures.by_level, [level.value for level in schemas.Level]),
     ):
         keys = [key for key in order if key in table["active"] or key in table["approved"]] or order
         rows = [(key, [table["approved"].get(key, 0), table["active"].get(key, 0)]) for key in keys]
-        result.append({"title": title, "series": ["approved", "all active"], "rows": rows})
+        result.append({"title": title, "series": [N_("approved"), N_("all active")], "rows": rows})
     for chart in result:
+        chart["rows"] = [(gettext(VALUE_WORDS.get(key, key)), values) for key, values in chart["rows"]]
+        chart["title"] = gettext(chart["title"])
+        chart["series"] = [gettext(name) for name in chart["series"]]
         chart["svg"] = charts.bar_chart(chart["title"], chart["rows"], chart["series"])
     return result
 

@@ -21,7 +21,7 @@ from babel.support import NullTranslations
 
 from events.i18n import catalogues, languages
 from events.i18n.catalogues import N_
-from events.i18n.formatting import format_date, format_date_range, format_datetime, format_time
+from events.i18n.formatting import format_date, format_date_range, format_datetime, format_number, format_time
 from events.i18n.languages import AUTONYMS, DEFAULT_LANGUAGE
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "format_date",
     "format_date_range",
     "format_datetime",
+    "format_number",
     "format_time",
 ]
 

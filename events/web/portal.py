@@ -20,7 +20,7 @@ from events.auth.principal import Actor
 from events.auth.schemas import Email
 from events.errors import Conflict, InvalidInput, NotAuthenticated
 from events.programme import services as programme_services
-from events.registration import access, schemas, services
+from events.registration import access, editing, moderation, reading, schemas, submission
 from events.registration.tables import ACTIVE_STATUSES, Channel
 from events.settings import get_settings
 from events.web import choices, i18n, messages, pages
@@ -187,7 +187,7 @@ class RegistrationPages(Controller):
         already_registered = False
         if data is not None:
             try:
-                result = await services.submit(data, event_id=event_id, channel=Channel.self_service)
+                result = await submission.submit(data, event_id=event_id, channel=Channel.self_service)
             except InvalidInput as exc:
                 form.add_service_error(exc, gettext)
             except Conflict as exc:
@@ -254,10 +254,10 @@ class MyRegistrationPages(Controller):
             if expired:
                 pages.delete_cookie(response, pages.REGISTRATION_COOKIE)
             return response
-        registration = await services.read_registration(actor, actor.registration_id)
+        registration = await reading.read_registration(actor, actor.registration_id)
         lang = pages.language(request, registration.preferred_language)
         event_row = await programme_services.get_event_row(registration.event_id)
-        deadline = services.edit_deadline(event_row)
+        deadline = editing.edit_deadline(event_row)
         active = registration.status in {status.value for status in ACTIVE_STATUSES}
         sessions = await programme_services.list_sessions(registration.event_id)
         return pages.render(
@@ -344,7 +344,7 @@ class MyRegistrationPages(Controller):
         )
         if data is not None:
             try:
-                await services.update(actor, registration.id, data)
+                await editing.update(actor, registration.id, data)
             except InvalidInput as exc:
                 form.add_service_error(exc, gettext)
             except Conflict as exc:
@@ -370,7 +370,7 @@ class MyRegistrationPages(Controller):
         actor, _ = await _own_registration(request)
         note = ((await request.form()).get("note") or "").strip()[:500]
         try:
-            await services.cancel(actor, actor.registration_id, note)
+            await moderation.cancel(actor, actor.registration_id, note)
         except Conflict:
             return pages.redirect("/my/registration", flash=CANNOT_CANCEL)
         return pages.redirect("/my/registration", flash=CANCELLED)
@@ -414,7 +414,7 @@ async def _own_registration(request: Request) -> tuple[Actor, schemas.Registrati
     actor = await pages.participant(request)
     if actor is None or actor.registration_id is None:
         raise NotAuthenticated("Sign in with the link from your e-mail")
-    registration = await services.read_registration(actor, actor.registration_id)
+    registration = await reading.read_registration(actor, actor.registration_id)
     pages.language(request, registration.preferred_language)
     return actor, registration
 

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from events.web import i18n
 
@@ -57,8 +58,20 @@ def _datetime(context: Context, value, zone: str | None = None) -> str:
 
 
 @pass_context
+def _number(context: Context, value) -> str:
+    return i18n.format_number(value, _language(context))
+
+
+@pass_context
 def _country(context: Context, code: str | None) -> str:
     return i18n.country_names(_language(context)).get(code or "", code or "")
+
+
+def isolate(value: object) -> Markup:
+    """``<bdi>value</bdi>``: user-entered text (a name, a title, an address) keeps its own direction
+    inside a sentence of the page's language, so an Arabic name does not reorder an English line
+    and a Latin title does not break an Arabic one."""
+    return Markup("<bdi>{}</bdi>").format(value)
 
 
 @functools.cache
@@ -84,7 +97,9 @@ def environment() -> Environment:
         time=_time,
         datetime=_datetime,
         country=_country,
+        number=_number,
         utc_offset=i18n.utc_offset,
+        bdi=isolate,
     )
     env.globals.update(static_url=static_url, autonyms=i18n.AUTONYMS)
     return env

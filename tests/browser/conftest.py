@@ -7,6 +7,7 @@ package) these tests are skipped, except with CI=true, where they fail.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 AXE = Path(__file__).with_name("axe.min.js")
+SECRET_KEY = "browser-tests-secret-key-long-enough-for-the-settings"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -68,12 +70,23 @@ class Server:
     database: Path
 
     def mails(self, to: str) -> list[str]:
-        """Bodies of the e-mails queued for an address, newest first."""
+        """Bodies of the e-mails queued for an address as they will be sent (withheld links put
+        back with the server's data key), newest first."""
+        from cryptography.fernet import Fernet
+
+        from events.crypto import derive_key
+
+        key = Fernet(base64.urlsafe_b64encode(derive_key(SECRET_KEY, "data-encryption")))
         with closing(sqlite3.connect(self.database)) as connection:
             rows = connection.execute(
-                "SELECT body FROM outbox_message WHERE to_address = ? ORDER BY id DESC", (to,)
+                "SELECT body, withheld_enc FROM outbox_message WHERE to_address = ? ORDER BY id DESC", (to,)
             ).fetchall()
-        return [row[0] for row in rows]
+        bodies = []
+        for body, withheld in rows:
+            for marker, value in (json.loads(key.decrypt(withheld.encode())) if withheld else {}).items():
+                body = body.replace(marker, value)
+            bodies.append(body)
+        return bodies
 
 
 def _free_port() -> int:
@@ -93,7 +106,7 @@ def server() -> Iterator[Server]:
         "ENVIRONMENT": "test",
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{database}",
-        "SECRET_KEY": "browser-tests-secret-key-long-enough-for-the-settings",
+        "SECRET_KEY": SECRET_KEY,
         "BASE_URL": f"http://127.0.0.1:{port}",
         "PASSWORD_HASH_ITERATIONS": "1000",
         "EMAIL_BACKEND": "file",

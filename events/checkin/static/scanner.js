@@ -290,12 +290,12 @@
     select.replaceChildren();
     const eventId = Number($("event").value);
     if (!eventId) return;
-    const answer = await api("GET", `/events/${eventId}/checkin/checkpoints`);
+    const answer = await api("GET", `/events/${eventId}/checkin/checkpoints?limit=200`);
     if (!answer.ok) {
       say(answer.data && answer.data.detail ? answer.data.detail : "Cannot list the checkpoints", true);
       return;
     }
-    for (const checkpoint of answer.data.filter((c) => c.active)) {
+    for (const checkpoint of answer.data.items.filter((c) => c.active)) {
       select.add(new Option(checkpoint.name, String(checkpoint.id)));
     }
     if (state.checkpointId) select.value = String(state.checkpointId);

@@ -4,7 +4,7 @@
    in IndexedDB itself. Bump VERSION when the list of files changes. */
 "use strict";
 
-const VERSION = "scanner-v1";
+const VERSION = "scanner-v2";
 const SHELL = [
   "/scan",
   "/scan/static/scanner.js",

@@ -1,0 +1,543 @@
+"""The scan path: deciding one scan and recording it, for online scans (:mod:`events.checkin.scanning`)
+and offline ones (:mod:`events.checkin.sync`) alike, once :mod:`events.checkin.scan_input` checked
+the request. One job: the statements below run in one transaction and must stay few (no extra
+statement per scan), so the SQL and the program that runs it live together.
+
+A scan is a handful of short statements in one write transaction:
+
+1. **claim the nonce**: insert the scan row, ``ON CONFLICT (event, device_id, nonce) DO NOTHING``.
+   Nothing inserted means a retry: the first answer is returned (or 409 if the nonce came with
+   another token, checkpoint or direction) and nothing else happens;
+2. **read the badge** with its registration and whether the checkpoint's rule lets it pass (one
+   query; the badge's own row gives its revocation state, so a withdrawn badge is refused at once);
+3. **decide** (:mod:`events.checkin.rules`: the badge verifier, then the registration, the rule and
+   the time window);
+4. **presence**: an admission changes the (checkpoint, registration) row with a conditional write:
+   ``INSERT … ON CONFLICT DO NOTHING`` for a single entry, ``UPDATE … WHERE inside = FALSE`` to
+   re-enter. On PostgreSQL a second transaction waits on the first one's row and then finds the
+   condition false, so of concurrent scans of one single-entry badge exactly one is admitted, in
+   one process or many. On SQLite writers take turns (``BEGIN IMMEDIATE``);
+5. **counts** of the checkpoint, then the answer is stored on the scan row (a retry gets it back).
+
+Online scans are judged at the service's clock and every stored revocation counts. An offline scan
+carries the device's decision, recorded as it was made with the device's time; the service's own
+verdict is kept beside it. When a device admitted a badge that a single-entry checkpoint had already
+admitted, both scans stay and a conflict is opened for organisers; so it is when a device admitted a
+badge the service would have refused at that moment. A badge superseded by a reissue before the sync
+arrived is refused whatever time the device gives: its admission is not counted (no presence) and a
+conflict is opened.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from events.badges import tokens
+from events.badges.tokens import Reason as BadgeReason
+from events.checkin import config, people, rules, schemas
+from events.checkin.rules import Reason, Rules, Verdict
+from events.checkin.tables import ConflictKind, Direction, ScanMode, ScanResult
+from events.clock import now
+from events.db import Dialect, dialect, statements
+from events.db.statements import Program, one
+from events.errors import Conflict, DomainError
+from events.programme.services import to_local
+
+logger = logging.getLogger("events.checkin")
+
+UTC = datetime.UTC
+
+
+@dataclass(slots=True)
+class Item:
+    """One scan, checked and ready to be written."""
+
+    rules: Rules
+    keys: list[tokens.PublicKey]
+    device_id: str
+    nonce: str
+    fingerprint: str
+    direction: Direction
+    scanned_at: datetime.datetime
+    mode: ScanMode
+    user_id: int | None
+    expected: int = 0
+    token: str | None = None
+    registration_id: int | None = None
+    badge_id: int = 0
+    #: Offline: what the device decided.
+    device_result: ScanResult | None = None
+    device_reason: Reason | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    scan_id: int = 0
+    answer: bytes = b""
+    duplicate: bool = False
+    conflict_ids: list[int] = field(default_factory=list)
+    error: DomainError | None = None
+
+
+@dataclass(slots=True)
+class _Written:
+    index: int
+    item: Item
+    scan_id: int
+    verdict: Verdict
+    server: Verdict
+    person: schemas.Person | None
+    registration_id: int | None
+    badge_id: int | None
+
+
+# --- SQL ---------------------------------------------------------------------------------------------
+
+_CLAIM = (
+    "INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "
+    "scanned_at, received_at, scanned_by, result, reason, detail, server_reason, answer) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', '', '', '') "
+    "ON CONFLICT (event, device_id, nonce) DO NOTHING RETURNING id"
+)
+_EXISTING = "SELECT id, fingerprint, answer FROM checkin_scan WHERE event = ? AND device_id = ? AND nonce = ?"
+_FINISH = (
+    "UPDATE checkin_scan SET registration = ?, badge_id = ?, result = ?, reason = ?, detail = ?, "
+    "server_reason = ?, answer = ? WHERE id = ?"
+)
+# The SQL below is assembled from constants of this package only (column lists, rule fragments).
+_BADGE = (
+    "SELECT b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "  # noqa: S608
+    + people.COLUMNS
+    + ", {eligible} AS eligible FROM badge b JOIN registration r ON r.id = b.registration "
+    "WHERE b.id = ?"
+)
+#: A whole group in one statement each, where parameters can be arrays (PostgreSQL: one round trip);
+#: otherwise the statements above run one by one (SQLite: in its program thread, where a statement
+#: costs no round trip).
+_CLAIM_MANY = (
+    "INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "
+    "scanned_at, received_at, scanned_by, result, reason, detail, server_reason, answer) "
+    "SELECT v.event, v.checkpoint, v.device_id, v.nonce, v.fingerprint, v.direction, v.mode, v.scanned_at, "
+    "v.received_at, v.scanned_by, '', '', '', '', '' FROM unnest(?::int[], ?::int[], ?::text[], ?::text[], "
+    "?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[]) "
+    "AS v(event, checkpoint, device_id, nonce, fingerprint, direction, mode, scanned_at, received_at, scanned_by) "
+    "ON CONFLICT (event, device_id, nonce) DO NOTHING RETURNING id, event, device_id, nonce"
+)
+_BADGES_MANY = (
+    "SELECT b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "  # noqa: S608
+    + people.COLUMNS
+    + ", {eligible} AS eligible FROM badge b JOIN registration r ON r.id = b.registration "
+    "WHERE b.id = ANY(?::int[])"
+)
+_FINISH_MANY = (
+    "UPDATE checkin_scan AS s SET registration = v.registration, badge_id = v.badge_id, result = v.result, "
+    "reason = v.reason, detail = v.detail, server_reason = v.server_reason, answer = v.answer "
+    "FROM unnest(?::int[], ?::int[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) "
+    "AS v(id, registration, badge_id, result, reason, detail, server_reason, answer) WHERE s.id = v.id"
+)
+_REGISTRATION = (
+    "SELECT r.status, "  # noqa: S608
+    + people.COLUMNS
+    + ", {eligible} AS eligible, "
+    "(SELECT b.role FROM badge b WHERE b.registration = r.id AND b.revoked_at IS NULL "
+    "ORDER BY b.version DESC LIMIT 1) AS role, "
+    "(SELECT b.id FROM badge b WHERE b.registration = r.id AND b.revoked_at IS NULL "
+    "ORDER BY b.version DESC LIMIT 1) AS badge_id "
+    "FROM registration r WHERE r.id = ? AND r.event = ?"
+)
+_ENTER_FIRST = (
+    "INSERT INTO checkin_presence (checkpoint, registration, inside, entries, first_in_at, last_in_at, "
+    "last_out_at, changed_at, first_scan) VALUES (?, ?, TRUE, 1, ?, ?, NULL, ?, ?) "
+    "ON CONFLICT (checkpoint, registration) DO NOTHING RETURNING id"
+)
+_ENTER_AGAIN = (
+    "UPDATE checkin_presence SET inside = TRUE, entries = entries + 1, last_in_at = ?, changed_at = ? "
+    "WHERE checkpoint = ? AND registration = ? AND inside = FALSE RETURNING id"
+)
+_ENTER_COUNTED = (
+    "INSERT INTO checkin_presence (checkpoint, registration, inside, entries, first_in_at, last_in_at, "
+    "last_out_at, changed_at, first_scan) VALUES (?, ?, TRUE, 1, ?, ?, NULL, ?, ?) "
+    "ON CONFLICT (checkpoint, registration) DO UPDATE SET entries = checkin_presence.entries + 1, "
+    "last_in_at = CASE WHEN checkin_presence.last_in_at IS NULL "
+    "OR checkin_presence.last_in_at < excluded.last_in_at "
+    "THEN excluded.last_in_at ELSE checkin_presence.last_in_at END RETURNING id"
+)
+#: An admission a device made offline, on an existing row: kept in scan-time order.
+_ENTER_LATE = (
+    "UPDATE checkin_presence SET entries = entries + 1, "
+    "first_in_at = CASE WHEN first_in_at IS NULL OR first_in_at > ? THEN ? ELSE first_in_at END, "
+    "last_in_at = CASE WHEN last_in_at IS NULL OR last_in_at < ? THEN ? ELSE last_in_at END, "
+    "inside = CASE WHEN changed_at IS NULL OR changed_at <= ? THEN TRUE ELSE inside END, "
+    "changed_at = CASE WHEN changed_at IS NULL OR changed_at <= ? THEN ? ELSE changed_at END "
+    "WHERE checkpoint = ? AND registration = ? RETURNING first_scan"
+)
+_LEAVE = (
+    "UPDATE checkin_presence SET inside = FALSE, last_out_at = ?, changed_at = ? "
+    "WHERE checkpoint = ? AND registration = ? AND inside = TRUE "
+    "AND (changed_at IS NULL OR changed_at <= ?) RETURNING id"
+)
+_COUNTS = (
+    "SELECT COUNT(*) AS admitted, COALESCE(SUM(CASE WHEN inside THEN 1 ELSE 0 END), 0) AS inside "
+    "FROM checkin_presence WHERE checkpoint = ?"
+)
+_CONFLICT = (
+    "INSERT INTO checkin_conflict (event, checkpoint, registration, kind, first_scan, second_scan, "
+    "detail, detected_at, resolved_at, resolved_by, resolution_note) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, '') ON CONFLICT (second_scan, kind) DO NOTHING RETURNING id"
+)
+
+
+# --- deciding and writing -------------------------------------------------------------------------------
+
+
+def _read(item: Item) -> Program[dict[str, Any] | None]:
+    """The badge (or, by name, the registration) with what the decision needs."""
+    condition, args = config.eligible_sql(item.rules)
+    if item.token is not None:
+        if not item.badge_id:
+            return None
+        row = one((yield _BADGE.format(eligible=condition), (*args, item.badge_id)))
+        return row if row is not None and row["event"] == item.rules.event_id else None
+    return one(
+        (yield _REGISTRATION.format(eligible=condition), (*args, item.registration_id, item.rules.event_id))
+    )
+
+
+def _verdict(item: Item, row: dict[str, Any] | None) -> Verdict:
+    """Everything but presence."""
+    found = item.rules
+    if item.token is not None:
+        however_late = rules.SUPERSEDED_ONLY if item.mode is ScanMode.offline else rules.EVERY_REVOCATION
+        code = rules.check_code(item.token, item.keys, row, found, item.scanned_at, however_late=however_late)
+        if not code.ok:
+            if item.direction is Direction.exit and code.reason not in rules.NOT_GENUINE:
+                return rules.OK  # nobody is kept from leaving
+            return code
+    elif row is None:
+        return Verdict(False, Reason.not_registered, f"no registration {item.registration_id} at this event")
+    assert row is not None
+    return rules.check_person(
+        found,
+        status=row["status"],
+        eligible=statements.boolean(row["eligible"]),
+        direction=item.direction,
+        at=item.scanned_at,
+    )
+
+
+def _enter_online(found: Rules, registration_id: int, scan_id: int, at: datetime.datetime) -> Program[bool]:
+    args = (found.checkpoint_id, registration_id, at, at, at, scan_id)
+    if not found.single_entry and not found.tracks_exit:
+        yield _ENTER_COUNTED, args
+        return True
+    if (yield _ENTER_FIRST, args):
+        return True
+    if found.single_entry:
+        return False
+    return bool((yield _ENTER_AGAIN, (at, at, found.checkpoint_id, registration_id)))
+
+
+def _enter_offline(
+    found: Rules, registration_id: int, scan_id: int, at: datetime.datetime
+) -> Program[int | None]:
+    """Record an admission a device made; returns the earlier admitting scan when there was one."""
+    if (yield _ENTER_FIRST, (found.checkpoint_id, registration_id, at, at, at, scan_id)):
+        return None
+    row = one((yield _ENTER_LATE, (at, at, at, at, at, at, at, found.checkpoint_id, registration_id)))
+    return row["first_scan"] if row else None
+
+
+def _leave(found: Rules, registration_id: int, at: datetime.datetime) -> Program[bool]:
+    return bool((yield _LEAVE, (at, at, found.checkpoint_id, registration_id, at)))
+
+
+def _conflict(
+    item: Item, kind: ConflictKind, registration_id: int | None, first: int | None, second: int, detail: str
+) -> Program[int | None]:
+    row = one(
+        (
+            yield (
+                _CONFLICT,
+                (
+                    item.rules.event_id,
+                    item.rules.checkpoint_id,
+                    registration_id,
+                    kind.value,
+                    first,
+                    second,
+                    detail[:300],
+                    now(),
+                ),
+            )
+        )
+    )
+    return row["id"] if row else None
+
+
+def _claim_args(item: Item, received_at: datetime.datetime) -> tuple:
+    found = item.rules
+    return (
+        found.event_id,
+        found.checkpoint_id,
+        item.device_id,
+        item.nonce,
+        item.fingerprint,
+        item.direction.value,
+        item.mode.value,
+        item.scanned_at,
+        received_at,
+        item.user_id,
+    )
+
+
+def _claim(
+    items: list[Item], order: list[int], received_at: datetime.datetime, database: Dialect
+) -> Program[dict[int, int]]:
+    """Insert the scan rows; the indexes whose nonce was new, with their scan ids."""
+    claimed: dict[int, int] = {}
+    if database.array_parameters:
+        columns = list(zip(*(_claim_args(items[index], received_at) for index in order), strict=True))
+        rows = yield _CLAIM_MANY, tuple(list(column) for column in columns)
+        ids = {(row["event"], row["device_id"], row["nonce"]): row["id"] for row in rows}
+        for index in order:
+            item = items[index]
+            scan_id = ids.get((item.rules.event_id, item.device_id, item.nonce))
+            if scan_id is not None:
+                claimed[index] = scan_id
+        return claimed
+    for index in order:
+        row = one((yield _CLAIM, _claim_args(items[index], received_at)))
+        if row is not None:
+            claimed[index] = row["id"]
+    return claimed
+
+
+def _read_all(
+    items: list[Item], indexes: list[int], database: Dialect
+) -> Program[dict[int, dict[str, Any] | None]]:
+    """The rows the decisions need, by item index (with array parameters, one query per checkpoint)."""
+    found: dict[int, dict[str, Any] | None] = {}
+    if not database.array_parameters:
+        for index in indexes:
+            found[index] = yield from _read(items[index])
+        return found
+    groups: dict[int, list[int]] = {}
+    for index in indexes:
+        item = items[index]
+        if item.token is not None and item.badge_id:
+            groups.setdefault(item.rules.checkpoint_id, []).append(index)
+        else:
+            found[index] = yield from _read(item)
+    for members in groups.values():
+        rules_ = items[members[0]].rules
+        condition, args = config.eligible_sql(rules_)
+        rows = yield (
+            _BADGES_MANY.format(eligible=condition),
+            (*args, sorted({items[index].badge_id for index in members})),
+        )
+        # The badge's event is checked here, not in SQL: the primary key is then the only way in.
+        by_badge = {row["badge_id"]: row for row in rows if row["event"] == rules_.event_id}
+        for index in members:
+            found[index] = by_badge.get(items[index].badge_id)
+    return found
+
+
+def _apply_one(
+    item: Item, index: int, scan_id: int, row: dict[str, Any] | None
+) -> Program[tuple[Outcome, _Written]]:
+    """Decide one claimed scan and change presence (and open conflicts) accordingly."""
+    found = item.rules
+    server = _verdict(item, row)
+    if server.reason in rules.NOT_GENUINE:
+        row = None  # a forged or foreign code says nothing about whose badge it is
+    registration_id = row["registration_id"] if row is not None else None
+    outcome = Outcome(scan_id=scan_id)
+    if item.mode is ScanMode.offline:
+        verdict = Verdict(item.device_result is ScanResult.ok, item.device_reason, "decided offline")
+        # A superseded badge's admission is held for organisers, not counted.
+        held = server.badge_reason == BadgeReason.superseded.value
+        if verdict.ok and registration_id is not None and not held:
+            if item.direction is Direction.exit:
+                yield from _leave(found, registration_id, item.scanned_at)
+            else:
+                first = yield from _enter_offline(found, registration_id, scan_id, item.scanned_at)
+                if first is not None and found.single_entry:
+                    conflict = yield from _conflict(
+                        item,
+                        ConflictKind.double_admission,
+                        registration_id,
+                        first,
+                        scan_id,
+                        f"admitted again by device {item.device_id} at a single-entry checkpoint",
+                    )
+                    if conflict is not None:
+                        outcome.conflict_ids.append(conflict)
+        if verdict.ok and not server.ok:
+            assert server.reason is not None
+            conflict = yield from _conflict(
+                item,
+                ConflictKind.offline_admission_refused,
+                registration_id,
+                None,
+                scan_id,
+                f"the service would have refused it: {server.reason.value}"
+                + (f" ({server.detail})" if server.detail else "")
+                + ("; replaced by a reissue before this sync, so not counted as admitted" if held else ""),
+            )
+            if conflict is not None:
+                outcome.conflict_ids.append(conflict)
+    else:
+        verdict = server
+        if verdict.ok and registration_id is not None:
+            if item.direction is Direction.exit:
+                if not (yield from _leave(found, registration_id, item.scanned_at)):
+                    verdict = Verdict(True, None, "was not recorded inside")
+            elif not (yield from _enter_online(found, registration_id, scan_id, item.scanned_at)):
+                verdict = Verdict(False, Reason.already_inside, "single entry" if found.single_entry else "")
+    shown = row is not None and (verdict.ok or verdict.reason in rules.SHOWS_PERSON)
+    person = people.person(row, row["role"]) if shown and row is not None else None
+    written = _Written(
+        index=index,
+        item=item,
+        scan_id=scan_id,
+        verdict=verdict,
+        server=server,
+        person=person,
+        registration_id=registration_id,
+        badge_id=(row["badge_id"] if row is not None else None) or (item.badge_id or None),
+    )
+    return outcome, written
+
+
+def _replay(item: Item) -> Program[Outcome]:
+    existing = one((yield _EXISTING, (item.rules.event_id, item.device_id, item.nonce)))
+    if existing is None:  # pragma: no cover - the row that conflicted is there
+        raise Conflict("This scan conflicts with another one saved at the same moment; send it again")
+    if existing["fingerprint"] != item.fingerprint:
+        return Outcome(
+            scan_id=existing["id"],
+            error=Conflict(
+                "This nonce was already used by this device for another scan (another token, checkpoint "
+                "or direction); give every scan a nonce of its own",
+                scan_id=existing["id"],
+            ),
+        )
+    return Outcome(scan_id=existing["id"], answer=(existing["answer"] or "").encode(), duplicate=True)
+
+
+def _answer(written: _Written, counts: schemas.Counts) -> bytes:
+    item, verdict = written.item, written.verdict
+    return msgspec.json.encode(
+        schemas.ScanAnswer(
+            scan_id=written.scan_id,
+            result=ScanResult.ok if verdict.ok else ScanResult.denied,
+            reason=verdict.reason,
+            message=rules.message(verdict, item.direction),
+            detail=verdict.detail[:200],
+            direction=item.direction,
+            mode=item.mode,
+            scanned_at=to_local(item.scanned_at, item.rules.time_zone),  # type: ignore[arg-type]
+            checkpoint=schemas.CheckpointRef(id=item.rules.checkpoint_id, name=item.rules.name),
+            person=written.person,
+            counts=counts,
+        )
+    )
+
+
+def _server_reason(written: _Written) -> str:
+    if written.item.mode is not ScanMode.offline or written.server.ok == written.verdict.ok:
+        return ""
+    return written.server.reason.value if written.server.reason else "ok"
+
+
+def _apply_program(items: list[Item], database: Dialect) -> Program[list[Outcome]]:
+    received_at = now()
+    outcomes: list[Outcome] = [Outcome() for _ in items]
+    first_of: dict[tuple[int, str, str], int] = {}
+    repeats: list[tuple[int, int]] = []
+    order: list[int] = []
+    for index in sorted(
+        range(len(items)), key=lambda i: (items[i].rules.checkpoint_id, items[i].badge_id, i)
+    ):
+        item = items[index]
+        key = (item.rules.event_id, item.device_id, item.nonce)
+        if key in first_of:  # the same nonce twice in one group: the later one is a retry
+            repeats.append((index, first_of[key]))
+        else:
+            first_of[key] = index
+            order.append(index)
+    claimed = yield from _claim(items, order, received_at, database)
+    for index in order:
+        if index not in claimed:
+            outcomes[index] = yield from _replay(items[index])
+    fresh = [index for index in order if index in claimed]
+    rows = yield from _read_all(items, fresh, database)
+    written: list[_Written] = []
+    for index in fresh:  # in lock order: checkpoint, then badge
+        outcome, done = yield from _apply_one(items[index], index, claimed[index], rows[index])
+        outcomes[index] = outcome
+        written.append(done)
+    counts: dict[int, tuple[int, int]] = {}
+    for checkpoint_id in sorted({w.item.rules.checkpoint_id for w in written}):
+        row = one((yield _COUNTS, (checkpoint_id,)))
+        counts[checkpoint_id] = (int(row["inside"]), int(row["admitted"])) if row else (0, 0)
+    finished = []
+    for done in written:
+        inside, admitted = counts[done.item.rules.checkpoint_id]
+        answer = _answer(done, schemas.Counts(inside=inside, admitted=admitted, expected=done.item.expected))
+        outcomes[done.index].answer = answer
+        verdict = done.verdict
+        finished.append(
+            (
+                done.scan_id,
+                done.registration_id,
+                done.badge_id,
+                ScanResult.ok.value if verdict.ok else ScanResult.denied.value,
+                verdict.reason.value if verdict.reason else "",
+                verdict.detail[:200],
+                _server_reason(done),
+                answer.decode(),
+            )
+        )
+    if database.array_parameters and finished:
+        yield _FINISH_MANY, tuple(list(column) for column in zip(*finished, strict=True))
+    else:
+        for scan_id, *values in finished:
+            yield _FINISH, (*values, scan_id)
+    for index, first in repeats:
+        original = outcomes[first]
+        if items[index].fingerprint != items[first].fingerprint:
+            outcomes[index] = Outcome(
+                scan_id=original.scan_id,
+                error=Conflict("This nonce was already used by this device for another scan"),
+            )
+        else:
+            outcomes[index] = Outcome(scan_id=original.scan_id, answer=original.answer, duplicate=True)
+    return outcomes
+
+
+async def apply(items: list[Item]) -> list[Outcome]:
+    """Write scans in one transaction (see the module's docstring); one outcome per item, in order."""
+    return await statements.run(_apply_program(items, dialect()))
+
+
+async def apply_each(items: list[Item]) -> list[Outcome | BaseException]:
+    """:func:`apply`; when the group fails (a deadlock, a race on a nonce), each scan again in a
+    transaction of its own. An exception stands for the scan that could not be written."""
+    try:
+        return list(await apply(items))
+    except Exception as exc:
+        if len(items) > 1:
+            logger.info("a group of %d scans failed (%s); writing them one by one", len(items), exc)
+    results: list[Outcome | BaseException] = []
+    for item in items:
+        try:
+            results.append((await apply([item]))[0])
+        except Exception as exc:
+            results.append(exc)
+    return results

@@ -1,0 +1,46 @@
+"""The e-mails a registration's participant receives when it is received or decided."""
+
+from __future__ import annotations
+
+from events.i18n.formatting import format_date_range
+from events.notifications.services import queue_email
+from events.notifications.templates import email_language, status_word
+from events.registration.tables import RegistrationStatus
+from events.settings import get_settings
+
+
+def _manage_link() -> str:
+    return f"{get_settings().base_url}/my/registration"
+
+
+async def notify(
+    kind: str, row: dict, event: dict, *, sign_in_link: str | None = None, note: str = ""
+) -> None:
+    """``sign_in_link`` (a magic link) is a secret: withheld from the stored body until sending."""
+    language = row["preferred_language"]
+    await queue_email(
+        kind,
+        to=row["email"],
+        language=language,
+        context={
+            "name": row["preferred_name"] or f"{row['given_names']} {row['family_name']}",
+            "event": event["title"],
+            "dates": format_date_range(event["start_date"], event["end_date"], email_language(language)),
+            "city": event["city"],
+            "reference": row["reference"],
+            "status": status_word(row["status"], language),
+            "note": note,
+        }
+        | ({} if sign_in_link else {"link": _manage_link()}),
+        secret_context={"link": sign_in_link} if sign_in_link else None,
+        object_type="registration",
+        object_id=row["id"],
+    )
+
+
+STATUS_MAIL = {
+    RegistrationStatus.approved: "registration_approved",
+    RegistrationStatus.waitlisted: "registration_waitlisted",
+    RegistrationStatus.rejected: "registration_rejected",
+    RegistrationStatus.cancelled: "registration_cancelled",
+}

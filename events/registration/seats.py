@@ -1,0 +1,71 @@
+"""Seats: the locked event row, approved seats counted, and seats in optional sessions.
+
+Capacity: the event row is locked (``FOR UPDATE`` on PostgreSQL; the SQLite write transaction is
+exclusive) before seats are counted, so concurrent submissions are decided one after another and
+an event is never overbooked. Session seats work the same way on the session row."""
+
+from __future__ import annotations
+
+from events.clock import now
+from events.db import locked
+from events.errors import InvalidInput, NotFound
+from events.programme.tables import Event, Session
+from events.registration.tables import Registration, RegistrationStatus, SessionSignup
+
+
+async def lock_event(event_id: int) -> dict:
+    row = await locked(Event.select().where(Event.id == event_id)).first()
+    if row is None:
+        raise NotFound(f"No event with id {event_id}")
+    return row
+
+
+async def approved_count(event_id: int) -> int:
+    return await Registration.count().where(
+        Registration.event == event_id, Registration.status == RegistrationStatus.approved.value
+    )
+
+
+async def take_session_seats(registration_id: int, event_id: int, session_ids: list[int]) -> list[int]:
+    """Sign up for optional sessions while seats last; returns the sessions that were full."""
+    full: list[int] = []
+    wanted = sorted(set(session_ids))
+    if not wanted:
+        return full
+    sessions = await locked(
+        Session.select(Session.id, Session.capacity, Session.optional, Session.cancelled).where(
+            Session.id.is_in(wanted), Session.event == event_id
+        )
+    )
+    found = {row["id"]: row for row in sessions}
+    unknown = [
+        sid for sid in wanted if sid not in found or found[sid]["cancelled"] or not found[sid]["optional"]
+    ]
+    if unknown:
+        raise InvalidInput.field("session_ids", f"not optional sessions of this event: {unknown}")
+    already = {
+        row["session"]
+        for row in await SessionSignup.select(SessionSignup.session).where(
+            SessionSignup.registration == registration_id
+        )
+    }
+    for session_id in wanted:
+        if session_id in already:
+            continue
+        capacity = found[session_id]["capacity"]
+        if capacity is not None:
+            taken = await SessionSignup.count().where(SessionSignup.session == session_id)
+            if taken >= capacity:
+                full.append(session_id)
+                continue
+        await SessionSignup.insert(
+            SessionSignup(registration=registration_id, session=session_id, created_at=now())
+        )
+    return full
+
+
+async def release_session_seats(registration_id: int, keep: set[int] | None = None) -> None:
+    query = SessionSignup.delete().where(SessionSignup.registration == registration_id)
+    if keep:
+        query = query.where(SessionSignup.session.not_in(list(keep)))
+    await query
