@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import registry
+from bench import registry, targets, wrk
 from bench.floor_app import FLOOR_PATH
 from bench.loadgen import RunResult, run_load
 from bench.registry import FLOOR, Check, Context, Scenario, Trial, TrialResult
@@ -150,6 +150,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-uvloop", action="store_true", help="run the load generator on asyncio's default loop"
+    )
+    parser.add_argument(
+        "--no-wrk",
+        action="store_true",
+        help="do not also run the scenarios with wrk (by default they are, when wrk is installed)",
+    )
+    parser.add_argument(
+        "--wrk-duration",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="seconds of each wrk run (default: 5)",
     )
     args = parser.parse_args(argv)
     if args.duration <= 0:
@@ -288,7 +300,9 @@ def ratio_to_floor(summary: Summary, floors: dict[int, Summary]) -> float | None
     return summary.rps / floor.rps
 
 
-def format_table(summaries: list[Summary], floors: dict[int, Summary]) -> str:
+def format_table(
+    summaries: list[Summary], floors: dict[int, Summary], update_floors: dict[int, Summary] | None = None
+) -> str:
     headers = [
         "scenario",
         "conc",
@@ -298,12 +312,15 @@ def format_table(summaries: list[Summary], floors: dict[int, Summary]) -> str:
         "p50 ms",
         "p99 ms",
         "vs floor",
+        "vs upd floor",
         "spread",
         "srv µs/req",
     ]
     rows = []
     for summary in summaries:
         ratio = ratio_to_floor(summary, floors)
+        writes = summary.scenario.method not in {"GET", "HEAD"} and summary.scenario.target != FLOOR
+        update_ratio = ratio_to_floor(summary, update_floors or {}) if writes else None
         cpu = summary.server_cpu_us
         rows.append(
             [
@@ -315,6 +332,7 @@ def format_table(summaries: list[Summary], floors: dict[int, Summary]) -> str:
                 f"{summary.p50_ms:.2f}",
                 f"{summary.p99_ms:.2f}",
                 "-" if ratio is None else f"{ratio:.2f}",
+                "-" if update_ratio is None else f"{update_ratio:.2f}",
                 f"{summary.spread * 100:.0f}%",
                 "-" if cpu is None else f"{cpu:,.0f}",
             ]
@@ -504,11 +522,15 @@ async def measure(
     trials: list[Trial],
     servers: dict[str, Server],
     ctx: Context,
-) -> tuple[list[Summary], list[TrialSummary]]:
+) -> tuple[list[Summary], list[TrialSummary], list[wrk.WrkSummary]]:
     summaries = [
         Summary(scenario, concurrency, []) for concurrency in args.concurrency for scenario in chosen
     ]
     trial_summaries = [TrialSummary(trial, []) for trial in trials]
+    use_wrk = not args.no_wrk and wrk.available() is not None
+    if not args.no_wrk and not use_wrk:
+        progress("wrk is not installed: throughput from the Python load generator only (apt-get install wrk)")
+    wrk_summaries = [wrk.WrkSummary(s.scenario, s.concurrency, []) for s in summaries] if use_wrk else []
     total = (len(summaries) + len(trial_summaries)) * args.repeat
     done = 0
     for repeat in range(args.repeat):  # interleaved, so slow drift on a shared machine hits all alike
@@ -532,6 +554,8 @@ async def measure(
             )
             if summary.scenario.method not in {"GET", "HEAD"}:
                 await wait_until_quiet(server)
+        for wrk_summary in wrk_summaries:
+            await _run_wrk(args, wrk_summary, servers[wrk_summary.scenario.target], repeat)
         for trial_summary in trial_summaries:
             try:
                 outcome = await trial_summary.trial.run(ctx, repeat)
@@ -553,7 +577,28 @@ async def measure(
                 f"[{done}/{total}] run {repeat + 1}/{args.repeat} {trial_summary.trial.name}: {figures}{flag}"
             )
             await wait_until_quiet(servers["service"])
-    return summaries, trial_summaries
+    return summaries, trial_summaries, wrk_summaries
+
+
+async def _run_wrk(args: argparse.Namespace, summary: wrk.WrkSummary, server: Server, repeat: int) -> None:
+    """One wrk run of a scenario; a failure is reported and counted as an error, the rest goes on."""
+    name = f"run {repeat + 1}/{args.repeat} wrk {summary.scenario.name} c={summary.concurrency}"
+    try:
+        result = await wrk.run_wrk(
+            summary.scenario,
+            server.base_url,
+            concurrency=summary.concurrency,
+            duration=args.wrk_duration,
+            server_cpu=server.cpu_seconds,
+        )
+    except RuntimeError as exc:
+        progress(f"    {name}: FAILED: {exc}")
+        return
+    summary.runs.append(result)
+    flag = f"  {result.errors} ERRORS (socket errors, timeouts or non-2xx/3xx)" if result.errors else ""
+    progress(f"    {name}: {result.rps:,.0f} req/s, p99 {result.p99_s * 1000:.2f} ms{flag}")
+    if summary.scenario.method not in {"GET", "HEAD"}:
+        await wait_until_quiet(server)
 
 
 def run_event_loop(coroutine, no_uvloop: bool):
@@ -621,7 +666,7 @@ def benchmark(args: argparse.Namespace) -> int:
                 progress(
                     f"then, in each repeat, {len(chosen_trials)} trial(s): {', '.join(t.name for t in chosen_trials)}"
                 )
-            summaries, trial_summaries = run_event_loop(
+            summaries, trial_summaries, wrk_summaries = run_event_loop(
                 measure(args, chosen, chosen_trials, servers, ctx), args.no_uvloop
             )
             for server in servers.values():
@@ -633,16 +678,26 @@ def benchmark(args: argparse.Namespace) -> int:
         else:
             shutil.rmtree(work_dir, ignore_errors=True)
 
-    floors = {summary.concurrency: summary for summary in summaries if summary.scenario.target == FLOOR}
+    floors, update_floors = floor_summaries(summaries)
     print()
     print(
         f"OneStop Events benchmark: {database.label}, {os.cpu_count()} CPUs, medians of {args.repeat} run(s)"
     )
     if summaries:
-        print(format_table(summaries, floors))
+        print(format_table(summaries, floors, update_floors))
+    if any(summary.runs for summary in wrk_summaries):
+        print()
+        print(wrk.format_wrk(wrk_summaries))
     if trial_summaries:
         print()
         print(format_trials(trial_summaries))
+    verdicts = targets.verdicts(
+        {(s.scenario.name, s.concurrency): s for s in summaries},
+        {(s.scenario.name, s.concurrency): s for s in wrk_summaries if s.runs},
+        {s.trial.name: s for s in trial_summaries},
+    )
+    print()
+    print(targets.format_targets(verdicts, database.label))
     if any(summary.errors for summary in summaries) or any(summary.errors for summary in trial_summaries):
         print("\nERRORS: some answers were not the expected status; see the progress lines above or --json.")
     if any(not summary.passed for summary in trial_summaries):
@@ -656,12 +711,62 @@ def benchmark(args: argparse.Namespace) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
-            json.dumps(results_json(args, database.label, summaries, floors, trial_summaries), indent=2)
+            json.dumps(
+                {
+                    **results_json(args, database.label, summaries, floors, trial_summaries),
+                    "wrk": [wrk_json(summary) for summary in wrk_summaries if summary.runs],
+                    "targets": [
+                        dict(zip(("row", "target", "measured", "verdict", "source"), line, strict=True))
+                        for line in verdicts
+                    ],
+                },
+                indent=2,
+            )
             + "\n"
         )
         print(f"\nJSON written to {args.json}")
-    failed = any(summary.errors for summary in summaries) or any(not s.passed for s in trial_summaries)
+    failed = (
+        any(summary.errors for summary in summaries)
+        or any(not s.passed for s in trial_summaries)
+        or any(summary.errors for summary in wrk_summaries)
+    )
     return 1 if failed else 0
+
+
+def floor_summaries(summaries: list[Summary]) -> tuple[dict[int, Summary], dict[int, Summary]]:
+    """The GET floor and the update floor, by concurrency."""
+    floors = [summary for summary in summaries if summary.scenario.target == FLOOR]
+    reads = {s.concurrency: s for s in floors if s.scenario.method in {"GET", "HEAD"}}
+    writes = {s.concurrency: s for s in floors if s.scenario.method not in {"GET", "HEAD"}}
+    return reads, writes
+
+
+def wrk_json(summary: wrk.WrkSummary) -> dict:
+    return {
+        "scenario": summary.scenario.name,
+        "concurrency": summary.concurrency,
+        "requests": summary.requests,
+        "errors": summary.errors,
+        "median_rps": round(summary.rps, 1),
+        "median_p50_ms": round(summary.p50_ms, 3),
+        "median_p99_ms": round(summary.p99_ms, 3),
+        "server_cpu_us_per_request": None
+        if summary.server_cpu_us is None
+        else round(summary.server_cpu_us, 1),
+        "runs": [
+            {
+                "requests": run.requests,
+                "errors": run.errors,
+                "elapsed_s": round(run.elapsed, 4),
+                "rps": round(run.rps, 1),
+                "p50_ms": round(run.p50_s * 1000, 3),
+                "p99_ms": round(run.p99_s * 1000, 3),
+                "max_ms": round(run.max_s * 1000, 3),
+                "server_cpu_s": None if run.server_cpu is None else round(run.server_cpu, 4),
+            }
+            for run in summary.runs
+        ],
+    }
 
 
 def needs_floor(args: argparse.Namespace) -> bool:
