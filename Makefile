@@ -10,7 +10,7 @@ VENV ?= .venv
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint bench clean browser-deps
+.PHONY: run test test-sqlite test-postgres lint bench clean test-deps
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,17 +26,18 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint browser-deps test-sqlite test-postgres
+test: lint test-deps test-sqlite test-postgres
 
-# Browser tests drive Debian's chromium (Playwright cannot download browsers here). Installed when
-# missing and we may; otherwise the browser tests are skipped locally (and fail under CI=true).
-browser-deps:
-	@if [ -x /usr/bin/chromium ]; then :; \
+# Browser tests drive Debian's chromium (Playwright cannot download browsers here); PDF text-layer
+# tests read PDFs with poppler's pdftotext as a second, independent extractor. Installed when missing
+# and we may; otherwise those tests are skipped locally (and fail under CI=true).
+test-deps:
+	@if [ -x /usr/bin/chromium ] && command -v pdftotext >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "== installing Debian's chromium for the browser tests =="; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "== installing Debian's chromium and poppler-utils for the tests =="; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	else \
-		echo "chromium is missing and cannot be installed here (needs root): browser tests will be skipped"; \
+		echo "chromium or pdftotext is missing and cannot be installed here (needs root): their tests will be skipped"; \
 	fi
 
 test-sqlite: $(VENV)/.installed

@@ -5,24 +5,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime
 import functools
 import json
-import math
 import os
-import platform
 import shutil
 import signal
-import statistics
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from bench import registry
+from bench import registry, targets, wrk
 from bench.floor_app import FLOOR_PATH
-from bench.loadgen import RunResult, run_load
+from bench.loadgen import run_load
 from bench.registry import FLOOR, Check, Context, Scenario, Trial, TrialResult
+from bench.report import (
+    Summary,
+    TrialSummary,
+    floor_summaries,
+    format_figure,
+    format_table,
+    format_trials,
+    results_json,
+    wrk_json,
+)
 from bench.server import (
     SAFE_DATABASE_NAMES,
     BenchError,
@@ -151,6 +156,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-uvloop", action="store_true", help="run the load generator on asyncio's default loop"
     )
+    parser.add_argument(
+        "--no-wrk",
+        action="store_true",
+        help="do not also run the scenarios with wrk (by default they are, when wrk is installed)",
+    )
+    parser.add_argument(
+        "--wrk-duration",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="seconds of each wrk run (default: 5)",
+    )
     args = parser.parse_args(argv)
     if args.duration <= 0:
         parser.error("--duration must be positive")
@@ -160,267 +177,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         registry.normalise_name(name) for item in args.only for name in item.split(",") if name.strip()
     ]
     return args
-
-
-# --- summarising ------------------------------------------------------------------------------
-
-
-@dataclass
-class Summary:
-    scenario: Scenario
-    concurrency: int
-    runs: list[RunResult]
-
-    @property
-    def requests(self) -> int:
-        return sum(run.requests for run in self.runs)
-
-    @property
-    def errors(self) -> int:
-        return sum(run.errors for run in self.runs)
-
-    @property
-    def rps(self) -> float:
-        return statistics.median(run.rps for run in self.runs)
-
-    @property
-    def p50_ms(self) -> float:
-        return statistics.median(run.percentile(0.50) for run in self.runs) * 1000
-
-    @property
-    def p99_ms(self) -> float:
-        return statistics.median(run.percentile(0.99) for run in self.runs) * 1000
-
-    @property
-    def spread(self) -> float:
-        """(max - min) / median of the runs' req/s: how much to trust the median on a noisy machine."""
-        values = [run.rps for run in self.runs]
-        return (max(values) - min(values)) / self.rps if self.rps else math.nan
-
-    @property
-    def server_cpu_us(self) -> float | None:
-        """Median server-process CPU microseconds per request (Linux only)."""
-        values = [
-            run.server_cpu / run.requests for run in self.runs if run.server_cpu is not None and run.requests
-        ]
-        return statistics.median(values) * 1e6 if values else None
-
-    @property
-    def client_cpu_share(self) -> float:
-        """Median CPU use of the load generator during the runs (1.0 = one core busy)."""
-        return statistics.median(run.client_cpu / run.elapsed for run in self.runs if run.elapsed > 0)
-
-
-@dataclass
-class TrialSummary:
-    trial: Trial
-    runs: list[TrialResult]
-
-    @property
-    def requests(self) -> int:
-        return sum(run.requests for run in self.runs)
-
-    @property
-    def errors(self) -> int:
-        return sum(run.errors for run in self.runs)
-
-    @property
-    def passed_runs(self) -> int:
-        return sum(run.passed for run in self.runs)
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.runs) and self.passed_runs == len(self.runs)
-
-    def figures(self) -> dict[str, float]:
-        """The median of each figure over the runs that reported it, in first-seen order."""
-        names = list(dict.fromkeys(name for run in self.runs for name in run.figures))
-        return {
-            name: statistics.median(run.figures[name] for run in self.runs if name in run.figures)
-            for name in names
-        }
-
-
-def _figure(value: float) -> str:
-    if math.isnan(value):
-        return "-"
-    if value == int(value) or abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
-
-
-def format_trials(summaries: list[TrialSummary]) -> str:
-    """One small table per trial: the median of each figure, and how many runs passed their checks."""
-    blocks = []
-    for summary in summaries:
-        figures = summary.figures()
-        headers = ["runs", "requests", "errors", *figures, "checks"]
-        verdict = "PASS" if summary.passed else "FAIL"
-        cells = [
-            str(len(summary.runs)),
-            str(summary.requests),
-            str(summary.errors),
-            *(_figure(value) for value in figures.values()),
-            f"{verdict} ({summary.passed_runs}/{len(summary.runs)} runs)",
-        ]
-        widths = [max(len(header), len(cell)) for header, cell in zip(headers, cells, strict=True)]
-        lines = [
-            f"{summary.trial.name}: {summary.trial.description}",
-            "  ".join(header.rjust(width) for header, width in zip(headers, widths, strict=True)),
-            "  ".join("-" * width for width in widths),
-            "  ".join(cell.rjust(width) for cell, width in zip(cells, widths, strict=True)),
-        ]
-        for number, run in enumerate(summary.runs, start=1):
-            for check in run.checks:
-                mark = "ok  " if check.passed else "FAIL"
-                seen = "" if check.passed or not check.detail else f": {check.detail}"
-                lines.append(f"  run {number} {mark} {check.name}{seen}")
-            if run.errors and not any(run.error_sample in check.detail for check in run.checks):
-                lines.append(f"  run {number} FAIL {run.errors} error(s), e.g. {run.error_sample!r}")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
-
-
-def ratio_to_floor(summary: Summary, floors: dict[int, Summary]) -> float | None:
-    floor = floors.get(summary.concurrency)
-    if floor is None or not floor.rps:
-        return None
-    return summary.rps / floor.rps
-
-
-def format_table(summaries: list[Summary], floors: dict[int, Summary]) -> str:
-    headers = [
-        "scenario",
-        "conc",
-        "requests",
-        "errors",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "vs floor",
-        "spread",
-        "srv µs/req",
-    ]
-    rows = []
-    for summary in summaries:
-        ratio = ratio_to_floor(summary, floors)
-        cpu = summary.server_cpu_us
-        rows.append(
-            [
-                summary.scenario.name,
-                str(summary.concurrency),
-                str(summary.requests),
-                str(summary.errors),
-                f"{summary.rps:,.0f}",
-                f"{summary.p50_ms:.2f}",
-                f"{summary.p99_ms:.2f}",
-                "-" if ratio is None else f"{ratio:.2f}",
-                f"{summary.spread * 100:.0f}%",
-                "-" if cpu is None else f"{cpu:,.0f}",
-            ]
-        )
-    widths = [max(len(headers[i]), *(len(row[i]) for row in rows)) for i in range(len(headers))]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = [cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest])
-
-    out = [line(headers), "  ".join("-" * width for width in widths)]
-    out += [line(row) for row in rows]
-    return "\n".join(out)
-
-
-def results_json(
-    args: argparse.Namespace,
-    database_label: str,
-    summaries: list[Summary],
-    floors,
-    trial_summaries: list[TrialSummary],
-) -> dict:
-    return {
-        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "database": database_label,
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
-        },
-        "settings": {
-            "concurrency": args.concurrency,
-            "requests": args.requests,
-            "duration": args.duration,
-            "warmup": args.warmup,
-            "repeat": args.repeat,
-        },
-        "results": [
-            {
-                "scenario": summary.scenario.name,
-                "description": summary.scenario.description,
-                "method": summary.scenario.method,
-                "path": summary.scenario.path if isinstance(summary.scenario.path, str) else "(per request)",
-                "concurrency": summary.concurrency,
-                "requests": summary.requests,
-                "errors": summary.errors,
-                "median_rps": round(summary.rps, 1),
-                "median_p50_ms": round(summary.p50_ms, 3),
-                "median_p99_ms": round(summary.p99_ms, 3),
-                "ratio_to_floor": None
-                if (ratio := ratio_to_floor(summary, floors)) is None
-                else round(ratio, 4),
-                "spread": round(summary.spread, 4),
-                "server_cpu_us_per_request": None
-                if summary.server_cpu_us is None
-                else round(summary.server_cpu_us, 1),
-                "client_cpu_share": round(summary.client_cpu_share, 3),
-                "runs": [
-                    {
-                        "requests": run.requests,
-                        "errors": run.errors,
-                        "elapsed_s": round(run.elapsed, 4),
-                        "rps": round(run.rps, 1),
-                        "p50_ms": round(run.percentile(0.50) * 1000, 3),
-                        "p90_ms": round(run.percentile(0.90) * 1000, 3),
-                        "p99_ms": round(run.percentile(0.99) * 1000, 3),
-                        "max_ms": round(max(run.latencies, default=math.nan) * 1000, 3),
-                        "statuses": {str(status): count for status, count in sorted(run.statuses.items())},
-                        "reconnects": run.reconnects,
-                        "client_cpu_s": round(run.client_cpu, 4),
-                        "server_cpu_s": None if run.server_cpu is None else round(run.server_cpu, 4),
-                        "error_sample": run.error_sample or None,
-                    }
-                    for run in summary.runs
-                ],
-            }
-            for summary in summaries
-        ],
-        "trials": [
-            {
-                "trial": summary.trial.name,
-                "description": summary.trial.description,
-                "requests": summary.requests,
-                "errors": summary.errors,
-                "passed": summary.passed,
-                "median": {name: round(value, 3) for name, value in summary.figures().items()},
-                "runs": [
-                    {
-                        "figures": {name: round(value, 3) for name, value in run.figures.items()},
-                        "requests": run.requests,
-                        "errors": run.errors,
-                        "error_sample": run.error_sample or None,
-                        "checks": [
-                            {"name": check.name, "passed": check.passed, "detail": check.detail}
-                            for check in run.checks
-                        ],
-                        **run.detail,
-                    }
-                    for run in summary.runs
-                ],
-            }
-            for summary in trial_summaries
-        ],
-    }
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -504,11 +260,15 @@ async def measure(
     trials: list[Trial],
     servers: dict[str, Server],
     ctx: Context,
-) -> tuple[list[Summary], list[TrialSummary]]:
+) -> tuple[list[Summary], list[TrialSummary], list[wrk.WrkSummary]]:
     summaries = [
         Summary(scenario, concurrency, []) for concurrency in args.concurrency for scenario in chosen
     ]
     trial_summaries = [TrialSummary(trial, []) for trial in trials]
+    use_wrk = not args.no_wrk and wrk.available() is not None
+    if not args.no_wrk and not use_wrk:
+        progress("wrk is not installed: throughput from the Python load generator only (apt-get install wrk)")
+    wrk_summaries = [wrk.WrkSummary(s.scenario, s.concurrency, []) for s in summaries] if use_wrk else []
     total = (len(summaries) + len(trial_summaries)) * args.repeat
     done = 0
     for repeat in range(args.repeat):  # interleaved, so slow drift on a shared machine hits all alike
@@ -532,6 +292,8 @@ async def measure(
             )
             if summary.scenario.method not in {"GET", "HEAD"}:
                 await wait_until_quiet(server)
+        for wrk_summary in wrk_summaries:
+            await _run_wrk(args, wrk_summary, servers[wrk_summary.scenario.target], repeat)
         for trial_summary in trial_summaries:
             try:
                 outcome = await trial_summary.trial.run(ctx, repeat)
@@ -545,7 +307,7 @@ async def measure(
                 )
             trial_summary.runs.append(outcome)
             done += 1
-            figures = ", ".join(f"{name} {_figure(value)}" for name, value in outcome.figures.items())
+            figures = ", ".join(f"{name} {format_figure(value)}" for name, value in outcome.figures.items())
             failed = [check.name for check in outcome.checks if not check.passed]
             flag = f"  {outcome.errors} ERRORS, e.g. {outcome.error_sample!r}" if outcome.errors else ""
             flag += f"  FAILED: {'; '.join(failed)}" if failed else ""
@@ -553,7 +315,28 @@ async def measure(
                 f"[{done}/{total}] run {repeat + 1}/{args.repeat} {trial_summary.trial.name}: {figures}{flag}"
             )
             await wait_until_quiet(servers["service"])
-    return summaries, trial_summaries
+    return summaries, trial_summaries, wrk_summaries
+
+
+async def _run_wrk(args: argparse.Namespace, summary: wrk.WrkSummary, server: Server, repeat: int) -> None:
+    """One wrk run of a scenario; a failure is reported and counted as an error, the rest goes on."""
+    name = f"run {repeat + 1}/{args.repeat} wrk {summary.scenario.name} c={summary.concurrency}"
+    try:
+        result = await wrk.run_wrk(
+            summary.scenario,
+            server.base_url,
+            concurrency=summary.concurrency,
+            duration=args.wrk_duration,
+            server_cpu=server.cpu_seconds,
+        )
+    except RuntimeError as exc:
+        progress(f"    {name}: FAILED: {exc}")
+        return
+    summary.runs.append(result)
+    flag = f"  {result.errors} ERRORS (socket errors, timeouts or non-2xx/3xx)" if result.errors else ""
+    progress(f"    {name}: {result.rps:,.0f} req/s, p99 {result.p99_s * 1000:.2f} ms{flag}")
+    if summary.scenario.method not in {"GET", "HEAD"}:
+        await wait_until_quiet(server)
 
 
 def run_event_loop(coroutine, no_uvloop: bool):
@@ -621,7 +404,7 @@ def benchmark(args: argparse.Namespace) -> int:
                 progress(
                     f"then, in each repeat, {len(chosen_trials)} trial(s): {', '.join(t.name for t in chosen_trials)}"
                 )
-            summaries, trial_summaries = run_event_loop(
+            summaries, trial_summaries, wrk_summaries = run_event_loop(
                 measure(args, chosen, chosen_trials, servers, ctx), args.no_uvloop
             )
             for server in servers.values():
@@ -633,16 +416,26 @@ def benchmark(args: argparse.Namespace) -> int:
         else:
             shutil.rmtree(work_dir, ignore_errors=True)
 
-    floors = {summary.concurrency: summary for summary in summaries if summary.scenario.target == FLOOR}
+    floors, update_floors = floor_summaries(summaries)
     print()
     print(
         f"OneStop Events benchmark: {database.label}, {os.cpu_count()} CPUs, medians of {args.repeat} run(s)"
     )
     if summaries:
-        print(format_table(summaries, floors))
+        print(format_table(summaries, floors, update_floors))
+    if any(summary.runs for summary in wrk_summaries):
+        print()
+        print(wrk.format_wrk(wrk_summaries))
     if trial_summaries:
         print()
         print(format_trials(trial_summaries))
+    verdicts = targets.verdicts(
+        {(s.scenario.name, s.concurrency): s for s in summaries},
+        {(s.scenario.name, s.concurrency): s for s in wrk_summaries if s.runs},
+        {s.trial.name: s for s in trial_summaries},
+    )
+    print()
+    print(targets.format_targets(verdicts, database.label))
     if any(summary.errors for summary in summaries) or any(summary.errors for summary in trial_summaries):
         print("\nERRORS: some answers were not the expected status; see the progress lines above or --json.")
     if any(not summary.passed for summary in trial_summaries):
@@ -656,11 +449,25 @@ def benchmark(args: argparse.Namespace) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
-            json.dumps(results_json(args, database.label, summaries, floors, trial_summaries), indent=2)
+            json.dumps(
+                {
+                    **results_json(args, database.label, summaries, floors, trial_summaries),
+                    "wrk": [wrk_json(summary) for summary in wrk_summaries if summary.runs],
+                    "targets": [
+                        dict(zip(("row", "target", "measured", "verdict", "source"), line, strict=True))
+                        for line in verdicts
+                    ],
+                },
+                indent=2,
+            )
             + "\n"
         )
         print(f"\nJSON written to {args.json}")
-    failed = any(summary.errors for summary in summaries) or any(not s.passed for s in trial_summaries)
+    failed = (
+        any(summary.errors for summary in summaries)
+        or any(not s.passed for s in trial_summaries)
+        or any(summary.errors for summary in wrk_summaries)
+    )
     return 1 if failed else 0
 
 

@@ -11,6 +11,11 @@ The admin must not be a side door around the services:
 * Tables whose rows only services may change (they check capacity, send e-mail, sign badges, write
   the audit log) are read-only there: every write to them is refused with 403 by the server, whatever
   the UI shows. Organisers keep editing reference data (country groups, sites, templates …).
+* Accounts and their roles are among them: creating accounts, granting roles, disabling and changing
+  passwords go through :mod:`events.auth.services` (the API and the dashboard). The admin's own
+  change-password form posts to :func:`admin_change_password`, in front of Piccolo's endpoint, which
+  changes the password through :func:`events.auth.services.change_own_password`: audited, and every
+  session of the account ended.
 """
 
 from __future__ import annotations
@@ -31,9 +36,15 @@ from starlette.routing import Mount
 from events.audit.tables import AuditEntry
 from events.auth import services
 from events.auth.controllers import client_address, with_session_cookie
-from events.auth.guards import mark_personal, requires_json_from_same_origin
-from events.auth.schemas import SignIn
-from events.auth.tables import AuthSession, User
+from events.auth.guards import (
+    SESSION_COOKIE,
+    ActorDep,
+    mark_personal,
+    requires_json_from_same_origin,
+    requires_programme_organiser,
+)
+from events.auth.schemas import PasswordChange, SignIn
+from events.auth.tables import AuthSession, RoleGrant, User
 from events.badges.tables import Badge, BadgeKey
 from events.calendars.tables import FeedToken
 from events.checkin.tables import CheckinConflict, Presence, Scan
@@ -48,6 +59,8 @@ _HIDDEN = {"AuthSession", "LoginFailure", "ThrottledRequest", "ApiToken", "Acces
 
 #: Shown, never changed: their rows are written by services, which check, notify and audit.
 READ_ONLY = (
+    User,
+    RoleGrant,
     AuditEntry,
     Registration,
     SessionSignup,
@@ -66,6 +79,7 @@ READ_ONLY = (
 )
 
 LOGIN_PATH = "/admin/public/login/"
+CHANGE_PASSWORD_PATH = "/admin/api/change-password/"  # noqa: S105 (a URL path)
 
 
 def _refuse_write(piccolo_crud: PiccoloCRUD, request: StarletteRequest) -> None:
@@ -144,9 +158,31 @@ async def admin_sign_in(request: Request, data: JSONBody[SignIn]) -> Response[di
     return with_session_cookie(Response({"message": "logged in"}), token)
 
 
+@post(
+    CHANGE_PASSWORD_PATH,
+    status_code=HTTP_200_OK,
+    guards=[requires_json_from_same_origin, requires_programme_organiser],
+    include_in_schema=False,
+)
+async def admin_change_password(
+    request: Request, actor: ActorDep, data: JSONBody[PasswordChange]
+) -> Response[dict]:
+    """Piccolo Admin's change-password form; its page reads ``detail`` of a refusal."""
+    await services.change_own_password(
+        actor,
+        data.current_password,
+        data.new_password,
+        data.confirm_new_password,
+        client=client_address(request),
+    )
+    response = Response({"message": "password changed; sign in again"})
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
 @asgi("/admin", is_mount=True, copy_scope=True, include_in_schema=False)
 async def admin(scope: Scope, receive: Receive, send: Send) -> None:
     await build()(scope, receive, send)
 
 
-ROUTE_HANDLERS = [admin_sign_in, admin]
+ROUTE_HANDLERS = [admin_sign_in, admin_change_password, admin]

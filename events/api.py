@@ -58,15 +58,22 @@ def page_of(items: Sequence[T], limit: int, offset: int) -> Page[T]:
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of request bodies: unknown fields are an error, not silently dropped.
 
-    The fields named in ``single_line`` (names, titles, rooms…) are checked by :mod:`events.text` as the
-    body is read: control characters, line breaks and bidirectional controls are a 422 naming the field.
-    Other text is left as sent (a scanned code is judged by the scanner's rules, not refused here).
+    Every text field is checked by :mod:`events.text` as the body is read: control characters and
+    bidirectional controls are a 422 naming the field; line breaks too in the fields named in
+    ``single_line`` (names, titles, rooms…). The fields named in ``verbatim`` are left as sent: a scanned
+    code is judged by the scanner's rules (a denied scan, not a refused request), a password is a secret
+    compared, never shown.
     """
 
     single_line: ClassVar[frozenset[str]] = frozenset()
+    verbatim: ClassVar[frozenset[str]] = frozenset()
 
     def __post_init__(self) -> None:
-        values = {field: getattr(self, field) for field in self.single_line}
+        values = {
+            field: value
+            for field in self.__struct_fields__
+            if field not in self.verbatim and isinstance(value := getattr(self, field), str)
+        }
         errors = text_errors(values, self.single_line)
         if errors:
             raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)

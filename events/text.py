@@ -1,9 +1,10 @@
 """What a piece of text a person typed may contain: one rule for every area.
 
 Control characters (category ``Cc``) are refused everywhere except line breaks and tabs in multi-line
-fields. In single-line fields (names, titles, rooms, site names…) the bidirectional *embedding,
-override and isolate* controls (U+202A–U+202E, U+2066–U+2069) are refused too: a right-to-left
-override makes ``Ali`` display as something else on a badge, a list or a letter. The implicit marks
+fields. The bidirectional *embedding, override and isolate* controls (U+202A–U+202E, U+2066–U+2069)
+are refused in every field, single-line (names, titles, rooms…) or not (descriptions, addresses,
+notes…): a right-to-left override makes ``Ali`` display as something else on a badge, a list or a
+letter, and an unclosed one in a note reorders whatever a page shows after it. The implicit marks
 U+200E/U+200F (LRM/RLM) stay allowed: they change no letter's order on their own, and keyboards and
 word processors put them in genuine Arabic and Hebrew names.
 """
@@ -25,7 +26,7 @@ def text_problem(value: str, *, single_line: bool) -> str | None:
     allowed = frozenset() if single_line else _MULTILINE_ALLOWED
     if any(unicodedata.category(char) == "Cc" and char not in allowed for char in value):
         return "must not contain control characters"
-    if single_line and not BIDI_CONTROLS.isdisjoint(value):
+    if not BIDI_CONTROLS.isdisjoint(value):
         return "must not contain bidirectional control characters (such as right-to-left override)"
     return None
 

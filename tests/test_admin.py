@@ -9,7 +9,8 @@ import pytest
 
 from events.admin import READ_ONLY
 from events.audit.tables import AuditEntry
-from events.auth.tables import AuthSession, LoginFailure, Role
+from events.auth import services
+from events.auth.tables import AuthSession, LoginFailure, Role, RoleGrant, User
 from events.reference.tables import CountryGroupMembership
 from tests.factories import Account
 from tests.test_letters_api import PROFILE, approved, issue
@@ -206,3 +207,109 @@ async def test_organisers_still_edit_country_groups_in_the_admin(client, make_ac
         CountryGroupMembership.id == row["id"]
     )
     assert changed == [{"note": "checked by the organisers"}]
+
+
+# --- accounts -----------------------------------------------------------------------------------------------
+
+CHANGE_PASSWORD = "/admin/api/change-password/"
+NEW_PASSWORD = "a-much-longer-passphrase"
+
+
+def _password_change(current: str, new: str = NEW_PASSWORD, confirmation: str | None = None) -> dict:
+    return {"current_password": current, "new_password": new, "confirm_new_password": confirmation or new}
+
+
+async def test_changing_the_password_in_the_admin_goes_through_the_service(client, make_account):
+    admin = await make_account(Role.organiser)
+    headers = await signed_in_to_admin(client, admin)
+    _, other_session = await services.sign_in(admin.username, admin.password, client="198.51.100.7")
+    assert await AuthSession.count().where(AuthSession.user_id == admin.user_id) == 2
+
+    response = await client.post(CHANGE_PASSWORD, json=_password_change(admin.password), headers=headers)
+    assert response.status_code == 200, response.text
+
+    assert await AuthSession.count().where(AuthSession.user_id == admin.user_id) == 0
+    assert await services.actor_from_session(other_session) is None
+    entries = await AuditEntry.select(AuditEntry.actor, AuditEntry.object_id).where(
+        AuditEntry.action == "user.password_changed"
+    )
+    assert entries == [{"actor": admin.user_id, "object_id": str(admin.user_id)}]
+    for password, status in ((admin.password, 401), (NEW_PASSWORD, 200)):
+        signed_in = await client.post(
+            "/api/v1/auth/sign-in", json={"username": admin.username, "password": password}
+        )
+        assert signed_in.status_code == status, signed_in.text
+
+
+async def test_the_admin_password_form_checks_the_current_password_within_the_sign_in_limit(
+    client, make_account
+):
+    admin = await make_account(Role.organiser)
+    headers = await signed_in_to_admin(client, admin)
+    mismatch = await client.post(
+        CHANGE_PASSWORD,
+        json=_password_change(admin.password, confirmation="something-else-entirely"),
+        headers=headers,
+    )
+    assert mismatch.status_code == 422 and "confirm_new_password" in mismatch.json()["detail"]
+    for attempt in range(5):
+        wrong = await client.post(CHANGE_PASSWORD, json=_password_change(f"guess-{attempt}"), headers=headers)
+        assert wrong.status_code == 422, wrong.text
+        assert "current_password" in wrong.json()["detail"]
+    locked = await client.post(CHANGE_PASSWORD, json=_password_change(admin.password), headers=headers)
+    assert locked.status_code == 429, locked.text
+    assert not await AuditEntry.exists().where(AuditEntry.action == "user.password_changed")
+    assert await AuthSession.count().where(AuthSession.user_id == admin.user_id) == 1
+
+
+async def test_the_admin_password_form_refuses_cross_site_posts(client, make_account):
+    admin = await make_account(Role.organiser)
+    headers = await signed_in_to_admin(client, admin)
+    response = await client.post(
+        CHANGE_PASSWORD,
+        json=_password_change(admin.password),
+        headers={**headers, "Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code in {401, 403}, response.text
+    assert not await AuditEntry.exists().where(AuditEntry.action == "user.password_changed")
+
+
+async def test_accounts_and_role_grants_are_read_only_in_the_admin(client, make_account):
+    admin = await make_account(Role.organiser)
+    someone = await make_account(Role.organiser)
+    headers = await signed_in_to_admin(client, admin)
+    grants_before = await RoleGrant.select().order_by(RoleGrant.id)
+    users_before = await User.select().order_by(User.id)
+    attempts = [
+        await client.patch(
+            f"/admin/api/tables/account/{someone.user_id}/", json={"active": False}, headers=headers
+        ),
+        await client.patch(
+            f"/admin/api/tables/account/{someone.user_id}/", json={"admin": False}, headers=headers
+        ),
+        await client.post(
+            "/admin/api/tables/role_grant/",
+            json={"user": someone.user_id, "role": "organiser", "event": None},
+            headers=headers,
+        ),
+        await client.delete(f"/admin/api/tables/role_grant/{grants_before[-1]['id']}/", headers=headers),
+    ]
+    assert [response.status_code for response in attempts] == [403] * 4, [r.text for r in attempts]
+    assert await RoleGrant.select().order_by(RoleGrant.id) == grants_before
+    assert await User.select().order_by(User.id) == users_before
+
+
+async def test_piccolos_own_password_endpoint_is_not_reachable_by_another_spelling(client, make_account):
+    admin = await make_account(Role.organiser)
+    headers = await signed_in_to_admin(client, admin)
+    for path in [
+        "/admin/api/change-password",
+        "/admin/api//change-password/",
+        "/admin/api/change-password/?x=1",
+    ]:
+        response = await client.post(path, json=_password_change("wrong-current"), headers=headers)
+        assert response.status_code in {404, 422}, (path, response.status_code, response.text)
+        if response.status_code == 422:
+            assert "current_password" in response.json()["detail"], path
+    assert not await AuditEntry.exists().where(AuditEntry.action == "user.password_changed")
+    assert await AuthSession.count().where(AuthSession.user_id == admin.user_id) == 1

@@ -405,3 +405,31 @@ async def test_the_cli_prints_an_events_badges(client, event, event_organiser, t
         "Issued 3 missing badge(s)" in stdout.decode() and "Wrote 3 badge(s) on 1 page(s)" in stdout.decode()
     )
     assert len(PdfReader(str(out)).pages) == 1
+
+
+async def test_printing_names_the_badges_whose_script_has_no_font(client, event, event_organiser):
+    """A passport name in a script no font draws (N'Ko) prints in Latin, and the organiser is
+    told which registration and which script; a Nepali name is printed in Devanagari."""
+    nko = await approved(
+        client,
+        event.id,
+        email="nko@example.org",
+        given_names="ߡߊߡߊߘߎ",
+        family_name="ߞߋߌߕߊ",
+        latin_name="Mamadou Keita",
+    )
+    await approved(client, event.id, email="np@example.org", given_names="सीता", family_name="श्रेष्ठ")
+    _event, _badges, summary = await services.print_selection(event_organiser.actor, event.id)
+    assert summary["names_in_latin"] == {nko: ["NKO"]}
+    response = await client.post(
+        f"/api/v1/events/{event.id}/badges/print", json={"sheet": "4xa6"}, headers=event_organiser.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["x-names-in-latin"] == f"{nko} NKO"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    text = " ".join(
+        page.extract_text()
+        for name in archive.namelist()
+        for page in PdfReader(io.BytesIO(archive.read(name))).pages
+    )
+    assert "Mamadou Keita" in text and "सीता श्रेष्ठ" in text

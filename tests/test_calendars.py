@@ -23,6 +23,7 @@ from events.calendars.tables import FeedToken
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
 from events.programme.tables import Session
+from events.registration.tables import SessionSignup
 from events.settings import get_settings
 from tests.factories import SYSTEM
 from tests.test_registration_workflow import participant_headers, person, register, set_auto_approve
@@ -537,6 +538,43 @@ async def test_the_personal_feed_follows_approval_and_changes(client, event, mak
     cancelled = await client.get(feed_path(url), headers={"If-None-Match": after.headers["etag"]})
     assert cancelled.status_code == 200
     assert by_uid(parse(cancelled.content))[f"session-{session.id}@{HOST}"].status.value == "CANCELLED"
+
+
+async def test_a_change_written_elsewhere_replaces_the_cached_personal_feed(client, event, monkeypatch):
+    """The rendered body is kept per (owner, fingerprint). A change made by another instance (here:
+    straight in the database, no hook of this process runs) moves the fingerprint, so the next GET
+    builds a new body; an unchanged feed is served from the cache without building."""
+    session = await add_session(event.id, title="Opening plenary")
+    chosen = await add_session(event.id, title="Chosen workshop", kind="workshop", optional=True)
+    registration_id, headers = await approved_participant(client, event.id, "amina@example.org", [chosen.id])
+    url = (
+        await client.post(f"/api/v1/registrations/{registration_id}/calendar-feed", headers=headers)
+    ).json()["url"]
+    builds = []
+    build = services._build_personal
+
+    async def counted(*args, **kwargs):
+        builds.append(args)
+        return await build(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_build_personal", counted)
+    first = await client.get(feed_path(url))
+    again = await client.get(feed_path(url))
+    assert first.content == again.content and len(builds) == 1
+
+    later = datetime.datetime.now(UTC) + datetime.timedelta(seconds=5)
+    await Session.update(
+        {Session.title: "Closing plenary", Session.sequence: Session.sequence + 1, Session.updated_at: later}
+    ).where(Session.id == session.id)
+    renamed = await client.get(feed_path(url))
+    assert renamed.status_code == 200 and len(builds) == 2
+    assert renamed.headers["etag"] != first.headers["etag"]
+    assert "Closing plenary" in renamed.text and "Opening plenary" not in renamed.text
+
+    await SessionSignup.delete().where(SessionSignup.registration == registration_id)
+    dropped = await client.get(feed_path(url))
+    assert len(builds) == 3 and f"session-{chosen.id}@" in renamed.text
+    assert set(by_uid(parse(dropped.content))) == {f"event-{event.id}@{HOST}", f"session-{session.id}@{HOST}"}
 
 
 async def test_agenda_signals_extend_the_personal_feed(client, event):

@@ -155,7 +155,10 @@ def test_every_vendored_font_is_served_as_woff2_subsets_declared_with_their_rang
         data = (webfonts.OUTPUT_DIR / file).read_bytes()
         assert data[:4] == b"wOF2", file
         assert hashlib.sha256(data).hexdigest()[:10] == version, f"{file} changed: regenerate the rules"
-        assert len(data) < 120_000, file  # small enough that a page downloads only what it shows
+        # Small enough that a page downloads only what it shows. Tibetan is the one script above 120 kB:
+        # its stacked consonants are glyphs reached through the font's substitutions, not code points,
+        # so a smaller unicode-range would not make the file smaller.
+        assert len(data) < (180_000 if file.startswith("tibetan") else 120_000), file
     for licence in webfonts.LICENCES:
         assert (webfonts.OUTPUT_DIR / licence).exists()
     assert {"arabic-400.woff2", "cyrillic-400.woff2", "ethiopic-400.woff2", "cjk-4e00-400.woff2"} <= set(

@@ -126,3 +126,57 @@ async def test_pages_isolate_the_names_they_show(client, open_event, programme_o
     listed = await client.get(f"/organiser/events/{open_event.id}/registrations")
     assert listed.status_code == 200, listed.text
     assert "<bdi>MOUSSA</bdi>, <bdi>\u200fأمينة</bdi>" in listed.text
+
+
+# --- multi-line free text: line breaks kept, bidirectional controls refused -----------------------------
+
+BIDI_ONLY = {key: text for key, text in HOSTILE.items() if "\n" not in text}
+
+
+@pytest.mark.parametrize("text", BIDI_ONLY.values(), ids=BIDI_ONLY.keys())
+@pytest.mark.parametrize("field", ["institution", "dietary", "sector"])
+async def test_registration_refuses_them_in_multi_line_text(client, event, field, text):
+    response = await register(client, event.id, person(**{field: f"First line\n{text}"}))
+    _assert_refused(response, field, text)
+    assert await Registration.count() == 0
+
+
+@pytest.mark.parametrize("text", BIDI_ONLY.values(), ids=BIDI_ONLY.keys())
+async def test_descriptions_addresses_and_notes_refuse_them(
+    client, event, event_organiser, programme_organiser, text
+):
+    from tests.test_letters_api import PROFILE
+
+    headers = event_organiser.headers
+    described = await client.post(
+        f"/api/v1/events/{event.id}/sessions",
+        json={
+            "title": "Opening",
+            "kind": "plenary",
+            "starts_at": "2027-10-12T09:00:00",
+            "ends_at": "2027-10-12T10:30:00",
+            "description": f"Welcome.\n{text}",
+        },
+        headers=headers,
+    )
+    _assert_refused(described, "description", text)
+    letter_profile = await client.put(
+        f"/api/v1/events/{event.id}/letter-profile",
+        json={**PROFILE, "host_address": f"405 East 42nd Street\n{text}"},
+        headers=headers,
+    )
+    _assert_refused(letter_profile, "host_address", text)
+
+    site_headers = programme_organiser.headers
+    site = await make_site(client, site_headers, "ASAN service centre")
+    for field in ("address", "notes"):
+        changed = await client.patch(
+            f"{API}/visit-sites/{site['id']}", json={field: f"Gate 2\n{text}"}, headers=site_headers
+        )
+        _assert_refused(changed, field, text)
+    kept = await client.patch(
+        f"{API}/visit-sites/{site['id']}",
+        json={"address": "1 Heydar Aliyev Ave\nBaku", "notes": "Gate 2.\r\nBring ID."},
+        headers=site_headers,
+    )
+    assert kept.status_code == 200, kept.text

@@ -250,3 +250,47 @@ async def test_one_more_visit_placed_by_hand_says_the_others_stay(client, event,
     assert len(await _mail("visit_assigned", "es@example.org")) == 1
     [added] = await _mail("visit_added", "es@example.org")
     assert added["language"] == "es" and "Sus demás visitas no cambian" in added["body"]
+
+
+# --- slot edits ---------------------------------------------------------------------------------------------
+
+
+async def test_participants_booked_on_a_slot_are_told_when_its_time_or_meeting_point_changes(
+    client, event, organiser
+):
+    s = await _scenario(client, event, organiser)
+    slot_url = f"{API}/events/{event.id}/visits/slots/{s['a']['id']}"
+    french = "p1@example.org"
+    spanish = "es@example.org"
+    await _place(client, event, organiser, s["people"][1], s["a"]["id"])
+    await _place(
+        client, event, organiser, await register(event.id, spanish, preferred_language="es"), s["a"]["id"]
+    )
+
+    unseen = await client.patch(
+        slot_url, json={"capacity": 3, "notes": "Call Leyla on arrival"}, headers=organiser
+    )
+    assert unseen.status_code == 200, unseen.text
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "visit_updated") == 0
+
+    later = await client.patch(
+        slot_url,
+        json={"starts_at": "2027-10-12T10:30:00", "ends_at": "2027-10-12T12:30:00"},
+        headers=organiser,
+    )
+    assert later.status_code == 200, later.text
+    [to_french] = await _mail("visit_updated", french)
+    [to_spanish] = await _mail("visit_updated", spanish)
+    assert (to_french["language"], to_spanish["language"]) == ("fr", "es")
+    assert "10:30" in to_french["body"] and "10:30" in to_spanish["body"]
+
+    moved = await client.patch(slot_url, json={"meeting_point": "North gate"}, headers=organiser)
+    assert moved.status_code == 200, moved.text
+    for email in (french, spanish):
+        assert "North gate" in (await _mail("visit_updated", email))[-1]["body"]
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "visit_updated") == 4
+    van = await make_vehicle(client, event, organiser, "Van", seats=3, step_free_seats=0)
+    swapped = await client.patch(slot_url, json={"vehicle_ids": [van["id"]]}, headers=organiser)
+    assert swapped.status_code == 200, swapped.text
+    assert "véhicule : Van" in (await _mail("visit_updated", french))[-1]["body"]
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "visit_updated") == 6

@@ -1,15 +1,18 @@
-"""The foundation scenarios: the framework floor, the health check, one authenticated read
-and the public list of events."""
+"""The foundation scenarios: the framework floors (a GET, and a single-row UPDATE), the health
+check, one authenticated read and the public list of events."""
 
 from __future__ import annotations
 
 import datetime
+import json
 
-from bench.floor_app import FLOOR_PATH
+from bench.floor_app import FLOOR_PATH, FLOOR_ROWS, FLOOR_UPDATE_PATH
 from bench.registry import FLOOR, Context, Scenario, scenarios, seed
 
 SEEDED_EVENTS = 20
 COUNTRIES = [("AZ", "Asia/Baku"), ("CL", "America/Santiago"), ("KE", "Africa/Nairobi"), ("KR", "Asia/Seoul")]
+#: The write floor's name: write scenarios are also compared with it ("vs upd floor").
+UPDATE_FLOOR = "floor update"
 KINDS = ["workshop", "regional_forum", "symposium"]
 
 
@@ -57,6 +60,16 @@ def foundation(ctx: Context) -> list[Scenario]:
             FLOOR_PATH,
             target=FLOOR,
             description="bare Litestar app, one GET returning a tiny JSON dict (the framework floor)",
+        ),
+        Scenario(
+            UPDATE_FLOOR,
+            FLOOR_UPDATE_PATH,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            body=lambda number: json.dumps({"id": number % FLOOR_ROWS + 1}).encode(),
+            target=FLOOR,
+            description="the floor app: POST a JSON id, one Piccolo UPDATE ... RETURNING of that row "
+            "(the write floor for scans and registrations)",
         ),
         Scenario("health", "/health", description="GET /health: one SELECT 1 on the database"),
         Scenario(

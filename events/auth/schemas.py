@@ -32,6 +32,7 @@ class User(Struct):
 
 
 class UserCreate(Input):
+    verbatim: ClassVar[frozenset[str]] = frozenset({"password"})
     single_line: ClassVar[frozenset[str]] = frozenset({"username", "first_name", "last_name"})
     username: Annotated[str, Meta(min_length=3, max_length=100)]
     email: Email
@@ -41,6 +42,7 @@ class UserCreate(Input):
 
 
 class UserUpdate(Input):
+    verbatim: ClassVar[frozenset[str]] = frozenset({"password"})
     active: bool | None = None
     password: Annotated[str, Meta(min_length=10, max_length=128)] | None = None
 
@@ -51,8 +53,20 @@ class GrantCreate(Input):
 
 
 class SignIn(Input):
+    verbatim: ClassVar[frozenset[str]] = frozenset({"password"})
     username: Annotated[str, Meta(min_length=1, max_length=200)]
     password: Password
+
+
+class PasswordChange(Input):
+    """Piccolo Admin's change-password form, as its page sends it."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset(
+        {"current_password", "new_password", "confirm_new_password"}
+    )
+    current_password: Password
+    new_password: Password
+    confirm_new_password: Password
 
 
 class Participant(Struct):

@@ -174,6 +174,29 @@ async def set_password(actor: Actor, user_id: int, password: str) -> None:
         await record(actor, "user.password_changed", "user", user_id)
 
 
+async def change_own_password(
+    actor: Actor, current_password: str, new_password: str, confirmation: str, *, client: str
+) -> None:
+    """A signed-in person changes their own password (Piccolo Admin's form comes here).
+
+    The current password is checked as a sign-in checks it, in the same failure count, so a session
+    left open on a shared computer cannot be used to guess it; then :func:`set_password` does the
+    rest (audited, every session of the account ended)."""
+    if actor.user_id is None:
+        raise NotAuthenticated("Sign in with your account to change its password")
+    if new_password != confirmation:
+        raise InvalidInput.field("confirm_new_password", "does not match the new password")
+    user = await User.select(User.username, User.password).where(User.id == actor.user_id).first()
+    if user is None:
+        raise NotAuthenticated("Sign in with your account to change its password")
+    attempt = await _reserve_attempt(user["username"], client[:64])
+    if not await _password_matches(user["password"], current_password):
+        raise InvalidInput.field("current_password", "is not your current password")
+    async with write_transaction():
+        await LoginFailure.delete().where(LoginFailure.id == attempt)
+    await set_password(actor, actor.user_id, new_password)
+
+
 async def grant_role(actor: Actor, user_id: int, role: Role, event_id: int | None) -> dict:
     """Give a role. A programme-wide organiser also gets Piccolo Admin access."""
     actor.require_programme_organiser(_REFUSAL)

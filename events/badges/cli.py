@@ -84,6 +84,11 @@ def print_badges(
     event, badges, summary = commands.run(select)
     if summary["issued"]:
         click.echo(f"Issued {summary['issued']} missing badge(s).")
+    for registration_id, scripts in summary["names_in_latin"].items():
+        click.echo(
+            f"Warning: registration {registration_id}: no font for {', '.join(scripts)}; "
+            "the badge shows the Latin name."
+        )
     renderer = BadgeRenderer(event, sheet, crop_marks=crop_marks)
     with click.progressbar(length=len(badges), label="badges") as bar, open(out, "wb") as target:
         if out.lower().endswith(".pdf"):

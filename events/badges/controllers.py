@@ -120,8 +120,11 @@ class BadgeManagementController(Controller):
     async def print_badges(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[printing.PrintRequest]
     ) -> Stream:
-        """A ZIP of PDFs (200 badges each), streamed as they are rendered. Issues missing badges first."""
-        event, badges, _summary = await services.print_selection(
+        """A ZIP of PDFs (200 badges each), streamed as they are rendered. Issues missing badges first.
+
+        ``X-Names-In-Latin`` lists the registrations whose passport name is in a script no font
+        draws (``12 NKO, 15 ADLAM``): their badges show the Latin name instead."""
+        event, badges, summary = await services.print_selection(
             actor,
             event_id,
             status=data.status,
@@ -140,13 +143,15 @@ class BadgeManagementController(Controller):
                 yield piece
 
         stamp = datetime.date.today().isoformat()
-        return Stream(
-            body(),
-            media_type="application/zip",
-            headers={
-                "Content-Disposition": f'attachment; filename="badges-{event_id}-{data.sheet.value}-{stamp}.zip"'
-            },
-        )
+        headers = {
+            "Content-Disposition": f'attachment; filename="badges-{event_id}-{data.sheet.value}-{stamp}.zip"'
+        }
+        if summary["names_in_latin"]:
+            headers["X-Names-In-Latin"] = ", ".join(
+                f"{registration_id} {' '.join(scripts)}"
+                for registration_id, scripts in summary["names_in_latin"].items()
+            )
+        return Stream(body(), media_type="application/zip", headers=headers)
 
     @post(
         "/events/{event_id:int}/badges/keys/rotate",

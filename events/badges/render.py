@@ -5,7 +5,7 @@ the event is prepared once: the layout boxes, the event's title and dates fitted
 and, per PDF document, reportlab Form XObjects for the header and for each role's coloured band
 (drawn once, placed on each badge with one ``Do``). Per badge there remain the names, the
 institution, the country and the QR code. Those are drawn straight on the canvas (no platypus):
-text through ``events.rendering`` (fallback fonts, Arabic shaped right to left, ``fit_lines``: a
+text through ``events.rendering`` (fallback fonts, every script shaped by HarfBuzz, ``fit_lines``: a
 long name shrinks, then wraps, then is cut with an ellipsis) and the QR code as one path
 (``events.badges.qr``), the QR symbols of a whole chunk encoded in one batch.
 
@@ -50,7 +50,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from events.badges import qr
-from events.rendering import draw_text, first_renderable, fit_lines, missing_glyphs, register_fonts
+from events.rendering import (
+    draw_text,
+    first_renderable,
+    fit_lines,
+    missing_glyphs,
+    register_fonts,
+    unsupported_scripts,
+)
 
 DEFAULT_CHUNK = 200
 
@@ -145,6 +152,15 @@ def display_name(badge: BadgeData) -> str:
 def full_name(badge: BadgeData) -> str:
     """The name as in the passport, or its Latin form when the passport's script is not printed."""
     return _clean(_first_renderable(passport_name(badge), badge.latin_name))
+
+
+def latin_fallback(badge: BadgeData) -> list[str]:
+    """The scripts no font draws that make the badge print the Latin name instead of the
+    passport name (empty when the passport name is printed): the warning for organisers."""
+    name = passport_name(badge)
+    if not name or _first_renderable(name, badge.latin_name) == name:
+        return []
+    return unsupported_scripts(name, bold=True)
 
 
 def country_line(badge: BadgeData) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from msgspec import Meta, Struct
 
@@ -115,6 +115,7 @@ class RevocationList(Struct, kw_only=True):
 
 
 class VerifyRequest(Input):
+    verbatim: ClassVar[frozenset[str]] = frozenset({"token"})  # a scanned code, judged by the verifier
     token: Annotated[str, Meta(max_length=400)]
 
 

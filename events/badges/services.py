@@ -26,7 +26,7 @@ from events.api import from_row
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.badges import keys, schemas, tokens
-from events.badges.render import BadgeData, EventInfo, date_range
+from events.badges.render import BadgeData, EventInfo, date_range, latin_fallback
 from events.badges.tables import Badge, BadgeRole
 from events.badges.tokens import Reason
 from events.clock import now
@@ -554,10 +554,16 @@ async def print_selection(
     else:
         chosen.sort(key=lambda pair: name_key(pair[0]))
     data = [badge_data(registration, badge) for registration, badge in chosen]
+    in_latin = {}
+    for (registration, _badge), printed in zip(chosen, data, strict=True):
+        if scripts := latin_fallback(printed):
+            in_latin[registration["id"]] = scripts
     summary = {
         "badges": len(data),
         "issued": issued,
         "skipped_without_badge": skipped,
+        # Registration id -> the scripts no font draws: these badges show the Latin name.
+        "names_in_latin": in_latin,
         "skipped_revoked": skipped_revoked,
     }
     return event_info(event), data, summary

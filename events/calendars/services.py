@@ -13,7 +13,13 @@ comes from one query that fingerprints everything the feed is built from (counts
 SEQUENCE sums, latest ``updated_at``), plus the day that decides which cancelled sessions are
 still shown. A ``304`` needs nothing else. Only a ``200`` builds the feed, and the rendered bytes
 are kept per ETag in a bounded in-process LRU: an ETag names its inputs exactly, so an entry is
-never stale (a change makes a new ETag), and every worker computes the same bytes for it.
+never stale (a change makes a new ETag), and every worker computes the same bytes for it. A personal
+feed's ETag holds its owner (the registration) and the fingerprint, so the cache is keyed by
+(owner, fingerprint). A cache per process is enough with several instances: each one reads the
+fingerprint from the database on every request, so a change written through any instance (or
+straight into the database) moves the key everywhere at once; no instance can answer from a body
+whose inputs changed, and none needs to be told. The fingerprint's session part is answered from
+the index ``event_session_feed_fingerprint`` alone (migration 2026-12-02T16:20:00).
 
 **Personal feed tokens** (``osc_…``) are shown once; only their SHA-256 is stored. A registration
 has at most one working token: creating one revokes the previous (regeneration). The participant

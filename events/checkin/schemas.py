@@ -108,6 +108,8 @@ class ScanCreate(Input):
     """One scan from a staff device. Give ``token`` (the QR text) or, for someone without their badge,
     ``registration_id`` (found with the lookup)."""
 
+    verbatim: ClassVar[frozenset[str]] = frozenset({"token"})  # the scanner judges a code, denied or not
+
     checkpoint_id: int
     device_id: DeviceId
     nonce: Nonce
@@ -167,6 +169,8 @@ class ScanAnswer(Struct, kw_only=True):
 
 class OfflineScan(Input):
     """One scan a device decided on its own, as it queued it."""
+
+    verbatim: ClassVar[frozenset[str]] = frozenset({"token"})  # the scanner judges a code, denied or not
 
     nonce: Nonce
     checkpoint_id: int

@@ -4,8 +4,9 @@ Pure functions: data in, drawing or bytes out; nothing here knows the database o
 
 * ``fonts``: the vendored TrueType fonts, registered once with reportlab under stable names, and
   the decision on which scripts are drawn (read its docstring before printing a name).
-* ``text``: right-to-left shaping, font fallback runs, widths, drawing on a canvas, fitting a
-  name into a box, Paragraph markup.
+* ``text``: bidi and font fallback runs, widths, drawing on a canvas, fitting a name into a box,
+  Paragraph markup; ``shaping``: HarfBuzz shaping of a run and the PDF text layer;
+  ``flowables``: ``TextBlock``, a name in a table cell drawn by ``draw_text``.
 * ``qr``: QR matrices, drawn as one vector path on a canvas, or as SVG or PNG.
 """
 
@@ -41,6 +42,7 @@ from events.rendering.text import (
     runs,
     shape,
     string_width,
+    unsupported_scripts,
 )
 
 __all__ = [
@@ -78,4 +80,5 @@ __all__ = [
     "runs",
     "shape",
     "string_width",
+    "unsupported_scripts",
 ]

@@ -3,38 +3,37 @@
 Fonts ship inside the package (``events/rendering/fonts/``, with their licences), so a fresh
 clone, CI and the Docker image render the same PDFs without any system font.
 
-What is covered, and the decision on scripts reportlab cannot shape
----------------------------------------------------------------------
-reportlab draws one glyph per character, in order, from the font's ``cmap``: it does no OpenType
-shaping (no GSUB substitutions, no GPOS mark positioning, no reordering). That is enough for:
+Which scripts, and why
+----------------------
+Participants come from the LDCs, LLDCs and SIDS (``/work/shared/reference/un_country_groups.csv``).
+The scripts their passports and official languages are written in, and the font of each:
 
-* Latin with every diacritic in precomposed form (Nguyễn Thị Minh Khai, Şəhriyar Məmmədov, Đorđe;
-  text is NFC-normalised first, so decomposed input is drawn with the precomposed glyphs),
-  Greek and Cyrillic (Noto Sans / Noto Serif);
-* Arabic script (Arabic, Persian, Urdu, Dari), because ``arabic-reshaper`` replaces each letter by
-  its contextual presentation form (U+FB50–U+FEFF, which the Noto Arabic fonts map) and
-  ``python-bidi`` puts the result in visual order (see ``events.rendering.text.shape``); Hebrew,
-  which needs only the bidi reordering;
-* Armenian, Georgian and Ethiopic (one glyph per character, nothing to shape);
-* Chinese and Japanese kana (Droid Sans Fallback; its Hangul is partial, so Korean is not claimed).
+* Latin, with every diacritic (most of Africa, the Pacific and Caribbean SIDS, Timor-Leste,
+  Paraguay, Bolivia, Azerbaijan, Turkmenistan, Uzbekistan, Moldova…), Cyrillic (Kazakhstan,
+  Kyrgyzstan, Tajikistan, Mongolia, North Macedonia) and Greek: Noto Sans / Noto Serif;
+* Arabic script (Afghanistan's Dari and Pashto, Yemen, Sudan, Somalia, Djibouti, Mauritania,
+  Comoros, Chad): Noto Sans Arabic / Noto Naskh Arabic;
+* Ethiopic (Ethiopia, Eritrea); Armenian (Armenia); Georgian and Hebrew (kept from before);
+* Devanagari (Nepal), Bengali (Bangladesh), Tibetan (Bhutan's Dzongkha: only Noto *Serif*
+  Tibetan exists), Khmer (Cambodia), Lao (Lao PDR), Myanmar (Myanmar), Thaana (Maldives' Dhivehi),
+  Tamil and Chinese (Singapore); Sinhala and Thai are not official in any of these countries
+  but are asked for (neighbours, diaspora officials): one Noto Sans pair each;
+* Chinese and Japanese kana: Droid Sans Fallback (its Hangul is partial, so Korean is not claimed).
 
-Devanagari, Bengali, Khmer, Myanmar, Tibetan (and Thai, Sinhala, Tamil…) need shaping: conjuncts,
-pre-base vowel signs drawn before the consonant they follow in memory, stacked marks. Drawn without
-it, a name would be *wrong*, not just ugly. Lao looks right for most names but stacks a tone mark
-on top of an upper vowel (ສີ່, ນີ້) in the same place, so it is in the same group. **Decision: no
-font is vendored for these scripts.** Their characters count as missing glyphs
-(``events.rendering.text.missing_glyphs``), so ``is_renderable(name)`` is false and the caller
-prints the Latin form instead: the badge its Latin preferred name, the letter the Latin
-transliteration of the passport name (as in the passport's machine-readable zone). Drawing such a
-string anyway shows U+FFFD replacement characters, never blank boxes or wrong conjuncts. The
-same rule covers the few Arabic-script letters that have no presentation forms for the reshaper
-(Pashto ځ ښ ګ ټ ډ ړ…): the font has them, but they would be drawn unjoined.
+Not covered: scripts used by communities but not in passports or official documents (Tifinagh
+in Mali and Niger, N'Ko and Adlam in Guinea and Mali, Vai in Liberia, traditional Mongolian).
+A name in one of them is printed in its Latin passport form, and organisers are warned before
+printing (``missing_glyphs`` names the characters; badges and letters expose the reason).
 
-reportlab 5 can shape through HarfBuzz when the optional ``uharfbuzz`` package is installed
-(``canvas.drawString(..., shaping=True)``, ``ParagraphStyle(shaping=1)``; not tried here, as it
-is not a dependency). Adopting it, with the Noto fonts of those scripts from ``fonts-noto-core``
-(about 2.7 MB for regular and bold, half of it Tibetan), is the way to print them later; until
-then, the Latin transliteration is the rule.
+Shaping
+-------
+Every run of text is shaped by HarfBuzz (``uharfbuzz``, see ``events.rendering.shaping``):
+conjuncts and pre-base vowels (Devanagari, Bengali, Tamil, Sinhala, Khmer, Myanmar), stacked
+consonants (Tibetan), tone marks over vowels (Thai, Lao), Arabic joining and lam-alef, marks
+placed by the fonts' GPOS tables. Until this, reportlab drew one glyph per character and these
+scripts were refused; Arabic was pre-joined with ``arabic-reshaper`` into presentation forms,
+which are what a PDF's text layer then gave back. The text layer now gives back the stored
+text (see ``events.rendering.shaping``).
 
 Only TrueType-outline fonts (a ``glyf`` table) work with reportlab's ``TTFont``; CFF-based ``.otf``
 and the Noto CJK collections do not, hence Droid Sans Fallback for Chinese.
@@ -82,6 +81,17 @@ GEORGIAN_BOLD = "OSE-Georgian-Bold"
 ETHIOPIC = "OSE-Ethiopic"
 ETHIOPIC_BOLD = "OSE-Ethiopic-Bold"
 CJK = "OSE-CJK"
+#: Scripts that need OpenType shaping, one regular/bold pair each (``_SHAPED_SCRIPTS``).
+DEVANAGARI = "OSE-Devanagari"
+BENGALI = "OSE-Bengali"
+TIBETAN = "OSE-Tibetan"
+KHMER = "OSE-Khmer"
+LAO = "OSE-Lao"
+MYANMAR = "OSE-Myanmar"
+THAANA = "OSE-Thaana"
+SINHALA = "OSE-Sinhala"
+THAI = "OSE-Thai"
+TAMIL = "OSE-Tamil"
 
 
 @dataclass(frozen=True)
@@ -121,10 +131,40 @@ VENDORED_FONTS: tuple[VendoredFont, ...] = (
     VendoredFont(CJK, "DroidSansFallbackFull.ttf", "Chinese (Han), Japanese kana", _APACHE, CJK),
 )
 
+#: ``(name, file stem, script)``: Noto Sans, except Tibetan (only Noto Serif Tibetan exists).
+_SHAPED_SCRIPTS = (
+    (DEVANAGARI, "NotoSansDevanagari", "Devanagari (Nepali, Hindi)"),
+    (BENGALI, "NotoSansBengali", "Bengali (Bangla)"),
+    (TIBETAN, "NotoSerifTibetan", "Tibetan (Dzongkha)"),
+    (KHMER, "NotoSansKhmer", "Khmer"),
+    (LAO, "NotoSansLao", "Lao"),
+    (MYANMAR, "NotoSansMyanmar", "Myanmar (Burmese)"),
+    (THAANA, "NotoSansThaana", "Thaana (Dhivehi)"),
+    (SINHALA, "NotoSansSinhala", "Sinhala"),
+    (THAI, "NotoSansThai", "Thai"),
+    (TAMIL, "NotoSansTamil", "Tamil"),
+)
+VENDORED_FONTS += tuple(
+    font
+    for name, stem, script in _SHAPED_SCRIPTS
+    for font in (
+        VendoredFont(name, f"{stem}-Regular.ttf", script, _OFL, f"{name}-Bold"),
+        VendoredFont(f"{name}-Bold", f"{stem}-Bold.ttf", script, _OFL),
+    )
+)
+
 # The fonts tried, in order, for each character: the family's Latin/Greek/Cyrillic font first (so
 # digits, punctuation and spaces come from it), the script fonts, the large CJK font last.
-_SHARED_REGULAR = (HEBREW, ARMENIAN, GEORGIAN, ETHIOPIC, CJK)
-_SHARED_BOLD = (HEBREW_BOLD, ARMENIAN_BOLD, GEORGIAN_BOLD, ETHIOPIC_BOLD, CJK)
+_SHAPED = tuple(name for name, _stem, _script in _SHAPED_SCRIPTS)
+_SHARED_REGULAR = (HEBREW, ARMENIAN, GEORGIAN, ETHIOPIC, *_SHAPED, CJK)
+_SHARED_BOLD = (
+    HEBREW_BOLD,
+    ARMENIAN_BOLD,
+    GEORGIAN_BOLD,
+    ETHIOPIC_BOLD,
+    *(f"{n}-Bold" for n in _SHAPED),
+    CJK,
+)
 _CHAINS: dict[tuple[Family, bool], tuple[str, ...]] = {
     ("sans", False): (SANS, ARABIC, *_SHARED_REGULAR),
     ("sans", True): (SANS_BOLD, ARABIC_BOLD, *_SHARED_BOLD),

@@ -1,13 +1,15 @@
 """Text in many scripts on a reportlab canvas or in a Paragraph: shaping, font fallback, fitting.
 
 Every function takes the text in *logical* order, as stored (``"Amina موسى"``), and prepares it
-the same way (``prepare``): NFC normalisation, control characters out, right-to-left shaping
-(``shape``), invisible format characters out. The prepared string is cut into *runs*, each drawn
-with the first vendored font that has its characters (``runs``). A character no font has is
-drawn as U+FFFD from the family's Latin font, so a name with an emoji or an unsupported script
-shows a visible mark rather than a blank box; ``missing_glyphs`` names those characters before
-anything is drawn, and ``is_renderable`` says whether to print a name or its Latin form (see
-``events.rendering.fonts`` for the scripts that are deliberately not drawn).
+the same way (``prepare``): NFC normalisation, control characters out. The bidi algorithm
+(python-bidi's levels) and the font fallback cut it into *runs*, each with one font and one
+direction, ordered for display (``runs``); HarfBuzz shapes each run (``events.rendering.shaping``:
+conjuncts, joining, marks, mirrored brackets), and ``draw_text`` places every glyph where HarfBuzz
+says, with a text layer that reads back as the stored text. A character no font has is drawn as
+U+FFFD from the family's Latin font, so a name with an emoji or a script without a font shows a
+visible mark rather than a blank box; ``missing_glyphs`` names those characters before anything
+is drawn, ``unsupported_scripts`` names their scripts for a warning, and ``is_renderable`` says
+whether to print a name or its Latin form (see ``events.rendering.fonts``).
 
 Sizes are in points, like reportlab's.
 """
@@ -21,35 +23,48 @@ from functools import lru_cache
 from typing import Literal
 from xml.sax.saxutils import escape
 
-from arabic_reshaper import ArabicReshaper
-from arabic_reshaper.ligatures import SENTENCES_LIGATURES, WORDS_LIGATURES
-from bidi.algorithm import get_display
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from bidi.algorithm import (
+    explicit_embed_and_overrides,
+    get_base_level,
+    get_embedding_levels,
+    get_empty_storage,
+    resolve_implicit_levels,
+    resolve_neutral_types,
+    resolve_weak_types,
+)
+from reportlab.pdfbase.pdfmetrics import getFont
+from reportlab.pdfbase.ttfonts import ShapedStr
 from reportlab.pdfgen.canvas import Canvas
 
 from events.rendering.fonts import Family, font_for, has_glyph, primary_font
+from events.rendering.shaping import (
+    actual_text,
+    install_text_layer,
+    run_width,
+    shape_run,
+    unbreakable_space,
+)
 
 REPLACEMENT = "\ufffd"
 ELLIPSIS = "\u2026"
-NO_BREAK_SPACE = "\u00a0"
 
 Align = Literal["left", "center", "right"]
-#: A piece of prepared (visual-order, shaped) text and the registered font that draws all of it.
+#: A piece of text in logical order and the registered font that draws all of it.
 Run = tuple[str, str]
 
 _RTL_CLASSES = frozenset({"R", "AL"})
-#: Letter ligatures (lam-alef is mandatory) but no word or phrase ligatures: a passport's
-#: "عبدالله" is printed letter by letter, not with the emblematic ﷲ glyph.
-_RESHAPER = ArabicReshaper(
-    configuration={name: False for name, _forms in (*WORDS_LIGATURES, *SENTENCES_LIGATURES)}
-)
 _LINE_BREAKS = dict.fromkeys(map(ord, "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"), " ")
-#: The blocks whose letters arabic-reshaper turns into presentation forms (U+FB50–U+FEFF). A letter
-#: of these blocks still there after reshaping has no presentation forms (e.g. Pashto ځ ښ ګ ټ):
-#: it would be drawn unjoined, which is wrong.
-_ARABIC_BLOCKS = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x0870, 0x08FF))
+#: Explicit embeddings, overrides and isolates: dropped before the bidi algorithm (names are
+#: plain text; the first strong letter, or a mark below, sets the direction).
+_BIDI_EMBEDDINGS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+#: Marks that only set a direction: they take part in the bidi algorithm and are not drawn.
+_DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")
+#: Joiners change shaping (Arabic joining, Indic half forms): they go to HarfBuzz with their run.
+_JOINERS = frozenset("\u200c\u200d")
 #: Fitting tries sizes from the start size down in these steps (points).
 _SIZE_STEP = 0.5
+
+install_text_layer()
 
 
 # --- preparation ----------------------------------------------------------------------------------
@@ -60,30 +75,36 @@ def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(char) in _RTL_CLASSES for char in text)
 
 
-def shape(text: str) -> str:
-    """Text ready to draw left to right: Arabic letters in their joined forms, in visual order.
-
-    ``arabic-reshaper`` swaps each Arabic letter for its initial/medial/final/isolated
-    presentation form (and the letter ligatures such as lam-alef), then ``python-bidi``
-    applies the Unicode bidirectional algorithm, so "Amina موسى" becomes "Amina ﻰﺳﻮﻣ" as drawn.
-    It is python-bidi's pure-Python ``bidi.algorithm``: its faster Rust ``bidi.get_display``
-    skips rule L4 and leaves brackets unmirrored ("محمد (Mohammed)" would print ")Mohammed(").
-    Text without right-to-left letters is returned unchanged. Harakat (vowel marks) are dropped
-    by the reshaper: without mark positioning they would land on the wrong letter.
-    """
-    if not has_rtl(text):
-        return text
-    return get_display(_RESHAPER.reshape(text))
-
-
 @lru_cache(maxsize=8192)
 def prepare(text: str) -> str:
-    """``text`` as it is drawn: NFC, one line, shaped, without invisible format characters."""
-    text = unicodedata.normalize("NFC", text).translate(_LINE_BREAKS)
-    text = "".join(char for char in text if unicodedata.category(char) != "Cc")
-    text = shape(text)
-    # Format characters (ZWJ, ZWNJ, bidi marks, soft hyphen…) have done their work in shaping.
-    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+    """``text`` as it is laid out: NFC, one line, no control characters, in logical order."""
+    text = unicodedata.normalize("NFC", text).translate(_LINE_BREAKS).translate(_BIDI_EMBEDDINGS)
+    return "".join(char for char in text if unicodedata.category(char) != "Cc")
+
+
+def _levels(text: str) -> list[int]:
+    """The bidi embedding level of each character (Unicode bidirectional algorithm, python-bidi)."""
+    if not has_rtl(text):
+        return [0] * len(text)
+    storage = get_empty_storage()
+    storage["base_level"] = get_base_level(text)
+    storage["base_dir"] = ("L", "R")[storage["base_level"]]
+    get_embedding_levels(text, storage)
+    explicit_embed_and_overrides(storage)
+    resolve_weak_types(storage)
+    resolve_neutral_types(storage, False)
+    resolve_implicit_levels(storage, False)
+    return [char["level"] for char in storage["chars"]]
+
+
+def shape(text: str) -> str:
+    """The characters of ``text`` in the order they are drawn (visual order), unshaped.
+
+    For tests and diagnostics: drawing goes through HarfBuzz (``draw_text``).
+    """
+    return "".join(
+        piece[::-1] if level % 2 else piece for piece, _font, level in _logical_runs(text, False, "sans")
+    )
 
 
 def _is_ignorable(char: str) -> bool:
@@ -93,24 +114,25 @@ def _is_ignorable(char: str) -> bool:
         0xFE00 <= code <= 0xFE0F  # variation selectors (emoji presentation)
         or 0xE0100 <= code <= 0xE01EF
         or 0x1F3FB <= code <= 0x1F3FF  # skin-tone modifiers
+        or char in _DIRECTION_MARKS
+        or (unicodedata.category(char) == "Cf" and char not in _JOINERS)
     )
-
-
-def _is_unshaped_arabic(char: str) -> bool:
-    code = ord(char)
-    return unicodedata.category(char) == "Lo" and any(low <= code <= high for low, high in _ARABIC_BLOCKS)
 
 
 # --- runs and missing glyphs ----------------------------------------------------------------------
 
 
 @lru_cache(maxsize=8192)
-def _runs(text: str, bold: bool, family: Family) -> tuple[Run, ...]:
+def _logical_runs(text: str, bold: bool, family: Family) -> tuple[tuple[str, str, int], ...]:
+    """``(text, font, bidi level)`` runs, in visual order of the runs, each run in logical order."""
     primary = primary_font(bold=bold, family=family)
-    result: list[Run] = []
-    current_font = ""
-    current: list[str] = []
-    for char in prepare(text):
+    prepared = prepare(text)
+    levels = _levels(prepared)
+    pieces: list[list] = []  # [chars, font, level]
+    for char, level in zip(prepared, levels, strict=True):
+        if char in _JOINERS and pieces:
+            pieces[-1][0].append(char)
+            continue
         font = font_for(char, bold=bold, family=family)
         if font is None:
             if _is_ignorable(char):
@@ -118,51 +140,93 @@ def _runs(text: str, bold: bool, family: Family) -> tuple[Run, ...]:
             char = " " if unicodedata.category(char) == "Zs" else REPLACEMENT
             font = primary
         if (
-            font != current_font
-            and current
+            pieces
+            and font != pieces[-1][1]
+            and pieces[-1][2] == level
             and unicodedata.category(char)[0] in "ZM"  # spaces and combining marks
-            and has_glyph(current_font, char)
+            and has_glyph(pieces[-1][1], char)
         ):
-            font = current_font  # keep them with the text around them: fewer runs, marks on their base
-        if font != current_font and current:
-            result.append(("".join(current), current_font))
-            current = []
-        current_font = font
-        current.append(char)
-    if current:
-        result.append(("".join(current), current_font))
-    return tuple(result)
+            font = pieces[-1][1]  # keep them with the text around them: fewer runs, marks on their base
+        if pieces and pieces[-1][1] == font and pieces[-1][2] == level:
+            pieces[-1][0].append(char)
+        else:
+            pieces.append([[char], font, level])
+    runs = [("".join(chars), font, level) for chars, font, level in pieces]
+    if runs and max(level for _t, _f, level in runs) > 0:
+        # Rule L2: from the highest level down to the lowest odd one, reverse every sequence of
+        # runs at that level or higher.
+        highest = max(level for _t, _f, level in runs)
+        lowest_odd = (
+            min(level for _t, _f, level in runs if level % 2) if any(lv % 2 for _t, _f, lv in runs) else 1
+        )
+        for at in range(highest, lowest_odd - 1, -1):
+            index = 0
+            while index < len(runs):
+                if runs[index][2] >= at:
+                    end = index
+                    while end < len(runs) and runs[end][2] >= at:
+                        end += 1
+                    runs[index:end] = runs[index:end][::-1]
+                    index = end
+                else:
+                    index += 1
+    return tuple(runs)
+
+
+@lru_cache(maxsize=8192)
+def _layout(
+    text: str, bold: bool, family: Family, positioned: bool = True
+) -> tuple[tuple[tuple[ShapedStr, str], ...], float, bool]:
+    """The shaped runs in visual order, the width at 1 point, and whether all of it is plain text."""
+    shaped = tuple(
+        (shape_run(piece, font, bool(level % 2), positioned), font)
+        for piece, font, level in _logical_runs(text, bold, family)
+    )
+    width = sum(run_width(glyphs) for glyphs, _font in shaped)
+    return shaped, width, all(glyphs.plain for glyphs, _font in shaped)
 
 
 def runs(text: str, *, bold: bool = False, family: Family = "sans") -> list[Run]:
-    """Cut the prepared ``text`` into runs, each drawn with one registered font.
+    """Cut the prepared ``text`` into runs (in visual order), each drawn with one registered font.
 
     Each character goes to the first font of the fallback chain that has it (the Latin font
     first, so digits and punctuation come from it); spaces and combining marks stay with the run
     they are in when its font has them. Characters no font has become U+FFFD in the Latin font.
+    Each run's text is in logical order; HarfBuzz shapes it (``events.rendering.shaping``).
 
     >>> runs("Amina موسى")
-    [('Amina ', 'OSE-Sans'), ('ﻰﺳﻮﻣ', 'OSE-Arabic')]
+    [('Amina ', 'OSE-Sans'), ('موسى', 'OSE-Arabic')]
     """
-    return list(_runs(text, bold, family))
+    return [(piece, font) for piece, font, _level in _logical_runs(text, bold, family)]
 
 
 def missing_glyphs(text: str, *, bold: bool = False, family: Family = "sans") -> set[str]:
-    """The characters of ``text`` that cannot be drawn correctly.
+    """The characters of ``text`` that no vendored font has (emoji, scripts without a font).
 
-    That is, characters that no vendored font has (emoji, Devanagari, Khmer…, see
-    ``events.rendering.fonts``) and Arabic-script letters that have no presentation forms to
-    join with (some Pashto, Sindhi and Kurdish letters). Invisible format characters and
-    variation selectors are not counted. Characters are reported as prepared (after NFC).
+    Invisible format characters and variation selectors are not counted. Characters are
+    reported as prepared (after NFC).
     """
     missing = set()
     for char in prepare(text):
         if font_for(char, bold=bold, family=family) is None:
-            if not _is_ignorable(char) and unicodedata.category(char) != "Zs":
+            if not _is_ignorable(char) and char not in _JOINERS and unicodedata.category(char) != "Zs":
                 missing.add(char)
-        elif _is_unshaped_arabic(char):
-            missing.add(char)
     return missing
+
+
+def unsupported_scripts(text: str, *, bold: bool = False, family: Family = "sans") -> list[str]:
+    """The scripts of ``text`` that no vendored font draws, by Unicode name ("NKO", "ADLAM"…).
+
+    The reason to give organisers when a name is printed in its Latin form instead. Symbols
+    (emoji) are not scripts and are left out.
+    """
+    return sorted(
+        {
+            unicodedata.name(char, "UNKNOWN").split()[0]
+            for char in missing_glyphs(text, bold=bold, family=family)
+            if not unicodedata.category(char).startswith("S")
+        }
+    )
 
 
 def is_renderable(text: str, *, bold: bool = False, family: Family = "sans") -> bool:
@@ -187,8 +251,8 @@ def first_renderable(*candidates: str, bold: bool = False, family: Family = "san
 
 
 def string_width(text: str, size: float, *, bold: bool = False, family: Family = "sans") -> float:
-    """The width of ``text`` drawn at ``size`` points, over all its runs."""
-    return sum(stringWidth(piece, font, size) for piece, font in _runs(text, bold, family))
+    """The width of ``text`` drawn at ``size`` points, shaped, over all its runs."""
+    return _layout(text, bold, family)[1] * size
 
 
 def draw_text(
@@ -205,23 +269,89 @@ def draw_text(
     """Draw one line of ``text`` with its baseline at ``y``; return its width.
 
     ``x`` is the left end, the centre or the right end of the line, as ``align`` says. The
-    runs go into one text object, so the canvas's own font setting is left as it was; the
-    current fill colour is used.
+    line is shaped by HarfBuzz and drawn in one text object (the canvas's own font setting is
+    left as it was; the current fill colour is used). Unless every glyph is a plain character,
+    the line is wrapped in an ``/ActualText`` span holding it in logical order, for extractors
+    and screen readers.
     """
-    pieces = _runs(text, bold, family)
-    width = sum(stringWidth(piece, font, size) for piece, font in pieces)
+    pieces, width_at_one, plain = _layout(text, bold, family)
+    width = width_at_one * size
     if align == "center":
         x -= width / 2
     elif align == "right":
         x -= width
     elif align != "left":
         raise ValueError(f"align must be 'left', 'center' or 'right', not {align!r}")
-    text_object = canvas.beginText(x, y)
-    for piece, font in pieces:
-        text_object.setFont(font, size)
-        text_object.textOut(piece)
-    canvas.drawText(text_object)
+    spanned = not plain and not has_rtl(text)
+    if spanned:
+        canvas._code.append(actual_text(_actual(text)))
+    canvas._code.append(_text_operators(canvas, x, y, pieces, size))
+    if spanned:
+        canvas._code.append("EMC")
     return width
+
+
+def _actual(text: str) -> str:
+    return "".join(char for char in prepare(text) if not _is_ignorable(char) or font_for(char) is not None)
+
+
+def _text_operators(canvas: Canvas, x: float, y: float, pieces, size: float) -> str:
+    """``BT … ET`` for shaped runs: glyphs as runs of plain ``Tj`` strings, each placed with ``Tm``.
+
+    A glyph goes on the current string when it lands where the previous one's nominal advance
+    leaves the pen; otherwise (kerning, a mark's offset, a stacked consonant) a new ``Tm`` places
+    it. Absolute placement rather than ``TJ`` offsets: extractors read a large ``TJ`` move to the
+    right as a word space, which would split a name inside a word.
+    """
+    doc = canvas._doc
+    escape_ = canvas._escape
+    out = ["BT"]
+    pen = x
+    for glyphs, font_name in pieces:
+        font = getFont(font_name)
+        if glyphs.plain:  # every glyph at its nominal advance: one string per font subset
+            out.append(f"1 0 0 1 {_num(pen)} {_num(y)} Tm")
+            for subset, encoded in font.splitString(glyphs, doc):
+                out.append(
+                    f"{font.getSubsetInternalName(subset, doc)} {_num(size)} Tf ({escape_(encoded)}) Tj"
+                )
+            pen += run_width(glyphs) * size
+            continue
+        data = glyphs.__shapeData__
+        index = 0
+        current_subset = None
+        expected_x = expected_y = None
+        chunk: list[bytes] = []
+        for subset, encoded in font.splitString(glyphs, doc):
+            if subset != current_subset:
+                if chunk:
+                    out.append(f"({escape_(b''.join(chunk))}) Tj")
+                    chunk = []
+                out.append(f"{font.getSubsetInternalName(subset, doc)} {_num(size)} Tf")
+                current_subset = subset
+                expected_x = None
+            for byte in encoded:
+                item = data[index]
+                index += 1
+                gx = pen + item.x_offset * size / 1000
+                gy = y + item.y_offset * size / 1000
+                if expected_x is None or abs(gx - expected_x) > 0.005 or gy != expected_y:
+                    if chunk:
+                        out.append(f"({escape_(b''.join(chunk))}) Tj")
+                        chunk = []
+                    out.append(f"1 0 0 1 {_num(gx)} {_num(gy)} Tm")
+                chunk.append(bytes((byte,)))
+                expected_x = gx + item.width * size / 1000
+                expected_y = gy
+                pen += item.x_advance * size / 1000
+        if chunk:
+            out.append(f"({escape_(b''.join(chunk))}) Tj")
+    out.append("ET")
+    return " ".join(out)
+
+
+def _num(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def fit_font_size(
@@ -339,15 +469,24 @@ def _graphemes(text: str) -> Iterator[str]:
 
 
 def markup(text: str, *, bold: bool = False, family: Family = "sans") -> str:
-    """Paragraph markup for ``text``: one ``<font name=…>`` span per run, XML-escaped.
+    """Paragraph markup for ``text``: one ``<font name=…>`` span per shaped run, XML-escaped.
 
     For short inline strings in a Paragraph: names, places, institutions. Each span names its
     font explicitly (reportlab then ignores an enclosing ``<b>``), so pass ``bold=True`` where
-    the text is bold. Right-to-left text is shaped and put in visual order *before* the
-    Paragraph wraps lines, so its spaces become no-break spaces: such a name stays on one line
-    rather than wrapping with its words in the wrong order. Whole right-to-left paragraphs (an
-    Arabic letter body) need line-by-line bidi, which this does not do.
+    the text is bold. Each span holds the run's glyphs as HarfBuzz chose them (conjuncts,
+    contextual forms, in visual order), as the characters that carry the text layer
+    (``events.rendering.shaping``); a Paragraph draws them at their nominal advances, so mark
+    offsets and kerning are not applied there (``draw_text`` applies them). Right-to-left text is
+    put in visual order *before* the Paragraph wraps lines, so its spaces become unbreakable
+    (``shaping.unbreakable_space``): such a name stays on one line rather than wrapping with its
+    words in the wrong order. Whole right-to-left paragraphs (an Arabic letter body) need
+    line-by-line bidi, which this does not do.
     """
-    if has_rtl(text):
-        text = " ".join(text.split()).replace(" ", NO_BREAK_SPACE)
-    return "".join(f'<font name="{font}">{escape(piece)}</font>' for piece, font in _runs(text, bold, family))
+    if not has_rtl(text):
+        pieces, _width, _plain = _layout(text, bold, family, False)
+        return "".join(f'<font name="{font}">{escape(str(glyphs))}</font>' for glyphs, font in pieces)
+    pieces, _width, _plain = _layout(" ".join(text.split()), bold, family, False)
+    return "".join(
+        f'<font name="{font}">{escape(str(glyphs).replace(" ", unbreakable_space(font)))}</font>'
+        for glyphs, font in pieces
+    )

@@ -85,35 +85,37 @@ def _about(visits: EventVisits, person: dict) -> dict[str, str]:
     }
 
 
-async def notify_visit(
-    kind: str, visits: EventVisits, person: dict, slot_id: int, vehicle_id: int | None
-) -> bool:
-    """Tell a participant (a registration row with its e-mail, language and names) where and when
-    their visit on ``slot_id`` is, and in which vehicle: ``visit_assigned``, ``visit_added`` or
-    ``visit_updated``."""
+def visit_details(visits: EventVisits, person: dict, slot_id: int, vehicle_id: int | None) -> dict[str, str]:
+    """What a participant is told about their visit on ``slot_id``, in their language: the same
+    details before and after an edit mean there is nothing new to tell them."""
     language = email_language(person["preferred_language"])
     slot = visits.slots[slot_id]
     site = visits.sites[slot["site"]]
     trip = visits.trip(slot)
     start, end = visits.local(slot["starts_at"]), visits.local(slot["ends_at"])
     assert start is not None and end is not None
-    return await notify(
-        kind,
-        person,
-        {
-            **_about(visits, person),
-            "site": site["name"],
-            "address": site["address"] or site["city"],
-            "date": format_date(start.date(), language),
-            "time": f"{format_time(start, language)}–{format_time(end, language)}",
-            "meeting_point": slot["meeting_point"]
-            or visits.settings["default_meeting_point"]
-            or visits.event["venue"],
-            "meeting_time": format_time(visits.local(trip.departs_at), language) if trip else "",
-            "guide_language": slot["guide_language"],
-            "vehicle": visits.vehicles[vehicle_id]["name"] if vehicle_id in visits.vehicles else "",
-        },
-    )
+    return {
+        **_about(visits, person),
+        "site": site["name"],
+        "address": site["address"] or site["city"],
+        "date": format_date(start.date(), language),
+        "time": f"{format_time(start, language)}–{format_time(end, language)}",
+        "meeting_point": slot["meeting_point"]
+        or visits.settings["default_meeting_point"]
+        or visits.event["venue"],
+        "meeting_time": format_time(visits.local(trip.departs_at), language) if trip else "",
+        "guide_language": slot["guide_language"],
+        "vehicle": visits.vehicles[vehicle_id]["name"] if vehicle_id in visits.vehicles else "",
+    }
+
+
+async def notify_visit(
+    kind: str, visits: EventVisits, person: dict, slot_id: int, vehicle_id: int | None
+) -> bool:
+    """Tell a participant (a registration row with its e-mail, language and names) where and when
+    their visit on ``slot_id`` is, and in which vehicle: ``visit_assigned``, ``visit_added`` or
+    ``visit_updated``."""
+    return await notify(kind, person, visit_details(visits, person, slot_id, vehicle_id))
 
 
 async def notify_cancelled(visits: EventVisits, person: dict, slot_id: int) -> bool:

@@ -1,8 +1,10 @@
 """Visit manifests as PDF and CSV: pure, data in, bytes out.
 
-The PDF uses reportlab's built-in Helvetica for now, which covers Latin-1 only; the shared
-renderer in ``events/rendering/`` will bring fonts for every script. All font choices are the
-two attributes of :class:`ManifestRenderer`, so switching is one line (or a subclass).
+The PDF goes through the shared rendering core (``events.rendering``): every piece of text is
+``markup`` (fallback fonts per script, shaped by HarfBuzz, a text layer that reads back as
+typed), and each participant's name a ``TextBlock`` (``draw_text``: marks placed by the font,
+an ``/ActualText`` span), so a name prints in Cyrillic, Arabic, Devanagari or Chinese as well
+as in Latin.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from events.rendering import SANS, SANS_BOLD, draw_text, markup, register_fonts
+from events.rendering.flowables import TextBlock
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,8 @@ CSV_COLUMNS = (
 class ManifestRenderer:
     """Renders one manifest; returns bytes."""
 
-    font = "Helvetica"
-    bold_font = "Helvetica-Bold"
+    font = SANS
+    bold_font = SANS_BOLD
 
     def csv(self, manifest: Manifest) -> bytes:
         """UTF-8 with a byte-order mark, so spreadsheet programs read every script correctly."""
@@ -83,6 +88,7 @@ class ManifestRenderer:
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
     def pdf(self, manifest: Manifest) -> bytes:
+        register_fonts()
         buffer = io.BytesIO()
         document = SimpleDocTemplate(
             buffer,
@@ -100,7 +106,7 @@ class ManifestRenderer:
         head = ParagraphStyle("head", fontName=self.bold_font, fontSize=8, leading=9.5)
         scope = f"vehicle {manifest.vehicle}" if manifest.vehicle else "all vehicles"
         story: list = [
-            Paragraph(_escape(f"Study visit manifest: {manifest.site}"), heading),
+            Paragraph(_escape(f"Study visit manifest: {manifest.site}", bold=True), heading),
             Paragraph(_escape(f"{manifest.event} — {manifest.date}, on site {manifest.visit_time}"), text),
             Paragraph(
                 _escape(
@@ -128,19 +134,19 @@ class ManifestRenderer:
             "Ref.",
             "Boarded",
         ]
-        data = [[Paragraph(_escape(c), head) for c in columns]]
+        data = [[Paragraph(_escape(c, bold=True), head) for c in columns]]
         for number, row in enumerate(manifest.rows, start=1):
             data.append(
                 [
                     str(number),
-                    Paragraph(_escape(row.name), cell),
-                    row.country,
+                    TextBlock(row.name, 8, leading=9.5),
+                    Paragraph(_escape(row.country), cell),
                     Paragraph(_escape(row.phone), cell),
                     Paragraph(_escape(row.accessibility), cell),
-                    row.guide_language,
+                    Paragraph(_escape(row.guide_language), cell),
                     Paragraph(_escape(f"{row.meeting_time} {row.meeting_point}"), cell),
                     Paragraph(_escape(row.vehicle), cell),
-                    row.reference,
+                    TextBlock(row.reference, 8, leading=9.5, max_lines=1, minimum=5),
                     "",
                 ]
             )
@@ -165,17 +171,17 @@ class ManifestRenderer:
 
         def footer(canvas, doc) -> None:
             canvas.saveState()
-            canvas.setFont(self.font, 7)
-            canvas.drawString(12 * mm, 8 * mm, generated)
-            canvas.drawRightString(landscape(A4)[0] - 12 * mm, 8 * mm, f"Page {doc.page}")
+            draw_text(canvas, 12 * mm, 8 * mm, generated, 7)
+            draw_text(canvas, landscape(A4)[0] - 12 * mm, 8 * mm, f"Page {doc.page}", 7, align="right")
             canvas.restoreState()
 
         document.build(story, onFirstPage=footer, onLaterPages=footer)
         return buffer.getvalue()
 
 
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _escape(value: str, *, bold: bool = False) -> str:
+    """Paragraph markup for ``value`` in any script (escaped; ``markup`` names each run's font)."""
+    return markup(value, bold=bold)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

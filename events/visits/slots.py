@@ -1,6 +1,7 @@
 """Visit slots: a site at a time, with its vehicles, capacity and guide language.
 
-Editing a slot that has assignments re-checks them and re-seats its participants.
+Editing a slot that has assignments re-checks them, re-seats its participants and tells those whose
+visit changed (time, site, meeting point, vehicle …), in their language.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from events.db import write_transaction
 from events.errors import Conflict, InvalidInput, NotFound
 from events.programme import services as programme_services
 from events.programme.tables import Session
-from events.visits import context, schemas, travel
+from events.registration.tables import Registration, RegistrationStatus
+from events.visits import context, notify, schemas, travel
 from events.visits.assignments import assignments_breaking_rules, reseat_slot
 from events.visits.context import changes, lock_settings, new_key
 from events.visits.tables import SlotVehicle, VisitAssignment, VisitPreference, VisitSlot
@@ -196,6 +198,7 @@ async def update_slot(actor: Actor, event_id: int, slot_id: int, data: schemas.S
         if current is None:
             raise NotFound(f"Event {event_id} has no visit slot {slot_id}")
         update = _slot_values(changes(data), visits.zone)
+        told_before = await _what_the_booked_were_told(visits, slot_id)
         current_vehicles = list(visits.slot_vehicles.get(slot_id, []))
         merged = {**current, "vehicle_ids": current_vehicles, **update}
         await _check_slot(visits, merged, slot_id)
@@ -227,15 +230,60 @@ async def update_slot(actor: Actor, event_id: int, slot_id: int, data: schemas.S
                 + "; ".join(broken[:5])
                 + ". Unassign them, or change the slot after re-running the scheduler without them"
             )
+        notified = await _tell_the_booked_what_changed(event_id, event, slot_id, told_before)
         await record(
             actor,
             "visits.slot_updated",
             "visit_slot",
             slot_id,
             event_id=event_id,
-            data={"fields": sorted(changes(data))},
+            data={"fields": sorted(changes(data)), "notified": notified},
         )
     return await get_slot(event_id, slot_id)
+
+
+async def _booked(slot_id: int) -> dict[int, tuple[dict, int | None]]:
+    """The approved participants booked on the slot: registration id → (registration, vehicle id)."""
+    seats = {
+        row["registration"]: row["vehicle"]
+        for row in await VisitAssignment.select(VisitAssignment.registration, VisitAssignment.vehicle).where(
+            VisitAssignment.slot == slot_id
+        )
+    }
+    if not seats:
+        return {}
+    people = await Registration.select(
+        Registration.id,
+        Registration.reference,
+        Registration.email,
+        Registration.preferred_language,
+        Registration.given_names,
+        Registration.family_name,
+        Registration.preferred_name,
+    ).where(Registration.id.is_in(list(seats)), Registration.status == RegistrationStatus.approved.value)
+    return {person["id"]: (person, seats[person["id"]]) for person in people}
+
+
+async def _what_the_booked_were_told(visits: context.EventVisits, slot_id: int) -> dict[int, dict[str, str]]:
+    return {
+        registration_id: notify.visit_details(visits, person, slot_id, vehicle_id)
+        for registration_id, (person, vehicle_id) in (await _booked(slot_id)).items()
+    }
+
+
+async def _tell_the_booked_what_changed(
+    event_id: int, event: dict, slot_id: int, told_before: dict[int, dict[str, str]]
+) -> int:
+    """E-mail ``visit_updated`` to each participant whose visit details differ from what they were
+    told before the edit; a change they would not see (capacity, notes) sends nothing. Returns how
+    many e-mails were queued."""
+    visits = await context.load(event_id, event)
+    queued = 0
+    for registration_id, (person, vehicle_id) in sorted((await _booked(slot_id)).items()):
+        details = notify.visit_details(visits, person, slot_id, vehicle_id)
+        if details != told_before.get(registration_id):
+            queued += await notify.notify(notify.VISIT_UPDATED, person, details)
+    return queued
 
 
 async def delete_slot(actor: Actor, event_id: int, slot_id: int) -> None:

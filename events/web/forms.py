@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import msgspec
 from litestar.datastructures import FormMultiDict
 
-from events.errors import DomainError, field_errors, is_missing
+from events.errors import DomainError, InvalidInput, field_errors, is_missing
 from events.web import messages
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -192,6 +192,9 @@ def read_form(
         return None, form
     try:
         return msgspec.convert(values, struct, strict=False), form
+    except InvalidInput as exc:  # the struct's own text check (events.text), beside its fields
+        form.add_service_error(exc, gettext)
+        return None, form
     except msgspec.ValidationError as exc:
         (error,) = field_errors(exc)
         name = _PATH_INDEX.sub("", error.field)
