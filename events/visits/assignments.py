@@ -331,12 +331,7 @@ async def assignments_breaking_rules(event_id: int, slot_id: int) -> list[str]:
     """The hard rules that the slot's current assignments break (inside the caller's transaction):
     for each participant on it, the slot itself and their other visits; then its seats."""
     built = await build_problem(event_id)
-    riders = [
-        row["registration"]
-        for rows in built.current.values()
-        for row in rows
-        if row["slot"] == slot_id and row["registration"] in built.people
-    ]
+    riders = built.riders(slot_id)
     if not riders:
         return []
     if slot_id not in built.usable:

@@ -49,6 +49,15 @@ class Built:
     current: dict[int, list[dict]] = field(default_factory=dict)
     input_hash: str = ""
 
+    def riders(self, slot_id: int) -> list[int]:
+        """The approved participants currently assigned to ``slot_id``."""
+        return [
+            row["registration"]
+            for rows in self.current.values()
+            for row in rows
+            if row["slot"] == slot_id and row["registration"] in self.people
+        ]
+
 
 async def build_problem(event_id: int) -> Built:
     visits = await context.load(event_id)

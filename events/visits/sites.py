@@ -180,12 +180,7 @@ async def booked_visits_broken(site_id: int) -> tuple[list[str], list[int]]:
 
 def _booked_slot_problems(built: Built, slot_id: int) -> list[str]:
     visits = built.visits
-    riders = [
-        row["registration"]
-        for rows in built.current.values()
-        for row in rows
-        if row["slot"] == slot_id and row["registration"] in built.people
-    ]
+    riders = built.riders(slot_id)
     if not riders:
         return []
     row = visits.slots[slot_id]
