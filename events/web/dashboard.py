@@ -43,6 +43,13 @@ VALUE_WORDS = {
 }
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
+#: How a flash message names each decision: the dashboard's own button labels.
+ACTION_WORDS = {
+    "approve": N_("Approve"),
+    "waitlist": N_("Waitlist"),
+    "reject": N_("Reject"),
+    "cancel": N_("Cancel registration"),
+}
 _DECISIONS = {
     "approve": moderation.approve,
     "waitlist": moderation.waitlist,
@@ -193,7 +200,12 @@ class DashboardPages(Controller):
             else N_("%(action)s: %(done)s of %(count)s done.")
         )
         return pages.redirect(
-            back, flash=message, action=data.action.value, done=done, count=len(outcomes), failures=failures
+            back,
+            flash=message,
+            action=pages.Word(ACTION_WORDS.get(data.action.value, data.action.value)),
+            done=done,
+            count=len(outcomes),
+            failures=failures,
         )
 
     @get("/events/{event_id:int}/statistics")
@@ -237,7 +249,10 @@ class DashboardPages(Controller):
             result = await _DECISIONS[action](actor, registration_id, note)
         except Conflict as exc:
             return pages.redirect(back, flash=N_("Not changed: %(reason)s"), reason=exc.detail)
-        return pages.redirect(back, flash=N_("Status is now %(status)s"), status=result.status.value)
+        status = result.status.value
+        return pages.redirect(
+            back, flash=N_("Status is now %(status)s"), status=pages.Word(VALUE_WORDS.get(status, status))
+        )
 
     @get("/audit")
     async def audit(self, request: Request) -> Template:

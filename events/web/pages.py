@@ -130,8 +130,14 @@ def _sign(payload: bytes) -> str:
     return hmac.new(key, payload, hashlib.sha256).hexdigest()[:32]
 
 
+class Word(str):
+    """A flash value that is itself a message id (a status, an action): translated when shown, like
+    the message, so an Arabic page does not say "approved"."""
+
+
 def set_flash(response: Response, message: str, **values: Any) -> None:
-    payload = base64.urlsafe_b64encode(json.dumps([message, values]).encode()[:2000]).decode()
+    words = sorted(name for name, value in values.items() if isinstance(value, Word))
+    payload = base64.urlsafe_b64encode(json.dumps([message, values, words]).encode()[:2000]).decode()
     set_cookie(response, FLASH_COOKIE, f"{payload}.{_sign(payload.encode())}", max_age=300)
 
 
@@ -142,10 +148,13 @@ def read_flash(request: Request) -> str | None:
     if not payload or not hmac.compare_digest(signature, _sign(payload.encode())):
         return None
     try:
-        message, values = json.loads(base64.urlsafe_b64decode(payload))
+        message, values, words = json.loads(base64.urlsafe_b64decode(payload))
     except ValueError:
         return None
-    return gettext(request)(message, **values)
+    translate = gettext(request)
+    return translate(
+        message, **{name: translate(value) if name in words else value for name, value in values.items()}
+    )
 
 
 # --- form tokens ---------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ async def test_register_then_organiser_approves_then_participant_sees_it(server,
     await shoot(organiser, artifacts, "organiser-registrations")
     await organiser.check("input[name=registration_ids]")
     await organiser.click("button[value=approve]")
-    await organiser.wait_for_selector("text=approve: 1 of 1 done")
+    await organiser.wait_for_selector("text=Approve: 1 of 1 done")
     await organiser.click("td a")
     await organiser.get_by_role("button", name="Show passport data").click()
     await organiser.wait_for_selector("[data-sensitive]")
