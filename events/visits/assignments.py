@@ -31,15 +31,19 @@ async def _assignment_schema(event_id: int, row: dict) -> schemas.Assignment:
         .where(Registration.id == row["registration"])
         .first()
     )
-    visits = await context.load(event_id)
+    return _assignment(await context.load(event_id), row, registration)
+
+
+def _assignment(visits: context.EventVisits, row: dict, person: dict) -> schemas.Assignment:
+    """An assignment row as the API shows it, with the participant's reference, name and country."""
     vehicle = visits.vehicles.get(row["vehicle"]) if row["vehicle"] else None
     return schemas.Assignment(
         id=row["id"],
-        event_id=event_id,
+        event_id=visits.event["id"],
         registration_id=row["registration"],
-        reference=registration["reference"],
-        name=person_name(registration),
-        country=registration["country_represented"],
+        reference=person["reference"],
+        name=person_name(person),
+        country=person["country_represented"],
         slot_id=row["slot"],
         vehicle_id=row["vehicle"],
         vehicle_name=vehicle["name"] if vehicle else None,
@@ -68,28 +72,14 @@ async def list_assignments(
     )
     if slot_id is not None:
         query = query.where(VisitAssignment.slot == slot_id)
-    out = []
-    for row in await query:
-        person = {
-            key.split(".", 1)[1]: value for key, value in row.items() if key.startswith("registration.")
-        }
-        vehicle = visits.vehicles.get(row["vehicle"]) if row["vehicle"] else None
-        out.append(
-            schemas.Assignment(
-                id=row["id"],
-                event_id=event_id,
-                registration_id=row["registration"],
-                reference=person["reference"],
-                name=person_name(person),
-                country=person["country_represented"],
-                slot_id=row["slot"],
-                vehicle_id=row["vehicle"],
-                vehicle_name=vehicle["name"] if vehicle else None,
-                pinned=row["pinned"],
-                assigned_at=visits.local(row["assigned_at"]),
-            )
+    return [
+        _assignment(
+            visits,
+            row,
+            {key.split(".", 1)[1]: value for key, value in row.items() if key.startswith("registration.")},
         )
-    return out
+        for row in await query
+    ]
 
 
 def _fits(built: Built, registration_id: int, slot_id: int, *, ignore_assignment: int | None = None) -> None:
