@@ -118,6 +118,20 @@ class Check:
     detail: str = ""  # what was seen, shown when it failed
 
 
+class RunTotals:
+    """What every summary of repeated runs adds up the same way: ``runs`` with requests and errors."""
+
+    runs: list
+
+    @property
+    def requests(self) -> int:
+        return sum(run.requests for run in self.runs)
+
+    @property
+    def errors(self) -> int:
+        return sum(run.errors for run in self.runs)
+
+
 @dataclass
 class TrialResult:
     """What one run of a trial measured.

@@ -12,22 +12,14 @@ from dataclasses import dataclass
 
 from bench import wrk
 from bench.loadgen import RunResult
-from bench.registry import FLOOR, Scenario, Trial, TrialResult
+from bench.registry import FLOOR, RunTotals, Scenario, Trial, TrialResult
 
 
 @dataclass
-class Summary:
+class Summary(RunTotals):
     scenario: Scenario
     concurrency: int
     runs: list[RunResult]
-
-    @property
-    def requests(self) -> int:
-        return sum(run.requests for run in self.runs)
-
-    @property
-    def errors(self) -> int:
-        return sum(run.errors for run in self.runs)
 
     @property
     def rps(self) -> float:
@@ -62,17 +54,9 @@ class Summary:
 
 
 @dataclass
-class TrialSummary:
+class TrialSummary(RunTotals):
     trial: Trial
     runs: list[TrialResult]
-
-    @property
-    def requests(self) -> int:
-        return sum(run.requests for run in self.runs)
-
-    @property
-    def errors(self) -> int:
-        return sum(run.errors for run in self.runs)
 
     @property
     def passed_runs(self) -> int:

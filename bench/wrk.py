@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.loadgen import encode_request
-from bench.registry import Scenario
+from bench.registry import RunTotals, Scenario
 
 #: Requests made in advance per run for scenarios whose path or body changes per request.
 PER_REQUEST_LIMIT = 20_000
@@ -161,20 +161,12 @@ async def run_wrk(
 
 
 @dataclass
-class WrkSummary:
+class WrkSummary(RunTotals):
     """A scenario's wrk runs at one concurrency: medians, as for the Python runs."""
 
     scenario: Scenario
     concurrency: int
     runs: list[WrkResult]
-
-    @property
-    def requests(self) -> int:
-        return sum(run.requests for run in self.runs)
-
-    @property
-    def errors(self) -> int:
-        return sum(run.errors for run in self.runs)
 
     @property
     def rps(self) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Self
 
 import msgspec
 from litestar import Request, Response
@@ -41,15 +41,16 @@ class DomainError(Exception):
         self.errors = errors or []
         self.extra = extra
 
+    @classmethod
+    def field(cls, field: str, message: str) -> Self:
+        """The error about one named field, with that field in ``errors``."""
+        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+
 
 class BadRequest(DomainError):
     status_code = 400
     slug = "bad-request"
     title = "The request could not be read"
-
-    @classmethod
-    def field(cls, field: str, message: str) -> BadRequest:
-        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
 
 
 class NotFound(DomainError):
@@ -74,10 +75,6 @@ class InvalidInput(DomainError):
     status_code = 422
     slug = "invalid-input"
     title = "Some fields are not valid"
-
-    @classmethod
-    def field(cls, field: str, message: str) -> InvalidInput:
-        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
 
 
 class NotAuthenticated(DomainError):
