@@ -64,10 +64,14 @@ def integer_bounds_middleware(app: ASGIApp) -> ASGIApp:
                     raise NotFound(f"No object with {name} {value}")
             handler = scope.get("route_handler")
             path_params = scope.get("path_params", {})
-            query = URL.from_scope(scope).query_params
-            for name, alias in _integer_parameters(handler) if handler is not None else ():
-                if name in path_params:
-                    continue
+            in_query = [
+                (name, alias)
+                for name, alias in (_integer_parameters(handler) if handler is not None else ())
+                if name not in path_params
+            ]
+            # Most requests (a scan, a feed) carry no query: parse it only when there is one to check.
+            query = URL.from_scope(scope).query_params if in_query and scope.get("query_string") else None
+            for _name, alias in in_query if query is not None else ():
                 for text in query.getall(alias, []):
                     if _INTEGER_TEXT.fullmatch(text.strip()) and not _fits(int(text)):
                         raise InvalidInput.field(
