@@ -16,17 +16,18 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from events import clock
-from events.auth.principal import Actor
 from events.auth.schemas import Email
 from events.errors import Conflict, InvalidInput, NotAuthenticated
 from events.programme import services as programme_services
-from events.registration import access, editing, moderation, reading, schemas, submission
-from events.registration.tables import ACTIVE_STATUSES, Channel
+from events.registration import access, editing, moderation, schemas, submission
+from events.registration.tables import Channel
 from events.settings import get_settings
 from events.web import choices, i18n, messages, pages
-from events.web.downloads import downloads_for
 from events.web.forms import Form, form_from, read_form
 from events.web.i18n import N_
+from events.web.my.sections import HANDLERS as MY_HANDLERS
+from events.web.my.sections import sections_for
+from events.web.my.view import my_view, own_registration
 
 #: The registration form's questions in page order (the error summary follows it).
 CREATE_FIELDS = (
@@ -254,23 +255,20 @@ class MyRegistrationPages(Controller):
             if expired:
                 pages.delete_cookie(response, pages.REGISTRATION_COOKIE)
             return response
-        registration = await reading.read_registration(actor, actor.registration_id)
-        lang = pages.language(request, registration.preferred_language)
-        event_row = await programme_services.get_event_row(registration.event_id)
-        deadline = editing.edit_deadline(event_row)
-        active = registration.status in {status.value for status in ACTIVE_STATUSES}
-        sessions = await programme_services.list_sessions(registration.event_id)
+        view = await my_view(request, actor)
+        deadline = editing.edit_deadline(view.event_row)
+        sessions = await programme_services.list_sessions(view.registration.event_id)
         return pages.render(
             request,
             "portal/my_registration.html",
             {
-                "registration": registration,
-                "event": programme_services.event_from_row(event_row),
-                "deadline": programme_services.to_local(deadline, event_row["time_zone"]),
-                "editable": active and clock.now() < deadline,
-                "cancellable": active,
-                "sessions": [s for s in sessions if s.id in registration.sessions],
-                "downloads": await downloads_for(registration, lang),
+                "registration": view.registration,
+                "event": view.event,
+                "deadline": programme_services.to_local(deadline, view.time_zone),
+                "editable": view.active and clock.now() < deadline,
+                "cancellable": view.active,
+                "sessions": [s for s in sessions if s.id in view.registration.sessions],
+                "sections": await sections_for(view),
                 "choices": choices,
             },
         )
@@ -317,7 +315,7 @@ class MyRegistrationPages(Controller):
 
     @get("/edit")
     async def edit_form(self, request: Request) -> Response:
-        _, registration = await _own_registration(request)
+        _, registration = await own_registration(request)
         event, sessions = await _event_and_sessions(registration.event_id)
         form = form_from(registration, UPDATE_FIELDS)
         form.values["session_ids"] = [str(sid) for sid in registration.sessions]
@@ -331,7 +329,7 @@ class MyRegistrationPages(Controller):
 
     @post("/edit")
     async def edit(self, request: Request) -> Response:
-        actor, registration = await _own_registration(request)
+        actor, registration = await own_registration(request)
         gettext = pages.gettext(request)
         event, sessions = await _event_and_sessions(registration.event_id)
         data, form = read_form(
@@ -361,13 +359,13 @@ class MyRegistrationPages(Controller):
 
     @get("/cancel")
     async def cancel_form(self, request: Request) -> Response:
-        _, registration = await _own_registration(request)
+        _, registration = await own_registration(request)
         event = await programme_services.get_event(registration.event_id)
         return pages.render(request, "portal/cancel.html", {"registration": registration, "event": event})
 
     @post("/cancel")
     async def cancel(self, request: Request) -> Response:
-        actor, _ = await _own_registration(request)
+        actor, _ = await own_registration(request)
         note = ((await request.form()).get("note") or "").strip()[:500]
         try:
             await moderation.cancel(actor, actor.registration_id, note)
@@ -408,17 +406,6 @@ class MyRegistrationPages(Controller):
         return page
 
 
-async def _own_registration(request: Request) -> tuple[Actor, schemas.Registration]:
-    """The signed-in participant and their registration (pages then speak its preferred language);
-    without a valid ``reg`` cookie the page's error handler sends the browser to the sign-in page."""
-    actor = await pages.participant(request)
-    if actor is None or actor.registration_id is None:
-        raise NotAuthenticated("Sign in with the link from your e-mail")
-    registration = await reading.read_registration(actor, actor.registration_id)
-    pages.language(request, registration.preferred_language)
-    return actor, registration
-
-
 async def _event_options() -> list[tuple[int, str]]:
     events, _ = await programme_services.list_events(
         programme_id=None, kind=None, upcoming_only=False, limit=200, offset=0
@@ -426,4 +413,4 @@ async def _event_options() -> list[tuple[int, str]]:
     return [(event.id, event.title) for event in events]
 
 
-HANDLERS = [ProgrammePages, RegistrationPages, MyRegistrationPages]
+HANDLERS = [ProgrammePages, RegistrationPages, MyRegistrationPages, *MY_HANDLERS]
