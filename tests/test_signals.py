@@ -39,7 +39,10 @@ EXPECTED_WIRING = {
     ],
     "session_changed": ["events.visits.listeners.booked_visits_clashing_with_session"],
     "event_changed": ["events.registration.listeners.capacity_may_have_grown"],
-    "participant_downloads": ["events.letters.controllers.portal_downloads"],
+    "participant_downloads": [
+        "events.letters.controllers.portal_downloads",
+        "events.badges.listeners.badge_downloads",
+    ],
     "mail_attachments": ["events.calendars.listeners.approval_calendar"],
     # No area adds to personal feeds yet (study visits will): see events.calendars.services.
     "agenda_items": [],
