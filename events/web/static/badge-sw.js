@@ -31,7 +31,15 @@ self.addEventListener("install", function (event) {
 });
 
 self.addEventListener("activate", function (event) {
-  event.waitUntil(self.clients.claim());
+  // Files of an older version of the site (another ?v=) go; the page and today's files stay.
+  var wanted = ASSETS.map(function (url) { return new URL(url, self.location.origin).href; });
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return cache.keys().then(function (requests) {
+      return Promise.all(requests.filter(function (request) {
+        return new URL(request.url).pathname !== PAGE && wanted.indexOf(request.url) < 0;
+      }).map(function (request) { return cache.delete(request); }));
+    });
+  }).then(function () { return self.clients.claim(); }));
 });
 
 function page(event) {
