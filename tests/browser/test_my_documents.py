@@ -60,6 +60,8 @@ async def test_the_badge_on_a_phone_works_offline_and_leaves_with_sign_out(serve
     page = await new_page(viewport=PHONE, bypass_csp=True)  # bypass_csp lets axe's script in
     await page.goto(magic_link(server, email))
     await page.wait_for_selector("[data-status=approved]")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert await _serious_violations(page) == []
     await page.get_by_role("link", name="Your badge on this phone").click()
     await page.wait_for_url(f"{server.url}/my/badge")
     qr = page.locator(".e-badge__qr svg")
@@ -111,3 +113,7 @@ async def test_the_badge_page_without_javascript(server, new_page):
     assert await page.get_by_text("Keep this page open, or save the QR code image").is_visible()
     download = page.locator("a[href='/my/badge.png']")
     assert await download.is_visible()
+    await page.goto(f"{server.url}/my/badge?lang=ar")
+    assert await page.get_attribute("html", "dir") == "rtl"
+    assert await page.locator(".e-badge__qr svg").is_visible()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
