@@ -86,7 +86,7 @@ async def test_the_next_step_is_in_the_participants_language(client, open_event)
     hub = (await client.get("/my/registration")).text
     assert '<html lang="fr"' in hub
     sentence = re.search(r"data-next-step>(.*?)</p>", hub, re.S).group(1).strip()
-    assert sentence and "What happens next" not in sentence
+    assert sentence.startswith("Prochaine étape : les organisateurs examinent votre inscription")
 
 
 # --- documents on "My registration" ---------------------------------------------------------------
@@ -119,7 +119,7 @@ async def test_badge_labels_are_translated(client, open_event):
     await badge_services.issue_badge(SYSTEM, found)
     hub = (await client.get("/my/registration")).text
     link = re.search(r'<a href="/my/badge.png">([^<]+)</a>', hub).group(1)
-    assert link != "QR code of your badge (PNG image)" and "PNG" in link
+    assert link == "Código QR de su credencial (imagen PNG)"
 
 
 # --- the badge page and its files -----------------------------------------------------------------
