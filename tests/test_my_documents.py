@@ -209,6 +209,7 @@ async def test_a_cancelled_registration_has_no_badge(client, open_event):
     assert page.status_code == 410 and "<svg" not in page.text
     hub = (await client.get("/my/registration")).text
     assert 'href="/my/badge' not in hub and "data-badge-forget" in hub
+    assert "The badge issued for this registration is no longer valid." in hub and "it was revoked" not in hub
 
 
 async def test_the_service_worker_is_served_for_the_badge_page_scope(client):
