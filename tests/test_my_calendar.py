@@ -263,3 +263,15 @@ async def test_the_calendar_speaks_the_participants_language(client, calendar_ev
     await signed_in(client, calendar_event.id, "amina@example.org")
     page = await client.get("/my/calendar", params={"lang": "fr"})
     assert "Votre calendrier" in page.text and "webcal://" in page.text
+
+
+async def test_two_first_visits_at_once_make_one_feed(client, calendar_event, run_concurrently):
+    registration_id = await signed_in(client, calendar_event.id, "amina@example.org")
+    owner = Actor.participant(registration_id, "A")
+    results = await run_concurrently(
+        *(services.own_personal_feed(owner, registration_id, make_first=True) for _ in range(4))
+    )
+    assert not [result for result in results if isinstance(result, BaseException)], results
+    assert len({result.links.url for result in results}) == 1
+    assert await FeedToken.count() == 1
+    assert len(await created_entries()) == 1
