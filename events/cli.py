@@ -142,25 +142,30 @@ def purge_sensitive(dry_run: bool) -> None:
 
 @main.command("rotate-data-key")
 def rotate_data_key() -> None:
-    """Re-encrypt stored personal data (registrations' passport data, letters' PDFs) with the first key
-    of DATA_ENCRYPTION_KEYS (keep the old keys listed after it until this has run)."""
+    """Re-encrypt stored personal data (registrations' passport data, letters' PDFs, calendar feed
+    links) with the first key of DATA_ENCRYPTION_KEYS (keep the old keys listed after it until this
+    has run)."""
     from events.auth.principal import Actor
+    from events.calendars.services import rotate_feed_secrets
     from events.db import write_transaction
     from events.letters import retention
     from events.notifications.services import rotate_withheld_secrets
     from events.registration.retention import rotate_data_key as rotate
 
-    async def rotate_everything() -> tuple[int, int, int]:
+    async def rotate_everything() -> tuple[int, int, int, int]:
         actor = Actor.system("cli rotate-data-key")
         registrations = await rotate(actor)
         letters = await retention.rotate_data_key(actor)
         async with write_transaction():
             messages = await rotate_withheld_secrets()
-        return registrations, letters, messages
+        async with write_transaction():
+            feeds = await rotate_feed_secrets()
+        return registrations, letters, messages, feeds
 
-    registrations, letters, messages = commands.run(rotate_everything)
+    registrations, letters, messages, feeds = commands.run(rotate_everything)
     click.echo(
-        f"Re-encrypted {registrations} registration(s), {letters} letter(s) and {messages} unsent e-mail(s)."
+        f"Re-encrypted {registrations} registration(s), {letters} letter(s), {messages} unsent e-mail(s)"
+        f" and {feeds} calendar feed link(s)."
     )
 
 

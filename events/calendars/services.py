@@ -21,10 +21,13 @@ straight into the database) moves the key everywhere at once; no instance can an
 whose inputs changed, and none needs to be told. The fingerprint's session part is answered from
 the index ``event_session_feed_fingerprint`` alone (migration 2026-12-02T16:20:00).
 
-**Personal feed tokens** (``osc_…``) are shown once; only their SHA-256 is stored. A registration
-has at most one working token: creating one revokes the previous (regeneration). The participant
-(through their magic-link access) or an organiser of the event may create or revoke it. An unknown
-and a revoked token are answered alike.
+**Personal feed tokens** (``osc_…``): the feed is found by the token's SHA-256. The API shows a token
+once; the token itself is also kept encrypted (:mod:`events.crypto`) so that the participant's own
+page shows them their link whenever they come back (:func:`own_personal_feed`, to the participant
+alone; the first visit of an approved participant makes the feed). Revoking a token erases it. A
+registration has at most one working token: creating one revokes the previous (regeneration). The
+participant (through their magic-link access) or an organiser of the event may create or revoke it.
+An unknown and a revoked token are answered alike.
 
 **Adding items to the personal feed** (e.g. a study-visit assignment): connect, in your area's
 ``listeners.py``, a receiver of :data:`events.signals.agenda_items` and one of
@@ -56,7 +59,7 @@ from dataclasses import dataclass
 
 from piccolo.query.functions.aggregate import Count
 
-from events import signals
+from events import crypto, signals
 from events.audit.services import record
 from events.audit.tables import AuditEntry
 from events.auth.principal import Actor
@@ -486,37 +489,97 @@ async def _active_tokens(registration_id: int) -> list[dict]:
     )
 
 
+async def _issue(actor: Actor, registration: dict, *, first_visit: bool = False) -> tuple[str, dict]:
+    """Inside a write transaction with the registration locked: a new token, the previous ones
+    revoked (and erased). Returns the token and what the API answers about it."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    moment = now()
+    previous = [token_row["id"] for token_row in await _active_tokens(registration["id"])]
+    if previous:
+        await FeedToken.update({FeedToken.revoked_at: moment, FeedToken.token_enc: None}).where(
+            FeedToken.id.is_in(previous)
+        )
+    feed_token = FeedToken(
+        registration=registration["id"],
+        token_hash=_digest(token),
+        token_enc=crypto.encrypt(token),
+        created_at=moment,
+        revoked_at=None,
+    )
+    await feed_token.save()
+    data: dict = {"feed_token_id": feed_token.id, "replaced": previous}
+    if first_visit:
+        data["first_visit"] = True
+    await record(
+        actor,
+        "calendar_feed.created",
+        "registration",
+        registration["id"],
+        event_id=registration["event"],
+        data=data,
+    )
+    return token, {"created_at": moment, "regenerated": bool(previous)}
+
+
 async def create_personal_feed(actor: Actor, registration_id: int) -> schemas.PersonalFeed:
     """Create the registration's personal feed, or regenerate it: the previous URL stops working."""
     check_access(actor, await _registration(registration_id))
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with write_transaction():
         row = await _registration(registration_id, lock=True)  # one regeneration at a time
-        moment = now()
-        previous = [token_row["id"] for token_row in await _active_tokens(registration_id)]
-        if previous:
-            await FeedToken.update({FeedToken.revoked_at: moment}).where(FeedToken.id.is_in(previous))
-        feed_token = FeedToken(
-            registration=registration_id, token_hash=_digest(token), created_at=moment, revoked_at=None
-        )
-        await feed_token.save()
-        await record(
-            actor,
-            "calendar_feed.created",
-            "registration",
-            registration_id,
-            event_id=row["event"],
-            data={"feed_token_id": feed_token.id, "replaced": previous},
-        )
+        token, made = await _issue(actor, row)
     feed_links = links(personal_feed_path(token))
     return schemas.PersonalFeed(
         registration_id=registration_id,
         url=feed_links.url,
         webcal_url=feed_links.webcal_url,
         download_url=feed_links.download_url,
-        created_at=moment,
-        regenerated=bool(previous),
+        **made,
     )
+
+
+async def own_personal_feed(
+    actor: Actor, registration_id: int, *, make_first: bool = False
+) -> schemas.OwnPersonalFeed:
+    """The participant's own feed with its links, for their page: to the participant alone (an
+    organiser may create or revoke the feed, but sees its URL only in the answer that created it).
+
+    ``make_first`` makes the feed when the registration never had one (the first visit of an
+    approved participant), once even when two pages ask at the same moment; a feed that was
+    stopped stays stopped until the participant asks for a new link.
+    """
+    if actor.registration_id != registration_id:
+        raise NotFound(f"No registration with id {registration_id}")
+    await _registration(registration_id)
+    if make_first and not await FeedToken.exists().where(FeedToken.registration == registration_id):
+        async with write_transaction():
+            row = await _registration(registration_id, lock=True)
+            if not await FeedToken.exists().where(FeedToken.registration == registration_id):
+                await _issue(actor, row, first_visit=True)
+    active = await FeedToken.select(FeedToken.token_enc, FeedToken.created_at).where(
+        FeedToken.registration == registration_id, FeedToken.revoked_at.is_null()
+    )
+    if not active:
+        stopped = await FeedToken.exists().where(FeedToken.registration == registration_id)
+        return schemas.OwnPersonalFeed(registration_id=registration_id, active=False, stopped=stopped)
+    newest = max(active, key=lambda token_row: token_row["created_at"])
+    token = crypto.decrypt(newest["token_enc"])
+    return schemas.OwnPersonalFeed(
+        registration_id=registration_id,
+        active=True,
+        stopped=False,
+        links=links(personal_feed_path(token)) if token else None,
+        created_at=newest["created_at"],
+    )
+
+
+async def rotate_feed_secrets() -> int:
+    """Re-encrypt the kept tokens of working feeds with the newest data key (in a write transaction)."""
+    rows = await FeedToken.select(FeedToken.id, FeedToken.token_enc).where(FeedToken.token_enc.is_not_null())
+    for row in rows:
+        await FeedToken.update({FeedToken.token_enc: crypto.rotate(row["token_enc"])}).where(
+            FeedToken.id == row["id"]
+        )
+    return len(rows)
 
 
 async def revoke_personal_feed(actor: Actor, registration_id: int) -> None:
@@ -527,7 +590,9 @@ async def revoke_personal_feed(actor: Actor, registration_id: int) -> None:
         active = [token_row["id"] for token_row in await _active_tokens(registration_id)]
         if not active:
             return
-        await FeedToken.update({FeedToken.revoked_at: now()}).where(FeedToken.id.is_in(active))
+        await FeedToken.update({FeedToken.revoked_at: now(), FeedToken.token_enc: None}).where(
+            FeedToken.id.is_in(active)
+        )
         await record(
             actor,
             "calendar_feed.revoked",
