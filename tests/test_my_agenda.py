@@ -17,7 +17,7 @@ from events.errors import Conflict, NotFound
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
 from events.reference.time_zones import country_time_zone
-from events.registration import editing, moderation, schemas, signups, submission
+from events.registration import access, editing, moderation, schemas, signups, submission
 from events.registration.tables import Channel, Registration, SessionSignup
 from events.web.my import agenda
 from tests.factories import SYSTEM
@@ -352,3 +352,32 @@ async def test_french_agenda(client, agenda_event):
     assert "Heure de Baku (UTC+4)" in text and "Katmandou" in text
     assert "Obligatoire, pour tout le monde" in item(page.text, sessions["opening"].id)
     assert "Annulée" in item(page.text, sessions["dropped"].id)
+
+
+# --- the API -------------------------------------------------------------------------------------
+
+
+async def test_the_api_joins_and_leaves_with_the_participants_token(client, agenda_event):
+    event, sessions = agenda_event
+    _, registration = await register(event.id, "api@example.org")
+    _, other = await register(event.id, "other@example.org")
+    link = await access.issue_magic_link(registration.id)
+    granted = await access.exchange_magic_link(link.partition("#token=")[2])
+    headers = {"Authorization": f"Bearer {granted.access_token}"}
+    url = f"/api/v1/registrations/{registration.id}/sessions"
+    workshop = sessions["workshop"].id
+    joined = await client.post(f"{url}/{workshop}", headers=headers)
+    assert joined.status_code == 200 and joined.json()["sessions"] == [workshop]
+    cancelled = await client.post(f"{url}/{sessions['gone'].id}", headers=headers)
+    assert cancelled.status_code == 409 and cancelled.json()["session_cancelled"] == sessions["gone"].id
+    foreign = await client.post(f"/api/v1/registrations/{other.id}/sessions/{workshop}", headers=headers)
+    assert foreign.status_code == 404
+    anonymous = await client.post(f"{url}/{workshop}")
+    assert anonymous.status_code == 401
+    left = await client.delete(f"{url}/{workshop}", headers=headers)
+    assert left.status_code == 200 and left.json()["sessions"] == []
+    _, third = await register(event.id, "third@example.org")
+    for person_registration in (other, third):
+        await signups.join_session(SYSTEM, person_registration.id, workshop)
+    full = await client.post(f"{url}/{workshop}", headers=headers)
+    assert full.status_code == 409 and full.json()["sessions_full"] == [workshop]
