@@ -254,6 +254,9 @@ async def test_agenda_in_venue_time_and_own_country_time(client, agenda_event):
     assert f'data-session="{sessions["workshop"].id}"' not in page.text.split('id="optional"')[0]
     assert f'data-session="{sessions["gone"].id}"' not in page.text
     assert "Tuesday, 12 October 2027" in text
+    assert "<bdi>Baku</bdi> time (UTC+4)" in page.text
+    assert len(page.content) < 100_000
+    assert "<table" not in page.text
 
 
 async def test_no_second_time_when_the_participant_is_in_the_venue_zone(client, agenda_event):
@@ -297,6 +300,12 @@ async def test_joining_and_leaving_through_the_page(client, agenda_event):
     left = await client.post(f"/my/agenda/sessions/{workshop}/leave")
     assert left.status_code == 303
     assert await SessionSignup.count() == 0
+    forged = await client.post(
+        f"/my/agenda/sessions/{workshop}/join", headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert forged.status_code == 403 and await SessionSignup.count() == 0
+    unknown = await client.post("/my/agenda/sessions/999999/join")
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("text/html")
 
 
 async def test_a_full_session_shows_full_and_a_clear_message(client, agenda_event):

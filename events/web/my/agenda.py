@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import get_timezone_location
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
+from markupsafe import Markup
 
 from events import clock
 from events.errors import Conflict
@@ -28,6 +29,7 @@ from events.web import choices, i18n, messages, pages
 from events.web.forms import Form
 from events.web.i18n import N_
 from events.web.my.view import MyView, my_view
+from events.web.templating import isolate
 
 NAME = "agenda"
 PATH = "/my/agenda"
@@ -41,6 +43,7 @@ FULL = N_("Full — no seats left in “%(title)s”")
 CLOSED_ON = N_("Changes closed on %(date)s. Write to the organisers if you need a change")
 SESSION_CANCELLED = N_("This session is cancelled, so it cannot be joined")
 FOR_EVERYONE = N_("This session is for everyone: you attend it already")
+ZONE_LABEL = N_("%(city)s time (%(offset)s)")
 
 #: Zones offered in the "show times also in" list, one or more per UTC offset, chosen for the programme's
 #: participants (least developed, landlocked and small island developing countries) and its venues.
@@ -229,9 +232,14 @@ async def section(view: MyView) -> dict | None:
     }
 
 
-def _venue_label(view: MyView) -> str:
-    moment = reference_moment(view.event_row)
-    return view.gettext("%(city)s time (%(offset)s)", city=view.event.city, offset=short_offset(moment))
+def zone_label(view: MyView, city: str, moment: datetime.datetime) -> Markup:
+    """ "Baku time (UTC+4)", the city isolated (it may be written in another script than the page)."""
+    text = Markup(view.gettext(ZONE_LABEL))  # noqa: S704 (our own catalogue; the values are escaped)
+    return text % {"city": isolate(city), "offset": short_offset(moment)}
+
+
+def _venue_label(view: MyView) -> Markup:
+    return zone_label(view, view.event.city, reference_moment(view.event_row))
 
 
 async def _page(view: MyView, *, form: Form | None = None, status_code: int = 200) -> Response:
@@ -242,10 +250,7 @@ async def _page(view: MyView, *, form: Form | None = None, status_code: int = 20
     moment = reference_moment(view.event_row)
     own_label = None
     if zone and any(entry.own_start for entry in attending + offered):
-        local = moment.astimezone(ZoneInfo(zone))
-        own_label = view.gettext(
-            "%(city)s time (%(offset)s)", city=zone_city(zone, view.lang), offset=short_offset(local)
-        )
+        own_label = zone_label(view, zone_city(zone, view.lang), moment.astimezone(ZoneInfo(zone)))
     response = pages.render(
         request,
         "portal/my/agenda.html",
