@@ -4,7 +4,7 @@ import datetime
 from typing import Annotated
 
 import anyio.to_thread
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -24,6 +24,7 @@ from events.errors import InvalidInput
 from events.programme.zones import in_event_zones
 from events.reference.tables import CountryGroup
 from events.registration import access, editing, export, importer, moderation, reading, schemas, submission
+from events.registration.signups import join_session, leave_session
 from events.registration.tables import Channel, RegistrationStatus
 
 
@@ -88,6 +89,30 @@ class PublicRegistrationController(Controller):
         self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.Decision]
     ) -> schemas.Registration:
         return await moderation.cancel(actor, registration_id, data.note)
+
+    @post(
+        "/registrations/{registration_id:int}/sessions/{session_id:int}",
+        guards=[requires_sign_in],
+        status_code=HTTP_200_OK,
+    )
+    async def join_optional_session(
+        self, actor: ActorDep, registration_id: FromPath[int], session_id: FromPath[int]
+    ) -> schemas.Registration:
+        """Take a seat in an optional session while seats last, until the change deadline; a full or
+        cancelled session is a 409 (``sessions_full``, ``session_cancelled``), as is a closed deadline
+        (``deadline``)."""
+        return await join_session(actor, registration_id, session_id)
+
+    @delete(
+        "/registrations/{registration_id:int}/sessions/{session_id:int}",
+        guards=[requires_sign_in],
+        status_code=HTTP_200_OK,
+    )
+    async def leave_optional_session(
+        self, actor: ActorDep, registration_id: FromPath[int], session_id: FromPath[int]
+    ) -> schemas.Registration:
+        """Give a seat in an optional session back, until the change deadline."""
+        return await leave_session(actor, registration_id, session_id)
 
 
 class StaffRegistrationController(Controller):

@@ -27,6 +27,21 @@ def edit_deadline(event: dict) -> datetime.datetime:
     )
 
 
+def check_changes_allowed(actor: Actor, current: dict, event: dict) -> None:
+    """A participant changes an active registration until :func:`edit_deadline`; organisers always.
+
+    The same rule for every change a participant makes (their answers, their optional sessions)."""
+    if actor.organises(current["event"]):
+        return
+    deadline = edit_deadline(event)
+    if now() >= deadline:
+        raise Conflict(
+            "The deadline for changes has passed; write to the organisers", deadline=deadline.isoformat()
+        )
+    if current["status"] not in {s.value for s in ACTIVE_STATUSES}:
+        raise Conflict(f"A {current['status']} registration cannot be changed")
+
+
 async def update(
     actor: Actor, registration_id: int, data: schemas.RegistrationUpdate
 ) -> schemas.Registration:
@@ -40,11 +55,7 @@ async def update(
     async with write_transaction():
         current = await get_registration_row(registration_id)
         event = await programme_services.get_event_row(current["event"])
-        if not actor.organises(current["event"]):
-            if now() >= edit_deadline(event):
-                raise Conflict("The deadline for changes has passed; write to the organisers")
-            if current["status"] not in {s.value for s in ACTIVE_STATUSES}:
-                raise Conflict(f"A {current['status']} registration cannot be changed")
+        check_changes_allowed(actor, current, event)
         session_ids = changes.pop("session_ids", None)
         values, _ = validate(
             {k: (msgspec.to_builtins(v) if isinstance(v, list) else v) for k, v in changes.items()}, event
