@@ -256,7 +256,7 @@ async def test_choices_are_saved_through_the_service_and_shown_ranked(client, ev
     assert api.status_code in (401, 403)  # the page's cookie is not an API token
 
     hub = await client.get("/my/registration")
-    assert 'id="visits-title"' in hub.text and "You have chosen 3 visits." in hub.text
+    assert 'id="visits-title"' in hub.text and "Visits you have ranked: 3." in hub.text
     assert "Rank your study visits by" in html.unescape(hub.text)
 
     withdrawn = await client.post("/my/visits", data={name: "" for name in ("choice_1", "choice_2")})
