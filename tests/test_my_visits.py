@@ -215,6 +215,18 @@ async def test_rules_and_five_selects_listing_every_slot_and_site(client, event,
     assert "Old building – any time" in block
     assert "You have not chosen any visits yet." in text
     assert "drag" not in text.lower()
+    assert len(page.content) < 100_000
+
+
+async def test_a_slot_without_free_seats_is_marked_full(client, event, organiser, visits):
+    old = visits["slots"][2]  # the van: one seat
+    await sign_in(client, visits["me"])
+    before = html.unescape((await client.get("/my/visits")).text)
+    assert "Old building – 12 Oct 2027, 10:00–12:00 · guide: Russian · sign language<" in before
+    await _place(client, event, organiser, visits["other"], old["id"])
+    after = html.unescape((await client.get("/my/visits")).text)
+    assert "Old building – 12 Oct 2027, 10:00–12:00 · guide: Russian · sign language · full<" in after
+    assert "Otherperson" not in after
 
 
 async def test_choices_are_saved_through_the_service_and_shown_ranked(client, event, visits):
