@@ -387,7 +387,12 @@ async def test_a_change_by_an_organiser_is_noticed_on_the_page(client, event, or
     page = await client.get("/my/visits")
     text = html.unescape(page.text)
     assert 'data-visit-change="updated"' in text and "Your visit was changed on " in text
-    assert "South car park" in text and "North entrance" not in text
+    notice = re.search(r'<div class="notice visit-change".*?</div>', text, re.S).group(0)
+    assert re.findall(r'data-changed="(\w+)">([^<]*)<bdi>([^<]*)</bdi>([^<]*)<bdi>([^<]*)</bdi>', notice) == [
+        ("meeting_point", "Meeting point: was ", "North entrance", ", now ", "South car park")
+    ]
+    details = re.search(r'<section class="my-visit".*?</section>', text, re.S).group(0)
+    assert "South car park" in details and "North entrance" not in details
     hub = await client.get("/my/registration")
     assert "Your visit was changed on " in html.unescape(hub.text)
 
@@ -411,6 +416,7 @@ async def test_a_visit_taken_away_and_given_again_is_a_move(client, event, organ
     page = html.unescape((await client.get("/my/visits")).text)
     assert 'data-visit-change="moved"' in page and "moved you to another visit" in page
     assert "13 Oct 2027, 14:00–16:00" in page
+    assert 'data-changed="date">Date: was <bdi>12 October 2027</bdi>, now <bdi>13 October 2027</bdi>' in page
 
 
 async def test_the_page_speaks_the_participants_language(client, event, visits):

@@ -8,7 +8,6 @@ import datetime
 from dataclasses import dataclass
 
 from events.auth.principal import Actor
-from events.notifications.tables import OutboxMessage
 from events.programme import services as programme_services
 from events.registration.tables import ACTIVE_STATUSES
 from events.visits import context, notify, schemas
@@ -16,7 +15,7 @@ from events.visits.context import registration_for
 from events.visits.manifests import checkpoint_id
 from events.visits.preferences import MAX_CHOICES, _preferences, choices_close_at, choices_open
 from events.visits.slots import assigned_counts
-from events.visits.tables import VisitAssignment
+from events.visits.tables import VisitAssignment, VisitNotice
 
 
 @dataclass
@@ -80,6 +79,9 @@ class VisitChange:
     changed_at: datetime.datetime
     #: ``updated`` (same visit, new details), ``moved`` (another visit) or ``cancelled``.
     kind: str
+    #: ``(detail, before, after)`` for each detail that differs from what they were told before
+    #: (names from ``notify.NOTICE_DETAILS``; values as written in their e-mail).
+    changes: list[tuple[str, str, str]]
 
 
 @dataclass
@@ -105,20 +107,14 @@ class MyVisits:
         return bool(self.slots)
 
 
-_TOLD = (notify.VISIT_ASSIGNED, notify.VISIT_ADDED, notify.VISIT_UPDATED, notify.VISIT_CANCELLED)
-
-
 async def last_change(registration_id: int, zone: str) -> VisitChange | None:
     """The last change to the participant's visits after their first one was given: another
-    visit, new details (time, meeting point, vehicle) or a visit taken away."""
+    visit, new details (time, meeting point, vehicle) or a visit taken away, with what it changed."""
     told = (
-        await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.created_at)
-        .where(
-            OutboxMessage.object_type == "registration",
-            OutboxMessage.object_id == str(registration_id),
-            OutboxMessage.kind.is_in(list(_TOLD)),
-        )
-        .order_by(OutboxMessage.id)
+        await VisitNotice.select(VisitNotice.kind, VisitNotice.details, VisitNotice.created_at)
+        .where(VisitNotice.registration == registration_id)
+        .order_by(VisitNotice.id)
+        .output(load_json=True)
     )
     if not told:
         return None
@@ -131,9 +127,17 @@ async def last_change(registration_id: int, zone: str) -> VisitChange | None:
         kind = "moved"
     else:
         return None  # the first visit given, or one more added: nothing was changed
+    changes: list[tuple[str, str, str]] = []
+    if kind != "cancelled" and len(told) > 1:
+        before, after = told[-2]["details"] or {}, latest["details"] or {}
+        changes = [
+            (name, str(before[name]), str(after[name]))
+            for name in notify.NOTICE_DETAILS
+            if name in before and name in after and before[name] != after[name]
+        ]
     changed_at = programme_services.to_local(latest["created_at"], zone)
     assert changed_at is not None
-    return VisitChange(changed_at=changed_at, kind=kind)
+    return VisitChange(changed_at=changed_at, kind=kind, changes=changes)
 
 
 async def my_visits_page(actor: Actor, registration_id: int) -> MyVisits:

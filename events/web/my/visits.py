@@ -43,6 +43,18 @@ CLOSED = N_(
 )
 NOT_ALLOWED = N_("Your registration is not active, so you cannot choose study visits")
 
+#: How the page names each detail of a change notice (see ``events.visits.notify.NOTICE_DETAILS``).
+DETAIL_LABELS = {
+    "site": N_("Site"),
+    "address": N_("Address"),
+    "date": N_("Date"),
+    "time": N_("Time"),
+    "meeting_point": N_("Meeting point"),
+    "meeting_time": N_("Departure"),
+    "vehicle": N_("Vehicle"),
+    "guide_language": N_("Guide"),
+}
+
 _OPTION = re.compile(r"^(slot|site):(\d{1,9})$")
 
 
@@ -144,6 +156,7 @@ def _context(view: MyView, data: mine.MyVisits, form: Form) -> dict:
         "options": options(data, view.lang, gettext),
         "ranked": _ranked(data, view.lang, gettext),
         "language_name": lambda code: language_name(code, view.lang),
+        "detail_labels": DETAIL_LABELS,
         "editable": data.active and data.open and data.offered,
     }
 
