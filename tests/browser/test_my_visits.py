@@ -242,6 +242,8 @@ async def _journey(server, new_page, artifacts, *, javascript: bool) -> None:
     )
     await page.goto(f"{server.url}/my/visits")
     assert "Your visit was changed on" in await page.text_content("[data-visit-change]")
+    changed = await page.text_content("[data-changed=meeting_point]")
+    assert "North entrance of the Congress Centre" in changed and "South car park" in changed
     assert "South car park" in await page.text_content(".my-visit")
     await _check(page, states, "changed", axe=javascript)
     await page.screenshot(path=str(artifacts / f"my-visits-assigned{suffix}.png"), full_page=True)
