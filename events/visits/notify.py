@@ -18,11 +18,13 @@ same call queues them, with no other change.
 
 from __future__ import annotations
 
+from events.clock import now
 from events.i18n.formatting import format_date, format_time
 from events.notifications.services import queue_email
 from events.notifications.templates import TEMPLATES, email_language
 from events.settings import get_settings
 from events.visits.context import EventVisits
+from events.visits.tables import VisitNotice
 
 VISIT_ASSIGNED = "visit_assigned"
 VISIT_ADDED = "visit_added"
@@ -43,6 +45,18 @@ _VISIT_DETAILS = (
     "reference",
     "link",
 )
+#: The details a notice keeps: what the participant's page compares between two notices.
+NOTICE_DETAILS = (
+    "site",
+    "address",
+    "date",
+    "time",
+    "meeting_point",
+    "meeting_time",
+    "vehicle",
+    "guide_language",
+)
+
 PLACEHOLDERS = {
     VISIT_ASSIGNED: _VISIT_DETAILS,
     VISIT_ADDED: _VISIT_DETAILS,
@@ -58,10 +72,19 @@ def ready(kind: str) -> bool:
 
 async def notify(kind: str, registration: dict, context: dict[str, str]) -> bool:
     """Queue one e-mail to the registration's address in its language; ``False`` when the kind
-    has no templates yet (nothing queued)."""
+    has no templates yet (nothing queued). Either way the participant's page keeps what they were
+    told (a :class:`VisitNotice`), to show what a later change changed."""
     missing = set(PLACEHOLDERS[kind]) - context.keys()
     if missing:
         raise ValueError(f"{kind} needs {sorted(missing)}")
+    await VisitNotice.insert(
+        VisitNotice(
+            registration=registration["id"],
+            kind=kind,
+            details={name: context[name] for name in NOTICE_DETAILS if name in context},
+            created_at=now(),
+        )
+    )
     if not ready(kind):
         return False
     await queue_email(

@@ -18,6 +18,22 @@ from events.visits import context, schemas
 from events.visits.context import registration_for
 from events.visits.tables import VisitPreference
 
+#: The most choices a participant may rank (see ``schemas.PreferencesSet``).
+MAX_CHOICES = 5
+
+
+def choices_close_at(event: dict) -> datetime.datetime:
+    """When participants can no longer change their own choices: the start of the event's first
+    day, in its time zone (organisers may change them at any time)."""
+    return datetime.datetime.combine(
+        event["start_date"], datetime.time(), tzinfo=ZoneInfo(event["time_zone"])
+    )
+
+
+def choices_open(event: dict) -> bool:
+    """Whether a participant may still change their own choices."""
+    return now() < choices_close_at(event)
+
 
 async def get_preferences(actor: Actor, registration_id: int) -> schemas.Preferences:
     registration = await registration_for(actor, registration_id)
@@ -60,10 +76,7 @@ async def set_preferences(
         if registration["status"] not in {s.value for s in ACTIVE_STATUSES}:
             raise Conflict(f"A {registration['status']} registration has no visit preferences")
         if not actor.organises(event_id):
-            starts = datetime.datetime.combine(
-                event["start_date"], datetime.time(), tzinfo=ZoneInfo(event["time_zone"])
-            )
-            if now() >= starts:
+            if not choices_open(event):
                 raise Conflict("The event has started; ask the organisers to change your visit choices")
         visits = await context.load(event_id, event)
         sites_with_slots = {slot["site"] for slot in visits.slots.values()}

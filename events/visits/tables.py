@@ -166,3 +166,15 @@ class VisitAssignment(Table, tablename="visit_assignment"):
     run = ForeignKey(references=ScheduleRun, null=True, default=None, on_delete=OnDelete.set_null)
     assigned_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class VisitNotice(Table, tablename="visit_notice"):
+    """What a participant was told about their visits, one row per message (``visit_assigned``,
+    ``visit_added``, ``visit_updated``, ``visit_cancelled``) with its details as written (site, date,
+    time, meeting point, departure, vehicle …, in their language), so their page can say what an
+    organiser's change changed. Part of the registration: it goes with it."""
+
+    registration = ForeignKey(references=Registration, null=False, index=True, on_delete=OnDelete.cascade)
+    kind = Varchar(length=40, null=False)
+    details = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())
