@@ -13,6 +13,8 @@ the vehicle, what to bring (the slot's notes) and whom to ask; its location is t
 * **SEQUENCE** is derived from the item's last change (seconds since 2024-01-01 UTC of the latest
   ``updated_at`` of the assignment, its slot, its site, the event's visit settings and travel
   times), so it increases with every change that moves or edits the visit; no column needed.
+  Two changes within one second share a SEQUENCE, and a vehicle's new name (vehicles keep no
+  change time) shows at the next refresh without moving it.
 * **A removed visit is left out** (not kept as ``STATUS:CANCELLED``): the assignment row is
   deleted, and a subscribed calendar drops an item that leaves the feed. The participant is told
   by e-mail (``visit_cancelled``).
