@@ -31,6 +31,7 @@ from events.registration.tables import AccessToken, Invitation, Registration, Se
 from events.visits.tables import (
     ScheduleRun,
     Site,
+    SlotFeedToken,
     SlotVehicle,
     TravelTime,
     Vehicle,
@@ -73,6 +74,7 @@ TABLES = [
     Vehicle,
     VisitSlot,
     SlotVehicle,
+    SlotFeedToken,
     VisitPreference,
     ScheduleRun,
     VisitAssignment,

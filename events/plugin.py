@@ -52,6 +52,7 @@ API_HANDLERS: list = [
 ROOT_HANDLERS: list = [
     *letters_controllers.ROOT_HANDLERS,
     *calendars_controllers.ROOT_HANDLERS,
+    *visits_controllers.ROOT_HANDLERS,
     *checkin_controllers.ROOT_HANDLERS,
     *web_controllers.ROOT_HANDLERS,
 ]

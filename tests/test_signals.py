@@ -44,9 +44,8 @@ EXPECTED_WIRING = {
         "events.badges.listeners.badge_downloads",
     ],
     "mail_attachments": ["events.calendars.listeners.approval_calendar"],
-    # No area adds to personal feeds yet (study visits will): see events.calendars.services.
-    "agenda_items": [],
-    "agenda_version": [],
+    "agenda_items": ["events.visits.agenda.visit_items"],
+    "agenda_version": ["events.visits.agenda.visit_version"],
     "sensitive_data_purged": ["events.letters.retention.erase_visa_letters"],
 }
 

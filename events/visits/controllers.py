@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from litestar import Controller, Response, delete, get, patch, post, put
+from litestar import Controller, HttpMethod, Request, Response, delete, get, patch, post, put, route
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -17,9 +18,13 @@ from events.auth.guards import (
     requires_programme_organiser,
     requires_sign_in,
 )
+from events.calendars.controllers import SKIP_COMPRESSION, Download
+from events.calendars.controllers import _answer as answer_feed
+from events.errors import NotFound
 from events.visits import (
     assignments,
     event_settings,
+    feeds,
     manifests,
     preferences,
     runs,
@@ -30,6 +35,7 @@ from events.visits import (
 )
 
 EVENT = "/events/{event_id:int}/visits"
+_FEED_FILE = re.compile(r"^(.+)\.ics$")
 
 
 class PublicVisitsController(Controller):
@@ -258,6 +264,28 @@ class VisitsManagementController(Controller):
     ) -> None:
         await assignments.delete_assignment(actor, event_id, assignment_id)
 
+    @post("/slots/{slot_id:int}/calendar-feed", status_code=HTTP_201_CREATED)
+    async def create_slot_feed(
+        self, actor: ActorDep, event_id: FromPath[int], slot_id: FromPath[int]
+    ) -> schemas.SlotFeed:
+        """Create the slot's calendar feed for its escorts, or regenerate it (the previous URL
+        stops working). It shows the trip, vehicles and rider counts, never names."""
+        return await feeds.create_slot_feed(actor, event_id, slot_id)
+
+    @get("/slots/{slot_id:int}/calendar-feed")
+    async def slot_feed_status(
+        self, actor: ActorDep, event_id: FromPath[int], slot_id: FromPath[int]
+    ) -> schemas.SlotFeedStatus:
+        """Whether the slot has a feed, with its links to hand to the escorts."""
+        return await feeds.slot_feed_status(actor, event_id, slot_id)
+
+    @delete("/slots/{slot_id:int}/calendar-feed", status_code=HTTP_204_NO_CONTENT)
+    async def revoke_slot_feed(
+        self, actor: ActorDep, event_id: FromPath[int], slot_id: FromPath[int]
+    ) -> None:
+        """Revoke the slot's feed: its URL answers 404 from now on."""
+        await feeds.revoke_slot_feed(actor, event_id, slot_id)
+
 
 class StaffVisitsController(Controller):
     """Staff and organisers of the event: manifests and boarding (check-in checkpoints)."""
@@ -293,6 +321,24 @@ class StaffVisitsController(Controller):
         return await manifests.boarding_list(actor, event_id, checkpoint_id)
 
 
+class SlotFeedController(Controller):
+    """A visit slot's calendar feed for its escorts (the token in the URL is the credential)."""
+
+    path = "/calendars/visit-slots"
+    tags = ["calendars"]
+    opt = {SKIP_COMPRESSION: True}
+
+    @route("/{file_name:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], cache=False)
+    async def slot_feed(
+        self, request: Request, file_name: FromPath[str], download: Download = False
+    ) -> Response[bytes]:
+        """``{token}.ics``: the slot's trip. An unknown or revoked token is a plain 404."""
+        match = _FEED_FILE.match(file_name)
+        if match is None:
+            raise NotFound("There is no calendar feed at this address")
+        return await answer_feed(request, await feeds.slot_feed(match.group(1)), download)
+
+
 API_HANDLERS = [
     PublicVisitsController,
     ParticipantVisitsController,
@@ -300,3 +346,4 @@ API_HANDLERS = [
     VisitsManagementController,
     StaffVisitsController,
 ]
+ROOT_HANDLERS = [SlotFeedController]

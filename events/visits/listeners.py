@@ -1,6 +1,7 @@
 """How study visits react to other areas: events and sessions with visit slots stay, a withdrawn
-registration loses its seats on visits in the same transaction, and a session saved over booked
-visits is answered with a warning."""
+registration loses its seats on visits in the same transaction, a session saved over booked
+visits is answered with a warning, and a participant's personal calendar feed lists their visits
+(``events.visits.agenda``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import defaultdict
 
 from events import signals
 from events.visits import solver
+from events.visits.agenda import visit_items, visit_version
 from events.visits.assignments import on_registration_withdrawn
 from events.visits.context import person_name
 from events.visits.problem import build_problem
@@ -69,3 +71,5 @@ def connect() -> None:
     signals.session_deleting.connect(slots_block_session_deletion)
     signals.session_changed.connect(booked_visits_clashing_with_session)
     signals.registration_withdrawn.connect(on_registration_withdrawn)
+    signals.agenda_items.connect(visit_items)
+    signals.agenda_version.connect(visit_version)

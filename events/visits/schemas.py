@@ -487,3 +487,29 @@ class Boarding(Struct):
     name: str
     country: str
     needs_step_free: bool
+
+
+# --- a slot's calendar feed, for its escorts ----------------------------------------------------------
+
+
+class SlotFeed(Struct):
+    """A visit slot's calendar feed for its escorts, as created or regenerated. The URLs hold the
+    secret; regenerating replaces them and stops the old ones."""
+
+    slot_id: int
+    url: str
+    webcal_url: str
+    download_url: str
+    created_at: datetime.datetime
+    regenerated: bool
+
+
+class SlotFeedStatus(Struct):
+    """Whether a slot has a working feed, and its links (organisers of the event only)."""
+
+    slot_id: int
+    active: bool
+    created_at: datetime.datetime | None = None
+    url: str | None = None
+    webcal_url: str | None = None
+    download_url: str | None = None

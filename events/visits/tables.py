@@ -178,3 +178,17 @@ class VisitNotice(Table, tablename="visit_notice"):
     kind = Varchar(length=40, null=False)
     details = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SlotFeedToken(Table, tablename="visit_slot_feed_token"):
+    """The secret part of a visit slot's calendar feed URL, for its escorts (see ``visits.feeds``).
+
+    Looked up by its SHA-256; kept encrypted (``events.crypto``) only so that organisers can be
+    shown the URL again. A slot has at most one working token; revoked ones stay for the record.
+    """
+
+    slot = ForeignKey(references=VisitSlot, null=False, index=True, on_delete=OnDelete.cascade)
+    token_hash = Varchar(length=64, unique=True, null=False, secret=True)
+    token_encrypted = Text(null=False, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
