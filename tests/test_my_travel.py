@@ -322,3 +322,30 @@ async def test_organisers_sign_in_does_not_open_the_participant_page(client, bak
     await sign_in_organiser(client, organiser)
     response = await client.get("/my/travel", follow_redirects=False)
     assert response.status_code != 200 or "Travel and needs" not in response.text
+
+
+async def test_the_registration_form_takes_the_emergency_contact(client, baku_event):
+    form = person(
+        emergency_contact_name="Omar Moussa",
+        emergency_contact_relationship="Brother",
+        emergency_contact_phone=CONTACT_PHONE,
+    )
+    response = await submit(client, baku_event.id, form)
+    assert response.status_code in (200, 303), response.text
+    row = await row_of()
+    assert row["emergency_contact_name"] == "Omar Moussa"
+    assert crypto.decrypt(row["emergency_contact_phone_enc"]) == "+25377123456"
+    assert row["emergency_contact_email_enc"] is None
+
+
+async def test_a_cancelled_registration_shows_its_travel_read_only(client, baku_event):
+    await registered(client, baku_event.id)
+    await client.post("/my/travel", data=FILLED)
+    cancelled = await client.post("/my/registration/cancel", data={"note": ""})
+    assert cancelled.status_code == 303
+    hub = await client.get("/my/registration")
+    assert '<section id="travel"' not in hub.text
+    page = await client.get("/my/travel")
+    assert "This registration is no longer active" in page.text and 'action="/my/travel"' not in page.text
+    refused = await client.post("/my/travel", data={**FILLED, "dietary": "Vegan"})
+    assert refused.status_code == 409 and (await row_of())["dietary"] == "Halal"
