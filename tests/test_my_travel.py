@@ -349,3 +349,14 @@ async def test_a_cancelled_registration_shows_its_travel_read_only(client, baku_
     assert "This registration is no longer active" in page.text and 'action="/my/travel"' not in page.text
     refused = await client.post("/my/travel", data={**FILLED, "dietary": "Vegan"})
     assert refused.status_code == 409 and (await row_of())["dietary"] == "Halal"
+
+
+@pytest.mark.parametrize("lang", ["ar", "zh", "ru", "es"])
+async def test_the_page_in_other_languages_is_small_and_translated(client, baku_event, lang):
+    await registered(client, baku_event.id)
+    page = await client.get(f"/my/travel?lang={lang}")
+    assert page.status_code == 200 and f'lang="{lang}"' in page.text
+    assert "Travel and needs" not in page.text and "Emergency contact" not in page.text
+    assert len(page.content) < 100_000
+    if lang == "ar":
+        assert 'dir="rtl"' in page.text
