@@ -360,3 +360,23 @@ async def test_the_page_in_other_languages_is_small_and_translated(client, baku_
     assert len(page.content) < 100_000
     if lang == "ar":
         assert 'dir="rtl"' in page.text
+
+
+async def test_organisers_see_the_contact_masked_until_they_ask_and_the_view_is_logged(
+    client, baku_event, make_account
+):
+    await registered(client, baku_event.id)
+    await client.post("/my/travel", data=FILLED)
+    row = await row_of()
+    organiser = await make_account(Role.organiser, baku_event.id)
+    client.cookies.clear()
+    await sign_in_organiser(client, organiser)
+    detail = await client.get(f"/organiser/registrations/{row['id']}")
+    assert "Omar Moussa" in detail.text and "••••56" in detail.text and "+25377123456" not in detail.text
+    shown = await client.post(f"/organiser/registrations/{row['id']}/sensitive")
+    assert (
+        shown.status_code == 200 and "+25377123456" in shown.text and "omar.moussa@example.org" in shown.text
+    )
+    assert await AuditEntry.exists().where(
+        AuditEntry.action == "registration.sensitive_viewed", AuditEntry.actor == organiser.user_id
+    )
