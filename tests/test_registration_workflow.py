@@ -502,6 +502,8 @@ async def test_only_the_events_organisers_see_sensitive_data_and_it_is_logged(cl
         "passport_number": PASSPORT,
         "date_of_birth": "1980-05-17",
         "place_of_birth": "Djibouti",
+        "emergency_contact_phone": None,
+        "emergency_contact_email": None,
         "purged_at": None,
     }
     entry = await AuditEntry.select().where(AuditEntry.action == "registration.sensitive_viewed").first()

@@ -50,6 +50,19 @@ async def _sessions_of(registration_ids: list[int]) -> dict[int, list[int]]:
     return {key: sorted(value) for key, value in result.items()}
 
 
+def _masked_phone(token: str | None) -> str | None:
+    phone = crypto.decrypt(token)
+    return ("••••" + phone[-2:]) if phone else None
+
+
+def _masked_email(token: str | None) -> str | None:
+    address = crypto.decrypt(token)
+    if not address:
+        return None
+    local, _, domain = address.rpartition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
 def to_schema(
     row: dict, groups: dict[str, list[str]], sessions: list[int], positions: dict[int, int], zone: str
 ) -> schemas.Registration:
@@ -63,6 +76,8 @@ def to_schema(
         passport_number=("••••" + row["passport_last4"]) if row["passport_number_enc"] else None,
         date_of_birth="••••-••-••" if row["date_of_birth_enc"] else None,
         place_of_birth="••••" if row["place_of_birth_enc"] else None,
+        emergency_contact_phone=_masked_phone(row["emergency_contact_phone_enc"]),
+        emergency_contact_email=_masked_email(row["emergency_contact_email_enc"]),
         arrival_at=local(row["arrival_at"]),
         departure_at=local(row["departure_at"]),
         accessibility=list(row["accessibility"] or []),
@@ -233,7 +248,8 @@ async def statistics(actor: Actor, event_id: int) -> schemas.Statistics:
 
 
 async def reveal_sensitive(actor: Actor, registration_id: int) -> schemas.SensitiveData:
-    """Passport number, date and place of birth in clear: organisers of the event only, and audited."""
+    """Passport number, date and place of birth, the emergency contact's phone and e-mail in clear:
+    organisers of the event only, and audited."""
     row = await get_registration_row(registration_id)
     if not actor.organises(row["event"]):
         raise PermissionDenied("Only organisers of this event see passport data")
@@ -247,5 +263,21 @@ async def reveal_sensitive(actor: Actor, registration_id: int) -> schemas.Sensit
         passport_number=crypto.decrypt(row["passport_number_enc"]),
         date_of_birth=datetime.date.fromisoformat(date_of_birth) if date_of_birth else None,
         place_of_birth=crypto.decrypt(row["place_of_birth_enc"]),
+        emergency_contact_phone=crypto.decrypt(row["emergency_contact_phone_enc"]),
+        emergency_contact_email=crypto.decrypt(row["emergency_contact_email_enc"]),
         purged_at=row["sensitive_purged_at"],
+    )
+
+
+async def own_emergency_contact(actor: Actor, registration_id: int) -> schemas.EmergencyContact:
+    """The emergency contact in clear for the participant's own form: the participant only (organisers
+    read it, audited, with :func:`reveal_sensitive`); others get 404."""
+    row = await get_registration_row(registration_id)
+    if actor.registration_id != row["id"]:
+        raise NotFound(f"No registration with id {registration_id}")
+    return schemas.EmergencyContact(
+        name=row["emergency_contact_name"],
+        relationship=row["emergency_contact_relationship"],
+        phone=crypto.decrypt(row["emergency_contact_phone_enc"]) or "",
+        email=crypto.decrypt(row["emergency_contact_email_enc"]) or "",
     )

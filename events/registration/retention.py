@@ -17,7 +17,7 @@ from events.settings import get_settings
 async def purge_sensitive(
     actor: Actor, *, today: datetime.date | None = None, dry_run: bool = False
 ) -> dict[int, int]:
-    """Erase passport numbers, dates and places of birth once an event ended more than the retention
+    """Erase passport numbers, dates and places of birth, and emergency contacts, once an event ended more than the retention
     period ago, and let other areas erase their copies (:data:`events.signals.sensitive_data_purged`,
     sent for every such event, so copies left by an earlier purge go too). Returns the number of
     registrations purged per event."""
@@ -32,6 +32,10 @@ async def purge_sensitive(
                 Registration.passport_number_enc.is_not_null()
                 | Registration.date_of_birth_enc.is_not_null()
                 | Registration.place_of_birth_enc.is_not_null()
+                | Registration.emergency_contact_phone_enc.is_not_null()
+                | Registration.emergency_contact_email_enc.is_not_null()
+                | (Registration.emergency_contact_name != "")
+                | (Registration.emergency_contact_relationship != "")
             ),
         )
         count = await Registration.count().where(*holding)
@@ -49,6 +53,10 @@ async def purge_sensitive(
                     Registration.date_of_birth_enc: None,
                     Registration.place_of_birth_enc: None,
                     Registration.passport_last4: "",
+                    Registration.emergency_contact_name: "",
+                    Registration.emergency_contact_relationship: "",
+                    Registration.emergency_contact_phone_enc: None,
+                    Registration.emergency_contact_email_enc: None,
                     Registration.sensitive_purged_at: now(),
                 }
             ).where(*holding)
@@ -70,10 +78,14 @@ async def rotate_data_key(actor: Actor) -> int:
         Registration.passport_number_enc,
         Registration.date_of_birth_enc,
         Registration.place_of_birth_enc,
+        Registration.emergency_contact_phone_enc,
+        Registration.emergency_contact_email_enc,
     ).where(
         Registration.passport_number_enc.is_not_null()
         | Registration.date_of_birth_enc.is_not_null()
         | Registration.place_of_birth_enc.is_not_null()
+        | Registration.emergency_contact_phone_enc.is_not_null()
+        | Registration.emergency_contact_email_enc.is_not_null()
     )
     for start in range(0, len(rows), 200):
         async with write_transaction():
@@ -83,6 +95,12 @@ async def rotate_data_key(actor: Actor) -> int:
                         Registration.passport_number_enc: crypto.rotate(row["passport_number_enc"]),
                         Registration.date_of_birth_enc: crypto.rotate(row["date_of_birth_enc"]),
                         Registration.place_of_birth_enc: crypto.rotate(row["place_of_birth_enc"]),
+                        Registration.emergency_contact_phone_enc: crypto.rotate(
+                            row["emergency_contact_phone_enc"]
+                        ),
+                        Registration.emergency_contact_email_enc: crypto.rotate(
+                            row["emergency_contact_email_enc"]
+                        ),
                     }
                 ).where(Registration.id == row["id"])
     async with write_transaction():

@@ -52,6 +52,9 @@ Text100 = Annotated[str, Meta(max_length=100)]
 Text200 = Annotated[str, Meta(max_length=200)]
 PassportNumber = Annotated[str, Meta(pattern=r"^[A-Za-z0-9]{5,20}$", description="5-20 letters and digits")]
 Phone = Annotated[str, Meta(max_length=30, description="international format, e.g. +977 1 4211000")]
+Relationship = Annotated[str, Meta(max_length=50, description="e.g. spouse, sister, colleague")]
+#: Optional: blank, or an address (checked by the registration's validation).
+OptionalEmail = Annotated[str, Meta(max_length=254, description="an e-mail address, or blank")]
 
 
 class RegistrationCreate(Input):
@@ -88,6 +91,10 @@ class RegistrationCreate(Input):
     )
     accessibility_other: Annotated[str, Meta(max_length=500)] = ""
     dietary: Annotated[str, Meta(max_length=300)] = ""
+    emergency_contact_name: Text100 = ""
+    emergency_contact_relationship: Relationship = ""
+    emergency_contact_phone: Phone = ""
+    emergency_contact_email: OptionalEmail = ""
     self_identification: Annotated[list[ReportingGroup], Meta(max_length=6)] = msgspec.field(
         default_factory=list
     )
@@ -123,6 +130,10 @@ class RegistrationUpdate(Input):
     accessibility: Annotated[list[AccessibilityNeed], Meta(max_length=6)] | UnsetType = UNSET
     accessibility_other: Annotated[str, Meta(max_length=500)] | UnsetType = UNSET
     dietary: Annotated[str, Meta(max_length=300)] | UnsetType = UNSET
+    emergency_contact_name: Text100 | UnsetType = UNSET
+    emergency_contact_relationship: Relationship | UnsetType = UNSET
+    emergency_contact_phone: Phone | UnsetType = UNSET
+    emergency_contact_email: OptionalEmail | UnsetType = UNSET
     self_identification: Annotated[list[ReportingGroup], Meta(max_length=6)] | UnsetType = UNSET
     session_ids: Annotated[list[int], Meta(max_length=50)] | UnsetType = UNSET
 
@@ -162,6 +173,11 @@ class Registration(Struct):
     accessibility: list[str]
     accessibility_other: str
     dietary: str
+    emergency_contact_name: str
+    emergency_contact_relationship: str
+    #: Masked (``••••21``, ``k•••@example.org``): in clear through the audited sensitive-data read.
+    emergency_contact_phone: str | None
+    emergency_contact_email: str | None
     self_identification: list[str]
     sessions: list[int]
     warnings: list[str]
@@ -183,7 +199,18 @@ class SensitiveData(Struct):
     passport_number: str | None
     date_of_birth: datetime.date | None
     place_of_birth: str | None
+    emergency_contact_phone: str | None
+    emergency_contact_email: str | None
     purged_at: datetime.datetime | None
+
+
+class EmergencyContact(Struct):
+    """The emergency contact in clear, for the participant's own form."""
+
+    name: str
+    relationship: str
+    phone: str
+    email: str
 
 
 class Decision(Input):

@@ -33,7 +33,7 @@ class Channel(StrEnum):
 class Registration(Table, tablename="registration"):
     """One participant at one event.
 
-    Passport number, date and place of birth are stored encrypted (``*_enc``, see
+    Passport number, date and place of birth, the emergency contact's phone and e-mail are stored encrypted (``*_enc``, see
     ``events.crypto``); everything needed for lists, statistics and badges is plain.
     """
 
@@ -74,6 +74,12 @@ class Registration(Table, tablename="registration"):
     accessibility = JSON(default="[]")
     accessibility_other = Varchar(length=500, default="")
     dietary = Varchar(length=300, default="")
+    #: Whom to call in an emergency: a third person's data, erased with the passport data after the
+    #: retention period; the phone and e-mail are stored encrypted like the passport number.
+    emergency_contact_name = Varchar(length=100, default="")
+    emergency_contact_relationship = Varchar(length=50, default="")
+    emergency_contact_phone_enc = Text(null=True, default=None, secret=True)
+    emergency_contact_email_enc = Text(null=True, default=None, secret=True)
     self_identification = JSON(default="[]")
     consent_at = Timestamptz(null=False)
     warnings = JSON(default="[]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 import secrets
 from typing import Any
 
@@ -22,7 +23,7 @@ from events.text import text_errors
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def _phone(value: str, country_iso3: str, errors: list[FieldError]) -> str:
+def _phone(value: str, country_iso3: str, errors: list[FieldError], field: str = "phone") -> str:
     if not value.strip():
         return ""
     import pycountry
@@ -32,11 +33,11 @@ def _phone(value: str, country_iso3: str, errors: list[FieldError]) -> str:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         errors.append(
-            FieldError("phone", "not a phone number; use the international format, e.g. +977 1 4211000")
+            FieldError(field, "not a phone number; use the international format, e.g. +977 1 4211000")
         )
         return ""
     if not phonenumbers.is_valid_number(parsed):
-        errors.append(FieldError("phone", "not a valid phone number for its country"))
+        errors.append(FieldError(field, "not a valid phone number for its country"))
         return ""
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -49,7 +50,12 @@ _ONE_LINE_FIELDS = {
     "email",
     "phone",
     "passport_number",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "emergency_contact_email",
 }
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[str]]:
@@ -78,6 +84,8 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
         "visa_embassy",
         "accessibility_other",
         "dietary",
+        "emergency_contact_name",
+        "emergency_contact_relationship",
     ):
         if field in values:
             out[field] = values[field].strip()
@@ -109,6 +117,14 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
         out["passport_last4"] = number[-4:] if number else ""
     if "place_of_birth" in values:
         out["place_of_birth_enc"] = crypto.encrypt((values["place_of_birth"] or "").strip() or None)
+    if "emergency_contact_phone" in values:
+        phone = _phone(values["emergency_contact_phone"], country, errors, "emergency_contact_phone")
+        out["emergency_contact_phone_enc"] = crypto.encrypt(phone or None)
+    if "emergency_contact_email" in values:
+        address = values["emergency_contact_email"].strip()
+        if address and not _EMAIL.match(address):
+            errors.append(FieldError("emergency_contact_email", "not an e-mail address"))
+        out["emergency_contact_email_enc"] = crypto.encrypt(address or None)
     zone = event["time_zone"]
     for field in ("arrival_at", "departure_at"):
         if field in values:

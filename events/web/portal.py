@@ -19,7 +19,7 @@ from events import clock
 from events.auth.schemas import Email
 from events.errors import Conflict, InvalidInput, NotAuthenticated
 from events.programme import services as programme_services
-from events.registration import access, editing, moderation, schemas, submission
+from events.registration import access, editing, moderation, reading, schemas, submission
 from events.registration.tables import Channel
 from events.settings import get_settings
 from events.web import choices, i18n, messages, pages
@@ -57,6 +57,10 @@ CREATE_FIELDS = (
     "accessibility",
     "accessibility_other",
     "dietary",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "emergency_contact_email",
     "session_ids",
     "self_identification",
     "consent",
@@ -77,6 +81,8 @@ UPDATE_FIELDS = tuple(name for name in CREATE_FIELDS if name not in {"email", "c
 UPDATE_REQUIRED = tuple(name for name in CREATE_REQUIRED if name not in {"email", "consent"})
 #: Shown masked; left blank on the edit page they stay as they are.
 SENSITIVE_FIELDS = ("passport_number", "date_of_birth", "place_of_birth")
+#: Shown in clear to their participant only (the phone and e-mail are masked elsewhere).
+EMERGENCY_CONTACT_FIELDS = ("name", "relationship", "phone", "email")
 REGISTER_FORM = "register"
 _TOKEN_IN_TEXT = re.compile(r"osm_[A-Za-z0-9_-]+")
 
@@ -315,12 +321,15 @@ class MyRegistrationPages(Controller):
 
     @get("/edit")
     async def edit_form(self, request: Request) -> Response:
-        _, registration = await own_registration(request)
+        actor, registration = await own_registration(request)
         event, sessions = await _event_and_sessions(registration.event_id)
         form = form_from(registration, UPDATE_FIELDS)
         form.values["session_ids"] = [str(sid) for sid in registration.sessions]
         for name in SENSITIVE_FIELDS:
             form.values[name] = ""
+        contact = await reading.own_emergency_contact(actor, registration.id)
+        for name in EMERGENCY_CONTACT_FIELDS:
+            form.values[f"emergency_contact_{name}"] = getattr(contact, name)
         return pages.render(
             request,
             "portal/edit.html",
