@@ -206,6 +206,7 @@ async def test_tables_become_stacked_lists_with_their_labels(server, new_page):
     assert first["width"] > 300
     label = await cells.nth(2).evaluate("cell => getComputedStyle(cell, '::before').content")
     assert label == '"Room"'
+    assert await page.get_by_role("cell", name="Hall A").count() == 3  # still a table to screen readers
     head = page.locator(".agenda thead").first
     assert (await head.bounding_box())["width"] <= 1  # for screen readers only
     await page.set_viewport_size(DESKTOP)
