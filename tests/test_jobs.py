@@ -1,0 +1,365 @@
+"""Jobs: queued in the job table, claimed once, progress, cancel, results that expire, who sees them,
+recovery after a crash, and the visit scheduler's dry run as the first job kind."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+from collections import Counter
+
+import pytest
+
+from events import clock
+from events.audit.tables import AuditEntry
+from events.jobs import runner, services
+from events.jobs.backends import InProcessWorker, make_worker
+from events.jobs.registry import JobResult, job_kind
+from events.jobs.tables import Job
+from events.settings import ConfigurationError, load_settings
+
+API = "/api/v1"
+RAN: Counter[int] = Counter()
+
+
+@job_kind("tests.steps")
+async def steps_job(ctx, *, steps: int = 3) -> dict:
+    RAN[ctx.job_id] += 1
+    seen = []
+    for n in range(steps):
+        await ctx.progress((n + 1) / (steps + 1), f"step {n + 1} of {steps}")
+        row = await Job.select(Job.progress, Job.message).where(Job.id == ctx.job_id).first()
+        seen.append((round(row["progress"], 3), row["message"]))
+    return {"seen": seen, "actor": ctx.actor.user_id}
+
+
+@job_kind("tests.until_cancelled")
+async def until_cancelled_job(ctx) -> None:
+    RAN[ctx.job_id] += 1
+    await ctx.progress(0.1, "waiting to be cancelled")
+    for _ in range(500):
+        await ctx.check()
+        await asyncio.sleep(0.01)
+    raise AssertionError("never cancelled")
+
+
+@job_kind("tests.file")
+async def file_job(ctx, *, text: str) -> JobResult:
+    return JobResult(
+        data={"size": len(text)}, file=text.encode(), filename="letters.zip", content_type="application/zip"
+    )
+
+
+@job_kind("tests.boom")
+async def boom_job(ctx) -> None:
+    raise RuntimeError("the printer is on fire")
+
+
+async def wait_for(job_id: int, *statuses: str, within: float = 10.0, message: str | None = None) -> dict:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        row = await Job.select().where(Job.id == job_id).first()
+        if row["status"] in statuses and message in (None, row["message"]):
+            return row
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"job {job_id} still {row['status']} after {within} s: {row}")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counts():
+    RAN.clear()  # job ids start again in every test
+
+
+@pytest.fixture
+async def job_runner():
+    started: list[runner.JobRunner] = []
+
+    def start(**kwargs) -> runner.JobRunner:
+        job_runner = runner.JobRunner(poll_interval=0.05, **kwargs)
+        job_runner.start()
+        started.append(job_runner)
+        return job_runner
+
+    yield start
+    for job_runner in started:
+        await job_runner.stop(grace=1.0)
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+async def test_a_job_runs_as_its_requester_and_reports_progress(client, event, event_organiser, job_runner):
+    job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 3})
+    assert job.status == "queued" and job.progress == 0
+    job_runner()
+    await wait_for(job.id, "succeeded")
+
+    response = await client.get(f"{API}/jobs/{job.id}", headers=event_organiser.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "succeeded" and body["progress"] == 1.0
+    assert body["result"]["seen"] == [
+        (0.25, "step 1 of 3"),
+        (0.5, "step 2 of 3"),
+        (0.75, "step 3 of 3"),
+    ] or body["result"]["seen"] == [[0.25, "step 1 of 3"], [0.5, "step 2 of 3"], [0.75, "step 3 of 3"]]
+    assert body["result"]["actor"] == event_organiser.user_id  # the requester's rights, not the system's
+    assert body["result_url"] is None and body["started_at"] and body["finished_at"]
+    assert RAN[job.id] == 1
+    assert await AuditEntry.exists().where(
+        AuditEntry.action == "jobs.enqueued", AuditEntry.object_id == str(job.id)
+    )
+
+    listed = (
+        await client.get(f"{API}/jobs", params={"event_id": event.id}, headers=event_organiser.headers)
+    ).json()
+    assert [item["id"] for item in listed["items"]] == [job.id]
+
+
+async def test_a_failing_job_records_a_readable_error(event, event_organiser, job_runner):
+    job = await services.enqueue(event_organiser.actor, "tests.boom", event_id=event.id)
+    job_runner()
+    row = await wait_for(job.id, "failed")
+    assert row["error"] == "RuntimeError: the printer is on fire"
+
+
+async def test_a_job_queued_while_no_worker_runs_is_run_by_a_worker_started_later(
+    event, event_organiser, job_runner
+):
+    job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1})
+    await asyncio.sleep(0.2)
+    assert (await Job.select(Job.status).where(Job.id == job.id).first())["status"] == "queued"
+    job_runner()  # "after the restart"
+    await wait_for(job.id, "succeeded")
+    assert RAN[job.id] == 1
+
+
+async def test_a_stopping_worker_puts_its_running_job_back_in_the_queue(event, event_organiser, job_runner):
+    job = await services.enqueue(event_organiser.actor, "tests.until_cancelled", event_id=event.id)
+    first = runner.JobRunner(poll_interval=0.05)
+    first.start()
+    await wait_for(job.id, "running")
+    await first.stop(grace=0.1)
+    row = await wait_for(job.id, "queued")
+    assert row["attempts"] == 0 and row["claimed_by"] == ""
+
+
+async def test_a_job_left_running_by_a_crashed_worker_is_recovered(event, event_organiser, job_runner):
+    job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1})
+    assert await runner.claim_next("crashed-worker") == job.id  # ... and the process died
+    assert await runner.recover() == (0, 0)  # its lease still runs: another instance may be working on it
+    later = clock.now() + datetime.timedelta(minutes=2)
+    assert await runner.recover(later) == (1, 0)
+    row = await Job.select().where(Job.id == job.id).first()
+    assert row["status"] == "queued" and row["attempts"] == 1
+    job_runner()
+    await wait_for(job.id, "succeeded")
+    assert RAN[job.id] == 1
+
+
+async def test_a_job_that_keeps_losing_its_worker_fails_with_a_clear_error(event, event_organiser):
+    job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, max_attempts=1)
+    assert await runner.claim_next("crashed-worker") == job.id
+    assert await runner.recover(clock.now() + datetime.timedelta(minutes=2)) == (0, 1)
+    row = await Job.select().where(Job.id == job.id).first()
+    assert row["status"] == "failed" and row["error"] == runner.INTERRUPTED
+
+
+async def test_two_workers_claim_a_job_once(event, event_organiser, run_concurrently, job_runner):
+    job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1})
+    claims = await run_concurrently(*(runner.claim_next(f"worker-{n}") for n in range(8)))
+    assert [c for c in claims if c is not None] == [job.id], claims
+    # A backend that delivers the same job twice: the row is claimed by the first only.
+    assert not await runner.claim_job(job.id, "worker-late")
+
+    many = [
+        await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1})
+        for _ in range(6)
+    ]
+    job_runner(concurrency=2)
+    job_runner(concurrency=2)
+    for item in many:
+        await wait_for(item.id, "succeeded")
+    assert [RAN[item.id] for item in many] == [1] * 6
+
+
+# --- cancelling ------------------------------------------------------------------------------------
+
+
+async def test_cancel_a_queued_job_at_once(client, event, event_organiser, job_runner):
+    job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id)
+    response = await client.post(f"{API}/jobs/{job.id}/cancel", headers=event_organiser.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "cancelled"
+    job_runner()
+    await asyncio.sleep(0.2)
+    assert RAN[job.id] == 0
+    assert await AuditEntry.exists().where(
+        AuditEntry.action == "jobs.cancelled", AuditEntry.object_id == str(job.id)
+    )
+    again = await client.post(f"{API}/jobs/{job.id}/cancel", headers=event_organiser.headers)
+    assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_cancel_a_running_job_stops_it_at_its_next_check(client, event, event_organiser, job_runner):
+    job = await services.enqueue(event_organiser.actor, "tests.until_cancelled", event_id=event.id)
+    job_runner()
+    await wait_for(job.id, "running", message="waiting to be cancelled")  # running, not only claimed
+    response = await client.post(f"{API}/jobs/{job.id}/cancel", headers=event_organiser.headers)
+    assert response.status_code == 200 and response.json()["cancel_requested"] is True
+    row = await wait_for(job.id, "cancelled", within=5)
+    assert row["finished_at"] is not None and RAN[job.id] == 1
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+async def test_a_result_file_is_kept_encrypted_then_gone_after_it_expires(
+    client, event, event_organiser, job_runner
+):
+    job = await services.enqueue(
+        event_organiser.actor,
+        "tests.file",
+        event_id=event.id,
+        params={"text": "Dear Ms Example, passport X123"},
+    )
+    job_runner()
+    row = await wait_for(job.id, "succeeded")
+    stored = services.results_dir() / row["result_path"]
+    assert stored.exists() and b"passport" not in stored.read_bytes()  # encrypted at rest
+    hours = (row["result_expires_at"] - clock.now()).total_seconds() / 3600
+    assert 47.9 < hours <= 48
+
+    body = (await client.get(f"{API}/jobs/{job.id}", headers=event_organiser.headers)).json()
+    assert body["result_url"] == f"{API}/jobs/{job.id}/result" and body["result"] == {"size": 30}
+    response = await client.get(body["result_url"], headers=event_organiser.headers)
+    assert response.status_code == 200
+    assert response.content == b"Dear Ms Example, passport X123"
+    assert response.headers["content-disposition"] == 'attachment; filename="letters.zip"'
+    assert response.headers["cache-control"] == "private, no-store"
+
+    await Job.update({Job.result_expires_at: clock.now() - datetime.timedelta(seconds=1)}).where(
+        Job.id == job.id
+    )
+    response = await client.get(f"{API}/jobs/{job.id}/result", headers=event_organiser.headers)
+    assert response.status_code == 410 and response.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    assert await services.purge_expired() == 1
+    assert not stored.exists()
+    assert (
+        await client.get(f"{API}/jobs/{job.id}/result", headers=event_organiser.headers)
+    ).status_code == 410
+    assert (await client.get(f"{API}/jobs/{job.id}", headers=event_organiser.headers)).json()[
+        "result"
+    ] is None
+
+
+async def test_a_job_without_a_file_has_no_result_to_download(client, event, event_organiser, job_runner):
+    job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1})
+    response = await client.get(f"{API}/jobs/{job.id}/result", headers=event_organiser.headers)
+    assert response.status_code == 404
+
+
+# --- who sees a job -------------------------------------------------------------------------------
+
+
+async def test_only_the_events_organisers_and_the_requester_see_a_job(
+    client, event, event_organiser, other_organiser, staff, participant, programme_organiser, make_account
+):
+    job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id)
+    for outsider in (other_organiser, staff, participant):
+        for method, path in (
+            ("GET", f"/jobs/{job.id}"),
+            ("POST", f"/jobs/{job.id}/cancel"),
+            ("GET", f"/jobs/{job.id}/result"),
+        ):
+            response = await client.request(method, f"{API}{path}", headers=outsider.headers)
+            assert response.status_code == 404, (outsider.username, path, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+        listed = await client.get(f"{API}/jobs", params={"event_id": event.id}, headers=outsider.headers)
+        assert listed.status_code == 403
+    assert (await client.get(f"{API}/jobs/{job.id}")).status_code == 401
+    assert (await client.get(f"{API}/jobs/{job.id}", headers=programme_organiser.headers)).status_code == 200
+    assert (await Job.select(Job.status).where(Job.id == job.id).first())[
+        "status"
+    ] == "queued"  # nobody cancelled it
+
+
+# --- configuration ---------------------------------------------------------------------------------
+
+
+def test_the_backend_follows_the_database_unless_told(tmp_path):
+    base = {"DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 40}
+    assert load_settings(base).jobs_backend == "inprocess"
+    postgres = load_settings({**base, "DATABASE_URL": "postgresql://db/events"})
+    assert postgres.jobs_backend == "saq"
+    assert load_settings(
+        {**base, "DATABASE_URL": "postgresql://db/e", "JOBS_BACKEND": "inprocess"}
+    ).jobs_backend == ("inprocess")
+    assert load_settings({**base, "JOBS_URL": "redis://127.0.0.1:6379/0"}).jobs_backend == "saq"
+    assert isinstance(make_worker(load_settings(base)), InProcessWorker)
+    assert load_settings({**base, "JOB_RESULT_HOURS": "6"}).job_result_hours == 6
+    with pytest.raises(ConfigurationError):
+        load_settings({**base, "JOBS_BACKEND": "saq"})  # SQLite and no JOBS_URL: nowhere to queue
+    with pytest.raises(ConfigurationError):
+        load_settings({**base, "JOBS_URL": "amqp://rabbit"})
+
+
+async def test_the_app_lifespan_starts_and_stops_the_in_process_worker(app, event, event_organiser):
+    from events.jobs.backends import lifespan_worker
+
+    settings = load_settings({**os.environ, "JOBS_BACKEND": "inprocess"})
+    lifespan = lifespan_worker(settings)
+    async with lifespan as worker:
+        assert isinstance(worker, InProcessWorker) and worker.runner.running
+        job = await services.enqueue(
+            event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1}
+        )
+        await wait_for(job.id, "succeeded", within=5)  # woken by the enqueue, no poll interval to wait
+    assert not worker.runner.running
+    off = load_settings({**os.environ, "JOBS_BACKEND": "inprocess", "JOBS_WORKER": "off"})
+    async with lifespan_worker(off) as nothing:
+        assert nothing is None
+
+
+# --- the SAQ backend (PostgreSQL queue, or Redis) ---------------------------------------------------
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(
+    "queue_url", ["", "redis://127.0.0.1:6379/15"], ids=["postgres-queue", "redis-queue"]
+)
+async def test_saq_workers_run_each_job_once(event, event_organiser, queue_url):
+    from events.jobs.saq_backend import SaqWorker
+
+    settings = load_settings({**os.environ, "JOBS_BACKEND": "saq", "JOBS_URL": queue_url})
+    if queue_url:
+        import redis.asyncio as redis
+
+        probe = redis.from_url(queue_url)
+        try:
+            await probe.ping()
+        except (OSError, redis.ConnectionError):
+            pytest.skip("no Redis at 127.0.0.1:6379")
+        finally:
+            await probe.aclose()
+    one, two = SaqWorker(settings, grace_s=1), SaqWorker(settings, grace_s=1)
+    await one.begin()
+    await two.begin()
+    try:
+        jobs = [
+            await services.enqueue(
+                event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1}
+            )
+            for _ in range(4)
+        ]
+        # The same job delivered twice by the queue still runs once: the row is claimed.
+        await one.producer._enqueue(jobs[0].id)
+        for job in jobs:
+            await wait_for(job.id, "succeeded", within=15)
+        assert [RAN[job.id] for job in jobs] == [1, 1, 1, 1]
+    finally:
+        await one.end()
+        await two.end()
