@@ -363,3 +363,62 @@ async def test_saq_workers_run_each_job_once(event, event_organiser, queue_url):
     finally:
         await one.end()
         await two.end()
+
+
+# --- the first consumer: the visit scheduler's dry run ----------------------------------------------
+
+
+async def test_the_scheduler_dry_run_as_a_job_gives_the_same_proposal(
+    client, event, event_organiser, staff, job_runner
+):
+    from tests.test_visits_api import _choose, _scenario
+
+    organiser = event_organiser.headers
+    s = await _scenario(client, event, organiser)
+    a, b = s["a"]["id"], s["b"]["id"]
+    for n, registration_id in s["people"].items():
+        await _choose(client, registration_id, organiser, *((b, a) if n % 2 else (a, b)))
+    url = f"{API}/events/{event.id}/visits/schedule/dry-run"
+    synchronous = await client.post(url, headers=organiser)
+    assert synchronous.status_code == 201, synchronous.text
+
+    refused = await client.post(url, params={"wait": "false"}, headers=staff.headers)
+    assert refused.status_code == 403
+    response = await client.post(url, params={"wait": "false", "time_limit_s": 2}, headers=organiser)
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert response.headers["location"] == f"{API}/jobs/{job['id']}"
+    assert job["kind"] == "visits.schedule_dry_run" and job["status"] == "queued"
+    assert job["params"] == {"event_id": event.id, "time_limit_s": 2.0}
+
+    job_runner()
+    await wait_for(job["id"], "succeeded", within=20)
+    done = (await client.get(f"{API}/jobs/{job['id']}", headers=organiser)).json()
+    assert done["progress"] == 1.0
+    run, expected = done["result"], synchronous.json()
+    assert run["id"] != expected["id"]  # a new proposal, stored like the synchronous one
+    for key in (
+        "solver_status",
+        "optimal",
+        "assignments",
+        "unplaced",
+        "metrics",
+        "changes",
+        "committable",
+        "current",
+    ):
+        assert run[key] == expected[key], key
+    committed = await client.post(
+        f"{API}/events/{event.id}/visits/schedule/runs/{run['id']}/commit", headers=organiser
+    )
+    assert committed.status_code == 200, committed.text
+
+
+async def test_a_dry_run_job_for_an_unknown_event_is_refused_before_it_is_queued(client, programme_organiser):
+    response = await client.post(
+        f"{API}/events/999999/visits/schedule/dry-run",
+        params={"wait": "false"},
+        headers=programme_organiser.headers,
+    )
+    assert response.status_code == 404
+    assert await Job.count() == 0
