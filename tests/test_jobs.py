@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
+import time
 from collections import Counter
 
 import pytest
@@ -106,6 +107,7 @@ async def test_a_job_runs_as_its_requester_and_reports_progress(client, event, e
     ] or body["result"]["seen"] == [[0.25, "step 1 of 3"], [0.5, "step 2 of 3"], [0.75, "step 3 of 3"]]
     assert body["result"]["actor"] == event_organiser.user_id  # the requester's rights, not the system's
     assert body["result_url"] is None and body["started_at"] and body["finished_at"]
+    assert body["created_at"].endswith("+04:00")  # in the event's zone (Baku), like every answer
     assert RAN[job.id] == 1
     assert await AuditEntry.exists().where(
         AuditEntry.action == "jobs.enqueued", AuditEntry.object_id == str(job.id)
@@ -254,6 +256,24 @@ async def test_a_result_file_is_kept_encrypted_then_gone_after_it_expires(
     assert (await client.get(f"{API}/jobs/{job.id}", headers=event_organiser.headers)).json()[
         "result"
     ] is None
+    assert await services.purge_expired() == 0  # nothing left to erase
+
+
+async def test_files_of_jobs_that_no_longer_exist_are_removed(event, event_organiser, job_runner):
+    job = await services.enqueue(event_organiser.actor, "tests.file", event_id=event.id, params={"text": "x"})
+    job_runner()
+    row = await wait_for(job.id, "succeeded")
+    stored = services.results_dir() / row["result_path"]
+    fresh_orphan = services.results_dir() / "999-0000.bin"
+    fresh_orphan.write_bytes(b"being written")
+    await Job.delete().where(Job.id == job.id)  # as when its event is deleted
+    await services.purge_expired()
+    assert stored.exists()  # young: could be a result whose row is being written
+    old = time.time() - services.ORPHAN_AGE_S - 1
+    os.utime(stored, (old, old))
+    await services.purge_expired()
+    assert not stored.exists() and fresh_orphan.exists()
+    fresh_orphan.unlink()
 
 
 async def test_a_job_without_a_file_has_no_result_to_download(client, event, event_organiser, job_runner):

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import ActorDep, requires_sign_in
 from events.jobs import schemas, services
+from events.programme.zones import in_event_zones
 
 _PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -45,12 +46,12 @@ class JobsController(Controller):
     @get("/{job_id:int}", cache=False)
     async def get_job(self, actor: ActorDep, job_id: FromPath[int]) -> schemas.Job:
         """Status, progress (0–1) and its message, the answer and the result's link; poll it."""
-        return await services.get_job(actor, job_id)
+        return await in_event_zones(await services.get_job(actor, job_id))
 
     @post("/{job_id:int}/cancel", status_code=HTTP_200_OK)
     async def cancel(self, actor: ActorDep, job_id: FromPath[int]) -> schemas.Job:
         """A queued job ends at once; a running one stops at its next check (409 once it ended)."""
-        return await services.cancel(actor, job_id)
+        return await in_event_zones(await services.cancel(actor, job_id))
 
     @get("/{job_id:int}/result", cache=False)
     async def result(self, actor: ActorDep, job_id: FromPath[int]) -> Response[bytes]:

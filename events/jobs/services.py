@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from events.jobs.tables import FINISHED, Job, JobStatus
 from events.settings import get_settings
 
 API_PREFIX = "/api/v1"
+#: A result file with no job row is removed once it is this old.
+ORPHAN_AGE_S = 3600
 
 
 # --- result files ---------------------------------------------------------------------------------
@@ -216,20 +219,28 @@ async def result_file(actor: Actor, job_id: int) -> tuple[bytes, str, str]:
 
 
 async def purge_expired(now: datetime.datetime | None = None) -> int:
-    """Erase result files (and JSON results) whose time is up; the job rows stay as a record."""
+    """Erase results (files and JSON answers) whose time is up; the job rows stay as a record.
+
+    Also removes files left by jobs that no longer exist (their event was deleted), once they are an
+    hour old (a file is written just before its row records it). Returns how many jobs lost results."""
     now = now or clock.now()
     rows = await Job.select(Job.id, Job.result_path).where(
-        Job.result_expires_at.is_not_null(), Job.result_expires_at <= now, Job.status.is_in(list(FINISHED))
+        Job.result_expires_at.is_not_null(),
+        Job.result_expires_at <= now,
+        (Job.result_path != "") | Job.result.is_not_null(),
     )
-    rows = [row for row in rows if row["result_path"]] or []
-    expired = await Job.select(Job.id).where(
-        Job.result_expires_at.is_not_null(), Job.result_expires_at <= now, Job.result.is_not_null()
-    )
-    ids = sorted({row["id"] for row in rows} | {row["id"] for row in expired})
-    if not ids:
-        return 0
-    async with write_transaction():
-        await Job.update({Job.result_path: "", Job.result: None}).where(Job.id.is_in(ids))
-    for row in rows:
-        delete_file(row["result_path"])
-    return len(ids)
+    if rows:
+        async with write_transaction():
+            await Job.update({Job.result_path: "", Job.result: None}).where(
+                Job.id.is_in([row["id"] for row in rows])
+            )
+        for row in rows:
+            delete_file(row["result_path"])
+    folder = results_dir()
+    if folder.is_dir():
+        kept = {row["result_path"] for row in await Job.select(Job.result_path).where(Job.result_path != "")}
+        cutoff = time.time() - ORPHAN_AGE_S
+        for path in folder.glob("*.bin"):
+            if path.name not in kept and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+    return len(rows)

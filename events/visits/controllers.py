@@ -19,6 +19,7 @@ from events.auth.guards import (
     requires_sign_in,
 )
 from events.jobs.schemas import Job
+from events.programme.zones import in_event_zones
 from events.visits import (
     assignments,
     event_settings,
@@ -217,7 +218,7 @@ class VisitsManagementController(Controller):
     ) -> Response[schemas.ScheduleRun | Job]:
         """Solve and store a proposal with its figures; nothing changes until it is committed."""
         if not wait:
-            job = await runs.enqueue_dry_run(actor, event_id, time_limit_s)
+            job = await in_event_zones(await runs.enqueue_dry_run(actor, event_id, time_limit_s))
             return Response(
                 job, status_code=HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/jobs/{job.id}"}
             )
