@@ -442,3 +442,45 @@ async def test_a_dry_run_job_for_an_unknown_event_is_refused_before_it_is_queued
     )
     assert response.status_code == 404
     assert await Job.count() == 0
+
+
+async def test_a_job_whose_requester_was_disabled_fails_without_running(event, event_organiser, job_runner):
+    from events.auth import services as auth_services
+    from tests.factories import SYSTEM
+
+    job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id)
+    await auth_services.set_active(SYSTEM, event_organiser.user_id, False)
+    job_runner()
+    row = await wait_for(job.id, "failed")
+    assert row["error"] == "The account that asked for it is disabled" and RAN[job.id] == 0
+
+
+def test_events_worker_is_a_command():
+    from click.testing import CliRunner
+
+    from events.cli import main
+
+    result = CliRunner().invoke(main, ["worker", "--help"])
+    assert result.exit_code == 0 and "Run jobs" in result.output
+
+
+@pytest.mark.postgres_only
+async def test_a_web_instance_without_a_worker_queues_for_events_worker(event, event_organiser):
+    from events.jobs.backends import lifespan_worker
+    from events.jobs.saq_backend import SaqProducer, SaqWorker
+
+    web = load_settings({**os.environ, "JOBS_BACKEND": "saq", "JOBS_WORKER": "off"})
+    async with lifespan_worker(web) as producer:
+        assert isinstance(producer, SaqProducer)
+        job = await services.enqueue(
+            event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1}
+        )
+        await asyncio.sleep(0.3)
+        assert (await Job.select(Job.status).where(Job.id == job.id).first())["status"] == "queued"
+        worker = SaqWorker(web, grace_s=1)  # what `events worker` runs
+        await worker.begin()
+        try:
+            await wait_for(job.id, "succeeded", within=15)
+        finally:
+            await worker.end()
+    assert RAN[job.id] == 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from typing import Any
 
 from saq import Queue, Worker
@@ -33,7 +34,11 @@ FUNCTION = "events.run_job"
 
 
 def queue_for(settings: Settings) -> Queue:
-    return Queue.from_url(settings.jobs_url or settings.database_url, name=QUEUE_NAME)
+    url = settings.jobs_url or settings.database_url
+    if url.startswith("redis"):
+        return Queue.from_url(url, name=QUEUE_NAME)
+    # SAQ's own psycopg pool, beside the service's: small, sized to the worker's concurrency.
+    return Queue.from_url(url, name=QUEUE_NAME, min_size=1, max_size=settings.jobs_concurrency + 3)
 
 
 class SaqProducer:
@@ -43,9 +48,15 @@ class SaqProducer:
         self.queue = queue_for(settings)
 
     async def _enqueue(self, job_id: int) -> None:
-        # timeout=0: a job may run for minutes (our lease watches it); retries=1: our table decides.
+        # timeout=0: a job may run for minutes (our lease watches it); retries=1: our table decides;
+        # a key of its own: SAQ drops an enqueue whose key it still keeps (a re-used id in a test database).
         await self.queue.enqueue(
-            FUNCTION, job_id=job_id, key=f"events-job-{job_id}", timeout=0, retries=1, ttl=3600
+            FUNCTION,
+            job_id=job_id,
+            key=f"events-job-{job_id}-{secrets.token_hex(4)}",
+            timeout=0,
+            retries=1,
+            ttl=3600,
         )
 
     async def begin(self) -> None:
