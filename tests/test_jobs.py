@@ -484,3 +484,37 @@ async def test_a_web_instance_without_a_worker_queues_for_events_worker(event, e
         finally:
             await worker.end()
     assert RAN[job.id] == 1
+
+
+async def test_a_cancelled_dry_run_job_stores_no_proposal(
+    client, event, event_organiser, job_runner, monkeypatch
+):
+    import time as clock_time
+
+    from events.visits import runs
+    from events.visits.tables import ScheduleRun
+    from tests.test_visits_api import _scenario
+
+    organiser = event_organiser.headers
+    await _scenario(client, event, organiser)
+    solve = runs.solver.solve
+
+    def slow_solve(*args, **kwargs):
+        clock_time.sleep(1.0)  # a big event: the organiser cancels while the solver works
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(runs.solver, "solve", slow_solve)
+    url = f"{API}/events/{event.id}/visits/schedule/dry-run"
+    job = (await client.post(url, params={"wait": "false"}, headers=organiser)).json()
+    job_runner()
+    deadline = asyncio.get_running_loop().time() + 10
+    while (
+        not (await client.get(f"{API}/jobs/{job['id']}", headers=organiser))
+        .json()["message"]
+        .startswith("placing")
+    ):
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.02)
+    assert (await client.post(f"{API}/jobs/{job['id']}/cancel", headers=organiser)).status_code == 200
+    await wait_for(job["id"], "cancelled")
+    assert await ScheduleRun.count() == 0
