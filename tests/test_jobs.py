@@ -117,6 +117,27 @@ async def test_a_job_runs_as_its_requester_and_reports_progress(client, event, e
         await client.get(f"{API}/jobs", params={"event_id": event.id}, headers=event_organiser.headers)
     ).json()
     assert [item["id"] for item in listed["items"]] == [job.id]
+    newer = [
+        await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1})
+        for _ in range(2)
+    ]
+    page = (
+        await client.get(
+            f"{API}/jobs",
+            params={"event_id": event.id, "limit": 2, "offset": 1},
+            headers=event_organiser.headers,
+        )
+    ).json()
+    assert [item["id"] for item in page["items"]] == [newer[0].id, job.id] and page["total"] == 3
+    assert all(item["created_at"].endswith("+04:00") for item in page["items"])
+    done = (
+        await client.get(
+            f"{API}/jobs",
+            params={"event_id": event.id, "status": "succeeded"},
+            headers=event_organiser.headers,
+        )
+    ).json()
+    assert [item["id"] for item in done["items"]] == [job.id]
 
 
 async def test_a_failing_job_records_a_readable_error(event, event_organiser, job_runner):

@@ -9,7 +9,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page
 from events.auth.guards import ActorDep, requires_sign_in
 from events.jobs import schemas, services
 from events.programme.zones import in_event_zones
@@ -39,9 +39,10 @@ class JobsController(Controller):
         offset: Offset = 0,
     ) -> Page[schemas.Job]:
         """The event's jobs, newest first (its organisers only)."""
-        return page_of(
-            await services.list_jobs(actor, event_id, status=status, kind=kind, limit=500), limit, offset
+        jobs, total = await services.list_jobs(
+            actor, event_id, status=status, kind=kind, limit=limit, offset=offset
         )
+        return await in_event_zones(Page(items=jobs, total=total, limit=limit, offset=offset))
 
     @get("/{job_id:int}", cache=False)
     async def get_job(self, actor: ActorDep, job_id: FromPath[int]) -> schemas.Job:

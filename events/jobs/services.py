@@ -111,17 +111,24 @@ async def get_job(actor: Actor, job_id: int) -> JobSchema:
 
 
 async def list_jobs(
-    actor: Actor, event_id: int, *, status: str | None = None, kind: str | None = None, limit: int = 50
-) -> list[JobSchema]:
-    """The event's jobs, newest first (organisers of the event)."""
+    actor: Actor,
+    event_id: int,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[JobSchema], int]:
+    """One page of the event's jobs, newest first, and how many there are (organisers of the event)."""
     actor.require_organiser(event_id)
-    query = Job.select().where(Job.event == event_id)
+    where = [Job.event == event_id]
     if status:
-        query = query.where(Job.status == status)
+        where.append(Job.status == status)
     if kind:
-        query = query.where(Job.kind == kind)
-    rows = await query.order_by(Job.id, ascending=False).limit(limit)
-    return [to_schema(row) for row in rows]
+        where.append(Job.kind == kind)
+    total = await Job.count().where(*where)
+    rows = await Job.select().where(*where).order_by(Job.id, ascending=False).limit(limit).offset(offset)
+    return [to_schema(row) for row in rows], total
 
 
 # --- writing --------------------------------------------------------------------------------------
