@@ -93,8 +93,9 @@ async def job_runner():
 async def test_a_job_runs_as_its_requester_and_reports_progress(client, event, event_organiser, job_runner):
     job = await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 3})
     assert job.status == "queued" and job.progress == 0
-    job_runner()
+    worker = job_runner()
     await wait_for(job.id, "succeeded")
+    await worker.stop()  # the jobs queued below stay queued
 
     response = await client.get(f"{API}/jobs/{job.id}", headers=event_organiser.headers)
     assert response.status_code == 200, response.text
