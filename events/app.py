@@ -90,7 +90,7 @@ def create_app() -> Litestar:
         middleware=[integer_bounds_middleware],
         plugins=[DocumentedBodies(plugin.OPENAPI_BODIES)],
         before_send=[no_store_personal_responses],
-        lifespan=[_database, lifespan_worker()],
+        lifespan=[_database, lifespan_worker(), *(start() for start in plugin.LIFESPANS)],
         request_max_body_size=2 * 1024 * 1024,
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"

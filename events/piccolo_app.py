@@ -23,6 +23,7 @@ from events.auth.tables import (
 from events.badges.tables import Badge, BadgeKey
 from events.calendars.tables import FeedToken
 from events.checkin.tables import CheckinConflict, Checkpoint, Presence, Scan
+from events.jobs.tables import Job
 from events.letters.tables import Letter, LetterProfile, LetterTemplate
 from events.notifications.tables import OutboxMessage
 from events.programme.tables import Event, Programme, Session
@@ -83,6 +84,7 @@ TABLES = [
     Scan,
     Presence,
     CheckinConflict,
+    Job,
 ]
 
 APP_CONFIG = AppConfig(

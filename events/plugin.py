@@ -8,6 +8,7 @@ Adding an area: import its ``controllers`` (``API_HANDLERS`` are mounted under /
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 import click
 
@@ -22,6 +23,9 @@ from events.calendars import listeners as calendars_listeners
 from events.checkin import cli as checkin_cli
 from events.checkin import controllers as checkin_controllers
 from events.checkin import listeners as checkin_listeners
+from events.jobs import backends as jobs_backends
+from events.jobs import cli as jobs_cli
+from events.jobs import controllers as jobs_controllers
 from events.letters import cli as letters_cli
 from events.letters import controllers as letters_controllers
 from events.letters import listeners as letters_listeners
@@ -46,6 +50,7 @@ API_HANDLERS: list = [
     *calendars_controllers.API_HANDLERS,
     *visits_controllers.API_HANDLERS,
     *checkin_controllers.API_HANDLERS,
+    *jobs_controllers.API_HANDLERS,
 ]
 
 #: Mounted at the root: pages, feeds, verification links, the scanner.
@@ -67,7 +72,11 @@ CLI_COMMANDS: list[click.Command] = [
     calendars_cli.command,
     visits_cli.command,
     checkin_cli.command,
+    jobs_cli.command,
 ]
+
+#: Background work started and stopped with the app, after the database (each called once per app).
+LIFESPANS: list[Callable[[], AbstractAsyncContextManager]] = [jobs_backends.lifespan_worker]
 
 #: Each area's ``listeners.connect``, in the order receivers are called when a signal is sent.
 LISTENERS: list[Callable[[], None]] = [

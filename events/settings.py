@@ -55,6 +55,11 @@ class Settings:
     outbox_worker: bool = True
     magic_link_ttl_minutes: int = 60 * 24
     registration_access_ttl_hours: int = 12
+    jobs_backend: str = "inprocess"
+    jobs_url: str = ""
+    jobs_worker: bool = True
+    jobs_concurrency: int = 2
+    job_result_hours: int = 48
 
     @property
     def is_production(self) -> bool:
@@ -132,6 +137,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if smtp_security not in {"none", "starttls", "tls"}:
         raise ConfigurationError("SMTP_SECURITY must be none, starttls or tls")
 
+    jobs_url = source.get("JOBS_URL", "").strip()
+    jobs_backend = source.get("JOBS_BACKEND", "").strip().lower() or (
+        "saq" if jobs_url or not database_url.startswith("sqlite") else "inprocess"
+    )
+    if jobs_backend not in {"inprocess", "saq"}:
+        raise ConfigurationError("JOBS_BACKEND must be inprocess or saq")
+    if jobs_backend == "saq" and not jobs_url and database_url.startswith("sqlite"):
+        raise ConfigurationError("JOBS_BACKEND=saq needs PostgreSQL or JOBS_URL=redis://…")
+    if jobs_url and not jobs_url.startswith(("redis://", "rediss://", "postgresql://", "postgres://")):
+        raise ConfigurationError("JOBS_URL must start with redis:// or postgresql://")
+
     return Settings(
         environment=environment,
         data_dir=data_dir,
@@ -156,6 +172,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         outbox_worker=source.get("OUTBOX_WORKER", "on").lower() not in {"0", "off", "false", "no"},
         magic_link_ttl_minutes=_int(source, "MAGIC_LINK_TTL_MINUTES", 60 * 24),
         registration_access_ttl_hours=_int(source, "REGISTRATION_ACCESS_TTL_HOURS", 12),
+        jobs_backend=jobs_backend,
+        jobs_url=jobs_url,
+        jobs_worker=source.get("JOBS_WORKER", "on").lower() not in {"0", "off", "false", "no"},
+        jobs_concurrency=max(1, _int(source, "JOBS_CONCURRENCY", 2)),
+        job_result_hours=max(1, _int(source, "JOB_RESULT_HOURS", 48)),
     )
 
 

@@ -6,8 +6,9 @@ import re
 from typing import Annotated
 
 from litestar import Controller, HttpMethod, Request, Response, delete, get, patch, post, put, route
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import (
@@ -21,6 +22,8 @@ from events.auth.guards import (
 from events.calendars.controllers import SKIP_COMPRESSION, Download
 from events.calendars.controllers import _answer as answer_feed
 from events.errors import NotFound
+from events.jobs.schemas import Job
+from events.programme.zones import in_event_zones
 from events.visits import (
     assignments,
     event_settings,
@@ -199,7 +202,11 @@ class VisitsManagementController(Controller):
     async def delete_slot(self, actor: ActorDep, event_id: FromPath[int], slot_id: FromPath[int]) -> None:
         await slots.delete_slot(actor, event_id, slot_id)
 
-    @post("/schedule/dry-run", status_code=HTTP_201_CREATED)
+    @post(
+        "/schedule/dry-run",
+        status_code=HTTP_201_CREATED,
+        responses={HTTP_202_ACCEPTED: ResponseSpec(Job, description="wait=false: the queued job")},
+    )
     async def dry_run(
         self,
         actor: ActorDep,
@@ -207,9 +214,21 @@ class VisitsManagementController(Controller):
         time_limit_s: Annotated[
             float, QueryParameter(ge=0.5, le=60, description="the solver's time limit in seconds")
         ] = 5.0,
-    ) -> schemas.ScheduleRun:
+        wait: Annotated[
+            bool,
+            QueryParameter(
+                description="false: answer 202 at once with the job to follow at /api/v1/jobs/{id} "
+                "(its result is the schedule run); true: solve within the request"
+            ),
+        ] = True,
+    ) -> Response[schemas.ScheduleRun | Job]:
         """Solve and store a proposal with its figures; nothing changes until it is committed."""
-        return await runs.dry_run(actor, event_id, time_limit_s)
+        if not wait:
+            job = await in_event_zones(await runs.enqueue_dry_run(actor, event_id, time_limit_s))
+            return Response(
+                job, status_code=HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/jobs/{job.id}"}
+            )
+        return Response(await runs.dry_run(actor, event_id, time_limit_s), status_code=HTTP_201_CREATED)
 
     @get("/schedule/runs")
     async def list_runs(

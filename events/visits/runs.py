@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import json
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 
 import msgspec
 
@@ -20,6 +21,10 @@ from events.auth.principal import Actor
 from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, NotFound
+from events.jobs import services as jobs
+from events.jobs.registry import JobContext, JobResult, job_kind
+from events.jobs.schemas import Job
+from events.programme.services import get_event_row
 from events.visits import context, notify, schemas, solver
 from events.visits.context import lock_settings, person_name
 from events.visits.problem import Built, build_problem, workers
@@ -118,13 +123,31 @@ def _metrics(
 # --- dry run and commit ---------------------------------------------------------------------------------
 
 
-async def dry_run(actor: Actor, event_id: int, time_limit_s: float = 5.0) -> schemas.ScheduleRun:
-    """Solve, store the proposal and show its figures; nothing is assigned until it is committed."""
+Progress = Callable[[float, str], Awaitable[None]]
+
+
+async def _no_progress(fraction: float, message: str) -> None:
+    return None
+
+
+async def dry_run(
+    actor: Actor, event_id: int, time_limit_s: float = 5.0, progress: Progress = _no_progress
+) -> schemas.ScheduleRun:
+    """Solve, store the proposal and show its figures; nothing is assigned until it is committed.
+
+    ``progress(fraction, message)`` hears how far it got (a job reports it; it may raise to stop)."""
     actor.require_organiser(event_id)
+    await progress(0.02, "reading slots, preferences and participants")
     built = await build_problem(event_id)
+    await progress(
+        0.1,
+        f"placing {len(built.problem.participants)} participants on {len(built.problem.slots)} slots"
+        f" (up to {time_limit_s:g} s)",
+    )
     result = await asyncio.to_thread(
         solver.solve, built.problem, time_limit_s=time_limit_s, workers=workers()
     )
+    await progress(0.9, f"storing the proposal ({len(result.assignment)} placed)")
     assignment = result.assignment
     seating = _seat(built, assignment)
     participants = {p.id: p for p in built.problem.participants}
@@ -198,6 +221,31 @@ async def dry_run(actor: Actor, event_id: int, time_limit_s: float = 5.0) -> sch
             },
         )
     return await _run_schema(event_id, run.id, built)
+
+
+#: The job kind of a dry run off the request (``POST …/schedule/dry-run?wait=false``).
+DRY_RUN_JOB = "visits.schedule_dry_run"
+
+
+@job_kind(DRY_RUN_JOB)
+async def dry_run_job(ctx: JobContext, *, event_id: int, time_limit_s: float = 5.0) -> JobResult:
+    """The dry run as a job: the same service, its progress reported, stoppable until it stores."""
+
+    async def report(fraction: float, message: str) -> None:
+        await ctx.progress(fraction, message)
+        await ctx.check()
+
+    run = await dry_run(ctx.actor, event_id, time_limit_s, progress=report)
+    return JobResult(data=msgspec.to_builtins(run))
+
+
+async def enqueue_dry_run(actor: Actor, event_id: int, time_limit_s: float = 5.0) -> Job:
+    """Queue a dry run; follow it at ``/api/v1/jobs/{id}`` (its ``result`` is the schedule run)."""
+    actor.require_organiser(event_id)
+    await get_event_row(event_id)  # 404 for an unknown event, before anything is queued
+    return await jobs.enqueue(
+        actor, DRY_RUN_JOB, event_id=event_id, params={"event_id": event_id, "time_limit_s": time_limit_s}
+    )
 
 
 async def _run_row(event_id: int, run_id: int, *, lock: bool = False) -> dict:

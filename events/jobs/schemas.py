@@ -1,0 +1,34 @@
+"""Jobs as the API shows them."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import msgspec
+
+
+class Job(msgspec.Struct, kw_only=True):
+    id: int
+    kind: str
+    event_id: int | None
+    requested_by: int | None
+    #: queued, running, succeeded, failed or cancelled.
+    status: str
+    #: 0 to 1.
+    progress: float
+    #: What the job is doing now (short, for a progress bar's caption).
+    message: str
+    params: dict[str, Any]
+    #: The job's JSON answer once it succeeded.
+    result: Any = None
+    error: str = ""
+    #: Where the result file is downloaded (None without a file, or once it expired).
+    result_url: str | None = None
+    result_name: str | None = None
+    result_expires_at: datetime.datetime | None = None
+    cancel_requested: bool = False
+    attempts: int = 0
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None = None
+    finished_at: datetime.datetime | None = None
