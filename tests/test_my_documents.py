@@ -222,3 +222,14 @@ async def test_the_service_worker_is_served_for_the_badge_page_scope(client):
     assert "/static/site.css?v=" in assets and "/static/badge.js?v=" in assets
     script = await client.get(re.search(r'"(/static/badge.js\?v=\w+)"', assets).group(1))
     assert script.status_code == 200 and "serviceWorker.register" in script.text
+
+
+async def test_signing_out_clears_the_badges_offline_copy_without_a_script(client, open_event):
+    """The service worker's copy of the badge page carries the QR; the sign-out answer asks the
+    browser to clear the site's storage (caches and workers) even when no script runs."""
+    await with_badge(client, open_event.id)
+    assert (await client.get("/my/badge")).status_code == 200
+    signed_out = await client.post("/my/registration/sign-out")
+    assert signed_out.status_code == 303
+    assert signed_out.headers["clear-site-data"] == '"storage"'
+    assert (await client.get("/my/badge")).status_code in {302, 303}

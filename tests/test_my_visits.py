@@ -351,6 +351,12 @@ async def test_an_event_without_visits_shows_no_section(client, make_event):
 
 async def test_the_assigned_visit_shows_everything_for_the_day(client, event, organiser, visits):
     morning = visits["slots"][0]
+    noted = await client.patch(
+        f"/api/v1/events/{event.id}/visits/slots/{morning['id']}",
+        json={"notes": "Bring a passport copy and water"},
+        headers=organiser,
+    )
+    assert noted.status_code == 200, noted.text
     await _place(client, event, organiser, visits["me"], morning["id"], vehicle_id=visits["coach"]["id"])
     await _place(client, event, organiser, visits["other"], morning["id"])
     await sign_in(client, visits["me"])
@@ -364,7 +370,7 @@ async def test_the_assigned_visit_shows_everything_for_the_day(client, event, or
     assert f"<dt>Departure</dt><dd>{departs}" in visit
     assert "Coach 1" in visit and "step-free seats (lift or ramp)" in visit
     assert "1 Example Street" in visit and "Baku" in visit
-    assert "What to bring" in visit and "Your badge" in visit
+    assert "What to bring" in visit and "Your badge" in visit and "Bring a passport copy and water" in visit
     assert "Rashad" in visit and 'href="tel:+994501"' in visit
     assert "Otherperson" not in text and "other@example.org" not in text
     assert "Leyla" not in text  # the site's contact is for organisers

@@ -140,7 +140,7 @@ async def test_the_personal_feed_lists_the_visit_with_meeting_point_and_travel_t
         f"Travel time: {minutes} min to the site, {minutes} min back",
         "Vehicle: Coach 1",
         "What to bring: Passport copy and water",
-        f"{BASE_URL}/my/registration",
+        f"{BASE_URL}/my/visits",
     ):
         assert text in visit.description, (text, visit.description)
     assert visit.sequence > 0 and visit.status.value == "CONFIRMED"

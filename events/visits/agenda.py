@@ -139,7 +139,7 @@ def visit_item(
     lines.append(f"Guide language: {slot['guide_language']}")
     if slot["notes"].strip():
         lines.append(f"What to bring: {slot['notes'].strip()}")
-    link = f"{where.base_url}/my/registration"
+    link = f"{where.base_url}/my/visits"
     lines.append(f"Contact: the organisers of {visits.event['title']}, through your registration page {link}")
     return Item(
         uid=where.uid("visit", assignment["id"]),

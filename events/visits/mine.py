@@ -61,6 +61,8 @@ class AssignedVisit:
     departs_at: datetime.datetime | None
     returns_at: datetime.datetime | None
     meeting_point: str
+    #: The organisers' notes on the slot (what to bring, dress), shown as written.
+    notes: str
     guide_language: str
     sign_language: bool
     step_free: bool
@@ -216,6 +218,7 @@ async def _assigned(visits: context.EventVisits, registration_id: int) -> list[A
                 meeting_point=slot["meeting_point"]
                 or visits.settings["default_meeting_point"]
                 or visits.event["venue"],
+                notes=(slot["notes"] or "").strip(),
                 guide_language=slot["guide_language"],
                 sign_language=visits.sign_language(slot),
                 step_free=bool(site["step_free"]),

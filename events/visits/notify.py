@@ -104,7 +104,7 @@ def _about(visits: EventVisits, person: dict) -> dict[str, str]:
         "name": person["preferred_name"] or f"{person['given_names']} {person['family_name']}",
         "event": visits.event["title"],
         "reference": person["reference"],
-        "link": f"{get_settings().base_url}/my/registration",
+        "link": f"{get_settings().base_url}/my/visits",
     }
 
 

@@ -317,6 +317,8 @@ class MyRegistrationPages(Controller):
             await access.revoke_access_token(token)
         response = pages.redirect("/my/registration", flash=SIGNED_OUT)
         pages.delete_cookie(response, pages.REGISTRATION_COOKIE)
+        # The badge page's offline copy (service worker cache) goes too, also when no script runs.
+        response.headers["Clear-Site-Data"] = '"storage"'
         return response
 
     @get("/edit")
