@@ -9,7 +9,7 @@ Guarantees, in plain words:
   operator sees such messages in :func:`outbox_status` (``failing``).
 * **Each message is claimed by one sender at a time.** :func:`claim_batch` sets
   ``claimed_until`` (the lease) and ``claimed_by`` in one atomic step: one
-  ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *`` statement inside
+  ``WITH picked AS MATERIALIZED (SELECT … FOR UPDATE SKIP LOCKED) UPDATE … RETURNING *`` statement inside
   :func:`events.db.write_transaction`. On PostgreSQL the row locks let several instances claim
   different messages without waiting on each other; SQLite has no row locks and needs none (the
   clause is left out): its write transaction (``BEGIN IMMEDIATE``) is exclusive across processes.
@@ -93,8 +93,7 @@ def backoff(failures: int, *, jitter: float = BACKOFF_JITTER) -> datetime.timede
 
 
 _CLAIM = """
-UPDATE outbox_message SET claimed_until = ?, claimed_by = ?
-WHERE id IN (
+WITH picked AS MATERIALIZED (
     SELECT id FROM outbox_message
     WHERE sent_at IS NULL
       AND next_attempt_at <= ?
@@ -103,6 +102,8 @@ WHERE id IN (
     LIMIT ?
     {skip_locked}
 )
+UPDATE outbox_message SET claimed_until = ?, claimed_by = ?
+WHERE id IN (SELECT id FROM picked)
 RETURNING *
 """
 
@@ -132,7 +133,7 @@ async def claim_batch(
         return []
     claim = _CLAIM.format(skip_locked=dialect().skip_locked)
     async with write_transaction():
-        rows = await statements.fetch(claim, until, worker_id, now, now, limit)
+        rows = await statements.fetch(claim, now, now, limit, until, worker_id)
     return sorted(rows, key=lambda row: row["id"])
 
 
