@@ -47,15 +47,39 @@ def summaries(body: bytes) -> list[str]:
 
 
 class Journey:
-    """One participant's page, checked (width and axe) at every state it reaches."""
+    """One participant's page, checked (width and axe) at every state it reaches.
 
-    def __init__(self, server, page, artifacts, name: str):
+    axe-core needs timers, which a page without JavaScript does not run: there, the page's HTML as
+    the browser received it is checked in a second page that serves it from the same address with
+    every script blocked, so axe sees exactly the no-JavaScript document with its styles."""
+
+    def __init__(self, server, page, artifacts, name: str, checker=None):
         self.server, self.page, self.artifacts, self.name = server, page, artifacts, name
+        self.checker = checker
         self.problems: dict[str, list[str]] = {}
 
     async def check(self, state: str) -> None:
         await assert_fits(self.page)
-        self.problems[state] = await axe_violations(self.page)
+        if self.checker is None:
+            self.problems[state] = await axe_violations(self.page)
+        else:
+            html = await self.page.content()
+            url = self.page.url.split("#")[0]  # a fragment never reaches the server
+            served = []
+
+            def same_address(address: str) -> bool:
+                return address == url
+
+            async def fulfil(route) -> None:
+                served.append(route.request.url)
+                await route.fulfill(body=html, content_type="text/html")
+
+            await self.checker.route(same_address, fulfil)
+            await self.checker.goto(url)
+            assert served == [url], served
+            await assert_fits(self.checker)
+            self.problems[state] = await axe_violations(self.checker)
+            await self.checker.unroute(same_address)
         await self.page.screenshot(
             path=str(self.artifacts / f"journey-{self.name}-{state}.png"), full_page=True
         )
@@ -105,7 +129,11 @@ async def test_the_participants_journey(server, new_page, artifacts, width, lang
         java_script_enabled=javascript,
         locale="fr-FR" if lang == "fr" else "en-GB",
     )
-    journey = Journey(server, page, artifacts, name)
+    checker = None
+    if not javascript:
+        checker = await new_page(viewport={"width": width, "height": 900})
+        await checker.route("**/*.js", lambda route: route.abort())
+    journey = Journey(server, page, artifacts, name, checker)
 
     # Register, from the event page, in the chosen language.
     await journey.open(f"/events/{server.event_id}?lang={lang}")
