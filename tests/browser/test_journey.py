@@ -21,17 +21,10 @@ from tests.browser.layout import assert_fits, axe_violations
 from tests.browser.test_my_visits import Organiser, _scenario
 from tests.browser.test_pages import fill_registration, magic_link
 from tests.test_calendars import parse
+from tests.test_letters_api import PROFILE
 
 pytestmark = pytest.mark.browser
 
-PROFILE = {
-    "host_name": "UN DESA and the ASAN Service",
-    "host_address": "405 East 42nd Street\nNew York, NY 10017, United States",
-    "host_contact": "letters@example.org, +1 212 963 1234",
-    "signatory_name": "Ana Example",
-    "signatory_title": "Programme Director",
-    "costs_statement": "The organisers cover the return air ticket and accommodation.",
-}
 _journeys = itertools.count(1)
 
 
