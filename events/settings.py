@@ -59,6 +59,8 @@ class Settings:
     jobs_url: str = ""
     jobs_worker: bool = True
     jobs_concurrency: int = 2
+    #: How long a running job's claim lasts without a heartbeat before another worker may take it.
+    job_lease_seconds: int = 60
     job_result_hours: int = 48
 
     @property
@@ -176,6 +178,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         jobs_url=jobs_url,
         jobs_worker=source.get("JOBS_WORKER", "on").lower() not in {"0", "off", "false", "no"},
         jobs_concurrency=max(1, _int(source, "JOBS_CONCURRENCY", 2)),
+        job_lease_seconds=max(3, _int(source, "JOB_LEASE_SECONDS", 60)),
         job_result_hours=max(1, _int(source, "JOB_RESULT_HOURS", 48)),
     )
 

@@ -172,13 +172,9 @@ DESCRIPTION = "schema"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="events", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Scan", tablename="checkin_scan", schema=None, columns=None
-    )
+    manager.add_table(class_name="Scan", tablename="checkin_scan", schema=None, columns=None)
 
     manager.add_table(
         class_name="SessionSignup",
@@ -194,9 +190,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="RoleGrant", tablename="role_grant", schema=None, columns=None
-    )
+    manager.add_table(class_name="RoleGrant", tablename="role_grant", schema=None, columns=None)
 
     manager.add_table(
         class_name="Checkpoint",
@@ -219,9 +213,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Vehicle", tablename="visit_vehicle", schema=None, columns=None
-    )
+    manager.add_table(class_name="Vehicle", tablename="visit_vehicle", schema=None, columns=None)
 
     manager.add_table(
         class_name="LetterProfile",
@@ -230,21 +222,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Badge", tablename="badge", schema=None, columns=None
-    )
+    manager.add_table(class_name="Badge", tablename="badge", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="BadgeKey", tablename="badge_key", schema=None, columns=None
-    )
+    manager.add_table(class_name="BadgeKey", tablename="badge_key", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Programme", tablename="programme", schema=None, columns=None
-    )
+    manager.add_table(class_name="Programme", tablename="programme", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Letter", tablename="letter", schema=None, columns=None
-    )
+    manager.add_table(class_name="Letter", tablename="letter", schema=None, columns=None)
 
     manager.add_table(
         class_name="Presence",
@@ -260,9 +244,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Session", tablename="event_session", schema=None, columns=None
-    )
+    manager.add_table(class_name="Session", tablename="event_session", schema=None, columns=None)
 
     manager.add_table(
         class_name="SlotVehicle",
@@ -271,9 +253,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="ApiToken", tablename="api_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
 
     manager.add_table(
         class_name="LetterTemplate",
@@ -303,9 +283,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="VisitSlot", tablename="visit_slot", schema=None, columns=None
-    )
+    manager.add_table(class_name="VisitSlot", tablename="visit_slot", schema=None, columns=None)
 
     manager.add_table(
         class_name="CountryGroupMembership",
@@ -328,9 +306,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Invitation", tablename="invitation", schema=None, columns=None
-    )
+    manager.add_table(class_name="Invitation", tablename="invitation", schema=None, columns=None)
 
     manager.add_table(
         class_name="CheckinConflict",
@@ -346,9 +322,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Event", tablename="event", schema=None, columns=None
-    )
+    manager.add_table(class_name="Event", tablename="event", schema=None, columns=None)
 
     manager.add_table(
         class_name="AuditEntry",
@@ -364,13 +338,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="User", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="account", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Site", tablename="visit_site", schema=None, columns=None
-    )
+    manager.add_table(class_name="Site", tablename="visit_site", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Scan",
@@ -5217,9 +5187,7 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "CountryGroup", {"LDC": "LDC", "LLDC": "LLDC", "SIDS": "SIDS"}
-            ),
+            "choices": Enum("CountryGroup", {"LDC": "LDC", "LLDC": "LLDC", "SIDS": "SIDS"}),
             "db_column_name": None,
             "secret": False,
         },

@@ -4,7 +4,7 @@ An area declares its kind next to the service it runs::
 
     @job_kind("visits.schedule_dry_run")
     async def schedule_dry_run(ctx: JobContext, event_id: int, time_limit_s: float) -> JobResult:
-        await ctx.progress(0.1, "building the problem")
+        await ctx.progress(0.1, N_("Building the problem"))
         await ctx.check()                # raises JobCancelled when an organiser cancelled the job
         ...
         return JobResult(data={...}, file=b"...", filename="letters.zip", personal=True)
@@ -45,7 +45,10 @@ class JobContext(Protocol):
     job_id: int
     actor: Actor
 
-    async def progress(self, fraction: float, message: str = "") -> None: ...
+    async def progress(self, fraction: float, message: str = "", **args: Any) -> None:
+        """``message`` is a message id marked with ``N_`` (``N_("Badge %(done)s of %(total)s")``),
+        ``args`` its values: each reader sees it translated. Reports closer together than
+        :data:`events.jobs.runner.PROGRESS_INTERVAL` are kept in memory, not written."""
 
     async def cancelled(self) -> bool: ...
 
@@ -55,15 +58,18 @@ class JobContext(Protocol):
 JobFunction = Callable[..., Awaitable[JobResult | Any]]
 
 _KINDS: dict[str, JobFunction] = {}
+_LABELS: dict[str, str] = {}
 
 
-def job_kind(name: str) -> Callable[[JobFunction], JobFunction]:
-    """Register ``function`` as the job kind ``name`` (unique)."""
+def job_kind(name: str, *, label: str = "") -> Callable[[JobFunction], JobFunction]:
+    """Register ``function`` as the job kind ``name`` (unique); ``label`` is how pages name it (a
+    message id, marked with ``N_`` where it is written, translated where it is shown)."""
 
     def register(function: JobFunction) -> JobFunction:
         if _KINDS.get(name, function) is not function:
             raise ValueError(f"job kind {name!r} is registered twice")
         _KINDS[name] = function
+        _LABELS[name] = label or name
         return function
 
     return register
@@ -71,6 +77,10 @@ def job_kind(name: str) -> Callable[[JobFunction], JobFunction]:
 
 def function_for(name: str) -> JobFunction | None:
     return _KINDS.get(name)
+
+
+def label_for(name: str) -> str:
+    return _LABELS.get(name, name)
 
 
 def kinds() -> list[str]:

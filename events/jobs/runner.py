@@ -31,6 +31,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from typing import Any
 
 from events import clock
@@ -38,14 +39,25 @@ from events.auth.principal import Actor
 from events.auth.services import load_actor
 from events.db import dialect, statements, write_transaction
 from events.errors import DomainError
+from events.i18n.catalogues import N_
 from events.jobs import dispatch, registry, services
 from events.jobs.registry import JobCancelled, JobResult
 from events.jobs.tables import Job, JobStatus
+from events.settings import get_settings
 
 logger = logging.getLogger("events.jobs")
 
-DEFAULT_LEASE = datetime.timedelta(seconds=60)
+#: Progress reports closer together than this stay in memory (a 1,000-badge job would otherwise
+#: write 1,000 rows); the first, a changed message, and the last are always written.
+PROGRESS_INTERVAL = 0.5
+
+
+def default_lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=get_settings().job_lease_seconds)
+
+
 MAX_ERROR_LENGTH = 1000
+BACK_IN_QUEUE = N_("Back in the queue: its worker stopped")
 INTERRUPTED = "The worker running this job stopped (a restart or a crash) too often; run it again."
 
 
@@ -71,10 +83,15 @@ RETURNING id
 
 
 async def _claim(
-    worker_id: str, lease: datetime.timedelta, *, job_id: int | None, older_than: float
+    worker_id: str, lease: datetime.timedelta | None, *, job_id: int | None, older_than: float
 ) -> int | None:
     now = clock.now()
-    args: list[Any] = [worker_id, now + lease, now, now - datetime.timedelta(seconds=older_than)]
+    args: list[Any] = [
+        worker_id,
+        now + (lease or default_lease()),
+        now,
+        now - datetime.timedelta(seconds=older_than),
+    ]
     only = ""
     if job_id is not None:
         only = "AND id = ?"
@@ -86,7 +103,7 @@ async def _claim(
 
 
 async def claim_next(
-    worker_id: str, lease: datetime.timedelta = DEFAULT_LEASE, *, older_than: float = 0.0
+    worker_id: str, lease: datetime.timedelta | None = None, *, older_than: float = 0.0
 ) -> int | None:
     """Claim the oldest queued job (queued at least ``older_than`` seconds ago); its id, or None."""
     if not await Job.exists().where(Job.status == JobStatus.queued.value):
@@ -94,7 +111,7 @@ async def claim_next(
     return await _claim(worker_id, lease, job_id=None, older_than=older_than)
 
 
-async def claim_job(job_id: int, worker_id: str, lease: datetime.timedelta = DEFAULT_LEASE) -> bool:
+async def claim_job(job_id: int, worker_id: str, lease: datetime.timedelta | None = None) -> bool:
     """Claim one job by id (a backend told us about it); False when another worker has it or it ended."""
     return await _claim(worker_id, lease, job_id=job_id, older_than=0.0) is not None
 
@@ -112,15 +129,25 @@ class _Context:
         self.worker_id = worker_id
         self.lease = lease
         self._cancel = False
+        self._written_at = 0.0
+        self._message: str | None = None
+        #: The newest report not yet written (held back by the interval): written with the outcome.
+        self.pending: dict | None = None
 
-    async def progress(self, fraction: float, message: str = "") -> None:
+    async def progress(self, fraction: float, message: str = "", **args: Any) -> None:
         fraction = min(max(float(fraction), 0.0), 1.0)
+        now = time.monotonic()
+        if message == self._message and fraction < 1.0 and now - self._written_at < PROGRESS_INTERVAL:
+            self.pending = {Job.message: message[:200], Job.message_args: json.dumps(args, default=str)}
+            return
+        self._written_at, self._message, self.pending = now, message, None
         async with write_transaction():
             rows = await (
                 Job.update(
                     {
                         Job.progress: fraction,
                         Job.message: message[:200],
+                        Job.message_args: json.dumps(args, default=str),
                         Job.lease_until: clock.now() + self.lease,
                     }
                 )
@@ -169,12 +196,13 @@ async def _release(job_id: int, worker_id: str) -> None:
                 Job.claimed_by: "",
                 Job.lease_until: None,
                 Job.attempts: Job.attempts - 1,
-                Job.message: "back in the queue: its worker stopped",
+                Job.message: BACK_IN_QUEUE,
+                Job.message_args: "{}",
             }
         ).where(_mine(job_id, worker_id))
 
 
-async def execute(job_id: int, worker_id: str, lease: datetime.timedelta = DEFAULT_LEASE) -> str:
+async def execute(job_id: int, worker_id: str, lease: datetime.timedelta | None = None) -> str:
     """Run a job this worker has claimed and record its outcome; returns the final status."""
     row = await Job.select().where(Job.id == job_id).first()
     if row is None or row["claimed_by"] != worker_id:
@@ -194,13 +222,16 @@ async def execute(job_id: int, worker_id: str, lease: datetime.timedelta = DEFAU
         return JobStatus.failed.value
     params = row["params"]
     params = json.loads(params) if isinstance(params, str) else (params or {})
+    lease = lease or default_lease()
     context = _Context(job_id, actor, worker_id, lease)
     heartbeat = asyncio.create_task(_heartbeat(job_id, worker_id, lease))
     try:
         await context.check()
         outcome = await function(context, **params)
     except JobCancelled:
-        await _finish(job_id, worker_id, {Job.status: JobStatus.cancelled.value, Job.message: "cancelled"})
+        await _finish(
+            job_id, worker_id, {Job.status: JobStatus.cancelled.value, Job.message: N_("Cancelled")}
+        )
         return JobStatus.cancelled.value
     except asyncio.CancelledError:
         await asyncio.shield(_release(job_id, worker_id))
@@ -225,6 +256,7 @@ async def execute(job_id: int, worker_id: str, lease: datetime.timedelta = DEFAU
         Job.progress: 1.0,
         Job.result: json.dumps(result.data, default=str) if result.data is not None else None,
         Job.result_expires_at: services.result_expiry(),
+        **(context.pending or {}),
     }
     stored = ""
     if result.file is not None:
@@ -256,7 +288,8 @@ async def recover(now: datetime.datetime | None = None) -> tuple[int, int]:
                     Job.status: JobStatus.queued.value,
                     Job.claimed_by: "",
                     Job.lease_until: None,
-                    Job.message: "back in the queue: its worker stopped",
+                    Job.message: BACK_IN_QUEUE,
+                    Job.message_args: "{}",
                 }
             )
             .where(stale & (Job.attempts < Job.max_attempts) & (Job.cancel_requested.eq(False)))
@@ -298,17 +331,18 @@ class JobRunner:
         *,
         worker_id: str | None = None,
         concurrency: int = 2,
-        lease: datetime.timedelta = DEFAULT_LEASE,
+        lease: datetime.timedelta | None = None,
         poll_interval: float = 2.0,
-        maintenance_interval: float = 60.0,
+        maintenance_interval: float | None = None,
         older_than: float = 0.0,
         max_error_interval: float = 60.0,
     ) -> None:
         self.worker_id = worker_id or new_worker_id()
         self.concurrency = max(1, concurrency)
-        self.lease = lease
+        self.lease = lease or default_lease()
         self.poll_interval = poll_interval
-        self.maintenance_interval = maintenance_interval
+        # A dead worker's jobs are found within a lease (at most a minute) of its lease running out.
+        self.maintenance_interval = maintenance_interval or min(60.0, self.lease.total_seconds())
         self.older_than = older_than
         self.max_error_interval = max_error_interval
         self._task: asyncio.Task[None] | None = None

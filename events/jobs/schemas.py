@@ -17,8 +17,11 @@ class Job(msgspec.Struct, kw_only=True):
     status: str
     #: 0 to 1.
     progress: float
-    #: What the job is doing now (short, for a progress bar's caption).
+    #: What the job is doing now (short, for a progress bar's caption), in English.
     message: str
+    #: The same as a message id and its values, for a reader in another language.
+    message_id: str = ""
+    message_args: dict[str, Any] = msgspec.field(default_factory=dict)
     params: dict[str, Any]
     #: The job's JSON answer once it succeeded.
     result: Any = None

@@ -63,6 +63,15 @@ def _decoded(value: Any) -> Any:
     return value
 
 
+def filled(message: str, args: dict[str, Any], translate=None) -> str:
+    """A progress message with its values, translated by ``translate`` (a gettext) when given."""
+    text = translate(message) if translate and message else message
+    try:
+        return text % args if args else text
+    except (KeyError, TypeError, ValueError):
+        return message
+
+
 def to_schema(row: dict) -> JobSchema:
     has_file = bool(row["result_path"]) and row["status"] == JobStatus.succeeded.value
     return JobSchema(
@@ -72,7 +81,9 @@ def to_schema(row: dict) -> JobSchema:
         requested_by=row["requested_by"],
         status=row["status"],
         progress=round(float(row["progress"] or 0.0), 3),
-        message=row["message"],
+        message=filled(row["message"], _decoded(row.get("message_args")) or {}),
+        message_id=row["message"],
+        message_args=_decoded(row.get("message_args")) or {},
         params=_decoded(row["params"]) or {},
         result=_decoded(row["result"]),
         error=row["error"],

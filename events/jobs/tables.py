@@ -48,7 +48,10 @@ class Job(Table, tablename="job"):
     requested_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     status = Varchar(length=12, default=JobStatus.queued.value, index=True)
     progress = DoublePrecision(default=0.0)
+    #: What the job is doing now: a message id (``N_``-marked, English) with ``%(name)s`` places…
     message = Varchar(length=200, default="")
+    #: …filled from these values, so each reader sees it in their own language.
+    message_args = JSON(default="{}")
     params = JSON(default="{}")
     result = JSON(null=True, default=None)
     error = Text(default="")

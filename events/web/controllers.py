@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from events.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from events.web import dashboard, pages, portal
+from events.web.console import routes as console
 from events.web.i18n import N_
 from events.web.templating import STATIC_DIR, STATIC_PREFIX
 
@@ -91,7 +92,7 @@ def _router(path: str, handlers: list, dashboard_page: bool) -> Router:
 
 ROOT_HANDLERS = [
     _router("/", portal.HANDLERS, dashboard_page=False),
-    _router("/", dashboard.HANDLERS, dashboard_page=True),
+    _router("/", [*dashboard.HANDLERS, *console.HANDLERS], dashboard_page=True),
     create_static_files_router(
         path=STATIC_PREFIX,
         directories=[STATIC_DIR],

@@ -18,7 +18,7 @@ from events.audit import schemas as audit_schemas
 from events.audit import services as audit_services
 from events.auth import schemas as auth_schemas
 from events.auth import services as auth_services
-from events.auth.guards import SESSION_COOKIE, current_actor
+from events.auth.guards import SESSION_COOKIE
 from events.auth.principal import Actor
 from events.errors import Conflict, NotAuthenticated, PermissionDenied, TooManyRequests
 from events.programme import services as programme_services
@@ -26,21 +26,12 @@ from events.reference.tables import CountryGroup
 from events.registration import moderation, reading, schemas
 from events.registration.tables import RegistrationStatus
 from events.settings import get_settings
-from events.web import charts, choices, pages
+from events.web import charts, pages
+from events.web.console import sections
+from events.web.console.common import VALUE_WORDS, organiser
 from events.web.forms import Form, read_form
 from events.web.i18n import N_
 
-#: How the dashboard names the values of statuses, genders and levels (the codes stay in links,
-#: filters and exports; country groups are the UN's acronyms).
-VALUE_WORDS = {
-    RegistrationStatus.submitted.value: N_("Awaiting decision"),
-    RegistrationStatus.approved.value: N_("Approved"),
-    RegistrationStatus.waitlisted.value: N_("On the waiting list"),
-    RegistrationStatus.rejected.value: N_("Not accepted"),
-    RegistrationStatus.cancelled.value: N_("Cancelled"),
-    **{value: label for value, label, _hint in choices.GENDERS},
-    **{value: label for value, label, _hint in choices.LEVELS},
-}
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 #: How a flash message names each decision: the dashboard's own button labels.
@@ -62,14 +53,6 @@ class BulkForm(msgspec.Struct, kw_only=True):
     action: schemas.BulkAction
     registration_ids: list[int]
     note: str = ""
-
-
-async def organiser(request: Request) -> Actor:
-    """The signed-in account (session cookie); the dashboard's error handler sends others to sign in."""
-    actor = await current_actor(request)
-    if actor is None:
-        raise NotAuthenticated("Sign in")
-    return actor
 
 
 def render(request: Request, template: str, context: dict | None = None, **options) -> Template:
@@ -165,6 +148,8 @@ class DashboardPages(Controller):
             {
                 "actor": actor,
                 "event": event,
+                "tab": "registrations",
+                "tabs": sections.tabs(event_id),
                 "items": items,
                 "total": total,
                 "offset": offset,
@@ -219,6 +204,8 @@ class DashboardPages(Controller):
             {
                 "actor": actor,
                 "event": event,
+                "tab": "reports",
+                "tabs": sections.tabs(event_id),
                 "figures": figures,
                 "charts": _charts(figures, pages.gettext(request)),
             },

@@ -95,10 +95,64 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
-    _require_browser()
-    data_dir = Path(tempfile.mkdtemp(prefix="events-browser-"))
+class ServerProcess:
+    """The service under uvicorn on a loopback port, as production runs it; it can be stopped and
+    started again on the same database (``restart``), the way a deployment restarts it."""
+
+    def __init__(self, env: dict[str, str], data_dir: Path, port: int) -> None:
+        self.env, self.data_dir, self.port = env, data_dir, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen | None = None
+        self.log = (data_dir / "server.log").open("a")
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "uvicorn", "events.app:create_app", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:  # noqa: S310 (loopback)
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.log.flush()
+                raise RuntimeError("the server did not start:\n" + (self.data_dir / "server.log").read_text())
+            time.sleep(0.2)
+
+    def stop(self, *, kill: bool = False) -> None:
+        """Stop the service: SIGTERM (a clean restart: its worker puts running jobs back), or SIGKILL
+        (a crash: running jobs wait for their lease to run out)."""
+        if self.process is None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def restart(self, *, kill: bool = False) -> None:
+        self.stop(kill=kill)
+        self.start()
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+
+
+def _seeded_service(prefix: str, **settings: str) -> tuple[ServerProcess, dict]:
+    """A fresh data folder and database set up by tests/browser/seed.py, and the service for it
+    (not started); ``settings`` are extra environment variables."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     port = _free_port()
     database = data_dir / "events.sqlite3"
     env = {
@@ -113,6 +167,7 @@ def server() -> Iterator[Server]:
         "OUTBOX_WORKER": "off",
         "LOG_LEVEL": "WARNING",
         "PICCOLO_CONF": "events.piccolo_conf",
+        **settings,
     }
     seeded = subprocess.run(
         [sys.executable, "-m", "tests.browser.seed"],
@@ -125,40 +180,44 @@ def server() -> Iterator[Server]:
     )
     assert seeded.returncode == 0, seeded.stderr + seeded.stdout
     info = json.loads(seeded.stdout.strip().splitlines()[-1])
-    log = (data_dir / "server.log").open("w")
-    command = [sys.executable, "-m", "uvicorn", "events.app:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        command,
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    return ServerProcess(env, data_dir, port), info
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    _require_browser()
+    service, info = _seeded_service("events-browser-")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:  # noqa: S310 (loopback)
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError("the server did not start:\n" + (data_dir / "server.log").read_text())
-            time.sleep(0.2)
-        yield Server(url=url, database=database, **info)
+        service.start()
+        yield Server(url=service.url, database=service.data_dir / "events.sqlite3", **info)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        service.close()
+        shutil.rmtree(service.data_dir, ignore_errors=True)
+
+
+@dataclass
+class RestartableServer(Server):
+    service: ServerProcess | None = None
+
+    def restart(self, *, kill: bool = False) -> None:
+        assert self.service is not None
+        self.service.restart(kill=kill)
+
+
+@pytest.fixture(scope="module")
+def restartable_server() -> Iterator[RestartableServer]:
+    """A server of the module's own (its own database) that a test may restart in the middle of a
+    job; jobs' leases last 3 s, so a killed worker's job is taken up again quickly."""
+    _require_browser()
+    service, info = _seeded_service("events-restart-", JOB_LEASE_SECONDS="3", JOBS_CONCURRENCY="1")
+    try:
+        service.start()
+        yield RestartableServer(
+            url=service.url, database=service.data_dir / "events.sqlite3", service=service, **info
+        )
+    finally:
+        service.close()
+        shutil.rmtree(service.data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

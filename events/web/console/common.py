@@ -1,0 +1,128 @@
+"""What the console pages share: the signed-in organiser, pages with the event's tab bar, jobs.
+
+Rights are the services' business (each checks ``actor.require_organiser``); :func:`event_page` checks
+up front only so that a page of an event someone does not organise is a 403 page before any work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.response import Redirect, Template
+
+from events.auth.guards import current_actor
+from events.auth.principal import Actor
+from events.errors import NotAuthenticated
+from events.jobs import registry as job_registry
+from events.jobs import services as job_services
+from events.jobs.schemas import Job
+from events.jobs.tables import FINISHED
+from events.programme import schemas as programme_schemas
+from events.programme import services as programme_services
+from events.registration.tables import RegistrationStatus
+from events.web import choices, pages
+from events.web.console import sections
+from events.web.i18n import N_
+
+#: How the dashboard names the values of statuses, genders and levels (the codes stay in links,
+#: filters and exports; country groups are the UN's acronyms).
+VALUE_WORDS = {
+    RegistrationStatus.submitted.value: N_("Awaiting decision"),
+    RegistrationStatus.approved.value: N_("Approved"),
+    RegistrationStatus.waitlisted.value: N_("On the waiting list"),
+    RegistrationStatus.rejected.value: N_("Not accepted"),
+    RegistrationStatus.cancelled.value: N_("Cancelled"),
+    **{value: label for value, label, _hint in choices.GENDERS},
+    **{value: label for value, label, _hint in choices.LEVELS},
+}
+#: How pages name a job's status.
+JOB_STATES = {
+    "queued": N_("Waiting to start"),
+    "running": N_("Running"),
+    "succeeded": N_("Done"),
+    "failed": N_("Failed"),
+    "cancelled": N_("Cancelled"),
+}
+
+
+async def organiser(request: Request) -> Actor:
+    """The signed-in account (session cookie); the dashboard's error handler sends others to sign in."""
+    actor = await current_actor(request)
+    if actor is None:
+        raise NotAuthenticated("Sign in")
+    return actor
+
+
+async def event_page(request: Request, event_id: int) -> tuple[Actor, programme_schemas.Event]:
+    """The organiser and the event of a console page; 403 for an event they do not organise."""
+    actor = await organiser(request)
+    event = await programme_services.get_event(event_id)
+    actor.require_organiser(event_id, "You do not organise this event")
+    return actor, event
+
+
+def render(
+    request: Request,
+    template: str,
+    actor: Actor,
+    event: programme_schemas.Event,
+    tab: str,
+    context: dict[str, Any] | None = None,
+    **options: Any,
+) -> Template:
+    """A console page of ``event`` with the tab bar (``tab`` marked current)."""
+    page = {
+        "words": VALUE_WORDS,
+        "actor": actor,
+        "event": event,
+        "tab": tab,
+        "tabs": sections.tabs(event.id),
+        **(context or {}),
+    }
+    return pages.render(request, template, page, **options)
+
+
+def job_view(job: Job, gettext) -> dict[str, Any]:
+    """A job as the progress bar shows it, in the reader's language (also the status poll's JSON)."""
+    finished = job.status in FINISHED
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "label": gettext(job_registry.label_for(job.kind)),
+        "status": job.status,
+        "state": gettext(JOB_STATES.get(job.status, job.status)),
+        "percent": 100 if job.status == "succeeded" else round(job.progress * 100),
+        "message": job_services.filled(job.message_id, job.message_args, gettext) if job.message_id else "",
+        "finished": finished,
+        "error": job.error,
+        "has_file": job.result_url is not None,
+        "page": f"/organiser/jobs/{job.id}",
+        "result": f"/organiser/jobs/{job.id}/result" if job.result_url else None,
+        "status_url": f"/organiser/jobs/{job.id}/status",
+        "event_id": job.event_id,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "cancel_requested": job.cancel_requested,
+    }
+
+
+async def start_job(
+    request: Request, actor: Actor, kind: str, *, event_id: int, params: dict[str, Any] | None = None
+) -> Redirect:
+    """Queue a job of ``kind`` (the caller checked the right to ask) and send the browser to its page."""
+    job = await job_services.enqueue(actor, kind, event_id=event_id, params=params or {})
+    return pages.redirect(f"/organiser/jobs/{job.id}")
+
+
+async def latest_jobs(actor: Actor, event_id: int, kind: str, request: Request, limit: int = 3) -> list[dict]:
+    """The event's newest jobs of ``kind``, for a page that offers to start one (running ones show
+    their progress bar there too)."""
+    jobs, _ = await job_services.list_jobs(actor, event_id, status=None, kind=kind, limit=limit, offset=0)
+    translate = pages.gettext(request)
+    return [job_view(job, translate) for job in jobs]
+
+
+def query_int(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None

@@ -1,0 +1,16 @@
+"""Every console page, mounted by ``events.web.controllers`` beside the dashboard."""
+
+from __future__ import annotations
+
+from events.web.console import badges, checkin, jobs, letters, overview, programme, reports, visits
+
+HANDLERS = [
+    *overview.HANDLERS,
+    *programme.HANDLERS,
+    *letters.HANDLERS,
+    *badges.HANDLERS,
+    *visits.HANDLERS,
+    *checkin.HANDLERS,
+    *reports.HANDLERS,
+    *jobs.HANDLERS,
+]
