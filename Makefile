@@ -26,7 +26,17 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint test-deps test-sqlite test-postgres
+# The two runs share nothing (a temporary SQLite file and data folder each; PostgreSQL's `test`), so
+# they run side by side: the PostgreSQL run's output is kept and shown after the SQLite run's.
+# `make test-sqlite` / `make test-postgres` run one of them.
+test: lint test-deps
+	@pg_log=$$(mktemp); \
+	$(MAKE) --no-print-directory test-postgres >"$$pg_log" 2>&1 & pg_pid=$$!; \
+	sqlite_status=0; $(MAKE) --no-print-directory test-sqlite || sqlite_status=$$?; \
+	pg_status=0; wait $$pg_pid || pg_status=$$?; \
+	cat "$$pg_log"; rm -f "$$pg_log"; \
+	echo "== SQLite run: $$( [ $$sqlite_status = 0 ] && echo passed || echo FAILED ); PostgreSQL run: $$( [ $$pg_status = 0 ] && echo passed || echo FAILED )"; \
+	[ $$sqlite_status = 0 ] && [ $$pg_status = 0 ]
 
 # Browser tests drive Debian's chromium (Playwright cannot download browsers here); PDF text-layer
 # tests read PDFs with poppler's pdftotext as a second, independent extractor. Installed when missing
