@@ -21,3 +21,27 @@ async def organiser_page(
     await page.click("button[type=submit]")
     await page.wait_for_url(re.compile(rf"/organiser/events/{server.event_id}$"))
     return page
+
+
+async def register_participant(server, page, email: str, **fields) -> int:
+    """A registration for the seeded event through the public API (as the form would send it), by
+    ``page``'s browser context; its id."""
+    body = {
+        "given_names": "أمينة عبد الرحمن",
+        "family_name": "موسى",
+        "latin_name": "Amina Abderrahmane Moussa",
+        "email": email,
+        "gender": "female",
+        "nationality": "DJI",
+        "country_represented": "DJI",
+        "institution": "Ministry of Public Administration and Administrative Reform",
+        "level": "high",
+        "preferred_language": "en",
+        "consent": True,
+        **fields,
+    }
+    response = await page.context.request.post(
+        f"{server.url}/api/v1/events/{server.event_id}/registrations", data=body
+    )
+    assert response.status == 201, await response.text()
+    return (await response.json())["registration"]["id"]

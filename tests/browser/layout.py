@@ -13,8 +13,8 @@ from tests.browser.conftest import AXE
 #: The elements that reach past the viewport's edges, innermost first, described by tag, id or class and
 #: the start of their text. Either edge counts: a right-to-left page overflows to the left, and a box
 #: pushed past the start edge (a list that cannot wrap) is cut off without any scrollbar at all.
-#: Skipped: what is positioned entirely off the screen on purpose (the skip link waits there) and what a
-#: scrolling box holds.
+#: Skipped: what is positioned entirely off the screen on purpose (the skip link waits there), what a
+#: scrolling box holds, and what is visually hidden for screen readers (clipped to nothing).
 _OVERFLOW = """(width) => {
   const out = [];
   const sticksOut = (box) => box.right > width + 0.5 || box.left < -0.5;
@@ -28,6 +28,13 @@ _OVERFLOW = """(width) => {
     // Positioned off the screen on purpose, like the skip link until it takes focus.
     for (let up = element; up && up !== document.body; up = up.parentElement) {
       if (["absolute", "fixed"].includes(getComputedStyle(up).position)) return true;
+    }
+    return false;
+  };
+  const hidden = (element) => {
+    // Visually hidden on purpose (read by screen readers only): clipped to nothing, draws nothing.
+    for (let up = element; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).clipPath === "inset(50%)") return true;
     }
     return false;
   };
@@ -51,6 +58,7 @@ _OVERFLOW = """(width) => {
     if ((box.right <= 0 || box.left >= width) && placedOff(element)) continue;
     if ([...element.children].some((child) => sticksOut(boxOf(child)))) continue;
     if (scrolled(element)) continue;
+    if (hidden(element)) continue;
     const name = element.tagName.toLowerCase() + (element.id ? "#" + element.id : "")
       + (element.classList.length ? "." + [...element.classList].join(".") : "");
     out.push(`${name} [${Math.round(box.left)}, ${Math.round(box.right)}]: `

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from tests.browser.console import PHONE, organiser_page
+from tests.browser.console import PHONE, organiser_page, register_participant
 from tests.browser.layout import assert_fits, axe_check
 
 pytestmark = pytest.mark.browser
+_emails = itertools.count(1)
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
@@ -19,3 +22,23 @@ async def test_the_event_overview_and_jobs_page_fit_a_phone(server, new_page, la
     await page.goto(f"{server.url}/organiser/events/{server.event_id}/jobs")
     await assert_fits(page)
     await axe_check(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+async def test_the_dashboard_pages_fit_a_phone(server, new_page, lang):
+    """Organisers work from phones on site: the event list, registrations, one registration, the
+    audit log and the statistics scroll only downwards at 390 px."""
+    page = await organiser_page(server, new_page, viewport=PHONE, lang=lang)
+    registration_id = await register_participant(
+        server, page, f"dashboard.{lang}.{next(_emails)}@example.org"
+    )
+    for path in (
+        "/organiser",
+        f"/organiser/events/{server.event_id}/registrations",
+        f"/organiser/events/{server.event_id}/statistics",
+        "/organiser/audit",
+        f"/organiser/registrations/{registration_id}",
+    ):
+        await page.goto(f"{server.url}{path}")
+        await assert_fits(page)
+        await axe_check(page)
