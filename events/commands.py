@@ -7,8 +7,10 @@ the ``events`` command from them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import click
 
@@ -41,3 +43,28 @@ async def apply_migrations() -> None:
     result = await run_forwards(app_name="events")
     if not result.success:
         raise click.ClickException(f"Migrations failed: {result.message}")
+
+
+#: A progress report as services and jobs make it: fraction done (0–1), a message id, its values.
+ProgressCallback = Callable[..., Awaitable[None]]
+
+
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[ProgressCallback]:
+    """A progress bar on standard error for a bulk command, driven by the same callback a job's
+    ``ctx.progress`` is (``await report(fraction, message, **values)``); the message, filled in,
+    follows the bar. Without a terminal (a pipe, a log) rich prints nothing but the final state."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    columns += (TextColumn("{task.fields[note]}"),)
+    with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
+        task = progress.add_task(label, total=1.0, note="")
+
+        async def report(fraction: float, message: str = "", **values: Any) -> None:
+            note = message % values if values and message else message
+            progress.update(task, completed=min(max(float(fraction), 0.0), 1.0), note=note)
+
+        yield report
+        progress.update(task, completed=1.0)

@@ -33,13 +33,14 @@ def schedule(event_slug: str, time_limit: float, commit: bool) -> None:
         if row is None:
             raise click.ClickException(f"No event with slug {event_slug!r}")
         actor = Actor.system("visits cli")
-        proposal = await runs.dry_run(actor, row["id"], time_limit)
+        proposal = await runs.dry_run(actor, row["id"], time_limit, progress=report)
         committed = (
             await runs.commit_run(actor, row["id"], proposal.id) if commit and proposal.committable else None
         )
         return proposal, committed
 
-    proposal, committed = commands.run(run)
+    with commands.progress_bar("scheduling") as report:
+        proposal, committed = commands.run(run)
     gap = "" if proposal.gap is None else f", gap {proposal.gap:.2%}"
     click.echo(f"Run {proposal.id}: {proposal.solver_status}{gap} in {proposal.seconds:.2f} s")
     if proposal.metrics:
