@@ -70,6 +70,12 @@ async def test_a_checkpoint_is_created_and_edited_with_errors_beside_the_fields(
     assert error_beside(bad.text, "name") == "Enter a name for the checkpoint, up to 100 characters"
     assert error_beside(bad.text, "minutes_before") == "Enter a number of minutes from 0 to 1440"
     assert 'value="-5"' in bad.text  # what was typed stays
+    french = await client.post(
+        page_url(event.id, "/checkpoints?lang=fr"), data={"name": "", "kind": "venue_entrance"}
+    )
+    assert "Il y a un problème" in french.text
+    assert error_beside(french.text, "name").startswith("Saisissez un nom pour le point de contrôle")
+    await client.get(page_url(event.id, "?lang=en"))  # the choice is remembered: back to English
     # The service's own rules, beside their fields: a session room needs its session; times in order.
     refused = await client.post(
         page_url(event.id, "/checkpoints"),
