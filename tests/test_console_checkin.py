@@ -116,6 +116,10 @@ async def test_a_checkpoint_is_created_and_edited_with_errors_beside_the_fields(
     assert "Session room" in listing.text and "Plenary" in listing.text and "Each badge once" in listing.text
     assert f'href="/api/v1/events/{event.id}/checkin/checkpoints/{row["id"]}/kit"' in listing.text
     assert 'href="/scan"' in listing.text
+    kit = await client.get(f"/api/v1/events/{event.id}/checkin/checkpoints/{row['id']}/kit")
+    assert (
+        kit.status_code == 200 and kit.json()["rules"]["name"] == "Room B"
+    )  # the organiser's session opens it
 
     edit = await client.get(page_url(event.id, f"/checkpoints/{row['id']}"))
     assert edit.status_code == 200 and 'value="Room B"' in edit.text
