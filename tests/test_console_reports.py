@@ -181,6 +181,7 @@ async def test_pages_and_downloads(client, scene):
     assert page.status_code == 200
     assert 'class="table stacked report-table"' in page.text and 'role="img"' in page.text
     assert "Opening plenary" in page.text and 'aria-current="page">Reports' in page.text
+    assert len(page.content) < 100_000
 
     csv_file = await client.get(
         f"/organiser/events/{event.id}/reports/download?table=country_group&format=csv"
