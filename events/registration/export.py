@@ -77,35 +77,46 @@ def _csv_safe(value: str | int | bool) -> str | int | bool:
 
 
 def to_csv(items: list[schemas.Registration]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows([_csv_safe(value) for value in row] for row in rows(items))
-    return buffer.getvalue().encode("utf-8-sig")
+    return table_csv(COLUMNS, rows(items))
 
 
 def to_xlsx(items: list[schemas.Registration]) -> bytes:
+    return table_xlsx([("registrations", COLUMNS, rows(items))])
+
+
+def table_csv(header, body) -> bytes:
+    """Any table as CSV (UTF-8 with a BOM, for spreadsheets), its text cells made safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_csv_safe(value) for value in header])
+    writer.writerows([_csv_safe(value) for value in row] for row in body)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def table_xlsx(sheets) -> bytes:
+    """Tables as an XLSX workbook: (sheet name, header, rows) each; every text stored as text."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("registrations")
+    for name, header, body in sheets:
+        sheet = workbook.create_sheet(name[:31])
 
-    def text_cell(value: str | int | bool):
-        if not isinstance(value, str):
-            return value
-        # Control characters are not allowed in XLSX: openpyxl refuses the whole file.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # openpyxl would store "=…" as a formula
-        return cell
+        def text_cell(value: str | int | bool, sheet=sheet):
+            if not isinstance(value, str):
+                return value
+            # Control characters are not allowed in XLSX: openpyxl refuses the whole file.
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if not value.startswith("="):
+                return value
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # openpyxl would store "=…" as a formula
+            return cell
 
-    sheet.append(list(COLUMNS))
-    for row in rows(items):
-        sheet.append([text_cell(value) for value in row])
+        sheet.append([text_cell(value) for value in header])
+        for row in body:
+            sheet.append([text_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
