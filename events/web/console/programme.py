@@ -31,7 +31,7 @@ from events.programme import services as programme_services
 from events.programme.tables import Partner
 from events.web import choices, i18n, messages, pages
 from events.web.console import common
-from events.web.forms import _LOCAL_MINUTES, Form, form_from, read_form
+from events.web.forms import _LOCAL_MINUTES, TRUE_VALUES, Form, form_from, read_form
 from events.web.i18n import N_
 
 EVENT_FIELDS = (
@@ -64,6 +64,7 @@ EVENT_REQUIRED = (
 )
 SESSION_FIELDS = ("title", "kind", "starts_at", "ends_at", "room", "capacity", "optional", "description")
 SESSION_REQUIRED = ("title", "kind", "starts_at", "ends_at")
+CHECKBOXES = frozenset({"auto_approve", "optional"})
 
 #: What to do about a field that is missing or not in a usable form (the pages' generic "Check this
 #: answer" is replaced by these).
@@ -156,21 +157,20 @@ def _read(
 def _only_changes(data: msgspec.Struct, form: Form, stored: Form) -> msgspec.Struct:
     """The update with the fields the organiser left as they were taken out (UNSET)."""
     for name in form.order:
-        if _same(form.values.get(name), stored.values.get(name)):
+        if _same(name, form.values.get(name), stored.values.get(name)):
             setattr(data, name, UNSET)
     return data
 
 
-def _same(typed: Any, stored: Any) -> bool:
-    if isinstance(typed, list) or isinstance(stored, list):
-        return list(typed or []) == list(stored or [])
-    typed, stored = str(typed or ""), str(stored or "")
-    if typed.lower() in ("on", "true") or stored == "true":
-        return (typed.lower() in ("on", "true")) == (stored == "true")
-    if stored == "false":
-        return typed.lower() not in ("on", "true")
+def _same(name: str, typed: Any, stored: Any) -> bool:
+    """Whether a submitted value is what the record holds (in the shapes ``form_from`` gives)."""
+    if isinstance(stored, list):
+        return list(typed or []) == stored
+    if name in CHECKBOXES:  # ticked sends "true", unticked nothing
+        return (str(typed or "").lower() in TRUE_VALUES) == (stored == "true")
+    typed = str(typed or "")
     local = _LOCAL_MINUTES.match(typed)
-    return (f"{local.group(1)}T{local.group(2)}" if local else typed) == stored
+    return (f"{local.group(1)}T{local.group(2)}" if local else typed) == str(stored or "")
 
 
 # --- what the pages show -------------------------------------------------------------------------
