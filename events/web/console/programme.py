@@ -113,6 +113,22 @@ SERVICE_MESSAGES = [
     ("programme_id", re.compile(r""), FIELD_MESSAGES["programme_id"]),
 ]
 
+#: Why the service refused to delete a session (the other areas' English reasons), in the page's words.
+DELETE_REFUSALS = [
+    (
+        re.compile(r"(\d+) participant\(s\) signed up for it"),
+        N_("Not deleted: %(count)s participant(s) signed up for this session. Cancel it instead"),
+    ),
+    (
+        re.compile(r"(\d+) study-visit slot\(s\) belong to it"),
+        N_("Not deleted: %(count)s study-visit slot(s) belong to this session. Cancel it instead"),
+    ),
+    (
+        re.compile(r"(\d+) check-in checkpoint\(s\) belong to it"),
+        N_("Not deleted: %(count)s check-in checkpoint(s) belong to this session. Cancel it instead"),
+    ),
+]
+
 
 # --- forms -------------------------------------------------------------------------------------
 
@@ -384,11 +400,14 @@ class ProgrammePages(Controller):
         try:
             await programme_services.delete_session(actor, event_id, session_id)
         except Conflict as exc:
-            return pages.redirect(
-                f"{_base(event_id)}/sessions/{session_id}",
-                flash=N_("Not deleted: %(reason)s"),
-                reason=exc.detail,
+            known = next(
+                ((text, found) for pattern, text in DELETE_REFUSALS if (found := pattern.search(exc.detail))),
+                None,
             )
+            back = f"{_base(event_id)}/sessions/{session_id}"
+            if known:
+                return pages.redirect(back, flash=known[0], count=int(known[1].group(1)))
+            return pages.redirect(back, flash=N_("Not deleted: %(reason)s"), reason=exc.detail)
         return pages.redirect(_base(event_id), flash=N_("Session “%(title)s” deleted"), title=session.title)
 
 
