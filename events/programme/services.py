@@ -252,6 +252,15 @@ async def _session_warnings(event_id: int, session_id: int) -> list[str]:
     ]
 
 
+async def session_warnings(actor: Actor, event_id: int, session_id: int) -> list[str]:
+    """What a session collides with now (the warnings its last save answered with, as they stand):
+    for the organiser's page of the session, which shows them until they are resolved."""
+    if not actor.organises(event_id):
+        raise PermissionDenied("Only organisers of this event see its sessions' warnings")
+    await get_session(event_id, session_id)
+    return await _session_warnings(event_id, session_id)
+
+
 def _validate_session(values: dict[str, Any], event: dict) -> dict[str, Any]:
     zone = event["time_zone"]
     values["starts_at"] = to_utc(values["starts_at"], zone)
