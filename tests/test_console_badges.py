@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import time
 
 import pytest
 from pypdf import PdfReader
@@ -13,6 +14,7 @@ from pypdf import PdfReader
 from events.audit.tables import AuditEntry
 from events.auth.tables import Role
 from events.badges import services
+from events.badges.render import BadgeRenderer
 from events.badges.tables import Badge, BadgeKey
 from events.jobs import runner
 from tests.browser.seed_badges import add_approved
@@ -141,10 +143,17 @@ async def test_a_print_job_makes_one_pdf_and_skips_revoked_badges(organiser_clie
     assert f'href="/organiser/jobs/{job_id}"' in (await client.get(base)).text  # latest print jobs
 
 
-async def test_a_running_print_job_is_cancelled(organiser_client):
+async def test_a_running_print_job_is_cancelled(organiser_client, monkeypatch):
     client, event, account = organiser_client
-    await add_approved(event.id, 400)
+    await add_approved(event.id, 200)
     await services.issue_missing(account.actor, event.id)
+    draw = BadgeRenderer._draw_badge
+
+    def slow_draw(self, *args):  # 20 ms a badge: the job is still drawing when the cancel comes
+        time.sleep(0.02)
+        return draw(self, *args)
+
+    monkeypatch.setattr(BadgeRenderer, "_draw_badge", slow_draw)
     job_id = _job_id(
         await client.post(
             f"/organiser/events/{event.id}/badges/print", data={"sheet": "a6", "status": "approved"}
