@@ -94,12 +94,19 @@ async def test_issue_the_missing_badges_then_revoke_and_reissue_one(organiser_cl
 
 async def test_keys_are_rotated_and_retired_from_the_page(organiser_client):
     client, event, _ = organiser_client
-    await add_approved(event.id, 1)
+    await add_approved(event.id, 30)
     base = f"/organiser/events/{event.id}/badges"
     await client.post(f"{base}/issue")
+    page = await client.get(f"{base}?lang=ru")
+    assert page.text.count('class="badge-action"') == 25  # one page of the list
+    assets = [
+        (await client.get(path)).content
+        for path in re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))', page.text)
+    ]
+    assert len(assets) >= 2 and len(page.content) + sum(map(len, assets)) < 100_000  # the page weight budget
     (old,) = await BadgeKey.select(BadgeKey.key_id).where(BadgeKey.event == event.id)
     assert (await client.post(f"{base}/keys/rotate")).status_code == 303
-    page = await client.get(base)
+    page = await client.get(f"{base}?lang=en")
     assert "Signs new badges" in page.text and "Verifies only" in page.text
     retired = await client.post(f"{base}/keys/{old['key_id']}/retire")
     assert retired.status_code == 303
