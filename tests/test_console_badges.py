@@ -13,8 +13,9 @@ from pypdf import PdfReader
 
 from events.audit.tables import AuditEntry
 from events.auth.tables import Role
-from events.badges import services
+from events.badges import printing, services
 from events.badges.render import BadgeRenderer
+from events.badges.schemas import SheetKind
 from events.badges.tables import Badge, BadgeKey
 from events.jobs import runner
 from tests.browser.seed_badges import add_approved
@@ -194,3 +195,35 @@ async def test_another_events_organiser_is_refused(client, make_event, make_acco
     mine_base = f"/organiser/events/{mine.id}/badges"
     assert (await client.post(f"{mine_base}/registrations/{theirs}/issue")).status_code == 404
     assert await Badge.count() == 0
+
+
+async def test_printing_reports_progress_every_fifty_badges_and_stops_when_told(make_event, make_account):
+    """The callback the job and the CLI's bar share: (done, total) as badges are drawn; an exception
+    it raises (a job's cancel) stops the drawing there."""
+    event = await make_event()
+    account = await make_account(Role.organiser, event.id)
+    await add_approved(event.id, 120)
+    request = printing.PrintRequest(sheet=SheetKind.four_a6)
+    reports: list[tuple[int, int]] = []
+
+    async def record(done: int, total: int) -> None:
+        reports.append((done, total))
+
+    pdf, selection = await printing.print_pdf(account.actor, event.id, request, progress=record)
+    assert reports == [(0, 120), (50, 120), (100, 120), (120, 120)]
+    assert (
+        selection.summary["issued"] == 120 and len(PdfReader(io.BytesIO(pdf)).pages) == selection.pages == 30
+    )
+
+    class Stop(Exception):
+        pass
+
+    async def stop_at_fifty(done: int, total: int) -> None:
+        reports.append((done, total))
+        if done >= 50:
+            raise Stop
+
+    reports.clear()
+    with pytest.raises(Stop):
+        await printing.print_pdf(account.actor, event.id, request, progress=stop_at_fifty)
+    assert reports == [(0, 120), (50, 120)]
