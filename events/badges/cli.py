@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 import click
 
 from events import commands
@@ -64,24 +66,49 @@ def print_badges(
     no_issue: bool,
 ) -> None:
     """Render the badges of an event, e.g. `events badges print --event baku-2027 --sheet 4xa6 --out b.zip`."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     from events.auth.principal import Actor
-    from events.badges import printing, schemas, services
-    from events.badges.render import BadgeRenderer
+    from events.badges import printing, schemas
     from events.badges.tables import BadgeRole
     from events.registration.tables import RegistrationStatus
 
-    async def select():
-        return await services.print_selection(
-            Actor.system("cli badges print"),
-            await _event_id(event_slug),
-            status=RegistrationStatus(status),
-            role=BadgeRole(role) if role else None,
-            country=country,
-            sort=schemas.SortOrder(sort),
-            issue=not no_issue,
-        )
+    request = printing.PrintRequest(
+        sheet=schemas.SheetKind(sheet),
+        crop_marks=crop_marks,
+        status=RegistrationStatus(status),
+        role=BadgeRole(role) if role else None,
+        country=country,
+        sort=schemas.SortOrder(sort),
+    )
+    columns = (TextColumn("badges"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
 
-    event, badges, summary = commands.run(select)
+    async def run(target: BinaryIO) -> printing.Selection:
+        actor = Actor.system("cli badges print")
+        event_id = await _event_id(event_slug)
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("badges", total=None)
+
+            async def progress(done: int, total: int) -> None:
+                # The same callback a print job reports through (events.badges.jobs).
+                bar.update(task, completed=done, total=total)
+
+            if out.lower().endswith(".pdf"):
+                pdf, selection = await printing.print_pdf(
+                    actor, event_id, request, progress=progress, issue=not no_issue
+                )
+                target.write(pdf)
+            else:
+                selection = await printing.select(actor, event_id, request, issue=not no_issue)
+                await printing.write_zip(
+                    selection, target, prefix=f"badges-{event_slug}-{sheet}", progress=progress
+                )
+        return selection
+
+    with open(out, "wb") as target:
+        selection = commands.run(lambda: run(target))
+    summary, badges = selection.summary, selection.badges
     if summary["issued"]:
         click.echo(f"Issued {summary['issued']} missing badge(s).")
     for registration_id, scripts in summary["names_in_latin"].items():
@@ -89,17 +116,7 @@ def print_badges(
             f"Warning: registration {registration_id}: no font for {', '.join(scripts)}; "
             "the badge shows the Latin name."
         )
-    renderer = BadgeRenderer(event, sheet, crop_marks=crop_marks)
-    with click.progressbar(length=len(badges), label="badges") as bar, open(out, "wb") as target:
-        if out.lower().endswith(".pdf"):
-            printing.write_pdf(renderer, badges, target, progress=bar.update)
-        else:
-            for piece in printing.zip_stream(
-                renderer, badges, prefix=f"badges-{event_slug}-{sheet}", progress=bar.update
-            ):
-                target.write(piece)
-    pages = -(-len(badges) // renderer.sheet.per_page)
-    click.echo(f"Wrote {len(badges)} badge(s) on {pages} page(s) to {out}.")
+    click.echo(f"Wrote {len(badges)} badge(s) on {selection.pages} page(s) to {out}.")
     if summary["skipped_without_badge"]:
         click.echo(f"Skipped {summary['skipped_without_badge']} registration(s) without a valid badge.")
     if summary["skipped_revoked"]:

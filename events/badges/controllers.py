@@ -124,18 +124,13 @@ class BadgeManagementController(Controller):
 
         ``X-Names-In-Latin`` lists the registrations whose passport name is in a script no font
         draws (``12 NKO, 15 ADLAM``): their badges show the Latin name instead."""
-        event, badges, summary = await services.print_selection(
-            actor,
-            event_id,
-            status=data.status,
-            role=data.role,
-            country=data.country,
-            sort=data.sort,
-        )
-        renderer = BadgeRenderer(event, data.sheet.value, crop_marks=data.crop_marks)
+        selection = await printing.select(actor, event_id, data)
+        summary = selection.summary
 
         async def body() -> AsyncIterator[bytes]:
-            chunks = printing.zip_stream(renderer, badges, prefix=f"badges-{event_id}-{data.sheet.value}")
+            chunks = printing.zip_stream(
+                selection.renderer, selection.badges, prefix=f"badges-{event_id}-{data.sheet.value}"
+            )
             while True:
                 piece = await anyio.to_thread.run_sync(next, chunks, None)
                 if piece is None:

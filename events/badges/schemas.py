@@ -26,6 +26,15 @@ class SortOrder(StrEnum):
     country = "country"
 
 
+class BadgeState(StrEnum):
+    """Where a registration stands, for the organisers' list: a valid badge, none yet (approved),
+    or its newest badge revoked (only a reissue gives it a new one)."""
+
+    issued = "issued"
+    missing = "missing"
+    revoked = "revoked"
+
+
 class Badge(Struct, kw_only=True):
     id: int
     registration_id: int
@@ -127,3 +136,35 @@ class Verification(Struct, kw_only=True):
     registration_id: int | None = None
     version: int | None = None
     role: BadgeRole | None = None
+
+
+class BadgeStateItem(Struct, kw_only=True):
+    """A registration and its newest badge (none when ``state`` is ``missing``)."""
+
+    registration_id: int
+    reference: str
+    given_names: str
+    family_name: str
+    latin_name: str
+    country_represented: str
+    status: str
+    state: BadgeState
+    badge_id: int | None = None
+    version: int | None = None
+    role: BadgeRole | None = None
+    issued_at: datetime.datetime | None = None
+    revoked_at: datetime.datetime | None = None
+    revocation: Reason | None = None
+    revoke_reason: str = ""
+
+
+class BadgeOverview(Struct, kw_only=True):
+    """Counts over the whole event and one page of registrations (filtered by ``state``)."""
+
+    issued: int
+    missing: int
+    revoked: int
+    total: int
+    items: list[BadgeStateItem]
+    #: Countries represented among the event's approved registrations (ISO alpha-3), for filters.
+    countries: list[str]

@@ -170,6 +170,94 @@ async def own_badge(actor: Actor, registration_id: int) -> tuple[schemas.Badge, 
     return _badge(badge), badge_data(registration, badge), event_info(event)
 
 
+async def badge_overview(
+    actor: Actor,
+    event_id: int,
+    *,
+    state: schemas.BadgeState | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> schemas.BadgeOverview:
+    """Organisers: how many registrations have a valid badge, how many approved ones have none yet,
+    how many had theirs revoked; one page of them (approved, or with a badge), by family name."""
+    actor.require_organiser(event_id, _ORGANISER_REFUSAL)
+    await programme_services.get_event_row(event_id)
+    newest: dict[int, dict] = {}
+    for row in await (
+        Badge.select(
+            Badge.id,
+            Badge.registration,
+            Badge.version,
+            Badge.role,
+            Badge.issued_at,
+            Badge.revoked_at,
+            Badge.revoke_reason,
+        )
+        .where(Badge.event == event_id)
+        .order_by(Badge.version)
+    ):
+        newest[row["registration"]] = row
+    registrations = await Registration.select(
+        Registration.id,
+        Registration.reference,
+        Registration.given_names,
+        Registration.family_name,
+        Registration.latin_name,
+        Registration.country_represented,
+        Registration.status,
+    ).where(Registration.event == event_id)
+    items: list[schemas.BadgeStateItem] = []
+    countries: set[str] = set()
+    for registration in registrations:
+        badge = newest.get(registration["id"])
+        approved = registration["status"] == RegistrationStatus.approved.value
+        if approved:
+            countries.add(registration["country_represented"])
+        if badge is None and not approved:
+            continue
+        fields: dict[str, Any] = {}
+        if badge is None:
+            kind = schemas.BadgeState.missing
+        else:
+            kind = schemas.BadgeState.issued if badge["revoked_at"] is None else schemas.BadgeState.revoked
+            reason = badge["revoke_reason"] or ""
+            fields = {
+                "badge_id": badge["id"],
+                "version": badge["version"],
+                "role": BadgeRole(badge["role"]),
+                "issued_at": badge["issued_at"],
+                "revoked_at": badge["revoked_at"],
+                "revocation": _revocation(badge) if badge["revoked_at"] is not None else None,
+                "revoke_reason": reason.partition(":")[2].strip(),
+            }
+        items.append(
+            schemas.BadgeStateItem(
+                registration_id=registration["id"],
+                reference=registration["reference"],
+                given_names=registration["given_names"],
+                family_name=registration["family_name"],
+                latin_name=registration["latin_name"],
+                country_represented=registration["country_represented"],
+                status=registration["status"],
+                state=kind,
+                **fields,
+            )
+        )
+    counts = {kind: sum(item.state is kind for item in items) for kind in schemas.BadgeState}
+    chosen = [item for item in items if state is None or item.state is state]
+    chosen.sort(
+        key=lambda item: (item.family_name.casefold(), item.given_names.casefold(), item.registration_id)
+    )
+    return schemas.BadgeOverview(
+        issued=counts[schemas.BadgeState.issued],
+        missing=counts[schemas.BadgeState.missing],
+        revoked=counts[schemas.BadgeState.revoked],
+        total=len(chosen),
+        items=chosen[offset : offset + limit],
+        countries=sorted(countries),
+    )
+
+
 # --- issuing ------------------------------------------------------------------------------------------
 
 
