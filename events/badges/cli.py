@@ -66,9 +66,6 @@ def print_badges(
     no_issue: bool,
 ) -> None:
     """Render the badges of an event, e.g. `events badges print --event baku-2027 --sheet 4xa6 --out b.zip`."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from events.auth.principal import Actor
     from events.badges import printing, schemas
     from events.badges.tables import BadgeRole
@@ -82,17 +79,17 @@ def print_badges(
         country=country,
         sort=schemas.SortOrder(sort),
     )
-    columns = (TextColumn("badges"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
 
     async def run(target: BinaryIO) -> printing.Selection:
         actor = Actor.system("cli badges print")
         event_id = await _event_id(event_slug)
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("badges", total=None)
+        with commands.progress_bar("badges") as report:
 
             async def progress(done: int, total: int) -> None:
                 # The same callback a print job reports through (events.badges.jobs).
-                bar.update(task, completed=done, total=total)
+                await report(
+                    done / total if total else 0.0, "badge %(done)s of %(total)s", done=done, total=total
+                )
 
             if out.lower().endswith(".pdf"):
                 pdf, selection = await printing.print_pdf(
