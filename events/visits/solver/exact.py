@@ -70,6 +70,7 @@ def solve(
     stages: list[Stage] = []
     if not (problem.participants and problem.slots):
         optimal = True  # nothing to decide
+        proof = Gap("country_mix", 0, 0, 0.0)
     elif method != "greedy":
         if problem.visits_per_participant > 1:
             outcome = _several(
@@ -330,6 +331,8 @@ def _several(
     if not valid:  # pragma: no cover - both extensions keep every rule
         return _Outcome(None, False, None, stages)
     found = min(valid, key=lambda c: quality(problem, c).key())
+    if stopped():
+        return _finish(found, None, stages)
     q = quality(problem, found)
     bounds = rounds.level_bounds(prep, level, q.placed)
     mix_bound = rounds.mix_bound(prep)
