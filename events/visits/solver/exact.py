@@ -93,6 +93,7 @@ def solve(
                 seed=seed,
                 mix_share=mix_share,
                 use_flow=method == "auto",
+                stop=stop,
             )
         stages = outcome.stages
         if outcome.assignment is not None and not violations(problem, outcome.assignment):
@@ -139,6 +140,7 @@ def _exact(
     seed: int,
     mix_share: float,
     use_flow: bool,
+    stop: threading.Event | None = None,
 ) -> _Outcome:
     """Level 1 by max-flow; levels 2-4 by min-cost flow (one visit each) or CP-SAT; then the
     country mix, by flow when its bound is met, else by CP-SAT among the answers optimal so far."""
@@ -203,8 +205,9 @@ def _exact(
             mix_share * time_limit_s,
             workers,
             seed,
+            stop=stop,
         )
-    # Several visits each (or method="cp-sat"): CP-SAT, one level at a time, each fixed in turn,
+    # method="cp-sat" (a cross-check): CP-SAT, one level at a time, each fixed in turn,
     # hinted with the flow's cover of the worst-off level completed greedily (it meets that level).
     cover = worst_off_cover(prep, level) if level is not None and level <= UNRANKED else []
     if cover:
@@ -229,7 +232,13 @@ def _exact(
         ("preference score", m.score),
     ):
         stage, maybe = solve_stage(
-            m, f"{name} (CP-SAT)", expression, budget_end - time.perf_counter(), workers=workers, seed=seed
+            m,
+            f"{name} (CP-SAT)",
+            expression,
+            budget_end - time.perf_counter(),
+            workers=workers,
+            seed=seed,
+            stop=stop,
         )
         stages.append(stage)
         if maybe is None:  # nothing new in time: keep the answer of the levels before, if any
@@ -243,7 +252,7 @@ def _exact(
         return _Outcome(found, True, None, stages)
     # The soft goal, among the answers that are best on every level before it.
     return _mix_stage(
-        m, m.mix, found, None, mix_of, stages, deadline, mix_share * time_limit_s, workers, seed
+        m, m.mix, found, None, mix_of, stages, deadline, mix_share * time_limit_s, workers, seed, stop=stop
     )
 
 
@@ -258,12 +267,16 @@ def _mix_stage(
     budget: float,
     workers: int,
     seed: int,
+    *,
+    stop: threading.Event | None = None,
 ) -> _Outcome:
     """CP-SAT on the country mix among answers optimal on the levels before, within the time left."""
     remaining = min(deadline - time.perf_counter(), budget)
     seconds = 0.0
     if remaining > 0.05:
-        stage, mixed = solve_stage(model, "country mix", objective, remaining, workers=workers, seed=seed)
+        stage, mixed = solve_stage(
+            model, "country mix", objective, remaining, workers=workers, seed=seed, stop=stop
+        )
         seconds = stage.seconds
         if mixed is not None and mix_of(mixed) > mix_of(found):
             found = mixed
@@ -308,7 +321,7 @@ def _several(
     one = rounds.one_visit_problem(problem)
     if one is not None:
         # The one-visit answer itself: the two-visit answer is never worse than it, extended.
-        plan = solve(one, time_limit_s=max(0.1, 0.25 * time_limit_s), workers=workers, seed=seed)
+        plan = solve(one, time_limit_s=max(0.1, 0.25 * time_limit_s), workers=workers, seed=seed, stop=stop)
         if plan.assignment or not plan.pin_conflicts:
             starts.append(plan.assignment)
     first = rounds.first_round(prep, level, weights)
@@ -331,6 +344,20 @@ def _several(
     if not valid:  # pragma: no cover - both extensions keep every rule
         return _Outcome(None, False, None, stages)
     found = min(valid, key=lambda c: quality(problem, c).key())
+    # Each round again with the others fixed, while that helps (at most a quarter of the time left).
+    clock = time.perf_counter()
+    found = rounds.improve(
+        problem, found, level, stop=stopped, deadline=clock + 0.25 * max(0.0, deadline - clock)
+    )
+    stages.append(
+        Stage(
+            "rounds again, each with the others fixed (min-cost flow)",
+            "feasible",
+            quality(problem, found).preference_score,
+            None,
+            time.perf_counter() - clock,
+        )
+    )
     if stopped():
         return _finish(found, None, stages)
     q = quality(problem, found)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,6 +85,51 @@ def extend(problem: Problem, start: Assignment, *, stop: Callable[[], bool] | No
         if found == current:
             break
         current = found
+    return current
+
+
+def improve(
+    problem: Problem,
+    start: Assignment,
+    level: int | None,
+    *,
+    stop: Callable[[], bool] | None = None,
+    deadline: float | None = None,
+) -> Assignment:
+    """Each round again with the others fixed: take one visit (not a pinned one) from everyone
+    who has one in that position, and give them all back by the min-cost flow, which may now
+    choose differently (a participant left without a visit is worth the "placed" weight; the
+    worst-off level binds as before). The answer taken away is one the flow can give back, so
+    no pass makes the answer worse; passes go on while one improves it and time is left."""
+    key = quality(problem, start).key()
+    current = dict(start)
+    pins = set(problem.pins)
+    improved = True
+    while improved:
+        improved = False
+        for position in range(problem.visits_per_participant):
+            if (stop is not None and stop()) or (deadline is not None and time.perf_counter() > deadline):
+                return current
+            kept = []
+            for participant_id, slot_ids in current.items():
+                movable = [s for s in slot_ids if (participant_id, s) not in pins]
+                taken = movable[position] if position < len(movable) else None
+                kept.extend((participant_id, s) for s in slot_ids if s != taken)
+            prep = prepare(
+                Problem(
+                    problem.participants, problem.slots, tuple(sorted(kept)), problem.visits_per_participant
+                )
+            )
+            weights = lexicographic_weights(prep)
+            holding = {p for p, _ in kept}
+            bonus = {p.id: weights.placed for p in problem.participants if p.id not in holding}
+            network = FlowNetwork(prep, level, weights, mix=True, bonus=bonus)
+            if not network.solve():
+                continue
+            found = network.answer().assignment
+            found_key = quality(problem, found).key()
+            if found_key < key:
+                current, key, improved = found, found_key, True
     return current
 
 
