@@ -344,26 +344,11 @@ def _several(
     if not valid:  # pragma: no cover - both extensions keep every rule
         return _Outcome(None, False, None, stages)
     found = min(valid, key=lambda c: quality(problem, c).key())
-    # Each round again with the others fixed, while that helps (at most a quarter of the time left).
-    clock = time.perf_counter()
-    found = rounds.improve(
-        problem, found, level, stop=stopped, deadline=clock + 0.25 * max(0.0, deadline - clock)
-    )
-    stages.append(
-        Stage(
-            "rounds again, each with the others fixed (min-cost flow)",
-            "feasible",
-            quality(problem, found).preference_score,
-            None,
-            time.perf_counter() - clock,
-        )
-    )
     if stopped():
         return _finish(found, None, stages)
     q = quality(problem, found)
     bounds = rounds.level_bounds(prep, level, q.placed)
     mix_bound = rounds.mix_bound(prep)
-    q = quality(problem, found)
     stages.append(
         Stage(
             f"rounds 2-{k}: further visits (min-cost flow)"
@@ -375,6 +360,22 @@ def _several(
             time.perf_counter() - clock,
         )
     )
+    proof = rounds.gap_of(problem, found, bounds, mix_bound)
+    if proof is None or proof.gap > 0:
+        # Each round again with the others fixed, while that helps (at most a quarter of the time left).
+        clock = time.perf_counter()
+        found = rounds.improve(
+            problem, found, level, stop=stopped, deadline=clock + 0.25 * max(0.0, deadline - clock)
+        )
+        stages.append(
+            Stage(
+                "rounds again, each with the others fixed (min-cost flow)",
+                "feasible",
+                quality(problem, found).preference_score,
+                bounds.score if bounds is not None else None,
+                time.perf_counter() - clock,
+            )
+        )
     proof = rounds.gap_of(problem, found, bounds, mix_bound)
     if (proof is not None and proof.gap == 0) or stopped() or bounds is None:
         return _finish(found, proof, stages)
