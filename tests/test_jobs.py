@@ -533,7 +533,7 @@ async def test_a_cancelled_dry_run_job_stores_no_proposal(
     while (
         not (await client.get(f"{API}/jobs/{job['id']}", headers=organiser))
         .json()["message"]
-        .startswith("placing")
+        .startswith("Placing participants")
     ):
         assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.02)

@@ -8,6 +8,7 @@ import itertools
 import os
 import pathlib
 import tempfile
+import threading
 import time
 from collections import Counter
 
@@ -424,3 +425,171 @@ def test_the_benchmark_sizes_meet_their_targets():
     assert result.seconds < 7
     assert broken_rules(big, result.assignment) == []
     assert objective(big, result.assignment) <= objective(big, solver.greedy(big, order="fcfs"))
+
+
+# --- several visits each ----------------------------------------------------------------------------
+
+
+def _two_visits(problem: Problem) -> Problem:
+    return Problem(problem.participants, problem.slots, problem.pins, 2)
+
+
+def _extended_greedily(problem: Problem, plan: dict[int, tuple[int, ...]]) -> dict[int, tuple[int, ...]]:
+    """The one-visit plan kept as it is, and the greedy answer for the visits left."""
+    kept = tuple(sorted((p, s) for p, visits in plan.items() for s in visits))
+    return solver.greedy(Problem(problem.participants, problem.slots, kept, problem.visits_per_participant))
+
+
+def _assert_places_everyone_the_one_visit_answer_places(participants: int, slots: int, limit: float) -> None:
+    one_visit = random_problem(participants, slots, seed=1)
+    two_visits = _two_visits(one_visit)
+    one = solver.solve(one_visit, time_limit_s=limit)
+    two = solver.solve(two_visits, time_limit_s=limit)
+    assert broken_rules(two_visits, two.assignment) == []
+    assert two.method == "exact"
+    assert two.quality.placed >= one.quality.placed == participants
+    # Worst-off first: the second visits cost nobody their best visit.
+    assert two.quality.worst_rank <= one.quality.worst_rank
+    assert two.quality.visits > one.quality.visits  # second visits were given where seats allow
+    # The proven bound and the gap from it, measured on the first level not proven optimal.
+    proof = two.proof
+    assert proof is not None and proof.level in {"visits", "sign_language", "preference_score", "country_mix"}
+    assert 0 <= proof.gap < 1
+    if proof.level == "sign_language":
+        assert proof.bound <= proof.achieved
+    else:
+        assert proof.bound >= proof.achieved
+    assert two.optimal == (proof.gap == 0 and proof.level == "country_mix")
+    assert two.gap == (None if two.optimal else proof.gap)
+    by_round = solver.by_round(two_visits, two.assignment)
+    assert by_round[0] == two.quality.placed and by_round[1] == two.quality.visits - two.quality.placed
+    assert objective(two_visits, two.assignment) <= objective(
+        two_visits, _extended_greedily(two_visits, one.assignment)
+    )
+
+
+def test_two_visits_place_everyone_one_visit_places_with_a_gap():
+    """The issue's case, scaled down for CI (the same shape: 25 participants per slot); the full
+    1,000 x 40 case is the benchmark's (``python -m bench``, trial "visits 1000x40 two visits")."""
+    _assert_places_everyone_the_one_visit_answer_places(300, 12, 3.0)
+
+
+def test_two_visits_at_the_issue_s_size():
+    """1,000 participants, 40 slots, two visits each, 2 s: everyone is placed (the greedy answer
+    placed 539), and the gap is reported."""
+    _assert_places_everyone_the_one_visit_answer_places(1000, 40, 2.0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_never_worse_than_the_one_visit_plan_extended_greedily(seed):
+    two_visits = _two_visits(random_problem(150, 8, seed=seed))
+    one = solver.solve(Problem(two_visits.participants, two_visits.slots), time_limit_s=5, workers=1)
+    two = solver.solve(two_visits, time_limit_s=2, workers=1, seed=seed)
+    assert broken_rules(two_visits, two.assignment) == []
+    extended = _extended_greedily(two_visits, one.assignment)
+    assert broken_rules(two_visits, extended) == []
+    assert objective(two_visits, two.assignment) <= objective(two_visits, extended)
+
+
+@PROPERTY
+@given(problems(max_people=20, max_slots=6, visits=(2, 3)))
+def test_never_worse_than_the_one_visit_plan_extended_greedily_with_pins(problem):
+    if solver.check_pins(problem) or any(n > 1 for n in Counter(p for p, _ in problem.pins).values()):
+        return  # no one-visit plan to compare with
+    one_visit = Problem(problem.participants, problem.slots, problem.pins, 1)
+    one = solver.solve(one_visit, time_limit_s=5, workers=1)
+    several = solver.solve(problem, time_limit_s=5, workers=1)
+    assert broken_rules(problem, several.assignment) == []
+    assert objective(problem, several.assignment) <= objective(
+        problem, _extended_greedily(problem, one.assignment)
+    )
+
+
+@PROPERTY
+@given(problems(max_people=4, max_slots=3, visits=(2,)))
+def test_the_bound_holds_against_brute_force(problem):
+    """The relaxation's bounds (visits; then unmet needs; then score) are never beaten by the best
+    answer there is, and the solver's reported bound is never beaten either."""
+    from events.visits.solver import rounds
+    from events.visits.solver.flows import worst_off_level
+    from events.visits.solver.model import prepare
+
+    if solver.check_pins(problem):
+        return
+    best = brute_force_best(problem)
+    _, placed, visits, unmet, score, mix = (abs(v) for v in best)
+    prep = prepare(problem)
+    bounds = rounds.level_bounds(prep, worst_off_level(prep), placed)
+    assert bounds is not None
+    assert visits <= bounds.visits
+    if visits == bounds.visits:
+        assert unmet >= bounds.unmet
+        if unmet == bounds.unmet:
+            assert score <= bounds.score
+    assert mix <= rounds.mix_bound(prep)
+    result = solver.solve(problem, time_limit_s=5)
+    proof = result.proof
+    assert proof is not None
+    value = {"visits": visits, "sign_language": unmet, "preference_score": score, "country_mix": mix}[
+        proof.level
+    ]
+    if proof.level == "sign_language":
+        assert value >= proof.bound
+    else:
+        assert value <= proof.bound
+
+
+def test_worst_off_comes_before_the_total_with_two_visits():
+    """Two want slot 1 first (one seat); one of them has no other choice: with two visits each
+    too, they get slot 1 and the other makes do with their second choice."""
+    slots = (_slot(1, capacity=1), _slot(2, capacity=5, start=1000), _slot(3, capacity=5, start=1400))
+    flexible = Participant(1, "AAA", choices=(Choice(slot_id=1), Choice(slot_id=2)))
+    rigid = Participant(2, "BBB", choices=(Choice(slot_id=1),))
+    result = solver.solve(Problem((flexible, rigid), slots, visits_per_participant=2))
+    assert 1 in result.assignment[2] and 1 not in result.assignment[1]
+    assert result.quality.worst_rank == 2
+    assert result.optimal and result.proof.gap == 0
+
+
+def test_a_stopped_solve_returns_its_answer_so_far_at_once():
+    problem = _two_visits(random_problem(300, 12, seed=3))
+    stop = threading.Event()
+    stop.set()
+    rounds_seen: list[int] = []
+    started = time.perf_counter()
+    result = solver.solve(problem, time_limit_s=60, stop=stop, progress=rounds_seen.append)
+    assert time.perf_counter() - started < 20
+    assert broken_rules(problem, result.assignment) == []
+    assert result.quality.placed == 300
+    assert rounds_seen[:2] == [1, 2]
+
+
+async def test_the_dry_run_reports_its_rounds_and_stops_when_told():
+    """``runs._solve`` reports message ids with values while the solver works; when the report
+    raises (a cancelled job), the solver is stopped and waited for, and the error goes on."""
+    from types import SimpleNamespace
+
+    from events.visits import runs
+
+    built = SimpleNamespace(problem=_two_visits(random_problem(300, 12, seed=2)))
+    heard: list[tuple[float, str, dict]] = []
+
+    class Cancelled(Exception):
+        pass
+
+    async def report(fraction: float, message: str = "", **values) -> None:
+        heard.append((fraction, message, values))
+        if len(heard) == 3:
+            raise Cancelled
+
+    started = time.perf_counter()
+    with pytest.raises(Cancelled):
+        await runs._solve(built, 120.0, report)
+    assert time.perf_counter() - started < 20  # not the 120 s it was given
+    assert heard[0][1:] == ("Placing participants: round %(round)s", {"round": 1})
+    assert heard[0][0] == pytest.approx(0.1, abs=0.01)
+    assert all(0.1 <= fraction <= 0.9 for fraction, _, _ in heard)
+    assert {message for _, message, _ in heard} <= {
+        "Placing participants: round %(round)s",
+        "Improving the plan: %(seconds)s s left",
+    }

@@ -9,10 +9,14 @@ preference or a pin meanwhile): the organiser commits what they saw.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
+import math
+import threading
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 
@@ -21,6 +25,7 @@ from events.auth.principal import Actor
 from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, NotFound
+from events.i18n.catalogues import N_
 from events.jobs import services as jobs
 from events.jobs.registry import JobContext, JobResult, job_kind
 from events.jobs.schemas import Job
@@ -101,6 +106,7 @@ def _metrics(
         )
         for slot_id, v in raw["per_slot"].items()
     ]
+    proof = result.proof
     return schemas.ScheduleMetrics(
         participants=raw["participants"],
         with_choices=raw["with_choices"],
@@ -117,17 +123,69 @@ def _metrics(
         country_mix=quality.country_mix,
         per_site=sorted(per_site, key=lambda s: s.site_name),
         per_slot=per_slot,
+        visits_per_participant=built.problem.visits_per_participant,
+        visits=quality.visits,
+        placed_by_round=solver.by_round(built.problem, assignment),
+        bound_level=proof.level if proof else None,
+        achieved=proof.achieved if proof else None,
+        bound=proof.bound if proof else None,
+        gap=round(proof.gap, 6) if proof else None,
+        bound_note=None if proof else ("greedy" if result.method == "greedy" else "unproven"),
     )
 
 
 # --- dry run and commit ---------------------------------------------------------------------------------
 
 
-Progress = Callable[[float, str], Awaitable[None]]
+#: ``await progress(fraction, message_id, **values)``: the same callback as a job's ``ctx.progress``
+#: (and the CLI's progress bar); it may raise to stop the run (a cancelled job).
+Progress = Callable[..., Awaitable[None]]
 
 
-async def _no_progress(fraction: float, message: str) -> None:
+async def _no_progress(fraction: float, message: str = "", **values: Any) -> None:
     return None
+
+
+#: How often a running solve reports (the job runner writes at most every half second anyway).
+REPORT_EVERY_S = 0.5
+
+
+async def _solve(built: Built, time_limit_s: float, progress: Progress) -> solver.Result:
+    """The solver in a thread, its round reported twice a second with a bar that moves with the
+    time spent. When ``progress`` raises (the job was cancelled), the solver is told to stop and
+    is waited for (it stops within a fraction of a second, or after the round it is in), then
+    the error goes on."""
+    rounds = built.problem.visits_per_participant
+    phase = [1]
+    stop = threading.Event()
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    task = asyncio.ensure_future(
+        asyncio.to_thread(
+            solver.solve,
+            built.problem,
+            time_limit_s=time_limit_s,
+            workers=workers(),
+            progress=lambda number: phase.__setitem__(0, number),
+            stop=stop,
+        )
+    )
+    try:
+        while not task.done():
+            spent = loop.time() - began
+            fraction = 0.1 + 0.8 * min(1.0, spent / max(time_limit_s, 0.1))
+            if phase[0] > rounds:
+                left = max(0, math.ceil(time_limit_s - spent))
+                await progress(fraction, N_("Improving the plan: %(seconds)s s left"), seconds=left)
+            else:
+                await progress(fraction, N_("Placing participants: round %(round)s"), round=phase[0])
+            await asyncio.wait({task}, timeout=REPORT_EVERY_S)
+    except BaseException:
+        stop.set()
+        with contextlib.suppress(BaseException):
+            await task
+        raise
+    return task.result()
 
 
 async def dry_run(
@@ -135,19 +193,13 @@ async def dry_run(
 ) -> schemas.ScheduleRun:
     """Solve, store the proposal and show its figures; nothing is assigned until it is committed.
 
-    ``progress(fraction, message)`` hears how far it got (a job reports it; it may raise to stop)."""
+    ``progress(fraction, message, **values)`` hears how far it got (a job reports it; it may raise
+    to stop)."""
     actor.require_organiser(event_id)
-    await progress(0.02, "reading slots, preferences and participants")
+    await progress(0.02, N_("Reading slots, preferences and participants"))
     built = await build_problem(event_id)
-    await progress(
-        0.1,
-        f"placing {len(built.problem.participants)} participants on {len(built.problem.slots)} slots"
-        f" (up to {time_limit_s:g} s)",
-    )
-    result = await asyncio.to_thread(
-        solver.solve, built.problem, time_limit_s=time_limit_s, workers=workers()
-    )
-    await progress(0.9, f"storing the proposal ({len(result.assignment)} placed)")
+    result = await _solve(built, time_limit_s, progress)
+    await progress(0.9, N_("Storing the proposal (%(placed)s placed)"), placed=len(result.assignment))
     assignment = result.assignment
     seating = _seat(built, assignment)
     participants = {p.id: p for p in built.problem.participants}
@@ -227,12 +279,12 @@ async def dry_run(
 DRY_RUN_JOB = "visits.schedule_dry_run"
 
 
-@job_kind(DRY_RUN_JOB)
+@job_kind(DRY_RUN_JOB, label=N_("Study-visit scheduler: dry run"))
 async def dry_run_job(ctx: JobContext, *, event_id: int, time_limit_s: float = 5.0) -> JobResult:
     """The dry run as a job: the same service, its progress reported, stoppable until it stores."""
 
-    async def report(fraction: float, message: str) -> None:
-        await ctx.progress(fraction, message)
+    async def report(fraction: float, message: str = "", **values: Any) -> None:
+        await ctx.progress(fraction, message, **values)
         await ctx.check()
 
     run = await dry_run(ctx.actor, event_id, time_limit_s, progress=report)

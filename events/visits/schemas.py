@@ -337,6 +337,22 @@ class ScheduleMetrics(Struct):
     country_mix: int
     per_site: list[SiteFill]
     per_slot: list[SlotFill]
+    #: Visits each participant may have, and all visits given.
+    visits_per_participant: int = 1
+    visits: int = 0
+    #: Per round of visits: how many participants have at least 1, 2, … visits.
+    placed_by_round: list[int] = msgspec.field(default_factory=list)
+    #: The answer against a proven bound: the first level of the objective where they differ
+    #: (``visits``, ``sign_language``, ``preference_score`` or ``country_mix``; every level before it
+    #: is proven optimal, and a gap of 0 on ``country_mix`` means the answer is optimal), the
+    #: answer's value there, the bound and the relative gap.
+    bound_level: str | None = None
+    achieved: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    #: Why there is no bound (``None`` when there is one): ``greedy`` (the exact method found
+    #: nothing in time; the greedy answer proves nothing) or ``unproven`` (stopped before one).
+    bound_note: str | None = None
 
 
 class Unplaced(Struct):

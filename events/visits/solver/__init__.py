@@ -38,18 +38,27 @@ How it is solved (all exact, all OR-Tools):
   unit per (group, country) pair, which solves level 5 exactly unless step-free participants and
   others from one country share a group; then a relaxation bounds level 5 and CP-SAT improves
   the mix among the answers optimal on levels 1-4, under the time limit;
-* with several visits per participant (not a flow any more), CP-SAT solves levels 2-4 (hinted
-  with the greedy answer), then level 5 with those fixed.
+* with several visits per participant (not a flow any more), in rounds (:mod:`.rounds`): the
+  first visits are the one-visit answer (and a flow on the several-visits instance, for pinned
+  participants the worst-off level needs to improve), exact on levels 1-2 (placing someone needs
+  one visit); each further round is a min-cost flow with the rounds before it fixed (exact given
+  them), and a greedy extension too, the better kept: never worse than the one-visit answer
+  extended greedily. A relaxation (each participant's first visit, then at most one slot of each
+  group of overlapping trips; a min-cost flow) bounds levels 3-4, a seat count bounds level 5.
+  While time is left and a level is not proven, CP-SAT on every participant-slot pair, started
+  from the rounds' answer with the placed level fixed, improves the answer and the bound.
 
 Every stage reports whether it was proven optimal; the answer is optimal when all are, else the
-gap of the first level not proven is reported. A deterministic greedy answer is computed first;
+gap of the first level not proven is reported (``Result.proof``: the level, the value, the proven
+bound and the gap). A deterministic greedy answer is computed first;
 the better of the two (by the objective above) is returned, so the answer is never worse than
 the greedy one, and it answers alone when the exact method finds nothing in time.
 
 The package, by job: :mod:`.model` (the instance, the answer and the prepared form the exact
 methods share), :mod:`.checks` (the hard rules, the objective, explanations), :mod:`.greedy`
 (the baseline answer and vehicle seating), :mod:`.flows` (max-flow and min-cost-flow levels),
-:mod:`.cpsat` (the CP-SAT models) and :mod:`.exact` (:func:`solve`, which runs them in order).
+:mod:`.cpsat` (the CP-SAT models), :mod:`.rounds` (several visits each, and the bound) and
+:mod:`.exact` (:func:`solve`, which runs them in order).
 """
 
 from events.visits.solver.checks import check_pins, explain, metrics, quality, violations
@@ -64,6 +73,7 @@ from events.visits.solver.model import (
     UNRANKED,
     Busy,
     Choice,
+    Gap,
     Participant,
     Problem,
     Quality,
@@ -77,6 +87,7 @@ from events.visits.solver.model import (
     rank_of,
     support_unmet,
 )
+from events.visits.solver.rounds import by_round
 
 __all__ = [
     "DEFAULT_WORKERS",
@@ -86,6 +97,7 @@ __all__ = [
     "UNRANKED",
     "Busy",
     "Choice",
+    "Gap",
     "Participant",
     "Problem",
     "Quality",
@@ -94,6 +106,7 @@ __all__ = [
     "Stage",
     "Unplaced",
     "Vehicle",
+    "by_round",
     "check_pins",
     "explain",
     "greedy",

@@ -3,6 +3,7 @@ visit each) and the level model (several visits each, or ``method="cp-sat"``), a
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -352,15 +353,48 @@ class LevelModel:
 
 
 def solve_stage(
-    m: LevelModel, name: str, objective, seconds: float, *, workers: int, seed: int
+    m: LevelModel,
+    name: str,
+    objective,
+    seconds: float,
+    *,
+    workers: int,
+    seed: int,
+    stop: threading.Event | None = None,
+    presolve: bool = True,
 ) -> tuple[Stage, dict[int, tuple[int, ...]] | None]:
+    """Maximise ``objective`` for at most ``seconds``; ``stop`` (set from another thread) ends the
+    search early, with what it has found so far. ``presolve=False`` skips CP-SAT's presolve and
+    symmetry detection, which on a model of every participant-slot pair (tens of thousands of
+    Booleans) can take the whole time limit before the search, hinted with a complete answer,
+    even starts; the search then tightens the bound with its LP from the first second."""
     m.model.maximize(objective)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, seconds)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    if not presolve:
+        solver.parameters.cp_model_presolve = False
+        solver.parameters.symmetry_level = 0
     began = time.perf_counter()
-    code = solver.solve(m.model)
+    done = threading.Event()
+
+    def watch() -> None:
+        assert stop is not None
+        while not done.is_set():
+            if stop.wait(0.1):
+                solver.stop_search()  # thread-safe; repeated until the search has really begun
+                done.wait(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True) if stop is not None else None
+    if watcher is not None:
+        watcher.start()
+    try:
+        code = solver.solve(m.model)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
     took = time.perf_counter() - began
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Stage(name, _status_name(code), None, None, took), None

@@ -88,7 +88,8 @@ class FlowNetwork:
     reached when no such pair occurs. ``step_free_seats=False`` drops the step-free seat limits
     (a relaxation) so that every participant passes through the same (slot, country) nodes;
     ``seat_prices`` then charge each step-free participant on a slot that slot's price (a
-    Lagrangian relaxation of its step-free seats).
+    Lagrangian relaxation of its step-free seats). ``bonus`` adds to the value of a participant's
+    arcs (the "placed" weight for those a visit would place, when others already have one).
     """
 
     def __init__(
@@ -100,8 +101,10 @@ class FlowNetwork:
         mix: bool,
         step_free_seats: bool = True,
         seat_prices: dict[int, int] | None = None,
+        bonus: dict[int, int] | None = None,
     ) -> None:
         self.prep = prep
+        bonus = bonus or {}
         seat_prices = seat_prices or {}
         problem = prep.problem
         self.tails: list[int] = []
@@ -153,6 +156,7 @@ class FlowNetwork:
                     weights.visits
                     - support_unmet(participant, slot) * weights.unmet
                     + SCORES.get(ranks[slot.id], 0)
+                    + bonus.get(participant.id, 0)
                 )
                 target = self.slot_node[slot.id] + gated
                 if mix and participant.country:

@@ -128,6 +128,21 @@ class Stage:
     seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """An answer against a proven bound: the first level of the objective where they differ
+    (``visits``, ``sign_language``, ``preference_score`` or ``country_mix``; the levels before it are
+    proven optimal), the answer's value there, the bound and the relative gap. A gap of 0 on
+    ``country_mix``, the last level, means the answer is proven optimal."""
+
+    level: str
+    achieved: float
+    bound: float
+    #: ``(bound - achieved) / bound`` on a level to maximise, ``(achieved - bound) / achieved`` on
+    #: one to minimise (unmet sign-language needs); 0 when proven.
+    gap: float
+
+
 @dataclass
 class Result:
     assignment: dict[int, tuple[int, ...]]
@@ -140,6 +155,8 @@ class Result:
     pin_conflicts: list[str] = field(default_factory=list)
     stages: list[Stage] = field(default_factory=list)
     seconds: float = 0.0
+    #: The answer against the proven bound (``None`` when no bound was proven, e.g. greedy).
+    proof: Gap | None = None
 
     @property
     def status(self) -> str:
