@@ -101,6 +101,10 @@ async def test_vehicles_are_added_and_edited_with_bad_input_beside_its_field(set
     assert field_error(bad.text, "name") == "Enter a name"
     assert field_error(bad.text, "seats") == "Enter a number of seats from 1 to 500"
     assert 'value="many"' in bad.text  # what was typed stays
+    french = await client.post(f"{base(event.id)}/vehicles?lang=fr", data={"name": "Bus 3", "seats": "0"})
+    assert field_error(french.text, "seats") == "Saisissez un nombre de places de 1 à 500"
+    assert "There is a problem" not in french.text
+    await client.get(f"{base(event.id)}/vehicles?lang=en")
     assert await Vehicle.count().where(Vehicle.event == event.id) == 1
 
     added = await client.post(
@@ -362,6 +366,9 @@ async def test_a_dry_run_job_leads_to_its_proposal_beside_the_plan_and_its_commi
     placed = run_page.text[run_page.text.index(">Placed<") :].split("</tr>")[0]
     assert re.search(r"data-proposal>3<", placed) and re.search(r"data-current>0<", placed)
     assert "Commit this plan" in run_page.text
+    french = await client.get(f"{run_url}?lang=fr")
+    assert "Valider ce plan" in french.text and "Proposé" in french.text and "Plan en vigueur" in french.text
+    await client.get(f"{run_url}?lang=en")
     assert await VisitAssignment.count().where(VisitAssignment.event == event.id) == 0
     past = await client.get(f"{base(event.id)}/scheduler")
     assert f'href="{run_url}"' in past.text
@@ -401,3 +408,13 @@ async def test_manifests_link_each_slot_and_make_its_escort_feed(setup):
     assert made.status_code == 303
     page = await client.get(f"{base(event.id)}/manifests")
     assert "webcal://" in page.text and "New link" in page.text
+
+
+@pytest.mark.parametrize("value", [2**31, 2**63])
+async def test_ids_no_column_can_hold_are_404_pages(setup, value):
+    client, event, _, _, _ = setup
+    for path in ("slots", "vehicles", "sites", "runs"):
+        response = await client.get(f"{base(event.id)}/{path}/{value}")
+        assert response.status_code == 404, (path, response.status_code)
+    assert (await client.post(f"{base(event.id)}/runs/{value}/commit")).status_code == 404
+    assert (await client.post(f"{base(event.id)}/slots/{value}/feed")).status_code == 404
