@@ -341,7 +341,7 @@ async def test_a_dry_run_job_leads_to_its_proposal_beside_the_plan_and_its_commi
     client, event, site, bus, account = setup
     morning = await make_slot(event.id, site.id, bus.id, "2027-10-12T10:00:00", "2027-10-12T12:00:00")
     afternoon = await make_slot(event.id, site.id, bus.id, "2027-10-13T14:00:00", "2027-10-13T16:00:00")
-    people = [await register(event.id, f"p{n}@example.org") for n in range(3)]
+    people = [await register(event.id, f"p{n}@example.org") for n in range(5)]  # 4 seats in all
     await rank(people[0], morning.id)
     await rank(people[1], morning.id, afternoon.id)
 
@@ -364,7 +364,8 @@ async def test_a_dry_run_job_leads_to_its_proposal_beside_the_plan_and_its_commi
     assert run_page.status_code == 200
     assert "This proposal" in run_page.text and "Plan in force" in run_page.text
     placed = run_page.text[run_page.text.index(">Placed<") :].split("</tr>")[0]
-    assert re.search(r"data-proposal>3<", placed) and re.search(r"data-current>0<", placed)
+    assert re.search(r"data-proposal>4<", placed) and re.search(r"data-current>0<", placed)
+    assert "Every slot that suits them is full." in run_page.text  # the one left out, and why
     assert "Commit this plan" in run_page.text
     french = await client.get(f"{run_url}?lang=fr")
     assert "Valider ce plan" in french.text and "Proposé" in french.text and "Plan en vigueur" in french.text
@@ -384,11 +385,11 @@ async def test_a_dry_run_job_leads_to_its_proposal_beside_the_plan_and_its_commi
 
     committed = await client.post(f"{run_url}/commit")
     assert committed.status_code == 303
-    assert await VisitAssignment.count().where(VisitAssignment.event == event.id) == 3
+    assert await VisitAssignment.count().where(VisitAssignment.event == event.id) == 4
     after = await client.get(run_url)
-    assert "The plan was committed: 3 visits assigned" in after.text
+    assert "The plan was committed: 4 visits assigned" in after.text
     placed = after.text[after.text.index(">Placed<") :].split("</tr>")[0]
-    assert re.search(r"data-current>3<", placed)
+    assert re.search(r"data-current>4<", placed)
     assert "Commit this plan" not in after.text and "This plan is committed." in after.text
 
     again = await client.post(f"{run_url}/commit")  # a committed run cannot be committed twice

@@ -76,6 +76,17 @@ FIELD_MESSAGES = {
     "origin_site_id": N_("Select where the trip starts"),
     "destination_site_id": N_("Select where the trip ends"),
 }
+#: Why the scheduler left someone without a visit, by the solver's code (its English detail follows).
+UNPLACED_WORDS = {
+    "no_slots": N_("The event has no visit slot."),
+    "full": N_("Every slot that suits them is full."),
+    "step_free_seats_full": N_("The step-free seats of every slot that suits them are taken."),
+    "no_step_free_site": N_("Needs step-free access: no slot is at a step-free site."),
+    "no_step_free_seat": N_(
+        "Needs step-free access: no vehicle of a step-free site's slot has a step-free seat."
+    ),
+    "clash": N_("Every slot clashes with their programme."),
+}
 REFUSED = N_("The change was refused: %(reason)s")
 WEEKDAY_LABELS = [
     ("mon", N_("Monday")),
@@ -746,6 +757,7 @@ def _comparison(run: schemas.ScheduleRun, plan: overview.PlanFigures) -> dict[st
     return {
         "run": run,
         "plan": plan,
+        "unplaced_words": UNPLACED_WORDS,
         "rows": rows,
         "site_rows": sites_rows,
         "slot_rows": sorted(slot_rows, key=lambda row: (row[2], row[1], row[0])),
