@@ -14,6 +14,7 @@ from events.auth.tables import Role
 from events.jobs import runner
 from events.visits import event_settings, preferences, schemas, sites, slots, vehicles
 from events.visits.tables import Site, Vehicle, VisitAssignment, VisitSlot
+from events.web.console import visits as console_visits
 from tests.factories import SYSTEM
 from tests.test_visits_api import register
 from tests.test_web import sign_in_organiser
@@ -336,7 +337,7 @@ async def _run_jobs_until_done(client, job_id: int) -> dict:
 
 
 async def test_a_dry_run_job_leads_to_its_proposal_beside_the_plan_and_its_commit(
-    setup, make_event, make_account
+    setup, make_event, make_account, monkeypatch
 ):
     client, event, site, bus, account = setup
     morning = await make_slot(event.id, site.id, bus.id, "2027-10-12T10:00:00", "2027-10-12T12:00:00")
@@ -366,6 +367,9 @@ async def test_a_dry_run_job_leads_to_its_proposal_beside_the_plan_and_its_commi
     placed = run_page.text[run_page.text.index(">Placed<") :].split("</tr>")[0]
     assert re.search(r"data-proposal>4<", placed) and re.search(r"data-current>0<", placed)
     assert "Every slot that suits them is full." in run_page.text  # the one left out, and why
+    monkeypatch.setattr(console_visits, "UNPLACED_SHOWN", 0)  # a long list is cut, not sent whole
+    assert "… and 1 more" in (await client.get(run_url)).text
+    monkeypatch.undo()
     assert "Commit this plan" in run_page.text
     french = await client.get(f"{run_url}?lang=fr")
     assert "Valider ce plan" in french.text and "Proposé" in french.text and "Plan en vigueur" in french.text

@@ -87,6 +87,8 @@ UNPLACED_WORDS = {
     ),
     "clash": N_("Every slot clashes with their programme."),
 }
+#: The most people left out that the run page lists (the page stays light with a thousand).
+UNPLACED_SHOWN = 150
 REFUSED = N_("The change was refused: %(reason)s")
 WEEKDAY_LABELS = [
     ("mon", N_("Monday")),
@@ -758,6 +760,7 @@ def _comparison(run: schemas.ScheduleRun, plan: overview.PlanFigures) -> dict[st
         "run": run,
         "plan": plan,
         "unplaced_words": UNPLACED_WORDS,
+        "unplaced_shown": UNPLACED_SHOWN,
         "rows": rows,
         "site_rows": sites_rows,
         "slot_rows": sorted(slot_rows, key=lambda row: (row[2], row[1], row[0])),
