@@ -26,6 +26,7 @@ from events.web.i18n import N_
 FIELDS = ("file", "consent_collected", "atomic", "dry_run")
 OPTIONS = ("consent_collected", "atomic", "dry_run")
 ROWS_PER_PAGE = 100
+CANNOT_IMPORT = N_("The file cannot be imported")
 #: How the report names each outcome.
 OUTCOMES = {
     "created": N_("Created"),
@@ -84,7 +85,7 @@ class ImportPages(Controller):
             job = await enqueue_import(actor, event_id, content, upload.filename, **options)
         except DomainError as exc:
             if exc.errors:
-                form.add("file", f"{gettext(N_('The file cannot be imported'))}: {exc.errors[0].message}")
+                form.add("file", f"{gettext(CANNOT_IMPORT)}: {exc.errors[0].message}")
             else:
                 form.add(None, exc.detail)
             return await self._form_page(request, event_id, form, status_code=422)
