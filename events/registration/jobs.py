@@ -8,12 +8,14 @@ e-mail addresses, so encrypted at rest like every personal result).
 A real import commits :data:`~events.registration.importer.CHUNK_ROWS` rows at a time: the job reports
 "Row n of m" and sees a cancel between chunks (the rows of committed chunks stay; run it again and they
 are updated, not duplicated). A dry run or an atomic import is one transaction: the job sees a cancel
-between rows (where the database lets it) and everything is rolled back.
+between rows and everything is rolled back; its progress is written beside the transaction where the
+database has several writers (PostgreSQL), and shows once it ends on SQLite.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import csv
 import io
 
@@ -21,6 +23,7 @@ import anyio.to_thread
 import msgspec
 
 from events.auth.principal import Actor
+from events.db import dialect
 from events.errors import InvalidInput
 from events.i18n.catalogues import N_
 from events.jobs import services as job_services
@@ -69,15 +72,20 @@ async def import_job(
         rows = await anyio.to_thread.run_sync(importer.read_table, content, filename)
         del content
 
-        async def step(done: int, total: int, inside: bool) -> None:
-            if inside:
-                if done % CHECK_EVERY == 0:
-                    await ctx.check()
-                return
+        async def tell(done: int, total: int) -> None:
             await ctx.progress(
                 done / total if total else 1.0, N_("Row %(done)s of %(total)s"), done=done, total=total
             )
-            await ctx.check()
+
+        async def step(done: int, total: int, inside: bool) -> None:
+            if not inside:
+                await tell(done, total)
+            elif done % CHECK_EVERY == 0 and dialect().supports_many_workers:
+                # Written on a connection of its own, so the page sees it before the import commits
+                # (SQLite has one writer: there the transaction holds it, and the report waits).
+                await asyncio.create_task(tell(done, total), context=contextvars.Context())
+            if not inside or done % CHECK_EVERY == 0:
+                await ctx.check()
 
         report = await importer.import_registrations(
             ctx.actor,
