@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
+import secrets
 import time
 from collections import Counter
 
@@ -13,6 +14,7 @@ import pytest
 
 from events import clock
 from events.audit.tables import AuditEntry
+from events.db import write_transaction
 from events.jobs import runner, services
 from events.jobs.backends import InProcessWorker, make_worker
 from events.jobs.registry import JobResult, job_kind
@@ -197,15 +199,20 @@ async def test_two_workers_claim_a_job_once(event, event_organiser, run_concurre
     # A backend that delivers the same job twice: the row is claimed by the first only.
     assert not await runner.claim_job(job.id, "worker-late")
 
+    # Two runners racing over many jobs (on PostgreSQL: two connections, SKIP LOCKED): each job runs
+    # exactly once, and both runners took a share.
     many = [
         await services.enqueue(event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1})
-        for _ in range(6)
+        for _ in range(50)
     ]
-    job_runner(concurrency=2)
-    job_runner(concurrency=2)
+    first, second = job_runner(concurrency=3), job_runner(concurrency=3)
     for item in many:
-        await wait_for(item.id, "succeeded")
-    assert [RAN[item.id] for item in many] == [1] * 6
+        await wait_for(item.id, "succeeded", within=30)
+    assert [RAN[item.id] for item in many] == [1] * 50
+    rows = await Job.select(Job.claimed_by, Job.attempts).where(Job.id.is_in([item.id for item in many]))
+    assert {row["attempts"] for row in rows} == {1}
+    workers = Counter(row["claimed_by"] for row in rows)
+    assert set(workers) == {first.worker_id, second.worker_id}, workers
 
 
 # --- cancelling ------------------------------------------------------------------------------------
@@ -373,7 +380,8 @@ async def test_the_app_lifespan_starts_and_stops_the_in_process_worker(app, even
 @pytest.mark.parametrize(
     "queue_url", ["", "redis://127.0.0.1:6379/15"], ids=["postgres-queue", "redis-queue"]
 )
-async def test_saq_workers_run_each_job_once(event, event_organiser, queue_url):
+async def test_saq_workers_run_each_job_once(event, event_organiser, queue_url, monkeypatch):
+    from events.jobs import saq_backend
     from events.jobs.saq_backend import SaqWorker
 
     settings = load_settings({**os.environ, "JOBS_BACKEND": "saq", "JOBS_URL": queue_url})
@@ -387,6 +395,8 @@ async def test_saq_workers_run_each_job_once(event, event_organiser, queue_url):
             pytest.skip("no Redis at 127.0.0.1:6379")
         finally:
             await probe.aclose()
+    # A queue of this test's own: another database's tests may share the Redis.
+    monkeypatch.setattr(saq_backend, "QUEUE_NAME", f"events-jobs-test-{secrets.token_hex(4)}")
     one, two = SaqWorker(settings, grace_s=1), SaqWorker(settings, grace_s=1)
     await one.begin()
     await two.begin()
@@ -395,13 +405,19 @@ async def test_saq_workers_run_each_job_once(event, event_organiser, queue_url):
             await services.enqueue(
                 event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1}
             )
-            for _ in range(4)
+            for _ in range(50)
         ]
-        # The same job delivered twice by the queue still runs once: the row is claimed.
-        await one.producer._enqueue(jobs[0].id)
+        # The same jobs delivered twice by the queue, from both sides, still run once: the row is claimed.
+        for job in jobs[:10]:
+            await one.producer._enqueue(job.id)
+            await two.producer._enqueue(job.id)
         for job in jobs:
-            await wait_for(job.id, "succeeded", within=15)
-        assert [RAN[job.id] for job in jobs] == [1, 1, 1, 1]
+            await wait_for(job.id, "succeeded", within=30)
+        await asyncio.sleep(0.2)  # the duplicate deliveries are done with too
+        assert [RAN[job.id] for job in jobs] == [1] * 50
+        rows = await Job.select(Job.claimed_by, Job.attempts).where(Job.id.is_in([job.id for job in jobs]))
+        assert {row["attempts"] for row in rows} == {1}
+        assert {row["claimed_by"] for row in rows} == {one.worker_id, two.worker_id}
     finally:
         await one.end()
         await two.end()
@@ -540,3 +556,64 @@ async def test_a_cancelled_dry_run_job_stores_no_proposal(
     assert (await client.post(f"{API}/jobs/{job['id']}/cancel", headers=organiser)).status_code == 200
     await wait_for(job["id"], "cancelled")
     assert await ScheduleRun.count() == 0
+
+
+# --- `events worker`: jobs and the e-mail outbox ---------------------------------------------------
+
+
+async def test_events_worker_runs_jobs_and_delivers_queued_mail(
+    event, event_organiser, tmp_path, monkeypatch
+):
+    """What production runs beside web instances started with JOBS_WORKER=off and OUTBOX_WORKER=off."""
+    from events.jobs import cli, saq_backend
+    from events.notifications.services import queue_email
+    from events.notifications.tables import OutboxMessage
+
+    monkeypatch.setattr(saq_backend, "QUEUE_NAME", f"events-jobs-test-{secrets.token_hex(4)}")
+    settings = load_settings(
+        {**os.environ, "EMAIL_BACKEND": "file", "DATA_DIR": str(tmp_path), "OUTBOX_WORKER": "off"}
+    )
+    async with write_transaction():
+        message_id = await queue_email(
+            "registration_received",
+            to="zoe@example.org",
+            language="fr",
+            context={
+                "name": "Zoé",
+                "event": "Forum",
+                "dates": "12 octobre",
+                "city": "Bakou",
+                "reference": "R-1",
+                "status": "reçue",
+                "link": "https://example.org/r/1",
+            },
+        )
+    stop, ready = asyncio.Event(), asyncio.Event()
+    worker = asyncio.create_task(cli.serve(settings, stop, ready=ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        job = await services.enqueue(
+            event_organiser.actor, "tests.steps", event_id=event.id, params={"steps": 1}
+        )
+        await wait_for(job.id, "succeeded", within=15)
+        deadline = asyncio.get_running_loop().time() + 10
+        while (
+            await OutboxMessage.select(OutboxMessage.sent_at).where(OutboxMessage.id == message_id).first()
+        )["sent_at"] is None:
+            assert asyncio.get_running_loop().time() < deadline, "the worker did not deliver the e-mail"
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, 15)
+    assert RAN[job.id] == 1
+    assert [path.name for path in (tmp_path / "mail").iterdir()] == [f"{message_id}.eml"]
+    assert "zoe@example.org" in (tmp_path / "mail" / f"{message_id}.eml").read_text()
+
+
+def test_events_worker_can_leave_mail_to_others():
+    from click.testing import CliRunner
+
+    from events.cli import main
+
+    result = CliRunner().invoke(main, ["worker", "--help"])
+    assert result.exit_code == 0 and "--no-mail" in result.output and "OUTBOX_WORKER=off" in result.output

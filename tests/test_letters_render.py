@@ -533,20 +533,6 @@ def test_verification_codes_are_keyed_and_compared_whatever_the_case() -> None:
     assert not verification.code_matches(REFERENCE, None, "s" * 40)
 
 
-def test_the_sliding_window_limits_each_client() -> None:
-    clock = [0.0]
-    limiter = verification.SlidingWindowLimiter(3, 60, max_clients=2, clock=lambda: clock[0])
-    assert [limiter.hit("a") for _ in range(3)] == [None, None, None]
-    assert limiter.hit("a") == 60
-    assert limiter.hit("b") is None
-    clock[0] = 30
-    assert limiter.hit("a") == 30
-    clock[0] = 60.5
-    assert limiter.hit("a") is None
-    limiter.hit("c")  # forgets the least recently seen client
-    assert len(limiter._hits) == 2
-
-
 # --- signature ------------------------------------------------------------------------------------
 
 

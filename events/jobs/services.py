@@ -50,6 +50,52 @@ def delete_file(name: str) -> None:
         (results_dir() / Path(name).name).unlink(missing_ok=True)
 
 
+# --- input files: what a job reads (an uploaded sheet), kept encrypted until the job ends -----------
+
+#: An input file no unfinished job names is removed once it is this old (it is written just before
+#: its job is queued).
+INPUT_GRACE_S = 600
+#: The job parameter that names an input file.
+INPUT_PARAM = "input_file"
+
+
+def inputs_dir() -> Path:
+    return results_dir() / "inputs"
+
+
+def store_input(content: bytes) -> str:
+    """Keep an upload for a job, always encrypted (it may hold personal data); its name goes in the
+    job's params as ``input_file``. The job deletes it when it ends; :func:`purge_expired` removes
+    the ones left by jobs that ended without running (cancelled while queued, failed by recovery)."""
+    folder = inputs_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.bin"
+    (folder / name).write_bytes(crypto.encrypt_bytes(content))
+    return name
+
+
+def read_input(name: str) -> bytes:
+    """The decrypted input; ``FileNotFoundError`` when it is gone."""
+    return crypto.decrypt_bytes((inputs_dir() / Path(name).name).read_bytes())
+
+
+def delete_input(name: str) -> None:
+    if name:
+        (inputs_dir() / Path(name).name).unlink(missing_ok=True)
+
+
+async def _purge_inputs() -> None:
+    folder = inputs_dir()
+    if not folder.is_dir():
+        return
+    unfinished = await Job.select(Job.params).where(Job.status.not_in(list(FINISHED)))
+    wanted = {str((_decoded(row["params"]) or {}).get(INPUT_PARAM, "")) for row in unfinished}
+    cutoff = time.time() - INPUT_GRACE_S
+    for path in folder.glob("*.bin"):
+        if path.name not in wanted and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
 def result_expiry(now: datetime.datetime | None = None) -> datetime.datetime:
     return (now or clock.now()) + datetime.timedelta(hours=get_settings().job_result_hours)
 
@@ -261,4 +307,5 @@ async def purge_expired(now: datetime.datetime | None = None) -> int:
         for path in folder.glob("*.bin"):
             if path.name not in kept and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
+    await _purge_inputs()
     return len(rows)

@@ -379,7 +379,7 @@ async def verify_letter(
     reference = reference.removesuffix(".json")
     lang = pages.language(request)
     client = request.client.host if request.client else "unknown"
-    wait = verification.VERIFY_LIMITER.hit(client)
+    wait = await verification.VERIFY_LIMITER.hit(client)
     if wait is not None:
         if as_json:
             raise TooManyRequests("Too many verification requests; try again later", retry_after_seconds=wait)

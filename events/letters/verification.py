@@ -7,26 +7,25 @@ not, so the page cannot be used to enumerate letters or the people they name: a 
 an unknown reference get the same answer, decided before the database is asked. Comparison is
 constant-time (``hmac.compare_digest``). Changing ``SECRET_KEY`` invalidates every printed link.
 
-Limiter: a sliding window per client address, in this process only. The code already makes
-guessing hopeless (2^-80 per try), so the limiter only keeps one client from using the page as
-a cheap way to load the database. With several workers or instances each keeps its own
-windows, so a client gets the allowance once per process; that multiplies a small number and is
-acceptable here. A shared limit would need a table (a write on every public request) or a
-shared cache, for no gain in what the code protects.
+Limiter: a sliding window per client address, counted in the database (``throttled_request``)
+like the other limits, so several instances or workers give a client one allowance, not one each.
+The code already makes guessing hopeless (2^-80 per try); the limiter keeps one client from using
+the page as a cheap way to load the database.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime
 import functools
 import hashlib
 import hmac
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+import math
 
+from events import clock
+from events.auth.tables import ThrottledRequest
 from events.crypto import derive_key
+from events.db import serialise_on, write_transaction
 from events.settings import get_settings
 
 CODE_BYTES = 10  # 80 bits, 16 base32 characters
@@ -60,48 +59,45 @@ def verification_url(reference: str) -> str:
     return f"{get_settings().base_url}{verification_path(reference)}"
 
 
-class SlidingWindowLimiter:
-    """At most ``limit`` requests per ``window`` seconds per client, remembered for at most
-    ``max_clients`` clients (the least recently seen are forgotten first)."""
+class SharedWindowLimiter:
+    """At most ``limit`` requests per ``window`` seconds per client address, counted in the database
+    (``throttled_request``, under ``action``), so every instance and worker shares one allowance.
 
-    def __init__(
-        self,
-        limit: int,
-        window: float,
-        *,
-        max_clients: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    Counting, deciding and recording happen in one write transaction that concurrent requests from
+    the same client wait for (:func:`serialise_on`), so a burst cannot all pass together. Rows older
+    than the window are deleted as requests come."""
+
+    def __init__(self, action: str, limit: int, window: float) -> None:
+        self.action = action
         self.limit = limit
-        self.window = window
-        self.max_clients = max_clients
-        self.clock = clock
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
+        self.window = datetime.timedelta(seconds=window)
 
-    def hit(self, client: str) -> int | None:
+    async def hit(self, client: str) -> int | None:
         """Count one request; ``None`` if allowed, else the seconds to wait (Retry-After)."""
-        moment = self.clock()
-        with self._lock:
-            hits = self._hits.get(client)
-            if hits is None:
-                hits = self._hits[client] = deque()
-                while len(self._hits) > self.max_clients:
-                    self._hits.popitem(last=False)
-            else:
-                self._hits.move_to_end(client)
-            while hits and hits[0] <= moment - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return max(1, int(hits[0] + self.window - moment + 0.999))
-            hits.append(moment)
-            return None
+        client = client[:64]
+        moment = clock.now()
+        async with write_transaction():
+            await serialise_on(f"{self.action}:client:{client}")
+            await ThrottledRequest.delete().where(
+                ThrottledRequest.action == self.action, ThrottledRequest.at <= moment - self.window
+            )
+            recent = (
+                await ThrottledRequest.select(ThrottledRequest.at)
+                .where(ThrottledRequest.action == self.action, ThrottledRequest.client == client)
+                .order_by(ThrottledRequest.at)
+                .limit(self.limit)
+            )
+            if len(recent) >= self.limit:
+                return max(1, math.ceil((recent[0]["at"] + self.window - moment).total_seconds()))
+            await ThrottledRequest.insert(
+                ThrottledRequest(action=self.action, client=client, subject="", at=moment)
+            )
+        return None
 
     def reset(self) -> None:
-        with self._lock:
-            self._hits.clear()
+        """Nothing to forget in the process: the counts are rows of the database."""
 
 
 #: The public verification page: 30 requests a minute per client address (an embassy checking a
 #: delegation's letters one after another stays well within it).
-VERIFY_LIMITER = SlidingWindowLimiter(limit=30, window=60.0)
+VERIFY_LIMITER = SharedWindowLimiter("letter_verify", limit=30, window=60.0)

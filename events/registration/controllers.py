@@ -7,6 +7,7 @@ import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -21,9 +22,11 @@ from events.auth.guards import (
 )
 from events.db import write_transaction
 from events.errors import InvalidInput
+from events.jobs.schemas import Job
 from events.programme.zones import in_event_zones
 from events.reference.tables import CountryGroup
 from events.registration import access, editing, export, importer, moderation, reading, schemas, submission
+from events.registration import jobs as registration_jobs
 from events.registration.signups import join_session, leave_session
 from events.registration.tables import Channel, RegistrationStatus
 
@@ -220,6 +223,7 @@ class RegistrationManagementController(Controller):
         status_code=HTTP_200_OK,
         request_max_body_size=importer.MAX_BYTES + 64 * 1024,
         before_request=require_file_part,
+        responses={HTTP_202_ACCEPTED: ResponseSpec(Job, description="wait=false: the queued job")},
     )
     async def import_registrations(
         self,
@@ -236,16 +240,40 @@ class RegistrationManagementController(Controller):
                 description="the nominating body collected consent for rows without a consent column"
             ),
         ] = False,
-    ) -> schemas.ImportReport:
+        wait: Annotated[
+            bool,
+            QueryParameter(
+                description="false: answer 202 at once with the job to follow at /api/v1/jobs/{id} "
+                "(its result is the import report, its file the report as CSV); true: import within "
+                "the request"
+            ),
+        ] = True,
+    ) -> Response[schemas.ImportReport | Job]:
         """Upload a CSV or XLSX file as multipart field ``data``; see the README for the columns."""
         if not isinstance(data, UploadFile):
             raise InvalidInput.field("data", "send the file as multipart/form-data field 'data'")
         content = await data.read()
+        if not wait:
+            job = await in_event_zones(
+                await registration_jobs.enqueue_import(
+                    actor,
+                    event_id,
+                    content,
+                    data.filename or "",
+                    dry_run=dry_run,
+                    atomic=atomic,
+                    consent_collected=consent_collected,
+                )
+            )
+            return Response(
+                job, status_code=HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/jobs/{job.id}"}
+            )
         # Parsing is CPU-bound (seconds for a large XLSX): off the event loop, so the service keeps answering.
         rows = await anyio.to_thread.run_sync(importer.read_table, content, data.filename or "")
-        return await importer.import_registrations(
+        report = await importer.import_registrations(
             actor, event_id, rows, dry_run=dry_run, atomic=atomic, consent_collected=consent_collected
         )
+        return Response(report, status_code=HTTP_200_OK)
 
     @post("/events/{event_id:int}/invitations", guards=[requires_event_organiser])
     async def invite(

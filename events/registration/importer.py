@@ -1,8 +1,10 @@
 """Bulk import of registrations from CSV or XLSX (lists sent by ministries and partners).
 
-Every row is validated and reported (created / updated / rejected with the reasons). The whole
-import runs in one transaction with a savepoint per row, so a failing row leaves no trace, a
-dry run is the real run rolled back, and ``atomic`` imports nothing unless every row is good.
+Every row is validated and reported (created / updated / rejected with the reasons), each in a
+savepoint, so a failing row leaves no trace. A dry run is the real run in one transaction rolled
+back, and ``atomic`` imports nothing unless every row is good (one transaction too); any other import
+commits ``CHUNK_ROWS`` rows at a time, so a large sheet does not hold the database's writers and a
+job (``events.registration.jobs``) can report progress and stop between chunks.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime
 import io
 import re
 import zipfile
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -238,6 +241,21 @@ def _datetime(value: str) -> str:
         return value
 
 
+#: A real import that is neither a dry run nor atomic commits this many rows at a time: other writers
+#: (and, on SQLite, the rest of the process) are not held up by a 5,000-row sheet, and a job reports
+#: its progress and sees a cancel between chunks.
+CHUNK_ROWS = 25
+
+#: ``step(done, total, inside)``, awaited between rows: ``inside`` is True inside the import's open
+#: transaction (there it may read, not write), False between committed chunks. It may raise to stop
+#: the import (a cancelled job): committed chunks stay, an open transaction is rolled back.
+Step = Callable[[int, int, bool], Awaitable[None]]
+
+
+async def _no_step(done: int, total: int, inside: bool) -> None:
+    return None
+
+
 async def import_registrations(
     actor: Actor,
     event_id: int,
@@ -246,40 +264,41 @@ async def import_registrations(
     dry_run: bool,
     atomic: bool,
     consent_collected: bool,
+    step: Step = _no_step,
 ) -> schemas.ImportReport:
+    """Import ``rows``; a dry run or an atomic import is one transaction (rolled back when it is a
+    dry run, or when a row fails and ``atomic``); any other import commits ``CHUNK_ROWS`` at a time."""
     if not actor.organises(event_id):
         raise PermissionDenied("Only organisers of this event import registrations")
     await programme_services.get_event_row(event_id)  # 404 for the whole file, not a reason per row
     report: list[schemas.ImportRowReport] = []
+    seen: dict[str, int] = {}
+    one_transaction = dry_run or atomic
+    chunk = (len(rows) or 1) if one_transaction else CHUNK_ROWS
     committed = False
     try:
-        async with write_transaction():
-            transaction = get_engine().current_transaction.get()
-            seen: dict[str, int] = {}
-            for position, row in enumerate(rows, start=2):
-                number = int(row.get(ROW_KEY) or position)
-                email = (row.get("email") or "").strip().lower() or None
-                if email and email in seen:
-                    reason = (
-                        f"email: {email} appears more than once in this file (first on row {seen[email]})"
+        for first in range(0, len(rows), chunk):
+            await step(first, len(rows), False)
+            async with write_transaction():
+                transaction = get_engine().current_transaction.get()
+                for position in range(first, min(first + chunk, len(rows))):
+                    if position > first:
+                        await step(position, len(rows), True)
+                    await _import_one(
+                        actor,
+                        event_id,
+                        rows[position],
+                        position + 2,
+                        transaction,
+                        seen,
+                        report,
+                        consent_collected,
                     )
-                    report.append(schemas.ImportRowReport(number, "rejected", email, None, [reason]))
-                    continue
-                if email:
-                    seen[email] = number
-                savepoint = await transaction.savepoint()
-                try:
-                    outcome, registration_id = await _import_row(actor, event_id, row, consent_collected)
-                except (msgspec.ValidationError, DomainError) as exc:
-                    await savepoint.rollback_to()
-                    report.append(schemas.ImportRowReport(number, "rejected", email, None, _reasons(exc)))
-                    continue
-                await savepoint.release()
-                report.append(schemas.ImportRowReport(number, outcome, email, registration_id, []))
-            rejected = sum(1 for r in report if r.outcome == "rejected")
-            if dry_run or (atomic and rejected):
-                raise _DryRun
-            committed = True
+                rejected = sum(1 for r in report if r.outcome == "rejected")
+                if dry_run or (atomic and rejected):
+                    raise _DryRun
+                committed = True
+        await step(len(rows), len(rows), False)
     except _DryRun:
         committed = False
     if not committed:
@@ -291,6 +310,36 @@ async def import_registrations(
         for outcome in ("created", "updated", "rejected")
     }
     return schemas.ImportReport(dry_run=dry_run, atomic=atomic, committed=committed, rows=report, **counts)
+
+
+async def _import_one(
+    actor: Actor,
+    event_id: int,
+    row: dict[str, str],
+    position: int,
+    transaction: Any,
+    seen: dict[str, int],
+    report: list[schemas.ImportRowReport],
+    consent_collected: bool,
+) -> None:
+    """One row in a savepoint of the open transaction; its outcome appended to ``report``."""
+    number = int(row.get(ROW_KEY) or position)
+    email = (row.get("email") or "").strip().lower() or None
+    if email and email in seen:
+        reason = f"email: {email} appears more than once in this file (first on row {seen[email]})"
+        report.append(schemas.ImportRowReport(number, "rejected", email, None, [reason]))
+        return
+    if email:
+        seen[email] = number
+    savepoint = await transaction.savepoint()
+    try:
+        outcome, registration_id = await _import_row(actor, event_id, row, consent_collected)
+    except (msgspec.ValidationError, DomainError) as exc:
+        await savepoint.rollback_to()
+        report.append(schemas.ImportRowReport(number, "rejected", email, None, _reasons(exc)))
+        return
+    await savepoint.release()
+    report.append(schemas.ImportRowReport(number, outcome, email, registration_id, []))
 
 
 _LENGTH = re.compile(r"^Expected `str` of length (?P<op><=|>=) (?P<n>\d+)$")

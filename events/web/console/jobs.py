@@ -16,7 +16,7 @@ from litestar.response import Template
 from events.jobs import services as job_services
 from events.programme import services as programme_services
 from events.web import pages
-from events.web.console import badges, checkin, common, letters, programme, reports, visits
+from events.web.console import badges, checkin, common, imports, letters, programme, reports, visits
 from events.web.i18n import N_
 
 RESULT_PAGES = {
@@ -26,6 +26,7 @@ RESULT_PAGES = {
     **visits.JOB_PAGES,
     **checkin.JOB_PAGES,
     **reports.JOB_PAGES,
+    **imports.JOB_PAGES,
 }
 #: Which tab a job belongs to, by the area its kind names ("visits.schedule_dry_run" → visits).
 _TAB_OF_AREA = {"visits": "visits", "letters": "letters", "badges": "badges", "registration": "registrations"}

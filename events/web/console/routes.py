@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from events.web.console import badges, checkin, jobs, letters, overview, programme, reports, visits
+from events.web.console import badges, checkin, imports, jobs, letters, overview, programme, reports, visits
 
 HANDLERS = [
     *overview.HANDLERS,
@@ -12,5 +12,6 @@ HANDLERS = [
     *visits.HANDLERS,
     *checkin.HANDLERS,
     *reports.HANDLERS,
+    *imports.HANDLERS,
     *jobs.HANDLERS,
 ]
