@@ -579,8 +579,9 @@ async def test_the_dry_run_reports_its_rounds_and_stops_when_told():
 
     async def report(fraction: float, message: str = "", **values) -> None:
         heard.append((fraction, message, values))
-        if len(heard) == 3:
-            raise Cancelled
+        # The first report comes as the solver starts, whatever the machine's speed (a later one
+        # may never come when the solve ends sooner); the solver must then stop long before 120 s.
+        raise Cancelled
 
     started = time.perf_counter()
     with pytest.raises(Cancelled):
