@@ -71,6 +71,8 @@ IMAGE_ERRORS = (
     ("empty", N_("Choose an image file to upload")),
     ("readable", N_("This file is not a readable image: choose a PNG or JPEG image")),
 )
+CHECK_WORDING = N_("Check this wording: %(problem)s")
+CHECK_ANSWER = N_("Check this answer: %(problem)s")
 #: Uploads may be larger than the app's body limit, so that the service (not a bare 413) refuses them.
 UPLOAD_LIMIT = 4 * profiles.MAX_IMAGE_BYTES
 
@@ -312,7 +314,7 @@ class LetterPages(Controller):
                 await templates.put_template(actor, event_id, letter_kind, language, data)
             except InvalidInput as exc:
                 for error in exc.errors:
-                    form.add(error.field, f"{translate(N_('Check this wording'))}: {error.message}")
+                    form.add(error.field, translate(CHECK_WORDING, problem=error.message))
                 if not exc.errors:
                     form.add(None, exc.detail)
             else:
@@ -383,7 +385,7 @@ class LetterPages(Controller):
                 await profiles.update_profile(actor, event_id, data)
             except (InvalidInput, Conflict) as exc:
                 for error in exc.errors:
-                    form.add(error.field, f"{translate(N_('Check this answer'))}: {error.message}")
+                    form.add(error.field, translate(CHECK_ANSWER, problem=error.message))
                 if not exc.errors:
                     form.add(None, exc.detail)
             else:
