@@ -76,6 +76,10 @@ async def test_the_letters_pages_fit_a_phone(letters_server, new_page):
     await page.wait_for_url(re.compile(r"/letters$"))
     assert "is revoked." in await page.locator("[role=status]").inner_text()
     assert await page.locator(".letter-status--revoked").count() == 1
+    for path in ("", "/letterhead"):  # right to left
+        await page.goto(f"{base}{path}?lang=ar")
+        await assert_fits(page)
+        await axe_check(page)
 
 
 async def test_a_letters_zip_job_survives_a_restart_of_the_service(letters_server, new_page):

@@ -117,7 +117,7 @@ def _filters(request: Request) -> dict[str, str]:
     return chosen
 
 
-def _service_message(exc: DomainError, gettext) -> str:
+def _service_message(exc: DomainError) -> str:
     """A refusal as one readable line: the fields the service names, else its detail."""
     if exc.errors:
         return "; ".join(f"{error.field}: {error.message}" for error in exc.errors)
@@ -189,19 +189,15 @@ class LetterPages(Controller):
         submitted = await request.form()
         translate = pages.gettext(request)
         data, form = read_form(submitted, schemas.RevokeRequest, ("reason",), translate, required=("reason",))
-        if data is not None:
-            try:
-                revoked = await issuing.revoke_letter(actor, letter_id, data.reason)
-            except InvalidInput as exc:
-                form.add_service_error(exc, translate)
-            else:
-                return pages.redirect(
-                    _back(submitted.get("back"), event_id),
-                    flash=N_("Letter %(reference)s is revoked."),
-                    reference=revoked.reference,
-                )
-        if form.error("reason") is None and not form.general:
-            form.add("reason", translate(N_("Enter why the letter is revoked")))
+        if data is not None and data.reason.strip():
+            revoked = await issuing.revoke_letter(actor, letter_id, data.reason)
+            return pages.redirect(
+                _back(submitted.get("back"), event_id),
+                flash=N_("Letter %(reference)s is revoked."),
+                reference=revoked.reference,
+            )
+        if not (submitted.get("reason") or "").strip():
+            form.errors["reason"] = translate(N_("Enter why the letter is revoked"))
         return self._revoke_page(request, actor, event, letter, form, status_code=422)
 
     @post("/registrations/{registration_id:int}/revoke")
@@ -239,7 +235,7 @@ class LetterPages(Controller):
             return pages.redirect(
                 back,
                 flash=N_("The letter was not issued: %(reason)s"),
-                reason=_service_message(exc, pages.gettext(request))[:600],
+                reason=_service_message(exc)[:600],
             )
         if result.created:
             return pages.redirect(
@@ -352,7 +348,7 @@ class LetterPages(Controller):
             form.add(
                 None,
                 pages.gettext(request)(
-                    N_("The preview cannot be made: %(reason)s"), reason=_service_message(exc, None)
+                    N_("The preview cannot be made: %(reason)s"), reason=_service_message(exc)
                 ),
             )
             return self._wording_page(request, actor, event, template, form, status_code=409)
