@@ -162,7 +162,7 @@ class LetterManagementController(Controller):
             media_type="application/zip",
             headers={
                 **_PRIVATE,
-                "Content-Disposition": f'attachment; filename="letters-event-{event_id}.zip"',
+                "Content-Disposition": f'attachment; filename="{stored.archive_name(event_id)}"',
             },
         )
 

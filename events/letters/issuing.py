@@ -108,6 +108,38 @@ def _refuse(exc: content.LetterDataError) -> Conflict:
     return Conflict(f"The letter cannot be issued: {exc}", errors=exc.errors)
 
 
+def _event_facts(event: dict) -> content.EventFacts:
+    return content.EventFacts(
+        title=event["title"],
+        venue=event["venue"],
+        city=event["city"],
+        country=event["country"],
+        start=event["start_date"],
+        end=event["end_date"],
+    )
+
+
+def _profile_facts(profile: dict) -> content.Profile:
+    return content.Profile(
+        host_name=profile.get("host_name", ""),
+        host_address=profile.get("host_address", ""),
+        host_contact=profile.get("host_contact", ""),
+        signatory_name=profile.get("signatory_name", ""),
+        signatory_title=profile.get("signatory_title", ""),
+        costs_statement=profile.get("costs_statement", ""),
+        logo=bytes(profile["logo_image"]) if profile.get("logo_image") else None,
+        signature=bytes(profile["signature_image"]) if profile.get("signature_image") else None,
+    )
+
+
+async def _template_text(event_id: int, kind: LetterKind, language: str) -> wording.TemplateText:
+    """The event's wording of ``kind`` in ``language``, else the default."""
+    stored = await stored_template(event_id, kind.value, language)
+    if stored:
+        return wording.TemplateText(stored["title"], stored["body"])
+    return wording.default_template(kind.value, language)
+
+
 async def _prepare(registration_id: int, kind: LetterKind) -> _Prepared:
     """Read everything the letter is made from and check it can be issued (Conflict if not)."""
     row = await reading.get_registration_row(registration_id)
@@ -121,35 +153,13 @@ async def _prepare(registration_id: int, kind: LetterKind) -> _Prepared:
     event = await programme_services.get_event_row(row["event"])
     profile = await profile_row(event["id"]) or {}
     language = content.letter_language(row["preferred_language"])
-    stored = await stored_template(event["id"], kind.value, language)
-    template = (
-        wording.TemplateText(stored["title"], stored["body"])
-        if stored
-        else wording.default_template(kind.value, language)
-    )
     source = content.LetterSource(
         kind=kind.value,
         language=language,
         participant=_participant(row, kind, event["time_zone"]),
-        event=content.EventFacts(
-            title=event["title"],
-            venue=event["venue"],
-            city=event["city"],
-            country=event["country"],
-            start=event["start_date"],
-            end=event["end_date"],
-        ),
-        profile=content.Profile(
-            host_name=profile.get("host_name", ""),
-            host_address=profile.get("host_address", ""),
-            host_contact=profile.get("host_contact", ""),
-            signatory_name=profile.get("signatory_name", ""),
-            signatory_title=profile.get("signatory_title", ""),
-            costs_statement=profile.get("costs_statement", ""),
-            logo=bytes(profile["logo_image"]) if profile.get("logo_image") else None,
-            signature=bytes(profile["signature_image"]) if profile.get("signature_image") else None,
-        ),
-        template=template,
+        event=_event_facts(event),
+        profile=_profile_facts(profile),
+        template=await _template_text(event["id"], kind, language),
     )
     issued_on = now().astimezone(ZoneInfo(event["time_zone"])).date()
     try:
@@ -367,6 +377,81 @@ async def revoke_letters_of_registration(actor: Actor, registration_id: int, rea
         for row in rows:
             await _revoke(actor, row, reason)
     return len(rows)
+
+
+async def revoke_registration_letters(actor: Actor, registration_id: int, reason: str) -> int:
+    """An organiser withdraws every letter of one registration that is not revoked yet (its valid
+    and superseded ones); returns how many were revoked."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput.field("reason", "must not be blank")
+    row = await reading.get_registration_row(registration_id)
+    if not actor.organises(row["event"]):
+        raise NotFound(f"No registration with id {registration_id}")
+    return await revoke_letters_of_registration(actor, registration_id, reason)
+
+
+# --- preview ------------------------------------------------------------------------------------
+
+#: Who a preview is addressed to when no registration is chosen: a fictional participant with
+#: everything a letter prints.
+SAMPLE_PARTICIPANT = content.Participant(
+    given_names="Amina",
+    family_name="Example",
+    nationality="KEN",
+    country="KEN",
+    institution="Ministry of Public Service",
+    position="Director of Digital Services",
+    date_of_birth=datetime.date(1980, 5, 17),
+)
+PREVIEW_REFERENCE = "PREVIEW"
+
+
+def _render_preview(source: content.LetterSource, issue: content.IssueFacts) -> bytes:
+    return renderer().render(content.compose(source, issue))
+
+
+async def preview_letter(
+    actor: Actor, event_id: int, kind: LetterKind, language: str, registration_id: int | None = None
+) -> bytes:
+    """A letter of ``kind`` in ``language`` as the event's wording, letterhead and signature make
+    it now, for a sample participant or one registration of the event: unsigned, never stored,
+    its reference ``PREVIEW``. Conflict (naming the fields) when the letter profile is incomplete
+    or the registration lacks what the letter needs."""
+    actor.require_organiser(event_id)
+    kind = LetterKind(kind)
+    if language not in wording.LETTER_LANGUAGES:
+        raise InvalidInput.field("language", f"letters are written in {', '.join(wording.LETTER_LANGUAGES)}")
+    event = await programme_services.get_event_row(event_id)
+    visa = kind is LetterKind.visa_support
+    if registration_id is None:
+        participant = msgspec.structs.replace(
+            SAMPLE_PARTICIPANT,
+            passport_number="X1234567" if visa else None,
+            passport_expiry=event["end_date"] + datetime.timedelta(days=5 * 365) if visa else None,
+        )
+    else:
+        row = await reading.get_registration_row(registration_id)
+        if row["event"] != event_id:
+            raise NotFound(f"No registration {registration_id} in event {event_id}")
+        participant = _participant(row, kind, event["time_zone"])
+    source = content.LetterSource(
+        kind=kind.value,
+        language=language,
+        participant=participant,
+        event=_event_facts(event),
+        profile=_profile_facts(await profile_row(event_id) or {}),
+        template=await _template_text(event_id, kind, language),
+    )
+    issue = content.IssueFacts(
+        reference=PREVIEW_REFERENCE,
+        issued_on=now().astimezone(ZoneInfo(event["time_zone"])).date(),
+        verification_url=verification.verification_url(PREVIEW_REFERENCE),
+    )
+    try:
+        return await asyncio.to_thread(_render_preview, source, issue)
+    except content.LetterDataError as exc:
+        raise Conflict(f"The letter cannot be made: {exc}", errors=exc.errors) from exc
 
 
 # --- bulk ---------------------------------------------------------------------------------------

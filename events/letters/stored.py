@@ -19,7 +19,7 @@ the bytes served are the bytes signed, on every instance. A PDF stored before en
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from events import crypto
@@ -176,7 +176,38 @@ async def list_event_letters(
     return [to_schema(row) for row in rows], await Letter.count().where(*clauses)
 
 
+async def event_letter(actor: Actor, event_id: int, letter_id: int) -> schemas.Letter:
+    """One letter of the event (its organisers); 404 for a letter of another event."""
+    actor.require_organiser(event_id)
+    row = await Letter.select(*LETTER_COLUMNS).where(Letter.id == letter_id, Letter.event == event_id).first()
+    if row is None:
+        raise NotFound(f"No letter {letter_id} in event {event_id}")
+    return to_schema(row)
+
+
 ARCHIVE_BATCH = 25
+#: Told after each letter put in an archive: ``await on_letter(done, total)``.
+OnLetter = Callable[[int, int], Awaitable[None]]
+
+
+async def people_of(event_id: int, registration_ids: Iterable[int] | None = None) -> dict[int, dict]:
+    """Who the event's registrations are (reference, names, e-mail), by registration id: every
+    registration of the event, or only ``registration_ids``."""
+    clauses = [Registration.event == event_id]
+    if registration_ids is not None:
+        ids = sorted(set(registration_ids))
+        if not ids:
+            return {}
+        clauses.append(Registration.id.is_in(ids))
+    rows = await Registration.select(
+        Registration.id,
+        Registration.reference,
+        Registration.given_names,
+        Registration.family_name,
+        Registration.latin_name,
+        Registration.email,
+    ).where(*clauses)
+    return {row["id"]: row for row in rows}
 
 
 async def archive_chunks(
@@ -185,10 +216,13 @@ async def archive_chunks(
     *,
     kinds: Iterable[LetterKind] | None = None,
     statuses: Iterable[LetterStatus] = (LetterStatus.valid,),
+    on_letter: OnLetter | None = None,
 ) -> AsyncIterator[bytes]:
     """The event's letters as a ZIP, produced piece by piece: one PDF in memory at a time,
     ``{reference}.pdf`` each, and ``letters.csv`` listing them. PDFs are stored, not deflated
-    (their content is compressed already)."""
+    (their content is compressed already). The streamed download (``letters.zip``) and the
+    ``letters.zip`` job (:mod:`events.letters.jobs`, which reports ``on_letter`` as its progress
+    and stops there when cancelled) both build it here."""
     actor.require_organiser(event_id)
     event = await programme_services.get_event_row(event_id)
     clauses = [
@@ -208,18 +242,24 @@ async def archive_chunks(
             event_id=event_id,
             data={"letters": len(listing), "kinds": sorted({row["kind"] for row in listing})},
         )
-    people = {
-        row["id"]: row
-        for row in await Registration.select(
-            Registration.id,
-            Registration.reference,
-            Registration.given_names,
-            Registration.family_name,
-            Registration.latin_name,
-            Registration.email,
-        ).where(Registration.event == event_id)
-    }
-    return _archive(event, listing, people)
+    return _archive(event, listing, await people_of(event_id), on_letter)
+
+
+async def archive_bytes(
+    actor: Actor,
+    event_id: int,
+    *,
+    kinds: Iterable[LetterKind] | None = None,
+    statuses: Iterable[LetterStatus] = (LetterStatus.valid,),
+    on_letter: OnLetter | None = None,
+) -> bytes:
+    """The whole archive of :func:`archive_chunks` as bytes (for a job's result file)."""
+    chunks = await archive_chunks(actor, event_id, kinds=kinds, statuses=statuses, on_letter=on_letter)
+    return b"".join([chunk async for chunk in chunks])
+
+
+def archive_name(event_id: int) -> str:
+    return f"letters-event-{event_id}.zip"
 
 
 MANIFEST_HEADER = (
@@ -239,14 +279,19 @@ MANIFEST_HEADER = (
 )
 
 
-async def _archive(event: dict, listing: list[dict], people: dict[int, dict]) -> AsyncIterator[bytes]:
+async def _archive(
+    event: dict, listing: list[dict], people: dict[int, dict], on_letter: OnLetter | None = None
+) -> AsyncIterator[bytes]:
     archive = ZipStream(now().astimezone(ZoneInfo(event["time_zone"])).timetuple()[:6])
-    for start in range(0, len(listing), ARCHIVE_BATCH):
+    total = len(listing)
+    for start in range(0, total, ARCHIVE_BATCH):
         batch = listing[start : start + ARCHIVE_BATCH]
         rows = await Letter.select(Letter.id, Letter.pdf).where(Letter.id.is_in([row["id"] for row in batch]))
         pdfs = {row["id"]: unseal(row["pdf"]) for row in rows}
-        for row in batch:
+        for done, row in enumerate(batch, start=start + 1):
             yield archive.add(f"{row['reference']}.pdf", pdfs.pop(row["id"]))
+            if on_letter is not None:
+                await on_letter(done, total)
     manifest = []
     for row in listing:
         person = people.get(row["registration"], {})
