@@ -45,6 +45,16 @@ async def apply_migrations() -> None:
         raise click.ClickException(f"Migrations failed: {result.message}")
 
 
+class _Reported:
+    """What :func:`progress_bar`'s callback returns: awaitable (as a job's ``ctx.progress`` is), and
+    harmless when a synchronous caller does not await it."""
+
+    def __await__(self):
+        return iter(())
+
+
+_REPORTED = _Reported()
+
 #: A progress report as services and jobs make it: fraction done (0–1), a message id, its values.
 ProgressCallback = Callable[..., Awaitable[None]]
 
@@ -53,7 +63,7 @@ ProgressCallback = Callable[..., Awaitable[None]]
 def progress_bar(label: str) -> Iterator[ProgressCallback]:
     """A progress bar on standard error for a bulk command, driven by the same callback a job's
     ``ctx.progress`` is (``await report(fraction, message, **values)``); the message, filled in,
-    follows the bar. Without a terminal (a pipe, a log) rich prints nothing but the final state."""
+    follows the bar; synchronous callers may call it without awaiting. Without a terminal (a pipe, a log) rich prints nothing but the final state."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
@@ -62,9 +72,10 @@ def progress_bar(label: str) -> Iterator[ProgressCallback]:
     with Progress(*columns, console=Console(file=sys.stderr), transient=False) as progress:
         task = progress.add_task(label, total=1.0, note="")
 
-        async def report(fraction: float, message: str = "", **values: Any) -> None:
+        def report(fraction: float, message: str = "", **values: Any) -> _Reported:
             note = message % values if values and message else message
             progress.update(task, completed=min(max(float(fraction), 0.0), 1.0), note=note)
+            return _REPORTED
 
         yield report
         progress.update(task, completed=1.0)

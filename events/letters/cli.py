@@ -109,12 +109,26 @@ def build(event_slug: str, kind: str, output: Path | None, no_issue: bool) -> No
             raise click.ClickException(f"No event with slug {event_slug!r}")
         report = None
         if not no_issue:
-            wanted = await issuing.missing_letters(event["id"], kinds)
-            with click.progressbar(length=len(wanted), label="issuing letters", show_pos=True) as bar:
-                report = await issuing.issue_missing(
-                    actor, event["id"], kinds, on_progress=lambda done, total: bar.update(1)
+            with commands.progress_bar("issuing letters") as issued:
+
+                def on_issued(done: int, total: int) -> None:
+                    issued(
+                        done / total if total else 1.0, "letter %(done)s of %(total)s", done=done, total=total
+                    )
+
+                report = await issuing.issue_missing(actor, event["id"], kinds, on_progress=on_issued)
+        with commands.progress_bar("writing the ZIP") as zipped:
+
+            async def on_letter(done: int, total: int) -> None:
+                await zipped(
+                    done / total if total else 1.0, "letter %(done)s of %(total)s", done=done, total=total
                 )
-        chunks = await stored.archive_chunks(actor, event["id"], kinds=kinds)
+
+            return report, await _write(
+                await stored.archive_chunks(actor, event["id"], kinds=kinds, on_letter=on_letter)
+            )
+
+    async def _write(chunks) -> int:
         partial = target.with_name(f".{target.name}.partial")
         written = 0
         handle = await asyncio.to_thread(partial.open, "wb")
@@ -125,7 +139,7 @@ def build(event_slug: str, kind: str, output: Path | None, no_issue: bool) -> No
         finally:
             handle.close()
         partial.replace(target)
-        return report, max(written - 1, 0)
+        return max(written - 1, 0)
 
     report, letters = commands.run(run)
     if report is not None:
