@@ -209,3 +209,16 @@ def test_baku_symposium_visits_asan_centres():
     assert len(visits) >= 3
     assert all(slot.optional and slot.room in centres for slot in visits)
     assert len(centres) == 20
+
+
+async def test_every_demo_event_can_issue_letters_from_the_start():
+    """The console's letters page works on the demo: each event has a complete letter profile."""
+    from events.demo.loader import load_demo
+    from events.letters import profiles
+    from events.programme.tables import Event
+
+    await load_demo(participants=0, if_empty=False, seed=1)
+    events = await Event.select(Event.id)
+    assert events
+    for event in events:
+        assert await profiles.letters_available(event["id"]), event

@@ -14,6 +14,7 @@ from events.auth.principal import Actor
 from events.auth.tables import Role, RoleGrant, User
 from events.commands import apply_migrations
 from events.db import write_transaction
+from events.demo.letters import load_letter_profiles
 from events.demo.people import generate_participants
 from events.demo.programme import load_programme, load_sites
 from events.errors import DomainError
@@ -154,6 +155,7 @@ async def load_demo(*, participants: int, if_empty: bool, seed: int) -> dict[str
         from events.visits.demo import load_demo_visits
 
         await load_demo_visits(actor)
+        await load_letter_profiles(actor, programme["events"])
         async with write_transaction():
             # The fictional participants' addresses are not real: their messages are not to be sent.
             await OutboxMessage.update(
