@@ -29,6 +29,21 @@ from events.notifications.tables import OutboxMessage
 from events.programme.tables import Event, Programme, Session
 from events.reference.tables import CountryGroupMembership
 from events.registration.tables import AccessToken, Invitation, Registration, SessionSignup
+from events.travel.tables import (
+    DsaPayment,
+    DsaRate,
+    FareEstimate,
+    FlightSegment,
+    FundingDecision,
+    Hotel,
+    RoomAllocation,
+    RoomBlock,
+    RoomType,
+    TransferRider,
+    TransferRun,
+    TravelPreference,
+    TravelSettings,
+)
 from events.visits.tables import (
     ScheduleRun,
     Site,
@@ -85,6 +100,19 @@ TABLES = [
     Presence,
     CheckinConflict,
     Job,
+    TravelSettings,
+    FareEstimate,
+    FundingDecision,
+    TravelPreference,
+    FlightSegment,
+    Hotel,
+    RoomType,
+    RoomBlock,
+    RoomAllocation,
+    TransferRun,
+    TransferRider,
+    DsaRate,
+    DsaPayment,
 ]
 
 APP_CONFIG = AppConfig(

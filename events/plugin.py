@@ -33,6 +33,7 @@ from events.programme import controllers as programme_controllers
 from events.reference import controllers as reference_controllers
 from events.registration import controllers as registration_controllers
 from events.registration import listeners as registration_listeners
+from events.travel import controllers as travel_controllers
 from events.visits import cli as visits_cli
 from events.visits import controllers as visits_controllers
 from events.visits import listeners as visits_listeners
@@ -50,6 +51,7 @@ API_HANDLERS: list = [
     *calendars_controllers.API_HANDLERS,
     *visits_controllers.API_HANDLERS,
     *checkin_controllers.API_HANDLERS,
+    *travel_controllers.API_HANDLERS,
     *jobs_controllers.API_HANDLERS,
 ]
 
@@ -59,6 +61,7 @@ ROOT_HANDLERS: list = [
     *calendars_controllers.ROOT_HANDLERS,
     *visits_controllers.ROOT_HANDLERS,
     *checkin_controllers.ROOT_HANDLERS,
+    *travel_controllers.ROOT_HANDLERS,
     *web_controllers.ROOT_HANDLERS,
 ]
 

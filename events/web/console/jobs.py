@@ -17,6 +17,7 @@ from events.jobs import services as job_services
 from events.programme import services as programme_services
 from events.web import pages
 from events.web.console import badges, checkin, common, imports, letters, programme, reports, visits
+from events.web.console.travel import routes as travel
 from events.web.i18n import N_
 
 RESULT_PAGES = {
@@ -27,9 +28,16 @@ RESULT_PAGES = {
     **checkin.JOB_PAGES,
     **reports.JOB_PAGES,
     **imports.JOB_PAGES,
+    **travel.JOB_PAGES,
 }
 #: Which tab a job belongs to, by the area its kind names ("visits.schedule_dry_run" → visits).
-_TAB_OF_AREA = {"visits": "visits", "letters": "letters", "badges": "badges", "registration": "registrations"}
+_TAB_OF_AREA = {
+    "travel": "travel",
+    "visits": "visits",
+    "letters": "letters",
+    "badges": "badges",
+    "registration": "registrations",
+}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 PAGE_SIZE = 50
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from events.web.console import badges, checkin, imports, jobs, letters, overview, programme, reports, visits
+from events.web.console.travel import routes as travel
 
 HANDLERS = [
     *overview.HANDLERS,
@@ -11,6 +12,7 @@ HANDLERS = [
     *badges.HANDLERS,
     *visits.HANDLERS,
     *checkin.HANDLERS,
+    *travel.HANDLERS,
     *reports.HANDLERS,
     *imports.HANDLERS,
     *jobs.HANDLERS,

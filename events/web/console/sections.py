@@ -12,6 +12,7 @@ TABS: list[tuple[str, str, str]] = [
     ("badges", N_("Badges"), "/badges"),
     ("visits", N_("Study visits"), "/visits"),
     ("checkin", N_("Check-in"), "/checkin"),
+    ("travel", N_("Travel"), "/travel"),
     ("reports", N_("Reports"), "/reports"),
     ("jobs", N_("Jobs"), "/jobs"),
 ]
