@@ -16,6 +16,7 @@ from events.travel.tables import TransferRun
 from events.travel.transfers import Traveller, group
 from events.visits.solver.model import Vehicle
 from tests.browser import seed_transfers
+from tests.test_web import sign_in_organiser
 
 T0 = datetime.datetime(2027, 10, 11, 8, 0, tzinfo=datetime.UTC)
 
@@ -230,3 +231,46 @@ async def test_another_events_organiser_is_refused(client, event, seeded, other_
     with pytest.raises(PermissionDenied):
         await transfers.plan_transfers(other_organiser.actor, event.id, "arrival")
     assert await TransferRun.count().where(TransferRun.event == event.id) == len(runs)
+
+
+# --- the console pages -----------------------------------------------------------------------------
+
+
+async def test_the_console_plans_arrivals_and_edits_a_run(client, event, seeded, make_account):
+    organiser = await make_account(Role.organiser, event.id)
+    await sign_in_organiser(client, organiser)
+    base = f"/organiser/events/{event.id}/travel/transfers"
+    empty = await client.get(base)
+    assert empty.status_code == 200 and "No transfer run yet" in empty.text
+    assert "Amina Moussa" in empty.text  # not on any run yet
+    planned = await client.post(f"{base}/plan/arrival")
+    assert planned.status_code == 303 and planned.headers["location"] == base
+    page = await client.get(base)
+    assert "Arrival runs planned: 3 run(s), 5 rider(s)." in page.text
+    assert "Accessible van" in page.text and "Arrivals hall, GYD" in page.text
+    run_id = (await TransferRun.select(TransferRun.id).order_by(TransferRun.leaves_at).first())["id"]
+    run_page = await client.get(f"{base}/runs/{run_id}")
+    assert run_page.status_code == 200
+    assert "Bilal Haddad" in run_page.text and "/manifest" in run_page.text
+    too_long = await client.post(
+        f"{base}/runs/{run_id}", data={"meeting_point": "Gate B", "contact_phone": "9" * 40}
+    )
+    assert too_long.status_code == 422 and 'id="field-contact_phone-error"' in too_long.text
+    saved = await client.post(
+        f"{base}/runs/{run_id}", data={"meeting_point": "Gate B", "contact_phone": "+994 50"}
+    )
+    assert saved.status_code == 303
+    assert (await TransferRun.select().where(TransferRun.id == run_id).first())["meeting_point"] == "Gate B"
+
+
+async def test_the_console_says_why_it_cannot_plan(client, event, make_account, other_organiser):
+    organiser = await make_account(Role.organiser, event.id)
+    await sign_in_organiser(client, organiser)
+    base = f"/organiser/events/{event.id}/travel/transfers"
+    await seed_transfers.set_airport(event.id)
+    refused = await client.post(f"{base}/plan/departure")
+    assert refused.status_code == 422 and "the event has no vehicles" in refused.text
+    await client.post("/organiser/sign-out")
+    await sign_in_organiser(client, other_organiser)
+    assert (await client.get(base)).status_code == 403
+    assert (await client.post(f"{base}/plan/arrival")).status_code == 403
