@@ -12,7 +12,7 @@ from events.audit.tables import AuditEntry
 from events.auth.tables import Role
 from events.errors import InvalidInput, PermissionDenied
 from events.travel import transfers
-from events.travel.tables import TransferRun
+from events.travel.tables import TransferRider, TransferRun
 from events.travel.transfers import Traveller, group
 from events.visits.solver.model import Vehicle
 from tests.browser import seed_transfers
@@ -143,6 +143,7 @@ async def test_planning_arrivals_writes_runs_replacing_the_previous_plan(client,
     again = await plan(client, event, organiser)
     assert again.status_code == 200
     assert await TransferRun.count().where(TransferRun.event == event.id) == 3
+    assert await TransferRider.count() == 5  # the previous plan's riders went with its runs
     assert {run["key"] for run in again.json()["runs"]}.isdisjoint({run["key"] for run in body["runs"]})
     audit = await AuditEntry.select().where(AuditEntry.action == "travel.transfers.planned")
     assert len(audit) == 2

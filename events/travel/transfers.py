@@ -458,10 +458,11 @@ async def _runs(
         .where(TransferRider.run.is_in([run["id"] for run in runs]))
         .order_by(TransferRider.id)
     )
+    directions = {run["id"]: run["direction"] for run in runs}
     by_run: dict[int, list[schemas.TransferRider]] = {}
     for row in riders:
-        run_direction = next(r["direction"] for r in runs if r["id"] == row["run"])
-        flight_at = row["segment.arrives_at"] if run_direction == "arrival" else row["segment.departs_at"]
+        arrival = directions[row["run"]] == TransferDirection.arrival
+        flight_at = row["segment.arrives_at"] if arrival else row["segment.departs_at"]
         flight = f"{row['segment.carrier']} {row['segment.flight_number']}" if row["segment"] else ""
         by_run.setdefault(row["run"], []).append(
             schemas.TransferRider(

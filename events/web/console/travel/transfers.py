@@ -122,8 +122,10 @@ def _unplaced_text(plan: schemas.TransferPlan, gettext) -> str:
     if not plan.unplaced:
         return ""
     names = "; ".join(f"{u.name} ({gettext(REASONS.get(u.code, u.code))})" for u in plan.unplaced)
-    if len(names) > 500:
-        names = names[:497] + "…"
+    # The flash cookie holds about 2,000 bytes of JSON (non-Latin letters take 6 each): the page
+    # lists everyone not on a run anyway.
+    if len(names) > 200:
+        names = names[:197] + "…"
     return gettext(NOT_PLACED, names=names)
 
 
