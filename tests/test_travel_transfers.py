@@ -91,6 +91,16 @@ def test_departures_leave_the_hotel_before_the_first_flight_of_the_run():
     assert all(r.flight_at > run.leaves_at for run in plan.runs for r in run.riders)
 
 
+def test_a_vehicle_away_on_a_study_visit_is_not_sent_to_the_airport():
+    vehicles = [Vehicle(1, 10, 2), Vehicle(2, 10)]
+    visit = (at(-60), at(120))  # vehicle 1 is on a study-visit trip while the flights land
+    plan = group(people(0, 30, step_free=(2,)), vehicles, "arrival", busy={1: [visit]})
+    assert [run.vehicle_id for run in plan.runs] == [2]
+    assert [(u.registration_id, u.code) for u in plan.unplaced] == [(2, "no_step_free_seat")]
+    later = group(people(600, 630, step_free=(2,)), vehicles, "arrival", busy={1: [visit]})
+    assert [run.vehicle_id for run in later.runs] == [1] and later.unplaced == []
+
+
 def test_the_grouping_is_deterministic_and_judged_by_the_visits_checker():
     crowd = people(*range(0, 300, 7), step_free=(3, 9, 20))
     vehicles = [Vehicle(1, 5, 1), Vehicle(2, 7), Vehicle(3, 4, 2)]

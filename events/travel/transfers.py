@@ -15,7 +15,9 @@ choices and their "slots" (runs) are what is being made, so a small sweep does t
 * travellers in order of their flight time; a window opens at the first one not yet placed and
   takes everyone whose flight is within ``transfer_window_minutes`` of it;
 * the window's vehicles are those free by then (a vehicle is away from a run's first flight until
-  it is back from the hotel: ``ROUND_TRIP_MINUTES`` after it leaves, or after ``waits_until``);
+  it is back from the hotel: ``ROUND_TRIP_MINUTES`` after it leaves, or after ``waits_until``) and
+  not away on other work: a study-visit trip of the vehicle (the visits area's own trip times) or a
+  run of the other direction;
   vehicles with step-free seats are taken first while step-free travellers need seats, then the
   largest; their step-free seats are held for the window's step-free travellers, the other seats
   go to everyone else, in order of flight time;
@@ -33,7 +35,7 @@ A run's ``key`` (``TR-…``) is its boarding checkpoint id (:func:`list_checkpoi
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from events import clock
@@ -55,6 +57,7 @@ from events.travel.tables import (
     TransferRun,
     TravelSettings,
 )
+from events.visits import context as visits_context
 from events.visits.context import STEP_FREE, new_key, person_name
 from events.visits.solver import checks, model
 from events.visits.tables import Vehicle
@@ -121,8 +124,13 @@ def group(
     exit_minutes: int = EXIT_MINUTES,
     lead_hours: int = DEPARTURE_LEAD_HOURS,
     round_trip_minutes: int = ROUND_TRIP_MINUTES,
+    busy: Mapping[int, Sequence[tuple[datetime.datetime, datetime.datetime]]] | None = None,
 ) -> Plan:
-    """Group travellers into runs (see the module's text); deterministic for the same input."""
+    """Group travellers into runs (see the module's text); deterministic for the same input.
+
+    ``busy``: vehicle id → times it is away on other work (study-visit trips, the other direction's
+    runs); a vehicle is left out of a window whose longest possible run would overlap one."""
+    busy = busy or {}
     direction = TransferDirection(direction)
     window = datetime.timedelta(minutes=max(window_minutes, 0))
     round_trip = datetime.timedelta(minutes=round_trip_minutes)
@@ -139,8 +147,21 @@ def group(
         start = end
         # A departure's vehicle must be free when it leaves the hotel; an arrival's when the first
         # flight of the window lands.
-        needed_from = opens - datetime.timedelta(hours=lead_hours) if direction == "departure" else opens
-        available = [v for v in vehicles if v.seats > 0 and free_from.get(v.id, needed_from) <= needed_from]
+        if direction == TransferDirection.departure:
+            needed_from = opens - datetime.timedelta(hours=lead_hours)
+            needed_until = needed_from + round_trip
+        else:
+            needed_from = opens
+            needed_until = (
+                opens + window + datetime.timedelta(minutes=exit_minutes + max(wait_minutes, 0)) + round_trip
+            )
+        available = [
+            v
+            for v in vehicles
+            if v.seats > 0
+            and free_from.get(v.id, needed_from) <= needed_from
+            and not any(start < needed_until and needed_from < end for start, end in busy.get(v.id, ()))
+        ]
         runs, unplaced = _seat(members, available)
         plan.unplaced += unplaced
         for vehicle, riders in runs:
@@ -261,6 +282,35 @@ async def _vehicles(event_id: int) -> dict[int, dict]:
     return {row["id"]: row for row in rows}
 
 
+async def _vehicle_busy(
+    event_id: int, direction: TransferDirection
+) -> dict[int, list[tuple[datetime.datetime, datetime.datetime]]]:
+    """When each vehicle is away on other work: its study-visit trips (travel included, as the
+    visits area computes them) and the other direction's transfer runs."""
+    busy: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = {}
+    visits = await visits_context.load(event_id)
+    for slot_id, vehicle_ids in visits.slot_vehicles.items():
+        slot = visits.slots[slot_id]
+        trip = visits.trip(slot)
+        span = (trip.departs_at, trip.returns_at) if trip else (slot["starts_at"], slot["ends_at"])
+        for vehicle_id in vehicle_ids:
+            busy.setdefault(vehicle_id, []).append(span)
+    round_trip = datetime.timedelta(minutes=ROUND_TRIP_MINUTES)
+    other = (
+        TransferDirection.departure if direction == TransferDirection.arrival else TransferDirection.arrival
+    )
+    for run in await TransferRun.select().where(
+        TransferRun.event == event_id, TransferRun.direction == other
+    ):
+        if run["direction"] == TransferDirection.arrival:
+            start = run["leaves_at"] - datetime.timedelta(minutes=EXIT_MINUTES + DEFAULT_WINDOW_MINUTES)
+            end = (run["waits_until"] or run["leaves_at"]) + round_trip
+        else:
+            start, end = run["leaves_at"], run["leaves_at"] + round_trip
+        busy.setdefault(run["vehicle"], []).append((start, end))
+    return busy
+
+
 def _model_vehicle(row: dict) -> model.Vehicle:
     return model.Vehicle(
         id=row["id"],
@@ -365,12 +415,14 @@ async def plan_transfers(
                 "vehicle_id", "the event has no vehicles: add them under Study visits, Vehicles, first"
             )
         people = await travellers(event_id, direction, airport)
+        busy = await _vehicle_busy(event_id, direction)
         plan = group(
             people,
             [_model_vehicle(row) for row in vehicles.values()],
             direction,
             window_minutes=settings["transfer_window_minutes"],
             wait_minutes=settings["transfer_wait_minutes"],
+            busy=busy,
         )
         await TransferRun.delete().where(TransferRun.event == event_id, TransferRun.direction == direction)
         moment = clock.now()
