@@ -285,3 +285,13 @@ async def test_the_console_says_why_it_cannot_plan(client, event, make_account, 
     await sign_in_organiser(client, other_organiser)
     assert (await client.get(base)).status_code == 403
     assert (await client.post(f"{base}/plan/arrival")).status_code == 403
+
+
+async def test_a_vehicle_with_transfer_runs_cannot_be_deleted(client, event, seeded, make_account):
+    organiser = await make_account(Role.organiser, event.id)
+    runs = (await plan(client, event, organiser)).json()["runs"]
+    response = await client.delete(
+        f"/api/v1/events/{event.id}/visits/vehicles/{runs[0]['vehicle_id']}", headers=organiser.headers
+    )
+    assert response.status_code == 409, response.text
+    assert await TransferRun.count().where(TransferRun.event == event.id) == len(runs)
