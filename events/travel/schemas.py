@@ -67,13 +67,13 @@ class TransferRunUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
 
     meeting_point: Annotated[str, msgspec.Meta(max_length=200)] | msgspec.UnsetType = msgspec.UNSET
     contact_phone: Annotated[str, msgspec.Meta(max_length=30)] | msgspec.UnsetType = msgspec.UNSET
-    vehicle_id: Annotated[int, msgspec.Meta(ge=1)] | msgspec.UnsetType = msgspec.UNSET
+    vehicle_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | msgspec.UnsetType = msgspec.UNSET
 
 
 class TransferRiderMove(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Move a rider to another run of the same direction (refused when it has no seat for them)."""
 
-    run_id: Annotated[int, msgspec.Meta(ge=1)]
+    run_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 
 class TransferPlanCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
