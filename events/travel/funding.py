@@ -296,8 +296,11 @@ async def _fare_for(event_id: int, country: str) -> Decimal | None:
     return None if row is None else _amount(row["amount"])
 
 
-async def decide(actor: Actor, registration_id: int, level: str, reason: str = "") -> schemas.DecisionResult:
-    """Record what the programme pays for an approved registration (replacing an earlier decision)."""
+async def decide(
+    actor: Actor, registration_id: int, level: str, reason: str = "", *, event_id: int | None = None
+) -> schemas.DecisionResult:
+    """Record what the programme pays for an approved registration (replacing an earlier decision);
+    ``event_id``, when given, is the event the registration must belong to (a page's URL)."""
     registration = (
         await Registration.select(
             Registration.id, Registration.event, Registration.status, Registration.country_represented
@@ -305,7 +308,7 @@ async def decide(actor: Actor, registration_id: int, level: str, reason: str = "
         .where(Registration.id == registration_id)
         .first()
     )
-    if registration is None:
+    if registration is None or event_id not in (None, registration["event"]):
         raise NotFound(f"No registration with id {registration_id}")
     event_id = registration["event"]
     actor.require_organiser(event_id)
