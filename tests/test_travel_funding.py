@@ -15,6 +15,7 @@ from events.registration import submission
 from events.registration.tables import Channel
 from events.travel import funding
 from events.travel.tables import FundingDecision
+from events.web.console.travel import funding as funding_console
 from tests.factories import SYSTEM
 from tests.test_registration_workflow import person
 from tests.test_web import sign_in_organiser
@@ -224,3 +225,50 @@ async def test_console_pages_decide_and_save_without_javascript(client, make_eve
     assert "Moussa" not in (await client.get(f"{base}/funding?state=undecided")).text
     summary = await client.get(base)
     assert summary.status_code == 200 and "812.40" in summary.text
+
+
+async def test_funding_page_stays_light_with_many_requests(client, make_event, make_account):
+    """A full page of rows (each with its decision form and a long reason) stays under 100 KB; the rest
+    is on the next page."""
+    import datetime
+
+    from events.registration.tables import Registration
+
+    event = await make_event()
+    account = await make_account(Role.organiser, event.id)
+    await sign_in_organiser(client, account)
+    moment = datetime.datetime.now(datetime.UTC)
+    inserted = await Registration.insert(
+        *(
+            Registration(
+                event=event.id,
+                reference=f"FUND{n:06d}",
+                status="approved",
+                channel="import",
+                email=f"fund-{n}@example.org",
+                given_names="Mahamadou Abdoulaye",
+                family_name=f"Traoré-Diallo {n}",
+                gender="male",
+                nationality="MLI",
+                country_represented="BFA",
+                institution="Ministère de la Transformation digitale",
+                level="mid",
+                funding_requested=True,
+                consent_at=moment,
+            )
+            for n in range(funding_console.PAGE_SIZE + 5)
+        )
+    ).returning(Registration.id)
+    await funding.set_fare_estimate(SYSTEM, event.id, "BFA", "1234.56")
+    for row in inserted[:30]:
+        await funding.decide(SYSTEM, row["id"], "full", "Least developed country, " + "x" * 450)
+    page = await client.get(f"/organiser/events/{event.id}/travel/funding")
+    assert page.status_code == 200
+    assert len(page.content) < 100_000, len(page.content)
+    arabic = await client.get(f"/organiser/events/{event.id}/travel/funding?lang=ar")
+    assert len(arabic.content) < 100_000, len(arabic.content)
+    assert page.text.count('class="funding-decide"') == funding_console.PAGE_SIZE
+    assert "Next page" in page.text
+    figures = await funding.budget(SYSTEM, event.id)
+    assert figures.committed == Decimal("1234.56") * 30 and figures.levels["full"] == 30
+    assert len(figures.undecided) == funding_console.PAGE_SIZE + 5 - 30

@@ -30,7 +30,8 @@ from events.web.forms import Form, read_form
 from events.web.i18n import N_
 
 BASE = "/organiser/events/{event_id:int}/travel"
-PAGE_SIZE = 50
+#: Rows a page shows: each carries its own decision form (the page stays under 100 KB).
+PAGE_SIZE = 25
 
 #: How pages name the funding levels.
 LEVEL_WORDS = {
