@@ -216,6 +216,9 @@ async def test_console_pages_decide_and_save_without_javascript(client, make_eve
         missing_reason.status_code == 422
         and f'id="field-reason-{registration_id}-error"' in missing_reason.text
     )
+    assert f'href="#field-reason-{registration_id}"' in missing_reason.text
+    assert "Say why the participant is not funded" in missing_reason.text
+    assert await FundingDecision.count() == 0
     decided = await client.post(
         f"{base}/funding/{registration_id}", data={"level": "ticket_dsa", "reason": "LDC"}
     )

@@ -163,8 +163,12 @@ class FundingPages(Controller):
         items = await funding.funding_requests(actor, event.id, state)
         fares = await funding.list_fares(actor, event.id)
         language = pages.language(request)
-        shown = items[offset : offset + PAGE_SIZE]
         row_forms = row_forms or {}
+        failed = next(((rid, form) for rid, form in row_forms.items() if form.has_errors), None)
+        if failed is not None:  # show the page holding the row whose form was refused
+            index = next((i for i, item in enumerate(items) if item.registration_id == failed[0]), 0)
+            offset = index - index % PAGE_SIZE
+        shown = items[offset : offset + PAGE_SIZE]
         for item in shown:
             if item.registration_id not in row_forms:
                 decision = item.decision
@@ -186,6 +190,7 @@ class FundingPages(Controller):
             "states": STATES,
             "query": f"state={state}" if state else "",
             "row_forms": row_forms,
+            "failed": failed,
             "fares": fares,
             "fare_form": fare_form or Form(order=["country", "amount"]),
             "country_options": [(code, name) for code, name in i18n.countries(language) if code not in used],
