@@ -5,19 +5,103 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
-from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff
-from events.travel import schemas, transfers
+from events.auth.guards import ActorDep, requires_event_organiser, requires_event_staff, requires_sign_in
+from events.travel import funding, schemas, transfers
 
 # --- funding and budget ---------------------------------------------------------------------------
 
-FUNDING_HANDLERS: list = []
+
+class FundingController(Controller):
+    """Organisers of the event: travel settings, fare estimates, the budget and the funding requests."""
+
+    path = "/events/{event_id:int}/travel"
+    tags = ["travel"]
+    guards = [requires_event_organiser]
+
+    @get("/settings")
+    async def get_settings(self, event_id: FromPath[int]) -> schemas.TravelSettings:
+        """The event's travel settings; the defaults (``updated_at`` null) until saved."""
+        return await funding.settings_for(event_id)
+
+    @put("/settings", status_code=HTTP_200_OK)
+    async def update_settings(
+        self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.TravelSettingsUpdate]
+    ) -> schemas.TravelSettings:
+        """Fields left out keep their value; ``budget`` is an amount with at most two decimals."""
+        return await funding.update_settings(actor, event_id, data)
+
+    @get("/fares")
+    async def list_fares(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[schemas.FareEstimate]:
+        return page_of(await funding.list_fares(actor, event_id), limit, offset)
+
+    @put("/fares/{country:str}", status_code=HTTP_200_OK)
+    async def set_fare(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        country: FromPath[str],
+        data: JSONBody[schemas.FareEstimateSet],
+    ) -> schemas.FareEstimate:
+        """The return fare from a country of departure (ISO alpha-2 or alpha-3); the decisions of
+        participants departing from there are re-priced."""
+        return await funding.set_fare_estimate(actor, event_id, country, data.amount)
+
+    @delete("/fares/{country:str}", status_code=HTTP_204_NO_CONTENT)
+    async def remove_fare(self, actor: ActorDep, event_id: FromPath[int], country: FromPath[str]) -> None:
+        await funding.remove_fare_estimate(actor, event_id, country)
+
+    @get("/budget")
+    async def get_budget(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.Budget:
+        """The budget, the committed total (decisions of approved registrations), what remains,
+        decisions per level and the requests without a decision."""
+        return await funding.budget(actor, event_id)
+
+    @get("/funding")
+    async def list_funding(
+        self,
+        actor: ActorDep,
+        event_id: FromPath[int],
+        which: Annotated[
+            Literal["undecided", "decided"] | None,
+            QueryParameter(name="state", description="Only the undecided or the decided ones"),
+        ] = None,
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.FundingRequest]:
+        """Approved registrations that asked for funding or have a decision, by name."""
+        return page_of(await funding.funding_requests(actor, event_id, which), limit, offset)
+
+
+class RegistrationFundingController(Controller):
+    """A registration's funding decision: set by an organiser of its event, read by them or the participant."""
+
+    path = "/registrations/{registration_id:int}/travel/funding"
+    tags = ["travel"]
+    guards = [requires_sign_in]
+
+    @get("/")
+    async def get_decision(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.FundingDecision:
+        return await funding.get_decision(actor, registration_id)
+
+    @put("/", status_code=HTTP_200_OK)
+    async def decide(
+        self, actor: ActorDep, registration_id: FromPath[int], data: JSONBody[schemas.FundingDecisionSet]
+    ) -> schemas.DecisionResult:
+        """Approved registrations only (409 otherwise); a reason is required for ``not_funded``. A
+        decision over the budget is saved, and the answer's ``budget.over_budget`` says so."""
+        return await funding.decide(actor, registration_id, data.level, data.reason)
+
+
+FUNDING_HANDLERS: list = [FundingController, RegistrationFundingController]
 
 
 # --- itineraries ---------------------------------------------------------------------------------

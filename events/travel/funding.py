@@ -1,0 +1,514 @@
+"""Funding: the event's travel settings, fare estimates, a decision per registration and the budget.
+
+Rules:
+
+- Only **approved** registrations get a decision (others: 409). A decision replaces the previous one;
+  each is audited (``travel.funding.decided``) with the level, the previous level, the reason and who
+  decided. A **reason is required for ``not_funded``**: a refusal is always explained.
+- The **country of departure** is the registration's ``country_represented`` (officials travel from
+  the country they represent; their nationality may differ and is shown beside it, not used).
+- **Estimated cost** of a decision: 0 when not funded; else the fare estimate of the country of
+  departure (0, flagged ``fare_missing``, when there is none) plus, for ``ticket_dsa`` and ``full``,
+  the DSA estimate of :func:`dsa_estimate` (0 for now: the seam where the DSA task plugs in).
+  Editing or removing a fare estimate re-prices the decisions from that country in the same
+  transaction, so the committed total always follows the fares as they stand.
+- **Committed** = the sum of the estimated costs of the decisions of registrations still approved
+  (a cancelled participant frees their share). A decision that takes the committed total over the
+  budget is saved all the same; the answer says ``over_budget`` and the console shows it in red.
+- Money is ``Decimal`` with at most two decimals, from 0 to :data:`MAX_AMOUNT`; bad amounts and
+  unknown levels are a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from msgspec import UNSET
+
+from events.audit.services import record
+from events.auth.principal import Actor
+from events.clock import now
+from events.db import write_transaction
+from events.db.transactions import locked
+from events.errors import Conflict, InvalidInput, NotFound
+from events.programme import services as programme_services
+from events.reference.services import normalise_country
+from events.registration.tables import Registration, RegistrationStatus
+from events.travel import schemas
+from events.travel.tables import FareEstimate, FundingDecision, FundingLevel, TravelSettings
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999999999.99")
+LEVELS = [level.value for level in FundingLevel]
+#: Levels whose cost includes the ticket, and the DSA.
+TICKET_LEVELS = frozenset({FundingLevel.ticket, FundingLevel.ticket_dsa, FundingLevel.full})
+DSA_LEVELS = frozenset({FundingLevel.ticket_dsa, FundingLevel.full})
+SETTINGS_FIELDS = (
+    "currency",
+    "budget",
+    "airport",
+    "transfer_window_minutes",
+    "transfer_wait_minutes",
+    "dsa_accommodation_reduction",
+    "dsa_breakfast_reduction",
+    "dsa_lunch_reduction",
+    "dsa_dinner_reduction",
+)
+
+
+def money(field: str, value: Decimal | str | int) -> Decimal:
+    """``value`` as an amount with two decimals, or a 422 naming ``field``."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidInput.field(field, "must be an amount such as 850.00") from None
+    if not amount.is_finite():
+        raise InvalidInput.field(field, "must be an amount such as 850.00")
+    if amount < 0 or amount > MAX_AMOUNT:
+        raise InvalidInput.field(field, f"must be from 0 to {MAX_AMOUNT}")
+    if amount != amount.quantize(CENT):
+        raise InvalidInput.field(field, "must have at most two decimals")
+    return amount.quantize(CENT)
+
+
+def _amount(value) -> Decimal:
+    """A stored Numeric (SQLite may hand back a float or a string) as an exact two-decimal Decimal."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(CENT)
+
+
+def _level(value: str) -> FundingLevel:
+    try:
+        return FundingLevel(value)
+    except ValueError:
+        raise InvalidInput.field("level", f"must be one of {', '.join(LEVELS)}") from None
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+
+def _defaults(event_id: int) -> dict:
+    """The settings an event has before an organiser saves any: the table's defaults."""
+    row = TravelSettings(event=event_id)
+    return {name: getattr(row, name) for name in SETTINGS_FIELDS} | {"updated_at": None}
+
+
+async def _settings_row(event_id: int) -> dict:
+    row = await TravelSettings.select().where(TravelSettings.event == event_id).first()
+    return row if row is not None else _defaults(event_id)
+
+
+def _settings(event_id: int, row: dict) -> schemas.TravelSettings:
+    return schemas.TravelSettings(
+        event_id=event_id,
+        currency=row["currency"],
+        budget=_amount(row["budget"]),
+        airport=row["airport"],
+        transfer_window_minutes=row["transfer_window_minutes"],
+        transfer_wait_minutes=row["transfer_wait_minutes"],
+        dsa_accommodation_reduction=row["dsa_accommodation_reduction"],
+        dsa_breakfast_reduction=row["dsa_breakfast_reduction"],
+        dsa_lunch_reduction=row["dsa_lunch_reduction"],
+        dsa_dinner_reduction=row["dsa_dinner_reduction"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def settings_for(event_id: int) -> schemas.TravelSettings:
+    """The event's travel settings (read by every travel task); the defaults when none were saved."""
+    await programme_services.get_event_row(event_id)
+    return _settings(event_id, await _settings_row(event_id))
+
+
+async def _lock_settings(event_id: int) -> dict:
+    """The settings row, created with the defaults if missing, locked: changes to the event's funding
+    (decisions, fares, the budget) queue on it so the committed total is never raced."""
+    row = await locked(TravelSettings.select().where(TravelSettings.event == event_id)).first()
+    if row is None:
+        await TravelSettings.insert(TravelSettings(event=event_id, updated_at=now()))
+        row = await locked(TravelSettings.select().where(TravelSettings.event == event_id)).first()
+    return row
+
+
+async def update_settings(
+    actor: Actor, event_id: int, data: schemas.TravelSettingsUpdate
+) -> schemas.TravelSettings:
+    actor.require_organiser(event_id)
+    values = {name: getattr(data, name) for name in SETTINGS_FIELDS if getattr(data, name) is not UNSET}
+    if "budget" in values:
+        values["budget"] = money("budget", values["budget"])
+    async with write_transaction():
+        await programme_services.get_event_row(event_id)
+        current = await _lock_settings(event_id)
+        changed = {name: value for name, value in values.items() if _differs(current[name], value)}
+        if changed:
+            await TravelSettings.update({**changed, "updated_at": now()}).where(
+                TravelSettings.event == event_id
+            )
+        await record(
+            actor,
+            "travel.funding.settings_updated",
+            "event",
+            event_id,
+            event_id=event_id,
+            data={
+                "fields": sorted(changed),
+                **({"budget": str(changed["budget"])} if "budget" in changed else {}),
+            },
+        )
+    return await settings_for(event_id)
+
+
+def _differs(stored, value) -> bool:
+    if isinstance(value, Decimal):
+        return _amount(stored) != value
+    return stored != value
+
+
+# --- fare estimates --------------------------------------------------------------------------------
+
+
+async def list_fares(actor: Actor, event_id: int) -> list[schemas.FareEstimate]:
+    actor.require_organiser(event_id)
+    await programme_services.get_event_row(event_id)
+    currency = (await _settings_row(event_id))["currency"]
+    rows = await FareEstimate.select().where(FareEstimate.event == event_id).order_by(FareEstimate.country)
+    return [_fare(row, currency) for row in rows]
+
+
+def _fare(row: dict, currency: str) -> schemas.FareEstimate:
+    return schemas.FareEstimate(
+        country=row["country"], amount=_amount(row["amount"]), currency=currency, updated_at=row["updated_at"]
+    )
+
+
+async def set_fare_estimate(
+    actor: Actor, event_id: int, country: str, amount: Decimal | str
+) -> schemas.FareEstimate:
+    """Set the return fare from ``country`` (alpha-2 or alpha-3); the decisions of participants
+    departing from there are re-priced."""
+    actor.require_organiser(event_id)
+    code = normalise_country(country)
+    value = money("amount", amount)
+    async with write_transaction():
+        await programme_services.get_event_row(event_id)
+        settings = await _lock_settings(event_id)
+        where = (FareEstimate.event == event_id, FareEstimate.country == code)
+        previous = await FareEstimate.select(FareEstimate.amount).where(*where).first()
+        if previous is None:
+            await FareEstimate.insert(
+                FareEstimate(event=event_id, country=code, amount=value, updated_at=now())
+            )
+        else:
+            await FareEstimate.update({FareEstimate.amount: value, FareEstimate.updated_at: now()}).where(
+                *where
+            )
+        repriced = await _reprice(event_id, code, value)
+        await record(
+            actor,
+            "travel.funding.fare_set",
+            "event",
+            event_id,
+            event_id=event_id,
+            data={
+                "country": code,
+                "amount": str(value),
+                "previous": None if previous is None else str(_amount(previous["amount"])),
+                "decisions_repriced": repriced,
+            },
+        )
+        row = await FareEstimate.select().where(*where).first()
+    return _fare(row, settings["currency"])
+
+
+async def remove_fare_estimate(actor: Actor, event_id: int, country: str) -> None:
+    actor.require_organiser(event_id)
+    code = normalise_country(country)
+    async with write_transaction():
+        await programme_services.get_event_row(event_id)
+        await _lock_settings(event_id)
+        where = (FareEstimate.event == event_id, FareEstimate.country == code)
+        previous = await FareEstimate.select(FareEstimate.amount).where(*where).first()
+        if previous is None:
+            raise NotFound(f"Event {event_id} has no fare estimate for {code}")
+        await FareEstimate.delete().where(*where)
+        repriced = await _reprice(event_id, code, None)
+        await record(
+            actor,
+            "travel.funding.fare_removed",
+            "event",
+            event_id,
+            event_id=event_id,
+            data={
+                "country": code,
+                "previous": str(_amount(previous["amount"])),
+                "decisions_repriced": repriced,
+            },
+        )
+
+
+async def _reprice(event_id: int, country: str, fare: Decimal | None) -> int:
+    """New estimated costs for the event's decisions of participants departing from ``country``."""
+    rows = await FundingDecision.select(
+        FundingDecision.id, FundingDecision.level, FundingDecision.registration
+    ).where(
+        FundingDecision.event == event_id,
+        FundingDecision.registration.country_represented == country,
+    )
+    for row in rows:
+        cost = estimated_cost(
+            FundingLevel(row["level"]), fare, await dsa_estimate(row["registration"], row["level"])
+        )
+        await FundingDecision.update({FundingDecision.estimated_cost: cost}).where(
+            FundingDecision.id == row["id"]
+        )
+    return len(rows)
+
+
+# --- decisions -------------------------------------------------------------------------------------
+
+
+async def dsa_estimate(registration_id: int, level: str) -> Decimal:
+    """The DSA counted in a decision's estimated cost. The seam for the DSA task
+    (``events/travel/dsa.py``): none is estimated yet, so 0; once DSA rates and nights are known,
+    return the expected allowance here (levels ``ticket_dsa`` and ``full`` only)."""
+    return ZERO
+
+
+def estimated_cost(level: FundingLevel, fare: Decimal | None, dsa: Decimal) -> Decimal:
+    """What a decision commits: nothing when not funded, the fare for a ticket, plus the DSA."""
+    cost = ZERO
+    if level in TICKET_LEVELS:
+        cost += fare if fare is not None else ZERO
+    if level in DSA_LEVELS:
+        cost += dsa
+    return cost.quantize(CENT)
+
+
+async def _fare_for(event_id: int, country: str) -> Decimal | None:
+    row = (
+        await FareEstimate.select(FareEstimate.amount)
+        .where(FareEstimate.event == event_id, FareEstimate.country == country)
+        .first()
+    )
+    return None if row is None else _amount(row["amount"])
+
+
+async def decide(
+    actor: Actor, registration_id: int, level: str, reason: str = "", *, event_id: int | None = None
+) -> schemas.DecisionResult:
+    """Record what the programme pays for an approved registration (replacing an earlier decision);
+    ``event_id``, when given, is the event the registration must belong to (a page's URL)."""
+    registration = (
+        await Registration.select(
+            Registration.id, Registration.event, Registration.status, Registration.country_represented
+        )
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if registration is None or event_id not in (None, registration["event"]):
+        raise NotFound(f"No registration with id {registration_id}")
+    event_id = registration["event"]
+    actor.require_organiser(event_id)
+    chosen = _level(level)
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise InvalidInput.field("reason", "must be at most 500 characters")
+    if chosen == FundingLevel.not_funded and not reason:
+        raise InvalidInput.field("reason", "say why the participant is not funded")
+    async with write_transaction():
+        await _lock_settings(event_id)
+        current = (
+            await Registration.select(Registration.status).where(Registration.id == registration_id).first()
+        )
+        if current["status"] != RegistrationStatus.approved:
+            raise Conflict(
+                f"Only approved registrations get a funding decision; this one is {current['status']}"
+            )
+        fare = await _fare_for(event_id, registration["country_represented"])
+        cost = estimated_cost(chosen, fare, await dsa_estimate(registration_id, chosen.value))
+        previous = (
+            await FundingDecision.select(FundingDecision.level)
+            .where(FundingDecision.registration == registration_id)
+            .first()
+        )
+        values = {
+            "level": chosen.value,
+            "reason": reason,
+            "estimated_cost": cost,
+            "decided_by": actor.user_id,
+            "decided_at": now(),
+        }
+        if previous is None:
+            await FundingDecision.insert(
+                FundingDecision(registration=registration_id, event=event_id, **values)
+            )
+        else:
+            await FundingDecision.update(values).where(FundingDecision.registration == registration_id)
+        await record(
+            actor,
+            "travel.funding.decided",
+            "registration",
+            registration_id,
+            event_id=event_id,
+            data={
+                "level": chosen.value,
+                "previous": None if previous is None else previous["level"],
+                "reason": reason,
+                "estimated_cost": str(cost),
+            },
+        )
+    decision = await _decision(registration_id)
+    assert decision is not None
+    return schemas.DecisionResult(decision=decision, budget=await _figures(event_id))
+
+
+_DECISION_COLUMNS = (
+    FundingDecision.registration,
+    FundingDecision.event,
+    FundingDecision.level,
+    FundingDecision.reason,
+    FundingDecision.estimated_cost,
+    FundingDecision.decided_by.username,
+    FundingDecision.decided_at,
+    FundingDecision.registration.country_represented,
+)
+
+
+def _decision_from(row: dict, currency: str, fares: dict[str, Decimal]) -> schemas.FundingDecision:
+    level = FundingLevel(row["level"])
+    return schemas.FundingDecision(
+        registration_id=row["registration"],
+        event_id=row["event"],
+        level=level.value,
+        reason=row["reason"],
+        estimated_cost=_amount(row["estimated_cost"]),
+        currency=currency,
+        fare_missing=level in TICKET_LEVELS and row["registration.country_represented"] not in fares,
+        decided_by=row["decided_by.username"],
+        decided_at=row["decided_at"],
+    )
+
+
+async def _fares(event_id: int) -> dict[str, Decimal]:
+    rows = await FareEstimate.select(FareEstimate.country, FareEstimate.amount).where(
+        FareEstimate.event == event_id
+    )
+    return {row["country"]: _amount(row["amount"]) for row in rows}
+
+
+async def _decision(registration_id: int) -> schemas.FundingDecision | None:
+    row = (
+        await FundingDecision.select(*_DECISION_COLUMNS)
+        .where(FundingDecision.registration == registration_id)
+        .first()
+    )
+    if row is None:
+        return None
+    settings = await _settings_row(row["event"])
+    return _decision_from(row, settings["currency"], await _fares(row["event"]))
+
+
+async def get_decision(actor: Actor, registration_id: int) -> schemas.FundingDecision:
+    """A registration's decision, for an organiser of its event or the participant themselves."""
+    event = await Registration.select(Registration.event).where(Registration.id == registration_id).first()
+    if event is None or not (actor.registration_id == registration_id or actor.organises(event["event"])):
+        raise NotFound(f"No registration with id {registration_id}")
+    decision = await _decision(registration_id)
+    if decision is None:
+        raise NotFound(f"Registration {registration_id} has no funding decision yet")
+    return decision
+
+
+# --- budget ----------------------------------------------------------------------------------------
+
+
+async def _figures(event_id: int) -> schemas.BudgetFigures:
+    settings = await _settings_row(event_id)
+    rows = await FundingDecision.select(FundingDecision.estimated_cost).where(
+        FundingDecision.event == event_id,
+        FundingDecision.registration.status == RegistrationStatus.approved,
+    )
+    committed = sum((_amount(row["estimated_cost"]) for row in rows), ZERO)
+    budget = _amount(settings["budget"])
+    return schemas.BudgetFigures(
+        currency=settings["currency"],
+        budget=budget,
+        committed=committed,
+        remaining=budget - committed,
+        over_budget=committed > budget,
+    )
+
+
+async def funding_requests(
+    actor: Actor, event_id: int, state: str | None = None
+) -> list[schemas.FundingRequest]:
+    """Approved registrations that asked for funding or have a decision, by name; ``state``
+    ``undecided`` or ``decided`` keeps only those."""
+    actor.require_organiser(event_id)
+    await programme_services.get_event_row(event_id)
+    if state not in (None, "", "undecided", "decided"):
+        raise InvalidInput.field("state", "must be undecided or decided")
+    settings = await _settings_row(event_id)
+    fares = await _fares(event_id)
+    decisions = {
+        row["registration"]: _decision_from(row, settings["currency"], fares)
+        for row in await FundingDecision.select(*_DECISION_COLUMNS).where(FundingDecision.event == event_id)
+    }
+    registrations = await Registration.select(
+        Registration.id,
+        Registration.reference,
+        Registration.given_names,
+        Registration.preferred_name,
+        Registration.family_name,
+        Registration.country_represented,
+        Registration.nationality,
+        Registration.funding_requested,
+    ).where(Registration.event == event_id, Registration.status == RegistrationStatus.approved)
+    items = []
+    for row in registrations:
+        decision = decisions.get(row["id"])
+        if not (row["funding_requested"] or decision):
+            continue
+        if (state == "undecided" and decision) or (state == "decided" and not decision):
+            continue
+        given = row["preferred_name"] or row["given_names"]
+        items.append(
+            schemas.FundingRequest(
+                registration_id=row["id"],
+                reference=row["reference"],
+                name=f"{given} {row['family_name']}".strip(),
+                country=row["country_represented"],
+                nationality=row["nationality"],
+                funding_requested=row["funding_requested"],
+                fare=fares.get(row["country_represented"]),
+                decision=decision,
+            )
+        )
+    return sorted(items, key=lambda item: (item.name.casefold(), item.registration_id))
+
+
+async def budget(actor: Actor, event_id: int) -> schemas.Budget:
+    """The budget, the committed total and what remains, decisions per level, the requests waiting."""
+    requests = await funding_requests(actor, event_id)
+    figures = await _figures(event_id)
+    levels = dict.fromkeys(LEVELS, 0)
+    missing: set[str] = set()
+    for item in requests:
+        if item.decision is not None:
+            levels[item.decision.level] += 1
+        if item.fare is None and (item.decision is None or item.decision.level != FundingLevel.not_funded):
+            missing.add(item.country)
+    return schemas.Budget(
+        event_id=event_id,
+        currency=figures.currency,
+        budget=figures.budget,
+        committed=figures.committed,
+        remaining=figures.remaining,
+        over_budget=figures.over_budget,
+        levels=levels,
+        missing_fares=sorted(missing),
+        undecided=[item for item in requests if item.decision is None],
+    )
