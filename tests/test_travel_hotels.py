@@ -18,6 +18,7 @@ from events.travel import allocation, hotels, rooming, schemas
 from events.travel.allocation import Block, Guest, allocate_rooms
 from events.travel.tables import FundingDecision, RoomAllocation, RoomBlock, TravelPreference
 from tests.test_visits_api import register
+from tests.test_web import sign_in_organiser
 
 D = datetime.date
 BAKU = datetime.timezone(datetime.timedelta(hours=4))
@@ -231,6 +232,9 @@ async def test_bad_block_input_is_refused_with_nothing_written(event, event_orga
     before = await RoomBlock.count()
     with pytest.raises(InvalidInput) as negative:
         await hotels.set_block(actor, event.id, room_type.id, {D(2027, 10, 12): 3, D(2027, 10, 13): -1})
+    assert [e.field for e in negative.value.errors] == ["nights.2027-10-13"]
+    with pytest.raises(InvalidInput) as negative:
+        hotels.range_nights(schemas.BlockRange(check_in=D(2027, 10, 12), check_out=D(2027, 10, 15), rooms=-2))
     assert negative.value.errors[0].field == "rooms"
     with pytest.raises(InvalidInput) as backwards:
         hotels.range_nights(schemas.BlockRange(check_in=D(2027, 10, 15), check_out=D(2027, 10, 12), rooms=1))
@@ -274,3 +278,57 @@ async def test_the_api_and_other_events_organisers(client, event, event_organise
     with pytest.raises(Exception) as refused:
         await allocation.allocate(other_organiser.actor, event.id)
     assert getattr(refused.value, "status_code", None) == 403
+
+
+# --- the console pages -------------------------------------------------------------------------------
+
+
+async def test_console_pages_add_a_hotel_a_room_type_a_block_and_allocate(
+    client, event, event_organiser, other_organiser
+):
+    base = f"/organiser/events/{event.id}/travel/hotels"
+    await sign_in_organiser(client, event_organiser)
+    blank = await client.post(base, data={"name": " "})
+    assert blank.status_code == 422 and 'id="field-name-error"' in blank.text
+    added = await client.post(base, data={"name": "Hotel Caspian", "city": "Baku"})
+    assert added.status_code == 303
+    hotel_page = added.headers["location"]
+    hotel_id = int(hotel_page.rsplit("/", 1)[1])
+    bad_type = await client.post(f"{base}/{hotel_id}/room-types", data={"name": "Twin", "occupancy": "-1"})
+    assert bad_type.status_code == 422 and 'id="field-occupancy-error"' in bad_type.text
+    typed = await client.post(f"{base}/{hotel_id}/room-types", data={"name": "Twin", "occupancy": "2"})
+    assert typed.status_code == 303
+    block_page = typed.headers["location"]
+    backwards = await client.post(
+        f"{block_page}/range", data={"check_in": "2027-10-15", "check_out": "2027-10-12", "rooms": "3"}
+    )
+    assert backwards.status_code == 422 and 'id="field-check_out-error"' in backwards.text
+    negative = await client.post(
+        f"{block_page}/nights", data={"night-2027-10-12": "-3", "night-2027-10-13": "2"}
+    )
+    assert negative.status_code == 422 and 'id="field-night-2027-10-12-error"' in negative.text
+    assert await RoomBlock.count() == 0
+    saved = await client.post(
+        f"{block_page}/range", data={"check_in": "2027-10-11", "check_out": "2027-10-16", "rooms": "3"}
+    )
+    assert saved.status_code == 303
+    edited = await client.post(
+        f"{block_page}/nights", data={"night-2027-10-11": "0", "night-2027-10-12": "4"}
+    )
+    assert edited.status_code == 303
+    counts = {r["night"]: r["rooms"] for r in await RoomBlock.select()}
+    assert counts == {D(2027, 10, d): n for d, n in ((12, 4), (13, 3), (14, 3), (15, 3))}
+    reg = await funded(event.id, "a@example.org", "2027-10-12T15:00", "2027-10-15T10:00")
+    late = await funded(event.id, "b@example.org", "2027-10-10T15:00", "2027-10-13T10:00")
+    allocated = await client.post(f"{base}/allocate")
+    assert allocated.status_code == 303 and allocated.headers["location"].endswith("/hotels/rooms")
+    rooms = await client.get(allocated.headers["location"])
+    assert rooms.status_code == 200
+    assert "The room block holds no suitable room on these nights." in rooms.text
+    assert [r["registration"] for r in await RoomAllocation.select()] == [reg] and late != reg
+    pdf = await client.get(f"{base}/{hotel_id}/rooming-list.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    client.cookies.clear()
+    await sign_in_organiser(client, other_organiser)
+    assert (await client.get(base)).status_code == 403
+    assert (await client.post(f"{base}/allocate")).status_code == 403

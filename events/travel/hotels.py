@@ -17,13 +17,14 @@ from events.audit.services import record
 from events.auth.principal import Actor
 from events.clock import now
 from events.db import locked, write_transaction
-from events.errors import Conflict, InvalidInput, NotFound
+from events.errors import Conflict, FieldError, InvalidInput, NotFound
 from events.programme.tables import Event
 from events.travel import schemas
 from events.travel.tables import Hotel, RoomAllocation, RoomBlock, RoomType
 
 #: The longest block one form may set (a year of nights).
 MAX_NIGHTS = 366
+MAX_ROOMS = 10_000
 
 
 async def lock_event(event_id: int) -> dict:
@@ -270,6 +271,8 @@ async def delete_room_type(actor: Actor, event_id: int, room_type_id: int) -> No
 
 def range_nights(data: schemas.BlockRange) -> dict[datetime.date, int]:
     """Every night from check-in to the morning of check-out, with the same count."""
+    if not 0 <= data.rooms <= MAX_ROOMS:
+        raise InvalidInput.field("rooms", "must be from 0 to 10000")
     if data.check_out <= data.check_in:
         raise InvalidInput.field("check_out", "must be after the check-in date")
     days = (data.check_out - data.check_in).days
@@ -284,14 +287,14 @@ async def set_block(
     """Set the rooms held on the given nights (0 removes the night); other nights stay."""
     actor.require_organiser(event_id)
     errors = [
-        InvalidInput.field("rooms", f"must not be negative ({night.isoformat()}: {rooms})")
+        FieldError(
+            f"nights.{night.isoformat()}", "must not be negative" if rooms < 0 else "at most 10000 rooms"
+        )
         for night, rooms in sorted(nights.items())
-        if rooms < 0
+        if not 0 <= rooms <= MAX_ROOMS
     ]
     if errors:
-        raise errors[0]
-    if any(rooms > 10_000 for rooms in nights.values()):
-        raise InvalidInput.field("rooms", "at most 10000 rooms a night")
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
     async with write_transaction():
         await lock_event(event_id)
         await _room_type_row(event_id, room_type_id)
