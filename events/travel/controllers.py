@@ -9,6 +9,7 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import ActorDep, requires_event_organiser
 from events.travel import allocation, hotels, rooming
 from events.travel import schemas as travel_schemas
@@ -42,8 +43,10 @@ class HotelsController(Controller):
     guards = [requires_event_organiser]
 
     @get("/hotels")
-    async def list_hotels(self, actor: ActorDep, event_id: FromPath[int]) -> list[travel_schemas.Hotel]:
-        return await hotels.list_hotels(actor, event_id)
+    async def list_hotels(
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[travel_schemas.Hotel]:
+        return page_of(await hotels.list_hotels(actor, event_id), limit, offset)
 
     @post("/hotels")
     async def create_hotel(
@@ -115,16 +118,17 @@ class HotelsController(Controller):
 
     @get("/rooms")
     async def list_rooms(
-        self, actor: ActorDep, event_id: FromPath[int]
-    ) -> list[travel_schemas.RoomAllocation]:
-        return await allocation.list_allocations(actor, event_id)
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[travel_schemas.RoomAllocation]:
+        """The rooms given out, by hotel and room label (guests sharing a room have the same label)."""
+        return page_of(await allocation.list_allocations(actor, event_id), limit, offset)
 
     @get("/rooms/not-placed")
     async def list_not_placed(
-        self, actor: ActorDep, event_id: FromPath[int]
-    ) -> list[travel_schemas.NotPlaced]:
+        self, actor: ActorDep, event_id: FromPath[int], limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+    ) -> Page[travel_schemas.NotPlaced]:
         """Funded participants without a room, each with why."""
-        return await allocation.not_placed(actor, event_id)
+        return page_of(await allocation.not_placed(actor, event_id), limit, offset)
 
     @post("/rooms/allocate", status_code=HTTP_200_OK)
     async def allocate(self, actor: ActorDep, event_id: FromPath[int]) -> travel_schemas.AllocationOutcome:
