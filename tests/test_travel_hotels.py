@@ -12,7 +12,7 @@ import pypdf
 import pytest
 
 from events.audit.tables import AuditEntry
-from events.errors import InvalidInput
+from events.errors import Conflict, InvalidInput
 from events.registration.tables import Registration
 from events.travel import allocation, hotels, rooming, schemas
 from events.travel.allocation import Block, Guest, allocate_rooms
@@ -332,3 +332,37 @@ async def test_console_pages_add_a_hotel_a_room_type_a_block_and_allocate(
     await sign_in_organiser(client, other_organiser)
     assert (await client.get(base)).status_code == 403
     assert (await client.post(f"{base}/allocate")).status_code == 403
+
+
+async def test_rooms_given_out_hold_the_block_and_the_room_type(event, event_organiser):
+    actor = event_organiser.actor
+    hotel, room_type = await hotel_with_block(actor, event.id, rooms=1)
+    await funded(event.id, "a@example.org", "2027-10-12T15:00", "2027-10-15T10:00")
+    assert (await allocation.allocate(actor, event.id)).placed == 1
+    with pytest.raises(Conflict) as below:
+        await hotels.set_block(actor, event.id, room_type.id, {D(2027, 10, 13): 0})
+    assert "2027-10-13" in below.value.detail
+    with pytest.raises(Conflict):
+        await hotels.update_room_type(actor, event.id, room_type.id, schemas.RoomTypeUpdate(occupancy=2))
+    with pytest.raises(Conflict):
+        await hotels.delete_room_type(actor, event.id, room_type.id)
+    with pytest.raises(Conflict):
+        await hotels.delete_hotel(actor, event.id, hotel.id)
+    renamed = await hotels.update_room_type(
+        actor, event.id, room_type.id, schemas.RoomTypeUpdate(name="Single")
+    )
+    assert renamed.name == "Single" and renamed.allocated == 1
+    # a night outside the stay may change; the audit keeps every change
+    await hotels.set_block(actor, event.id, room_type.id, {D(2027, 10, 11): 0, D(2027, 10, 20): 2})
+    assert (await hotels.get_hotel(actor, event.id, hotel.id)).room_types[0].nights == {
+        D(2027, 10, d): n for d, n in ((12, 1), (13, 1), (14, 1), (15, 1), (20, 2))
+    }
+    actions = [r["action"] for r in await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.id)]
+    assert [a for a in actions if a.startswith("travel.hotels.")] == [
+        "travel.hotels.hotel_created",
+        "travel.hotels.room_type_created",
+        "travel.hotels.block_set",
+        "travel.hotels.allocated",
+        "travel.hotels.room_type_updated",
+        "travel.hotels.block_set",
+    ]
