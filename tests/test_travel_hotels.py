@@ -328,6 +328,12 @@ async def test_console_pages_add_a_hotel_a_room_type_a_block_and_allocate(
     assert [r["registration"] for r in await RoomAllocation.select()] == [reg] and late != reg
     pdf = await client.get(f"{base}/{hotel_id}/rooming-list.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # a room type with rooms given out, and so its hotel, are not deleted: the reason is shown
+    type_id = int(block_page.rsplit("/", 1)[1])
+    kept = await client.post(f"{base}/room-types/{type_id}/delete", follow_redirects=True)
+    assert "1 room(s) of type" in kept.text and await RoomBlock.count() == 4
+    kept = await client.post(f"{base}/{hotel_id}/delete", follow_redirects=True)
+    assert "has 1 room type(s)" in kept.text
     client.cookies.clear()
     await sign_in_organiser(client, other_organiser)
     assert (await client.get(base)).status_code == 403

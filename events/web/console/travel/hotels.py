@@ -200,6 +200,31 @@ class HotelPages(Controller):
         _own_messages(form, gettext)
         return await self._hotel(request, actor, event, hotel_id, form, 422)
 
+    @post("/{hotel_id:int}/delete")
+    async def delete_hotel(
+        self, request: Request, event_id: FromPath[int], hotel_id: FromPath[int]
+    ) -> Response:
+        actor, _ = await common.event_page(request, event_id)
+        base = f"/organiser/events/{event_id}/travel/hotels"
+        try:
+            await hotels.delete_hotel(actor, event_id, hotel_id)
+        except Conflict as exc:
+            return pages.redirect(f"{base}/{hotel_id}", flash=REFUSED, reason=exc.detail[:300])
+        return pages.redirect(base, flash=N_("The hotel was deleted."))
+
+    @post("/room-types/{room_type_id:int}/delete")
+    async def delete_room_type(
+        self, request: Request, event_id: FromPath[int], room_type_id: FromPath[int]
+    ) -> Response:
+        actor, _ = await common.event_page(request, event_id)
+        hotel, _ = await self._room_type(actor, event_id, room_type_id)
+        back = f"/organiser/events/{event_id}/travel/hotels/{hotel.id}"
+        try:
+            await hotels.delete_room_type(actor, event_id, room_type_id)
+        except Conflict as exc:
+            return pages.redirect(back, flash=REFUSED, reason=exc.detail[:300])
+        return pages.redirect(back, flash=N_("The room type was deleted."))
+
     @get("/{hotel_id:int}/rooming-list.pdf")
     async def rooming_pdf(
         self, request: Request, event_id: FromPath[int], hotel_id: FromPath[int]
