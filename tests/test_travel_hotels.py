@@ -225,6 +225,11 @@ async def test_allocate_stores_rooms_for_funded_participants_in_the_event_zone(e
     assert "SHEVCHENKO HANNA" in text and "Шевченко" not in text and "2027-10-15" in text
     assert "Rooming list: Hotel Caspian" in text
 
+    # a participant who withdraws leaves the list (their room is freed by the next allocation)
+    await Registration.update({Registration.status: "cancelled"}).where(Registration.id == b)
+    listing = await allocation.rooming_list(actor, event.id, hotel.id)
+    assert [row.guest for row in listing.rows] == ["MOUSSA, Amina"] and listing.rows[0].sharing_with == ""
+
 
 async def test_bad_block_input_is_refused_with_nothing_written(event, event_organiser):
     actor = event_organiser.actor

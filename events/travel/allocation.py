@@ -24,7 +24,8 @@ The rules:
   gets part of their stay.
 
 Running it again replaces the whole previous allocation of the event (there are no hand-made
-allocations to keep): the same data gives the same rooms and the same room labels.
+allocations to keep): the same data gives the same rooms and the same room labels. A participant
+who withdraws leaves the lists and the rooming list at once; their room is freed by the next run.
 """
 
 from __future__ import annotations
@@ -404,7 +405,11 @@ async def _allocations(event_id: int) -> list[schemas.RoomAllocation]:
             RoomAllocation.room_type.hotel.id.as_alias("hotel_id"),
             RoomAllocation.room_type.hotel.name.as_alias("hotel_name"),
         )
-        .where(RoomAllocation.registration.event == event_id)
+        .where(
+            RoomAllocation.registration.event == event_id,
+            # a withdrawn participant's room is no longer listed (it is freed by the next allocation)
+            RoomAllocation.registration.status == RegistrationStatus.approved.value,
+        )
         .order_by(RoomAllocation.room_type.hotel.id)
         .order_by(RoomAllocation.room_label)
         .order_by(RoomAllocation.registration)
