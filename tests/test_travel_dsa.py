@@ -330,3 +330,48 @@ def dsa_sheet_columns() -> tuple:
     from events.travel.dsa_sheet import COLUMNS
 
     return COLUMNS
+
+
+# --- the API -----------------------------------------------------------------------------------------
+
+
+async def test_the_api_answers_409_for_a_duplicate_422_for_a_negative_amount_and_403_for_others(
+    client, event, programme_organiser, event_organiser, other_organiser
+):
+    body = {"country": "AZE", "city": "Baku", "valid_from": "2027-10-01", "amount": "200.00"}
+    response = await client.post(f"{API}/travel/dsa-rates", json=body, headers=programme_organiser.headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["amount"] == "200.00"
+    again = await client.post(f"{API}/travel/dsa-rates", json=body, headers=programme_organiser.headers)
+    assert again.status_code == 409
+    negative = {**body, "valid_from": "2027-11-01", "amount": -3}
+    refused = await client.post(f"{API}/travel/dsa-rates", json=negative, headers=programme_organiser.headers)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "amount"
+    by_event_organiser = await client.post(
+        f"{API}/travel/dsa-rates", json={**body, "valid_from": "2027-12-01"}, headers=event_organiser.headers
+    )
+    assert by_event_organiser.status_code == 403
+    listed = await client.get(f"{API}/travel/dsa-rates", headers=event_organiser.headers)
+    assert [r["city"] for r in listed.json()] == ["Baku"]
+
+    who = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-14T10:00"))
+    computed = await client.post(
+        f"{API}/events/{event.id}/travel/dsa/compute", headers=event_organiser.headers
+    )
+    assert computed.status_code == 200, computed.text
+    assert [(p["nights"], p["amount"]) for p in computed.json()["payments"]] == [(3, "600.00")]
+    for method, url in (
+        ("post", f"{API}/events/{event.id}/travel/dsa/compute"),
+        ("get", f"{API}/events/{event.id}/travel/dsa/sheet?format=xlsx"),
+        ("post", f"{API}/registrations/{who}/travel/dsa/paid"),
+    ):
+        response = await client.request(method.upper(), url, headers=other_organiser.headers)
+        assert response.status_code == 403, url
+    sheet = await client.get(
+        f"{API}/events/{event.id}/travel/dsa/sheet?format=pdf", headers=event_organiser.headers
+    )
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+    paid = await client.post(f"{API}/registrations/{who}/travel/dsa/paid", headers=event_organiser.headers)
+    assert paid.status_code == 200 and paid.json()["paid_at"]
+    twice = await client.post(f"{API}/registrations/{who}/travel/dsa/paid", headers=event_organiser.headers)
+    assert twice.status_code == 409
