@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
+import re
 from decimal import Decimal
 
 import msgspec
@@ -375,3 +376,54 @@ async def test_the_api_answers_409_for_a_duplicate_422_for_a_negative_amount_and
     assert paid.status_code == 200 and paid.json()["paid_at"]
     twice = await client.post(f"{API}/registrations/{who}/travel/dsa/paid", headers=event_organiser.headers)
     assert twice.status_code == 409
+
+
+# --- the console page --------------------------------------------------------------------------------
+
+
+async def test_the_console_page_adds_rates_computes_marks_paid_and_downloads(
+    client, event, programme_organiser, other_organiser
+):
+    from tests.test_web import sign_in_organiser
+
+    base = f"/organiser/events/{event.id}/travel/dsa"
+    await sign_in_organiser(client, programme_organiser)
+    page = await client.get(base)
+    assert page.status_code == 200 and "Compute DSA" in page.text and "No DSA rate yet." in page.text
+    bad = await client.post(
+        f"{base}/rates",
+        data={
+            "city": "Baku",
+            "country": "AZE",
+            "valid_from": "2027-10-01",
+            "amount": "-200",
+            "currency": "USD",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'id="field-amount-error"' in bad.text and "Enter an amount above 0" in bad.text, re.findall(
+        r"error-message.{0,300}", bad.text
+    )
+    form = {"city": "Baku", "country": "AZE", "valid_from": "2027-10-01", "amount": "200", "currency": "usd"}
+    added = await client.post(f"{base}/rates", data=form)
+    assert added.status_code == 303
+    again = await client.post(f"{base}/rates", data=form)
+    assert again.status_code == 422 and "This city has a rate from this date already." in again.text
+    who = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-15T10:00"), level="full", given="Sita")
+    missing = await funded(event.id, None, None, given="Tenzin", family="Dorji")
+    computed = await client.post(f"{base}/compute")
+    assert computed.status_code == 303
+    page = await client.get(base)
+    assert "400.00 USD" in page.text and "Tenzin Dorji has no arrival or departure date." in page.text
+    assert f"{base}/{who}/paid" in page.text and f"{base}/{missing}/paid" not in page.text
+    paid = await client.post(f"{base}/{who}/paid")
+    assert paid.status_code == 303
+    page = await client.get(base)
+    assert f"{base}/{who}/paid" not in page.text and "of which paid: 400.00 USD" in page.text
+    xlsx = await client.get(f"{base}/sheet.xlsx")
+    assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxml")
+    assert (await client.get(f"{base}/sheet.doc")).status_code == 404
+    await client.post("/organiser/sign-out")
+    await sign_in_organiser(client, other_organiser)
+    assert (await client.get(base)).status_code == 403
+    assert (await client.post(f"{base}/compute")).status_code == 403
