@@ -11,6 +11,7 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import (
     ActorDep,
     requires_event_organiser,
@@ -54,9 +55,11 @@ class DsaRateController(Controller):
         actor: ActorDep,
         country: Annotated[str | None, QueryParameter(max_length=3)] = None,
         city: Annotated[str | None, QueryParameter(max_length=100)] = None,
-    ) -> list[schemas.DsaRate]:
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.DsaRate]:
         """Every rate, by country, city and newest first; a rate applies until the city's next one."""
-        return await dsa.list_rates(actor, country=country, city=city)
+        return page_of(await dsa.list_rates(actor, country=country, city=city), limit, offset)
 
     @post("/", guards=[requires_programme_organiser], status_code=HTTP_201_CREATED)
     async def create_rate(self, actor: ActorDep, data: JSONBody[schemas.DsaRateCreate]) -> schemas.DsaRate:
