@@ -226,6 +226,20 @@ async def test_recomputing_replaces_unpaid_keeps_paid_and_removes_the_no_longer_
     assert second["data"]["written"] == [unpaid] and second["data"]["removed"] == [dropped]
 
 
+async def test_a_participant_reads_their_own_dsa_and_nobody_elses(event, organiser):
+    from events.auth.principal import Actor
+
+    await dsa.create_rate(SYSTEM, rate("200", "2027-10-01"))
+    mine = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-13T10:00"))
+    theirs = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-14T10:00"))
+    assert await dsa.payment_for(Actor.participant(mine, "R"), mine) is None
+    await dsa.compute(organiser, event.id)
+    own = await dsa.payment_for(Actor.participant(mine, "R"), mine)
+    assert own is not None and own.amount == Decimal("400.00")
+    with pytest.raises(PermissionDenied):
+        await dsa.payment_for(Actor.participant(mine, "R"), theirs)
+
+
 async def test_marking_paid_without_a_computation_is_not_found(event, organiser):
     who = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-13T10:00"))
     with pytest.raises(NotFound):

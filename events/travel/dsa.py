@@ -713,6 +713,18 @@ async def mark_paid(actor: Actor, registration_id: int) -> schemas.DsaPayment:
     return _payment(rows[0])
 
 
+async def payment_for(actor: Actor, registration_id: int) -> schemas.DsaPayment | None:
+    """One participant's DSA as last computed (``None`` before), for the participant's own view
+    (a participant actor of that registration) or an organiser of its event."""
+    row = await DsaPayment.select(DsaPayment.event).where(DsaPayment.registration == registration_id).first()
+    if row is None:
+        return None
+    if actor.registration_id != registration_id:
+        actor.require_organiser(row["event"])
+    rows = [r for r in await _payment_rows(row["event"]) if r["registration"] == registration_id]
+    return _payment(rows[0]) if rows else None
+
+
 # --- the payment sheet -----------------------------------------------------------------------------
 
 SHEET_FORMATS = {
