@@ -13,8 +13,8 @@ from events.audit.tables import AuditEntry
 from events.auth.principal import Actor
 from events.auth.tables import Role
 from events.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from events.registration import submission
 from events.registration import schemas as registration_schemas
+from events.registration import submission
 from events.registration.tables import Channel, Registration
 from events.travel import airports, itineraries
 from events.travel.schemas import SegmentCreate, SegmentUpdate
