@@ -332,3 +332,55 @@ async def test_csv_import_adds_good_rows_and_reports_bad_ones(client, event, org
     )
     assert refused.status_code == 422
     assert "missing columns: direction" in refused.json()["detail"]
+
+
+# --- console pages -----------------------------------------------------------------------------------
+
+
+async def test_console_pages_add_refuse_beside_the_field_import_and_remove(client, event):
+    from tests.test_web import sign_in_organiser
+
+    account = await create_account(Role.organiser, event.id)
+    await sign_in_organiser(client, account)
+    registration = await approved(event.id)
+    base = f"/organiser/events/{event.id}/travel/itineraries"
+    listing = await client.get(base)
+    assert listing.status_code == 200, listing.text
+    assert "No flights yet" in listing.text
+    form = {
+        "direction": "inbound",
+        "carrier": "RA",
+        "flight_number": "201",
+        "from_airport": "KTM",
+        "departs_local": "2027-10-11T10:00",
+        "to_airport": "QQQ",
+        "arrives_local": "2027-10-11T09:50",
+        "booking_reference": "",
+    }
+    refused = await client.post(f"{base}/{registration.id}", data=form)
+    assert refused.status_code == 422
+    assert 'id="field-to_airport-error"' in refused.text
+    assert "No airport has this code" in refused.text
+    assert await FlightSegment.count() == 0
+    added = await client.post(f"{base}/{registration.id}", data={**form, "to_airport": "GYD"})
+    assert added.status_code == 303, added.text
+    page = await client.get(f"{base}/{registration.id}")
+    assert "UTC+04:00" in page.text and "UTC+05:45" in page.text
+    (segment,) = await FlightSegment.select(FlightSegment.id)
+    late = await client.post(
+        f"{base}/{registration.id}/segments/{segment['id']}",
+        data={**form, "to_airport": "GYD", "arrives_local": "2027-10-11T08:00"},
+    )
+    assert late.status_code == 422
+    assert 'id="field-arrives_local-error"' in late.text
+    csv_text = (
+        HEADER + f"{registration.reference},outbound,J2,42,GYD,KTM,2027-10-15 08:00,2027-10-15 15:30,\n"
+    )
+    csv_text += f"{registration.reference},outbound,J2,42,GYD,ZZZ,2027-10-15 08:00,2027-10-15 15:30,\n"
+    imported = await client.post(f"{base}/import", files={"file": ("f.csv", csv_text.encode(), "text/csv")})
+    assert imported.status_code == 200, imported.text
+    assert "to: ZZZ is not a known IATA airport code" in imported.text
+    assert "Not confirmed" in (await client.get(base)).text
+    removed = await client.post(f"{base}/{registration.id}/segments/{segment['id']}/remove")
+    assert removed.status_code == 303
+    assert await FlightSegment.count() == 1
