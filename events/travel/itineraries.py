@@ -159,9 +159,10 @@ async def get_segment(actor: Actor, segment_id: int) -> schemas.Segment:
 
 
 async def summaries(actor: Actor, event_id: int) -> dict[int, dict[str, Any]]:
-    """Registration id → its first inbound landing airport and time, last ... for the console list:
-    ``arrival`` (the last inbound segment, local), ``departure`` (the first outbound, local), the
-    number of segments and ``confirmed_at``."""
+    """Registration id → what the console's list shows of its flights: ``arrival`` (airport and
+    local landing of the last inbound flight), ``departure`` (airport and local take-off of the first
+    outbound one), the number of ``segments`` and ``confirmed_at``. Registrations without flights
+    are absent."""
     actor.require_travel(event_id)
     rows = await (
         FlightSegment.select(FlightSegment.all_columns())
