@@ -384,3 +384,14 @@ async def test_console_pages_add_refuse_beside_the_field_import_and_remove(clien
     removed = await client.post(f"{base}/{registration.id}/segments/{segment['id']}/remove")
     assert removed.status_code == 303
     assert await FlightSegment.count() == 1
+
+
+async def test_a_year_out_of_range_is_refused_beside_its_field(client, event):
+    registration = await approved(event.id)
+    agent = await create_account(Role.travel_agent, event.id)
+    body = {**msgspec.to_builtins(flight()), "departs_local": "0001-01-01T00:00:00"}
+    refused = await client.post(
+        f"/api/v1/registrations/{registration.id}/travel/itinerary/segments", json=body, headers=agent.headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["departs_local"]

@@ -39,7 +39,8 @@ from events.travel.tables import FlightSegment, SegmentDirection, TravelPreferen
 _CARRIER = re.compile(r"^(?:[A-Z][A-Z0-9]|[0-9][A-Z]|[A-Z]{3})$")
 _FLIGHT = re.compile(r"^[0-9]{1,4}[A-Z]?$")
 _BOOKING = re.compile(r"^[A-Z0-9]{0,12}$")
-_SEGMENT_FIELDS = tuple(schemas.SegmentCreate.__struct_fields__)
+#: Flights are booked within these years (a typo like 0027 is refused, not converted).
+YEARS = (2000, 2100)
 
 #: The CSV's columns, in the order of the template.
 CSV_COLUMNS = (
@@ -231,6 +232,9 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     times = {}
     for field, end in (("departs_local", "from_airport"), ("arrives_local", "to_airport")):
         if ends[end] is None:
+            continue
+        if not YEARS[0] <= data[field].year <= YEARS[1]:
+            errors.append(FieldError(field, f"must be a date between {YEARS[0]} and {YEARS[1]}"))
             continue
         try:
             times[field] = airports.to_utc(ends[end].code, data[field], field=field)
