@@ -357,6 +357,10 @@ async def test_console_pages_add_refuse_beside_the_field_import_and_remove(clien
         "arrives_local": "2027-10-11T09:50",
         "booking_reference": "",
     }
+    empty = await client.post(f"{base}/{registration.id}", data={"direction": "inbound"})
+    assert empty.status_code == 422
+    assert "Enter the airline&#39;s code, like TK or J2" in empty.text
+    assert 'id="field-departs_local-error"' in empty.text
     refused = await client.post(f"{base}/{registration.id}", data=form)
     assert refused.status_code == 422
     assert 'id="field-to_airport-error"' in refused.text
