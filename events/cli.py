@@ -231,9 +231,9 @@ def user() -> None:
 @click.option("--email", required=True, help="The account's e-mail address.")
 @click.option(
     "--role",
-    type=click.Choice(["organiser", "staff", "participant"]),
+    type=click.Choice(["organiser", "staff", "participant", "travel_agent"]),
     required=True,
-    help="organiser without --event: the whole programme (and /admin).",
+    help="organiser without --event: the whole programme (and /admin); staff and travel_agent need --event.",
 )
 @click.option("--event", "event_slug", default=None, help="Slug of the event the role is for.")
 @click.option("--password", default=None, help="Read from a prompt when left out (preferred).")

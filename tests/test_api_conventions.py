@@ -141,7 +141,7 @@ def test_upload_endpoints_name_the_file_part_data(app):
         for media, content in operation.get("requestBody", {}).get("content", {}).items()
         if media == "multipart/form-data"
     }
-    assert len(uploads) == 2
+    assert len(uploads) >= 3  # registrations, letter-profile images, travel itineraries (and more)
     for name, schema in uploads.items():
         schema = _resolved(document, schema)
         assert "data" in schema["properties"], (name, schema)

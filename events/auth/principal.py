@@ -56,6 +56,12 @@ class Actor:
             g.role is Role.staff and g.event_id == event_id for g in self.grants
         )
 
+    def books_travel(self, event_id: int) -> bool:
+        """A travel agent of the event, or one of its organisers."""
+        return self.organises(event_id) or any(
+            g.role is Role.travel_agent and g.event_id == event_id for g in self.grants
+        )
+
     def require_organiser(
         self, event_id: int, refusal: str = "This needs an organiser of this event"
     ) -> None:
@@ -67,6 +73,12 @@ class Actor:
         self, event_id: int, refusal: str = "This needs staff or an organiser of this event"
     ) -> None:
         if not self.staffs(event_id):
+            raise PermissionDenied(refusal)
+
+    def require_travel(
+        self, event_id: int, refusal: str = "This needs a travel agent or an organiser of this event"
+    ) -> None:
+        if not self.books_travel(event_id):
             raise PermissionDenied(refusal)
 
     def require_programme_organiser(self, refusal: str) -> None:

@@ -202,6 +202,8 @@ async def grant_role(actor: Actor, user_id: int, role: Role, event_id: int | Non
     actor.require_programme_organiser(_REFUSAL)
     if role is Role.staff and event_id is None:
         raise InvalidInput.field("event_id", "staff work at one event: name it")
+    if role is Role.travel_agent and event_id is None:
+        raise InvalidInput.field("event_id", "travel agents book for one event: name it")
     async with write_transaction():
         if not await User.exists().where(User.id == user_id):
             raise NotFound(f"No user with id {user_id}")

@@ -16,6 +16,8 @@ class Role(StrEnum):
     organiser = "organiser"
     staff = "staff"
     participant = "participant"
+    #: A travel agency's account: enters and imports flight itineraries for one event.
+    travel_agent = "travel_agent"
 
 
 class User(BaseUser, tablename="account"):
