@@ -16,6 +16,7 @@ from events.commands import apply_migrations
 from events.db import write_transaction
 from events.demo.people import generate_participants
 from events.demo.programme import load_programme, load_sites
+from events.demo.travel import load_demo_travel
 from events.errors import DomainError
 from events.notifications.tables import OutboxMessage
 from events.programme.tables import Event
@@ -154,6 +155,7 @@ async def load_demo(*, participants: int, if_empty: bool, seed: int) -> dict[str
         from events.visits.demo import load_demo_visits
 
         await load_demo_visits(actor)
+        await load_demo_travel(seed=seed)
         async with write_transaction():
             # The fictional participants' addresses are not real: their messages are not to be sent.
             await OutboxMessage.update(
