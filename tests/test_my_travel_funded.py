@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from decimal import Decimal
 
 import pytest
 
@@ -18,26 +17,18 @@ from events.registration import moderation
 from events.registration.tables import Registration
 from events.travel import mine
 from events.travel.tables import (
-    DsaPayment,
-    FlightSegment,
     FundingDecision,
-    Hotel,
     RoomAllocation,
-    RoomBlock,
-    RoomType,
-    TransferRider,
     TransferRun,
     TravelPreference,
 )
-from events.visits.tables import Vehicle
+from tests.browser.seed_my_travel import fund
 from tests.factories import SYSTEM
 from tests.test_web import person, sign_in_participant, submit
 
 UTC = datetime.UTC
 AMINA = "amina.moussa@example.org"
 KOFI = "kofi.mensah@example.org"
-#: KTM-DOH-GYD: lands in Baku (UTC+4) at 07:15 local on 11 October 2027.
-LANDS = datetime.datetime(2027, 10, 11, 3, 15, tzinfo=UTC)
 
 
 NAMES = {KOFI: ("Kofi", "Mensah")}
@@ -53,82 +44,6 @@ async def participant(client, event_id: int, email: str, language: str = "en") -
     await sign_in_participant(client, email)
     await moderation.approve(SYSTEM, row["id"])
     return row["id"]
-
-
-async def fund(event_id: int, registration_id: int, *, room_label: str = "101") -> dict:
-    """Everything the organisers arrange for one participant, written to the tables."""
-    await FundingDecision.insert(
-        FundingDecision(registration=registration_id, event=event_id, level="full", reason="LDC official")
-    )
-    await FlightSegment.insert(
-        FlightSegment(
-            registration=registration_id,
-            direction="inbound",
-            carrier="QR",
-            flight_number="647",
-            from_airport="KTM",
-            to_airport="DOH",
-            departs_at=datetime.datetime(2027, 10, 10, 15, 0, tzinfo=UTC),
-            arrives_at=datetime.datetime(2027, 10, 10, 18, 40, tzinfo=UTC),
-            booking_reference="QX7P2K",
-        ),
-        FlightSegment(
-            registration=registration_id,
-            direction="inbound",
-            carrier="QR",
-            flight_number="353",
-            from_airport="DOH",
-            to_airport="GYD",
-            departs_at=datetime.datetime(2027, 10, 10, 23, 50, tzinfo=UTC),
-            arrives_at=LANDS,
-            booking_reference="QX7P2K",
-        ),
-    )
-    hotel = (await Hotel.insert(Hotel(event=event_id, name="Hotel Caspian", address="1 Neftchilar Ave")))[0]
-    twin = (await RoomType.insert(RoomType(hotel=hotel["id"], name="Twin room", occupancy=2)))[0]
-    await RoomBlock.insert(RoomBlock(room_type=twin["id"], night=datetime.date(2027, 10, 11), rooms=5))
-    await RoomAllocation.insert(
-        RoomAllocation(
-            registration=registration_id,
-            room_type=twin["id"],
-            check_in=datetime.date(2027, 10, 11),
-            check_out=datetime.date(2027, 10, 15),
-            room_label=room_label,
-        )
-    )
-    vehicle = (
-        await Vehicle.insert(
-            Vehicle(
-                event=event_id, key=f"v{registration_id}", name="Minibus 1", seats=16, driver_name="Rashad"
-            )
-        )
-    )[0]
-    run = (
-        await TransferRun.insert(
-            TransferRun(
-                event=event_id,
-                direction="arrival",
-                vehicle=vehicle["id"],
-                key=f"tr{registration_id}",
-                leaves_at=LANDS + datetime.timedelta(minutes=45),
-                waits_until=LANDS + datetime.timedelta(minutes=105),
-                meeting_point="Arrivals hall, exit 2",
-                contact_phone="+994 50 123 45 67",
-            )
-        )
-    )[0]
-    await TransferRider.insert(TransferRider(run=run["id"], registration=registration_id))
-    await DsaPayment.insert(
-        DsaPayment(
-            registration=registration_id,
-            event=event_id,
-            nights=4,
-            rate=Decimal("229.00"),
-            reduction_percent=50,
-            amount=Decimal("458.00"),
-        )
-    )
-    return {"run": run, "hotel": hotel, "twin": twin}
 
 
 @pytest.fixture
