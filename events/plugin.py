@@ -34,6 +34,7 @@ from events.reference import controllers as reference_controllers
 from events.registration import controllers as registration_controllers
 from events.registration import listeners as registration_listeners
 from events.travel import controllers as travel_controllers
+from events.travel import listeners as travel_listeners
 from events.visits import cli as visits_cli
 from events.visits import controllers as visits_controllers
 from events.visits import listeners as visits_listeners
@@ -89,6 +90,7 @@ LISTENERS: list[Callable[[], None]] = [
     calendars_listeners.connect,
     visits_listeners.connect,
     checkin_listeners.connect,
+    travel_listeners.connect,
 ]
 
 

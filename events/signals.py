@@ -16,6 +16,7 @@ synchronous, weakly-referenced ``send`` does not serve without wrapping.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
@@ -128,6 +129,15 @@ sensitive_data_purged: Signal[[Actor, int], Any] = Signal(
     be idempotent, as the purge runs daily. What they return is ignored.""",
 )
 
+periodic_tick: Signal[[datetime.datetime], Any] = Signal(
+    "periodic_tick",
+    """Sent by the job runner's periodic maintenance (``events.jobs.runner.maintain``, about once a
+    minute in every worker process), with the current UTC time, outside any transaction. Receivers
+    do time-driven work (e.g. the travel e-mail the day before arrival); several workers tick at
+    once, so each receiver claims its work in the database. What they return is ignored; an
+    exception is logged by the runner and retried at the next tick.""",
+)
+
 #: Every signal, for the wiring test and for readers.
 SIGNALS: tuple[Signal[..., Any], ...] = (
     registration_withdrawn,
@@ -140,4 +150,5 @@ SIGNALS: tuple[Signal[..., Any], ...] = (
     agenda_items,
     agenda_version,
     sensitive_data_purged,
+    periodic_tick,
 )

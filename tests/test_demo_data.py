@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import itertools
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -222,3 +223,96 @@ async def test_every_demo_event_can_issue_letters_from_the_start():
     assert events
     for event in events:
         assert await profiles.letters_available(event["id"]), event
+
+
+# --- the Baku symposium's travel (database) ------------------------------------------------------
+
+
+async def test_the_baku_symposium_has_funded_participants_with_itineraries_a_hotel_block_and_transfers():
+    from events.demo.loader import load_demo
+    from events.demo.travel import load_demo_travel
+    from events.programme.tables import Event
+    from events.registration.tables import Registration
+    from events.travel.tables import (
+        DsaPayment,
+        FlightSegment,
+        FundingDecision,
+        RoomAllocation,
+        RoomBlock,
+        RoomType,
+        TransferRider,
+        TransferRun,
+        TravelPreference,
+        TravelSettings,
+    )
+    from events.visits.tables import Vehicle
+
+    await load_demo(participants=300, if_empty=False, seed=2027)
+    baku = (await Event.select(Event.id).where(Event.slug == "baku-symposium-2027").first())["id"]
+    assert (await TravelSettings.select().where(TravelSettings.event == baku).first())["airport"] == "GYD"
+    decisions = await FundingDecision.select().where(FundingDecision.event == baku)
+    funded = {row["registration"] for row in decisions if row["level"] != "not_funded"}
+    assert len(funded) >= 15
+    people = {
+        row["id"]: row for row in await Registration.select().where(Registration.id.is_in(list(funded)))
+    }
+    assert all(person["status"] == "approved" for person in people.values())
+    segments = await FlightSegment.select().where(FlightSegment.registration.is_in(list(funded)))
+    zone = ZoneInfo("Asia/Baku")
+    for registration_id in funded:
+        mine = sorted(
+            (s for s in segments if s["registration"] == registration_id), key=lambda s: s["departs_at"]
+        )
+        inbound = [s for s in mine if s["direction"] == "inbound"]
+        outbound = [s for s in mine if s["direction"] == "outbound"]
+        assert inbound[-1]["to_airport"] == "GYD" and outbound[0]["from_airport"] == "GYD"
+        assert all(s["arrives_at"] > s["departs_at"] for s in mine)
+        assert all(
+            a["to_airport"] == b["from_airport"] and b["departs_at"] > a["arrives_at"]
+            for a, b in itertools.pairwise(mine)
+        )
+        assert people[registration_id]["arrival_at"] == inbound[-1]["arrives_at"]
+    # Rooms for exactly the nights, within the block; twins shared only by consent.
+    allocations = await RoomAllocation.select().where(RoomAllocation.registration.is_in(list(funded)))
+    assert allocations and {row["registration"] for row in allocations} <= {
+        row["registration"] for row in decisions if row["level"] == "full"
+    }
+    blocks = {(row["room_type"], row["night"]): row["rooms"] for row in await RoomBlock.select()}
+    consent = {row["registration"]: row["accepts_sharing"] for row in await TravelPreference.select()}
+    rooms_per_night = Counter()
+    shared = Counter((row["room_type"], row["room_label"]) for row in allocations)
+    for row in allocations:
+        mine = [s for s in segments if s["registration"] == row["registration"]]
+        lands = max(s["arrives_at"] for s in mine if s["direction"] == "inbound")
+        leaves = min(s["departs_at"] for s in mine if s["direction"] == "outbound")
+        assert (row["check_in"], row["check_out"]) == (
+            lands.astimezone(zone).date(),
+            leaves.astimezone(zone).date(),
+        )
+        if shared[(row["room_type"], row["room_label"])] > 1:
+            assert consent[row["registration"]]
+        night = row["check_in"]
+        while night < row["check_out"]:
+            rooms_per_night[(row["room_type"], night, row["room_label"])] = 1
+            night += datetime.timedelta(days=1)
+    used = Counter((room_type, night) for room_type, night, _ in rooms_per_night)
+    assert all(count <= blocks[key] for key, count in used.items())
+    assert await RoomType.exists().where(RoomType.accessible.eq(True))
+    # Transfers: every funded participant rides in and out, within the seats.
+    runs = {row["id"]: row for row in await TransferRun.select().where(TransferRun.event == baku)}
+    riders = await TransferRider.select().where(TransferRider.run.is_in(list(runs)))
+    assert {(r["registration"], runs[r["run"]]["direction"]) for r in riders} == {
+        (registration_id, direction) for registration_id in funded for direction in ("arrival", "departure")
+    }
+    seats = {row["id"]: row for row in await Vehicle.select().where(Vehicle.event == baku)}
+    for run_id, run in runs.items():
+        on_board = [r for r in riders if r["run"] == run_id]
+        assert len(on_board) <= seats[run["vehicle"]]["seats"]
+        assert sum(r["step_free"] for r in on_board) <= seats[run["vehicle"]]["step_free_seats"]
+    # DSA: nights × rate, halved when the room is paid; none for ticket only.
+    for payment in await DsaPayment.select().where(DsaPayment.event == baku):
+        assert (
+            payment["amount"]
+            == payment["rate"] * payment["nights"] * (100 - payment["reduction_percent"]) / 100
+        )
+    assert (await load_demo_travel())["created"] is False

@@ -44,9 +44,10 @@ EXPECTED_WIRING = {
         "events.badges.listeners.badge_downloads",
     ],
     "mail_attachments": ["events.calendars.listeners.approval_calendar"],
-    "agenda_items": ["events.visits.agenda.visit_items"],
-    "agenda_version": ["events.visits.agenda.visit_version"],
+    "agenda_items": ["events.visits.agenda.visit_items", "events.travel.mine.travel_items"],
+    "agenda_version": ["events.visits.agenda.visit_version", "events.travel.mine.travel_version"],
     "sensitive_data_purged": ["events.letters.retention.erase_visa_letters"],
+    "periodic_tick": ["events.travel.listeners.transfer_notices_on_tick"],
 }
 
 #: The module that sends each signal.
@@ -61,6 +62,7 @@ SENDERS = {
     "agenda_items": "events.calendars.services",
     "agenda_version": "events.calendars.services",
     "sensitive_data_purged": "events.registration.retention",
+    "periodic_tick": "events.jobs.runner",
 }
 
 

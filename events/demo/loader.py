@@ -17,6 +17,7 @@ from events.db import write_transaction
 from events.demo.letters import load_letter_profiles
 from events.demo.people import generate_participants
 from events.demo.programme import load_programme, load_sites
+from events.demo.travel import load_demo_travel
 from events.errors import DomainError
 from events.notifications.tables import OutboxMessage
 from events.programme.tables import Event
@@ -156,6 +157,7 @@ async def load_demo(*, participants: int, if_empty: bool, seed: int) -> dict[str
 
         await load_demo_visits(actor)
         await load_letter_profiles(actor, programme["events"])
+        await load_demo_travel(seed=seed)
         async with write_transaction():
             # The fictional participants' addresses are not real: their messages are not to be sent.
             await OutboxMessage.update(

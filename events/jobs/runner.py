@@ -34,7 +34,7 @@ import socket
 import time
 from typing import Any
 
-from events import clock
+from events import clock, signals
 from events.auth.principal import Actor
 from events.auth.services import load_actor
 from events.db import dialect, statements, write_transaction
@@ -313,9 +313,11 @@ async def recover(now: datetime.datetime | None = None) -> tuple[int, int]:
 
 
 async def maintain() -> None:
-    """The periodic step: recover abandoned jobs, erase expired results."""
+    """The periodic step: recover abandoned jobs, erase expired results, then tell the other areas
+    the time (:data:`events.signals.periodic_tick`) for their time-driven work."""
     await recover()
     await services.purge_expired()
+    await signals.periodic_tick.send(clock.now())
 
 
 class JobRunner:

@@ -147,6 +147,22 @@ TEMPLATES: dict[str, tuple[str, str]] = {
             "OneStop Events"
         ),
     ),
+    "transfer_notice": (
+        N_("Your airport pick-up on {date}: {event}"),
+        N_(
+            "Dear {name},\n"
+            "\n"
+            "Welcome to {event}. A vehicle will take you from the airport to your hotel.\n"
+            "Date: {date}. The vehicle leaves at {time} (local time) and waits for delayed flights until {waits_until}.\n"
+            "Meeting point: {meeting_point}\n"
+            "Vehicle: {vehicle}\n"
+            "Contact: {contact}\n"
+            "\n"
+            "Reference: {reference}. Your travel details: {link}\n"
+            "\n"
+            "OneStop Events"
+        ),
+    ),
 }
 
 #: How the registration's status reads in the "received" e-mail, in English.

@@ -97,6 +97,8 @@ class TravelPreference(Table, tablename="travel_preference"):
     accepts_sharing = Boolean(default=False)
     #: The itinerary as the participant confirmed it (None until they do; a change clears it).
     itinerary_confirmed_at = Timestamptz(null=True, default=None)
+    #: When the e-mail with the airport pick-up was queued (the day before arrival; once).
+    transfer_notice_sent_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
 
 

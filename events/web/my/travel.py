@@ -19,6 +19,7 @@ from events import clock
 from events.errors import Conflict, InvalidInput
 from events.programme import services as programme_services
 from events.registration import editing, reading, schemas
+from events.travel import mine as travel_mine
 from events.web import choices, pages
 from events.web.forms import Form, read_form
 from events.web.i18n import N_
@@ -60,6 +61,23 @@ CONTACT_ERRORS = (
         N_("Enter their e-mail address in the correct format, like name@example.org"),
     ),
 )
+ITINERARY_CONFIRMED = N_("Thank you: your itinerary is confirmed")
+SHARING_SAVED = {
+    True: N_("Saved: you accept sharing a twin room with another participant"),
+    False: N_("Saved: you will not be asked to share a room"),
+}
+NOTHING_TO_CONFIRM = N_("There is no itinerary to confirm yet")
+#: What the programme pays for, by funding level, in words.
+FUNDING_WORDS = {
+    "not_funded": N_(
+        "The programme does not fund your travel. You arrange and pay for your journey and your stay yourself."
+    ),
+    "ticket": N_("The programme pays for your air ticket."),
+    "ticket_dsa": N_("The programme pays for your air ticket and a daily subsistence allowance (DSA)."),
+    "full": N_(
+        "The programme pays for your air ticket, your hotel room and a daily subsistence allowance (DSA)."
+    ),
+}
 CLOSED = N_("Changes closed on %(date)s. Write to the organisers if something is wrong.")
 NOT_ACTIVE = N_("This registration is no longer active, so it cannot be changed.")
 
@@ -139,8 +157,18 @@ def _add_service_error(form: Form, exc: InvalidInput, gettext) -> None:
         form.add_service_error(InvalidInput(exc.detail, errors=other), gettext)
 
 
-def _context(view: MyView, form: Form, **extra) -> dict:
+async def _trip(view: MyView):
+    """What the programme arranged for this participant (approved ones only), or ``None``."""
+    if not view.approved:
+        return None
+    trip = await travel_mine.my_travel(view.actor, view.registration.id)
+    return trip if trip.funding is not None else None
+
+
+def _context(view: MyView, form: Form, trip=None, **extra) -> dict:
     return {
+        "trip": trip,
+        "funding_words": FUNDING_WORDS,
         "registration": view.registration,
         "event": view.event,
         "form": form,
@@ -164,17 +192,37 @@ class TravelPages(Controller):
     async def show(self, request: Request) -> Response:
         view = await my_view(request)
         contact = await reading.own_emergency_contact(view.actor, view.registration.id)
-        return pages.render(request, "portal/my/travel.html", _context(view, _form_from(view, contact)))
+        trip = await _trip(view)
+        return pages.render(request, "portal/my/travel.html", _context(view, _form_from(view, contact), trip))
+
+    @post("/confirm")
+    async def confirm(self, request: Request) -> Response:
+        """The participant confirms the flights shown on the page."""
+        view = await my_view(request)
+        try:
+            await travel_mine.confirm_itinerary(view.actor, view.registration.id)
+        except Conflict:
+            return pages.redirect(f"{PATH}#my-flights", flash=NOTHING_TO_CONFIRM)
+        return pages.redirect(f"{PATH}#my-flights", flash=ITINERARY_CONFIRMED)
+
+    @post("/sharing")
+    async def sharing(self, request: Request) -> Response:
+        """Whether the participant accepts sharing a twin room."""
+        view = await my_view(request)
+        accepts = (await request.form()).get("accepts_sharing") == "yes"
+        await travel_mine.set_sharing(view.actor, view.registration.id, accepts)
+        return pages.redirect(f"{PATH}#my-hotel", flash=SHARING_SAVED[accepts])
 
     @post("/")
     async def save(self, request: Request) -> Response:
         view = await my_view(request)
         gettext = pages.gettext(request)
+        trip = await _trip(view)
         if not _editable(view):
             contact = await reading.own_emergency_contact(view.actor, view.registration.id)
             form = _form_from(view, contact)
             return pages.render(
-                request, "portal/my/travel.html", _context(view, form, refused=True), status_code=409
+                request, "portal/my/travel.html", _context(view, form, trip, refused=True), status_code=409
             )
         data, form = _read(await request.form(), gettext)
         if data is not None:
@@ -187,11 +235,14 @@ class TravelPages(Controller):
                 contact = await reading.own_emergency_contact(view.actor, view.registration.id)
                 form = _form_from(view, contact)
                 return pages.render(
-                    request, "portal/my/travel.html", _context(view, form, refused=True), status_code=409
+                    request,
+                    "portal/my/travel.html",
+                    _context(view, form, trip, refused=True),
+                    status_code=409,
                 )
             else:
                 return pages.redirect("/my/registration#travel", flash=SAVED)
-        return pages.render(request, "portal/my/travel.html", _context(view, form), status_code=422)
+        return pages.render(request, "portal/my/travel.html", _context(view, form, trip), status_code=422)
 
 
 HANDLERS: list = [TravelPages]
