@@ -15,7 +15,7 @@ from events.errors import Conflict, NotFound
 from events.notifications.tables import OutboxMessage
 from events.registration import moderation
 from events.registration.tables import Registration
-from events.travel import mine
+from events.travel import itineraries, mine
 from events.travel.tables import (
     FundingDecision,
     RoomAllocation,
@@ -94,13 +94,13 @@ async def test_confirm_the_itinerary(client, baku):
     refused = await client.post("/my/travel/confirm", follow_redirects=False)
     assert refused.status_code == 303 and not await TravelPreference.exists()
     with pytest.raises(Conflict):
-        await mine.confirm_itinerary(Actor.participant(amina, "R"), amina)
+        await itineraries.confirm(Actor.participant(amina, "R"), amina)
     await fund(baku.id, amina)
     response = await client.post("/my/travel/confirm", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/my/travel")
     row = await TravelPreference.select().where(TravelPreference.registration == amina).first()
     assert row["itinerary_confirmed_at"] is not None
-    assert await AuditEntry.exists().where(AuditEntry.action == "travel.itinerary.confirmed")
+    assert await AuditEntry.exists().where(AuditEntry.action == "travel.itineraries.confirmed")
     page = (await client.get("/my/travel")).text
     assert "You confirmed this itinerary" in page and "Confirm my itinerary" not in page
 
@@ -145,7 +145,7 @@ async def test_others_registrations_are_unreachable(client, baku):
     with pytest.raises(NotFound):
         await mine.my_travel(Actor.participant(kofi, "K"), amina)
     with pytest.raises(NotFound):
-        await mine.confirm_itinerary(Actor.participant(kofi, "K"), amina)
+        await itineraries.confirm(Actor.participant(kofi, "K"), amina)
     with pytest.raises(NotFound):
         await mine.set_sharing(Actor.participant(kofi, "K"), amina, True)
     # Kofi (signed in) confirms only his own (empty) itinerary.

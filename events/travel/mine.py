@@ -5,18 +5,15 @@ feed (:func:`travel_items`, :func:`travel_version`), and the e-mail with the pic
 before arrival (:func:`queue_transfer_notices`, run by the job runner's periodic tick).
 
 Local times: a flight's departure and arrival are shown in each airport's zone (``airportsdata``,
-through :func:`airport_zone`; the itineraries module ``events.travel.airports`` wraps the same data),
+through :func:`airport_zone`, from ``events.travel.airports``),
 a pick-up in the event's zone.
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
 from zoneinfo import ZoneInfo
-
-import airportsdata
 
 from events import clock
 from events.audit.services import record
@@ -24,13 +21,12 @@ from events.auth.principal import Actor
 from events.calendars.render import Item
 from events.calendars.services import Agenda, FeedOwner
 from events.db import locked, statements, write_transaction
-from events.errors import Conflict
 from events.notifications.services import queue_email
 from events.programme.tables import Event
 from events.registration.reading import check_access, get_registration_row
 from events.registration.tables import Registration, RegistrationStatus
 from events.settings import get_settings
-from events.travel import schemas
+from events.travel import airports, schemas
 from events.travel.tables import (
     DsaPayment,
     FlightSegment,
@@ -51,15 +47,10 @@ SEQUENCE_EPOCH = datetime.datetime(2024, 1, 1, tzinfo=UTC)
 NOTICE_KIND = "transfer_notice"
 
 
-@functools.cache
-def _airports() -> dict:
-    return airportsdata.load("IATA")
-
-
 def airport_zone(code: str) -> str:
     """The IANA zone of an airport (UTC for a code the data does not know)."""
-    found = _airports().get((code or "").upper())
-    return found["tz"] if found else "UTC"
+    found = airports.airport(code)
+    return found.tz if found else "UTC"
 
 
 def _local(value: datetime.datetime, zone: str) -> datetime.datetime:
@@ -224,31 +215,6 @@ async def _own_preference(registration_id: int) -> dict:
     row = await locked(query).first()
     assert row is not None
     return row
-
-
-async def confirm_itinerary(actor: Actor, registration_id: int) -> datetime.datetime:
-    """The participant confirms the flights as shown (audited); refused when there are none. The
-    itineraries service clears the confirmation when a segment changes."""
-    async with write_transaction():
-        registration = await get_registration_row(registration_id, lock=True)
-        check_access(actor, registration)
-        segments = await FlightSegment.count().where(FlightSegment.registration == registration_id)
-        if not segments:
-            raise Conflict("There is no itinerary to confirm yet")
-        await _own_preference(registration_id)
-        now = clock.now()
-        await TravelPreference.update(
-            {TravelPreference.itinerary_confirmed_at: now, TravelPreference.updated_at: now}
-        ).where(TravelPreference.registration == registration_id)
-        await record(
-            actor,
-            "travel.itinerary.confirmed",
-            "registration",
-            registration_id,
-            event_id=registration["event"],
-            data={"segments": segments},
-        )
-        return now
 
 
 async def set_sharing(actor: Actor, registration_id: int, accepts: bool) -> bool:

@@ -19,6 +19,7 @@ from events import clock
 from events.errors import Conflict, InvalidInput
 from events.programme import services as programme_services
 from events.registration import editing, reading, schemas
+from events.travel import itineraries
 from events.travel import mine as travel_mine
 from events.web import choices, pages
 from events.web.forms import Form, read_form
@@ -200,7 +201,7 @@ class TravelPages(Controller):
         """The participant confirms the flights shown on the page."""
         view = await my_view(request)
         try:
-            await travel_mine.confirm_itinerary(view.actor, view.registration.id)
+            await itineraries.confirm(view.actor, view.registration.id)
         except Conflict:
             return pages.redirect(f"{PATH}#my-flights", flash=NOTHING_TO_CONFIRM)
         return pages.redirect(f"{PATH}#my-flights", flash=ITINERARY_CONFIRMED)
