@@ -30,6 +30,7 @@ DEFAULT_ADMITS = {
     CheckpointKind.venue_entrance: Admits.event,
     CheckpointKind.session_room: Admits.session,
     CheckpointKind.visit_bus: Admits.visit,
+    CheckpointKind.transfer_bus: Admits.transfer,
     CheckpointKind.help_desk: Admits.event,
 }
 
@@ -111,6 +112,17 @@ async def _check(values: dict[str, Any], event: dict) -> None:
                     "visit_checkpoint",
                     f"event {event['id']} has no visit checkpoint {values['visit_checkpoint']!r} "
                     "(see GET /api/v1/events/{id}/visits/checkpoints)",
+                )
+            )
+    if admits is Admits.transfer or values.get("transfer_run"):
+        if not values.get("transfer_run"):
+            errors.append(("transfer_run", "a transfer bus needs its run's key (TR-…)"))
+        elif await config.transfer_trip(event["id"], values["transfer_run"]) is None:
+            errors.append(
+                (
+                    "transfer_run",
+                    f"event {event['id']} has no transfer run {values['transfer_run']!r} "
+                    "(see GET /api/v1/events/{id}/travel/transfers/checkpoints)",
                 )
             )
     opens, closes = values.get("opens_at"), values.get("closes_at")

@@ -101,7 +101,7 @@ async def load_rules(event_id: int, checkpoint_id: int) -> Rules | None:
 async def _load_rules(event_id: int, checkpoint_id: int) -> tuple[Rules | None, int]:
     row = await statements.first(
         f"SELECT {revocation.CURRENT_SQL} AS access_version, c.id,"  # noqa: S608 (a constant)
-        " c.event, c.name, c.kind, c.admits, c.session, c.visit_checkpoint, c.opens_at, "
+        " c.event, c.name, c.kind, c.admits, c.session, c.visit_checkpoint, c.transfer_run, c.opens_at, "
         "c.closes_at, c.minutes_before, c.minutes_after, c.tracks_exit, c.single_entry, c.active, "
         "e.time_zone, s.starts_at, s.ends_at, s.optional, s.cancelled "
         "FROM checkin_checkpoint c JOIN event e ON e.id = c.event "
@@ -128,6 +128,13 @@ async def rules_from_row(row: dict[str, Any]) -> Rules:
             slot_id, vehicle_id, trip_starts, trip_ends = trip
             if starts is None:
                 starts, ends, source = trip_starts, trip_ends, "visit"
+    transfer_run_id = None
+    if admits is Admits.transfer or row["transfer_run"]:
+        run = await transfer_trip(row["event"], row["transfer_run"] or "")
+        if run is not None:
+            transfer_run_id, run_leaves, run_waits = run
+            if starts is None:
+                starts, ends, source = run_leaves, run_waits or run_leaves, "transfer"
     opens_at, closes_at, source = window(
         opens_at=row["opens_at"],
         closes_at=row["closes_at"],
@@ -150,6 +157,8 @@ async def rules_from_row(row: dict[str, Any]) -> Rules:
         visit_checkpoint=row["visit_checkpoint"] or "",
         visit_slot_id=slot_id,
         visit_vehicle_id=vehicle_id,
+        transfer_run=row["transfer_run"] or "",
+        transfer_run_id=transfer_run_id,
         opens_at=opens_at,
         closes_at=closes_at,
         window_source=source,
@@ -176,6 +185,20 @@ async def visit_trip(event_id: int, value: str) -> tuple[int, int, Any, Any] | N
     return slot["id"], vehicle["id"], slot["starts_at"], slot["ends_at"]
 
 
+async def transfer_trip(event_id: int, key: str) -> tuple[int, Any, Any] | None:
+    """The airport transfer run of a transfer-bus checkpoint (its ``TR-…`` key): its id, when it
+    leaves and until when it waits for a delayed flight; ``None`` when the event has no such run
+    (re-planning transfers makes new runs: a checkpoint of an old run then admits nobody)."""
+    if not key:
+        return None
+    row = await statements.first(
+        "SELECT id, leaves_at, waits_until FROM travel_transfer_run WHERE event = ? AND key = ?",
+        event_id,
+        key,
+    )
+    return (row["id"], row["leaves_at"], row["waits_until"]) if row else None
+
+
 def eligible_sql(rules: Rules) -> tuple[str, tuple]:
     """A SQL expression over registration ``r``: whether the checkpoint's rule lets it pass (its
     approval and badge are checked apart). The visit rule mirrors
@@ -192,6 +215,13 @@ def eligible_sql(rules: Rules) -> tuple[str, tuple]:
             "EXISTS (SELECT 1 FROM visit_assignment x WHERE x.registration = r.id "
             "AND x.slot = ? AND x.vehicle = ?)",
             (rules.visit_slot_id, rules.visit_vehicle_id),
+        )
+    if rules.admits is Admits.transfer:
+        if rules.transfer_run_id is None:
+            return "1 = 0", ()
+        return (
+            "EXISTS (SELECT 1 FROM travel_transfer_rider x WHERE x.registration = r.id AND x.run = ?)",
+            (rules.transfer_run_id,),
         )
     return "1 = 1", ()
 

@@ -58,6 +58,13 @@ def _changed_sql(found: rules.Rules) -> tuple[str, tuple]:
             "AND x.vehicle = ? AND x.updated_at > ?)"
         )
         args.extend((found.visit_slot_id, found.visit_vehicle_id))
+    elif found.admits is Admits.transfer and found.transfer_run_id is not None:
+        # Riders carry no time of their own: a run (re)planned after the moment changed them all.
+        parts.append(
+            "EXISTS (SELECT 1 FROM travel_transfer_rider x JOIN travel_transfer_run t ON t.id = x.run "
+            "WHERE x.registration = r.id AND x.run = ? AND t.created_at > ?)"
+        )
+        args.append(found.transfer_run_id)
     return "(" + " OR ".join(parts) + ")", tuple(args)
 
 

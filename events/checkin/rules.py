@@ -18,7 +18,8 @@ cancelled             the registration was cancelled or rejected, or the checkpo
                       cancelled
 not_registered        the registration is not approved (submitted, waitlisted)
 not_signed_up         an optional session the person has no seat in
-not_assigned          a visit bus the person is not assigned to (slot and vehicle)
+not_assigned          a visit bus the person is not assigned to (slot and vehicle), or a transfer
+                      bus (airport pick-up or drop-off run) they do not ride
 outside_time_window   outside the checkpoint's window, or outside the badge's validity
 already_inside        a single-entry checkpoint already admitted this badge, or (exits scanned)
                       the person is inside and has not left
@@ -108,6 +109,8 @@ class Rules:
     visit_checkpoint: str = ""
     visit_slot_id: int | None = None
     visit_vehicle_id: int | None = None
+    transfer_run: str = ""
+    transfer_run_id: int | None = None
     opens_at: datetime.datetime | None = None
     closes_at: datetime.datetime | None = None
     window_source: str = "none"
@@ -120,7 +123,7 @@ class Rules:
         """Whether passing needs more than an approved registration (a seat, an assignment)."""
         if self.admits is Admits.session:
             return self.session_optional
-        return self.admits is Admits.visit
+        return self.admits in (Admits.visit, Admits.transfer)
 
 
 def window(

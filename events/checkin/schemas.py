@@ -42,7 +42,7 @@ Note = Annotated[str, Meta(min_length=1, max_length=500)]
 class Window(Struct, kw_only=True):
     opens_at: datetime.datetime | None
     closes_at: datetime.datetime | None
-    #: ``explicit`` (opens_at / closes_at), ``session`` or ``visit`` (their times ± the margins), or
+    #: ``explicit`` (opens_at / closes_at), ``session``, ``visit`` or ``transfer`` (their times ± the margins), or
     #: ``none`` (only the badge's validity).
     source: str
 
@@ -55,6 +55,8 @@ class Checkpoint(Struct, kw_only=True):
     admits: Admits
     session_id: int | None
     visit_checkpoint: str
+    #: A transfer bus: its airport transfer run's key (``TR-…``).
+    transfer_run: str = ""
     opens_at: datetime.datetime | None
     closes_at: datetime.datetime | None
     minutes_before: int
@@ -76,6 +78,8 @@ class CheckpointCreate(Input):
     admits: Admits | None = None
     session_id: int | None = None
     visit_checkpoint: Annotated[str, Meta(max_length=40)] = ""
+    #: A transfer bus: the run's key, from GET …/travel/transfers/checkpoints.
+    transfer_run: Annotated[str, Meta(max_length=16)] = ""
     opens_at: LocalOrAwareDateTime | None = None
     closes_at: LocalOrAwareDateTime | None = None
     minutes_before: Minutes = 30
@@ -92,6 +96,7 @@ class CheckpointUpdate(Input):
     admits: Admits | UnsetType = UNSET
     session_id: int | UnsetType | None = UNSET
     visit_checkpoint: Annotated[str, Meta(max_length=40)] | UnsetType = UNSET
+    transfer_run: Annotated[str, Meta(max_length=16)] | UnsetType = UNSET
     opens_at: LocalOrAwareDateTime | UnsetType | None = UNSET
     closes_at: LocalOrAwareDateTime | UnsetType | None = UNSET
     minutes_before: Minutes | UnsetType = UNSET

@@ -22,6 +22,7 @@ class CheckpointKind(StrEnum):
     venue_entrance = "venue_entrance"
     session_room = "session_room"
     visit_bus = "visit_bus"
+    transfer_bus = "transfer_bus"
     help_desk = "help_desk"
 
 
@@ -34,6 +35,8 @@ class Admits(StrEnum):
     session = "session"
     #: Those assigned to the checkpoint's visit slot and seated in its vehicle.
     visit = "visit"
+    #: Those riding the checkpoint's airport transfer run (events.travel.transfers).
+    transfer = "transfer"
 
 
 class Direction(StrEnum):
@@ -70,6 +73,8 @@ class Checkpoint(Table, tablename="checkin_checkpoint"):
     session = ForeignKey(references=Session, null=True, default=None, on_delete=OnDelete.restrict)
     #: ``{visit slot key}.{vehicle key}`` (``events.visits.manifests.checkpoint_id``).
     visit_checkpoint = Varchar(length=40, default="")
+    #: A transfer bus: the key of its airport transfer run (``TR-…``).
+    transfer_run = Varchar(length=16, default="")
     #: An explicit window; without one, the session's (or visit trip's) times widened by the margins.
     opens_at = Timestamptz(null=True, default=None)
     closes_at = Timestamptz(null=True, default=None)

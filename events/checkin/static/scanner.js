@@ -500,7 +500,7 @@
 
   function refusedByRule(rules) {
     if (rules.admits === "session") return rules.session_optional ? "not_signed_up" : "not_registered";
-    if (rules.admits === "visit") return "not_assigned";
+    if (rules.admits === "visit" || rules.admits === "transfer") return "not_assigned";
     return "not_registered";
   }
 

@@ -27,6 +27,7 @@ from events.errors import Conflict, InvalidInput
 from events.i18n import formatting
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
+from events.travel import transfers
 from events.visits import manifests
 from events.web import pages
 from events.web.console import common
@@ -43,17 +44,20 @@ KINDS = {
     CheckpointKind.venue_entrance.value: N_("Door"),
     CheckpointKind.session_room.value: N_("Session room"),
     CheckpointKind.visit_bus.value: N_("Visit bus"),
+    CheckpointKind.transfer_bus.value: N_("Airport transfer bus"),
     CheckpointKind.help_desk.value: N_("Help desk"),
 }
 ADMITS = {
     Admits.event.value: N_("Everyone approved for the event"),
     Admits.session.value: N_("The session's people"),
     Admits.visit.value: N_("People assigned to the visit and the vehicle"),
+    Admits.transfer.value: N_("People riding the airport transfer run"),
 }
 WINDOW_SOURCES = {
     "explicit": N_("set on the checkpoint"),
     "session": N_("from the session's times"),
     "visit": N_("from the visit trip's times"),
+    "transfer": N_("from the transfer run's times"),
     "none": N_("no opening times: only the badge's validity"),
 }
 #: The scan refusals (``events.checkin.rules.MESSAGES``), for the page's language.
@@ -81,6 +85,7 @@ FIELDS = (
     "admits",
     "session_id",
     "visit_checkpoint",
+    "transfer_run",
     "opens_at",
     "closes_at",
     "minutes_before",
@@ -95,6 +100,7 @@ FIELD_MESSAGES = {
     "admits": N_("Choose who may pass"),
     "session_id": N_("Choose a session of this event"),
     "visit_checkpoint": N_("Choose a visit trip (slot and vehicle) of this event"),
+    "transfer_run": N_("Choose an airport transfer run of this event"),
     "opens_at": N_("Enter a date and time, like 2027-10-11 08:30"),
     "closes_at": N_("Enter a date and time, like 2027-10-11 18:00"),
     "minutes_before": N_("Enter a number of minutes from 0 to 1440"),
@@ -102,6 +108,7 @@ FIELD_MESSAGES = {
 }
 SESSION_NEEDED = N_("A session room admits the session's people: choose the session")
 VISIT_NEEDED = N_("A visit bus needs its visit trip: choose the slot and vehicle")
+TRANSFER_NEEDED = N_("An airport transfer bus needs its run: choose it")
 CLOSES_BEFORE_OPENS = N_("The closing time must be after the opening time")
 NOTE_NEEDED = N_("Write a note on what you decided, up to 500 characters")
 
@@ -133,6 +140,8 @@ def _service_errors(form: Form, exc: InvalidInput, gettext) -> None:
             text = SESSION_NEEDED
         elif name == "visit_checkpoint" and "needs the visit checkpoint" in error.message:
             text = VISIT_NEEDED
+        elif name == "transfer_run" and "needs its run" in error.message:
+            text = TRANSFER_NEEDED
         elif name == "closes_at" and "after" in error.message:
             text = CLOSES_BEFORE_OPENS
         else:
@@ -152,12 +161,15 @@ async def _read(request: Request, struct: type[msgspec.Struct]) -> tuple[Any, Fo
 
 
 async def _choices(actor: Actor, event_id: int) -> dict[str, Any]:
-    """Sessions and visit trips a checkpoint may be linked to."""
+    """Sessions, visit trips and airport transfer runs a checkpoint may be linked to."""
     sessions = await programme_services.list_sessions(event_id)
     trips = await manifests.list_checkpoints(actor, event_id)
+    runs = await transfers.list_checkpoints(actor, event_id)
     return {
         "sessions": sessions,
         "trips": trips,
+        "runs": runs,
+        "run_names": {run.checkpoint_id: run for run in runs},
         "session_titles": {session.id: session.title for session in sessions},
         "trip_names": {trip.checkpoint_id: trip for trip in trips},
     }
