@@ -11,6 +11,7 @@ import pytest
 from events import signals
 from events.audit.tables import AuditEntry
 from events.auth.principal import Actor
+from events.auth.tables import Role
 from events.errors import Conflict, NotFound
 from events.notifications.tables import OutboxMessage
 from events.registration import moderation
@@ -213,3 +214,34 @@ async def test_the_job_runners_maintenance_sends_the_tick():
     finally:
         signals.periodic_tick.disconnect(receiver)
     assert len(seen) == 1 and seen[0].tzinfo is not None
+
+
+async def test_the_participant_reads_the_same_travel_through_the_api(client, baku):
+    """GET /api/v1/registrations/{id}/travel: the participant's own token, or the event's organiser;
+    another participant's token gets 404."""
+    from events.registration import access
+    from tests.factories import create_account
+
+    async def participant_headers(registration_id: int) -> dict[str, str]:
+        link = await access.issue_magic_link(registration_id)
+        exchanged = await access.exchange_magic_link(link.partition("#token=")[2])
+        return {"Authorization": f"Bearer {exchanged.access_token}"}
+
+    amina = await participant(client, baku.id, AMINA)
+    kofi = await participant(client, baku.id, KOFI)
+    await fund(baku.id, amina)
+    client.cookies.clear()
+    mine_headers = await participant_headers(amina)
+    response = await client.get(f"/api/v1/registrations/{amina}/travel", headers=mine_headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["funding"] == "full" and body["hotel"] is not None
+    assert [f"{flight['carrier']} {flight['flight_number']}" for flight in body["flights"]][:1] == ["QR 647"]
+    kofi_headers = await participant_headers(kofi)
+    assert (
+        await client.get(f"/api/v1/registrations/{amina}/travel", headers=kofi_headers)
+    ).status_code == 404
+    organiser = await create_account(Role.organiser, baku.id)
+    assert (
+        await client.get(f"/api/v1/registrations/{kofi}/travel", headers=organiser.headers)
+    ).status_code == 200

@@ -22,7 +22,7 @@ from events.auth.guards import (
 )
 from events.errors import InvalidInput
 from events.registration import importer
-from events.travel import allocation, dsa, funding, hotels, itineraries, rooming, schemas, transfers
+from events.travel import allocation, dsa, funding, hotels, itineraries, mine, rooming, schemas, transfers
 from events.travel import schemas as travel_schemas
 
 # --- funding and budget ---------------------------------------------------------------------------
@@ -488,7 +488,22 @@ DSA_HANDLERS: list = [DsaRateController, EventDsaController, RegistrationDsaCont
 
 # --- the participant's view ----------------------------------------------------------------------
 
-PARTICIPANT_HANDLERS: list = []
+
+class ParticipantTravelController(Controller):
+    """A participant (``osr_`` access token) or an organiser of the event: the travel the programme
+    arranged — funding, flights, hotel, pick-ups and DSA (what /my/travel shows)."""
+
+    path = "/registrations/{registration_id:int}/travel"
+    tags = ["travel"]
+    guards = [requires_sign_in]
+
+    @get("", cache=False)
+    async def my_travel(self, actor: ActorDep, registration_id: FromPath[int]) -> schemas.MyTravel:
+        """Empty parts where nothing is arranged yet; someone else's registration is a 404."""
+        return await mine.my_travel(actor, registration_id)
+
+
+PARTICIPANT_HANDLERS: list = [ParticipantTravelController]
 
 
 API_HANDLERS: list = [
