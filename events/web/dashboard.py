@@ -126,7 +126,10 @@ class DashboardPages(Controller):
             programme_id=None, kind=None, upcoming_only=False, limit=200, offset=0
         )
         mine = [event for event in events if actor.organises(event.id)]
-        return render(request, "dashboard/home.html", {"actor": actor, "events": mine})
+        booking = [
+            event for event in events if not actor.organises(event.id) and actor.books_travel(event.id)
+        ]
+        return render(request, "dashboard/home.html", {"actor": actor, "events": mine, "booking": booking})
 
     @get("/events/{event_id:int}/registrations")
     async def registrations(self, request: Request, event_id: FromPath[int]) -> Template:

@@ -54,11 +54,17 @@ async def organiser(request: Request) -> Actor:
     return actor
 
 
-async def event_page(request: Request, event_id: int) -> tuple[Actor, programme_schemas.Event]:
-    """The organiser and the event of a console page; 403 for an event they do not organise."""
+async def event_page(
+    request: Request, event_id: int, *, travel: bool = False
+) -> tuple[Actor, programme_schemas.Event]:
+    """The organiser and the event of a console page; 403 for an event they do not organise.
+    ``travel``: the page is also a travel agent's of this event (the itineraries pages)."""
     actor = await organiser(request)
     event = await programme_services.get_event(event_id)
-    actor.require_organiser(event_id, "You do not organise this event")
+    if travel:
+        actor.require_travel(event_id, "You do not book travel for this event")
+    else:
+        actor.require_organiser(event_id, "You do not organise this event")
     return actor, event
 
 
@@ -72,12 +78,14 @@ def render(
     **options: Any,
 ) -> Template:
     """A console page of ``event`` with the tab bar (``tab`` marked current)."""
+    # A travel agent reaches only the itineraries pages: no tab bar to pages that would refuse them.
+    tabs = sections.tabs(event.id) if actor.organises(event.id) else []
     page = {
         "words": VALUE_WORDS,
         "actor": actor,
         "event": event,
         "tab": tab,
-        "tabs": sections.tabs(event.id),
+        "tabs": tabs,
         **(context or {}),
     }
     return pages.render(request, template, page, **options)

@@ -210,7 +210,7 @@ class ItinerariesPages(Controller):
             event,
             "travel",
             {
-                **sections.context(event.id, "itineraries"),
+                **sections.context(event.id, "itineraries", actor),
                 "base": _base(event.id),
                 "people": people,
                 "funded_only": funded_only,
@@ -225,12 +225,12 @@ class ItinerariesPages(Controller):
 
     @get("")
     async def list_page(self, request: Request, event_id: FromPath[int]) -> Template:
-        actor, event = await common.event_page(request, event_id)
+        actor, event = await common.event_page(request, event_id, travel=True)
         return await self._list(request, actor, event, Form(order=["file"]))
 
     @post("/import", request_max_body_size=importer.MAX_BYTES + 64 * 1024)
     async def upload(self, request: Request, event_id: FromPath[int]) -> Template:
-        actor, event = await common.event_page(request, event_id)
+        actor, event = await common.event_page(request, event_id, travel=True)
         gettext = pages.gettext(request)
         form = Form(order=["file"])
         upload: Any = (await request.form()).get("file")
@@ -264,7 +264,7 @@ class ItinerariesPages(Controller):
             event,
             "travel",
             {
-                **sections.context(event.id, "itineraries"),
+                **sections.context(event.id, "itineraries", actor),
                 "base": _base(event.id),
                 "registration": registration,
                 "itinerary": await itineraries.itinerary(actor, registration_id),
@@ -279,14 +279,14 @@ class ItinerariesPages(Controller):
     async def person(
         self, request: Request, event_id: FromPath[int], registration_id: FromPath[int]
     ) -> Template:
-        actor, event = await common.event_page(request, event_id)
+        actor, event = await common.event_page(request, event_id, travel=True)
         return await self._person(request, actor, event, registration_id, Form(order=FIELDS))
 
     @post("/{registration_id:int}")
     async def add(
         self, request: Request, event_id: FromPath[int], registration_id: FromPath[int]
     ) -> Response:
-        actor, event = await common.event_page(request, event_id)
+        actor, event = await common.event_page(request, event_id, travel=True)
         await _registration(event_id, registration_id)
         gettext = pages.gettext(request)
         data, form = read_form(
@@ -318,7 +318,7 @@ class ItinerariesPages(Controller):
         registration_id: FromPath[int],
         segment_id: FromPath[int],
     ) -> Template:
-        actor, event = await common.event_page(request, event_id)
+        actor, event = await common.event_page(request, event_id, travel=True)
         segment = await self._segment(actor, registration_id, segment_id)
         form = Form(order=FIELDS, values=_segment_values(segment))
         return await self._person(request, actor, event, registration_id, form, editing=segment)
@@ -331,7 +331,7 @@ class ItinerariesPages(Controller):
         registration_id: FromPath[int],
         segment_id: FromPath[int],
     ) -> Response:
-        actor, event = await common.event_page(request, event_id)
+        actor, event = await common.event_page(request, event_id, travel=True)
         await _registration(event_id, registration_id)
         segment = await self._segment(actor, registration_id, segment_id)
         gettext = pages.gettext(request)
@@ -360,7 +360,7 @@ class ItinerariesPages(Controller):
         registration_id: FromPath[int],
         segment_id: FromPath[int],
     ) -> Response:
-        actor, _ = await common.event_page(request, event_id)
+        actor, _ = await common.event_page(request, event_id, travel=True)
         await _registration(event_id, registration_id)
         await self._segment(actor, registration_id, segment_id)
         await itineraries.remove_segment(actor, segment_id)

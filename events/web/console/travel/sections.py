@@ -18,6 +18,10 @@ def subpages(event_id: int) -> list[tuple[str, str, str]]:
     return [(name, label, f"/organiser/events/{event_id}/travel{path}") for name, label, path in SUBPAGES]
 
 
-def context(event_id: int, current: str) -> dict:
-    """What ``console/travel/base.html`` needs for the sub-navigation."""
-    return {"subpages": subpages(event_id), "subpage": current}
+def context(event_id: int, current: str, actor=None) -> dict:
+    """What ``console/travel/base.html`` needs for the sub-navigation (a travel agent, who is not
+    an organiser of the event, sees only the itineraries)."""
+    pages = subpages(event_id)
+    if actor is not None and not actor.organises(event_id):
+        pages = [page for page in pages if page[0] == "itineraries"]
+    return {"subpages": pages, "subpage": current}

@@ -1,0 +1,33 @@
+"""A travel agent's console: the events they book flights for, and only the itineraries pages."""
+
+from __future__ import annotations
+
+from events.auth.tables import Role
+from tests.test_web import sign_in_organiser
+
+
+async def test_a_travel_agent_reaches_the_itineraries_and_nothing_else(client, make_event, make_account):
+    event, other = await make_event(), await make_event()
+    agent = await make_account(Role.travel_agent, event.id)
+    await sign_in_organiser(client, agent)
+    home = await client.get("/organiser")
+    assert home.status_code == 200
+    assert f'href="/organiser/events/{event.id}/travel/itineraries"' in home.text
+    assert f"/organiser/events/{other.id}/" not in home.text
+    page = await client.get(f"/organiser/events/{event.id}/travel/itineraries")
+    assert page.status_code == 200, page.text
+    assert 'class="console-tabs"' not in page.text  # no tab bar to pages that would refuse them
+    assert f'href="/organiser/events/{event.id}/travel/funding"' not in page.text
+    for path in ("", "/travel", "/travel/funding", "/registrations", "/letters", "/checkin"):
+        assert (await client.get(f"/organiser/events/{event.id}{path}")).status_code == 403, path
+    assert (await client.get(f"/organiser/events/{other.id}/travel/itineraries")).status_code == 403
+
+
+async def test_an_organiser_still_sees_every_tab_on_the_itineraries_page(client, make_event, make_account):
+    event = await make_event()
+    organiser = await make_account(Role.organiser, event.id)
+    await sign_in_organiser(client, organiser)
+    page = await client.get(f"/organiser/events/{event.id}/travel/itineraries")
+    assert page.status_code == 200
+    assert 'class="console-tabs"' in page.text
+    assert f'href="/organiser/events/{event.id}/travel/funding"' in page.text
