@@ -245,3 +245,20 @@ async def test_the_participant_reads_the_same_travel_through_the_api(client, bak
     assert (
         await client.get(f"/api/v1/registrations/{kofi}/travel", headers=organiser.headers)
     ).status_code == 200
+
+
+async def test_a_withdrawn_participant_gives_back_the_room_the_seats_and_the_unpaid_dsa(client, baku):
+    from events.audit.tables import AuditEntry
+    from events.registration import moderation
+    from events.travel.tables import DsaPayment, FundingDecision, RoomAllocation, TransferRider
+
+    amina = await participant(client, baku.id, AMINA)
+    await fund(baku.id, amina)
+    assert await RoomAllocation.exists().where(RoomAllocation.registration == amina)
+    await moderation.cancel(SYSTEM, amina, "Travel not authorised")
+    assert not await RoomAllocation.exists().where(RoomAllocation.registration == amina)
+    assert not await TransferRider.exists().where(TransferRider.registration == amina)
+    assert not await DsaPayment.exists().where(DsaPayment.registration == amina, DsaPayment.paid_at.is_null())
+    assert await FundingDecision.exists().where(FundingDecision.registration == amina)  # kept on record
+    entry = await AuditEntry.select().where(AuditEntry.action == "travel.released").first()
+    assert entry is not None and entry["event_id"] == baku.id

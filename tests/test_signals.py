@@ -26,6 +26,7 @@ EXPECTED_WIRING = {
         "events.letters.issuing.revoke_letters_of_registration",
         "events.badges.services.revoke_badges_of_registration",
         "events.visits.assignments.on_registration_withdrawn",
+        "events.travel.withdrawal.release_travel",
     ],
     "event_deleting": [
         "events.registration.listeners.registrations_block_event_deletion",
