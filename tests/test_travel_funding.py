@@ -275,3 +275,56 @@ async def test_funding_page_stays_light_with_many_requests(client, make_event, m
     figures = await funding.budget(SYSTEM, event.id)
     assert figures.committed == Decimal("1234.56") * 30 and figures.levels["full"] == 30
     assert len(figures.undecided) == funding_console.PAGE_SIZE + 5 - 30
+
+
+async def test_a_decision_with_dsa_commits_the_fare_and_the_expected_allowance(
+    client, make_event, make_account
+):
+    """ticket_dsa: the fare plus nights × the city's rate; full: the room is provided, so the DSA is
+    reduced by the accommodation percentage (50 % by default). Before the itinerary is booked the
+    nights run from the day before the event to the day after it."""
+    import datetime
+
+    from events.travel import dsa
+    from events.travel import schemas as travel_schemas
+
+    event = await make_event()  # three days: nights from the day before to the day after = 4
+    organiser = await make_account(Role.organiser, event.id)
+    base = f"{API}/events/{event.id}/travel"
+    await client.put(f"{base}/fares/NPL", json={"amount": "600.00"}, headers=organiser.headers)
+    row = await registration_event_row(event.id)
+    await dsa.create_rate(
+        SYSTEM,
+        msgspec.convert(
+            {
+                "country": row["country"],
+                "city": row["city"],
+                "valid_from": (row["start_date"] - datetime.timedelta(days=10)).isoformat(),
+                "amount": "200.00",
+            },
+            travel_schemas.DsaRateCreate,
+        ),
+    )
+    nights = (row["end_date"] - row["start_date"]).days + 2
+    with_dsa, full = await register(event.id, "dsa@example.org"), await register(event.id, "full@example.org")
+    for registration_id, level, expected in (
+        (with_dsa, "ticket_dsa", Decimal("600.00") + 200 * nights),
+        (full, "full", Decimal("600.00") + 100 * nights),
+    ):
+        answer = await client.put(
+            f"{API}/registrations/{registration_id}/travel/funding",
+            json={"level": level},
+            headers=organiser.headers,
+        )
+        assert answer.status_code == 200, answer.text
+        assert Decimal(answer.json()["decision"]["estimated_cost"]) == expected
+
+
+async def registration_event_row(event_id: int) -> dict:
+    from events.programme.tables import Event
+
+    return (
+        await Event.select(Event.city, Event.country, Event.start_date, Event.end_date)
+        .where(Event.id == event_id)
+        .first()
+    )

@@ -54,7 +54,7 @@ from events.db.transactions import serialise_on
 from events.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from events.programme.tables import Event
 from events.reference.services import normalise_country
-from events.registration.tables import RegistrationStatus
+from events.registration.tables import Registration, RegistrationStatus
 from events.travel import schemas
 from events.travel.dsa_sheet import DsaSheet, SheetRow, render_pdf, render_xlsx
 from events.travel.tables import (
@@ -503,6 +503,58 @@ async def _assessment(event: dict) -> tuple[Assessment, set[int]]:
         event["country"],
     )
     return assessment, {s.registration_id for s in stays}
+
+
+async def estimate(registration_id: int, level: str) -> Decimal:
+    """The DSA a funding decision commits, for the event's budget (``events.travel.funding``): the
+    participant's nights from their itinerary, or, before it is booked, from the day before the event
+    starts to the day after it ends; the city's rates; the event's reductions (the room provided at
+    level ``full`` or when one is allocated). 0 when the level carries no DSA or no rate covers the
+    nights yet (the DSA page names the missing rate). Amounts are taken as the budget's currency."""
+    if level not in DSA_LEVELS:
+        return Decimal(0)
+    registration = (
+        await Registration.select(
+            Registration.event,
+            Registration.reference,
+            Registration.given_names,
+            Registration.family_name,
+            Registration.arrival_at,
+            Registration.departure_at,
+        )
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if registration is None:
+        return Decimal(0)
+    event = (
+        await Event.select(
+            Event.id, Event.city, Event.country, Event.time_zone, Event.start_date, Event.end_date
+        )
+        .where(Event.id == registration["event"])
+        .first()
+    )
+    zone = ZoneInfo(event["time_zone"])
+    one_day = datetime.timedelta(days=1)
+    stay = Stay(
+        registration_id=registration_id,
+        name=person_name(registration),
+        reference=registration["reference"],
+        level=level,
+        arrival=_local_date(registration["arrival_at"], zone) or event["start_date"] - one_day,
+        departure=_local_date(registration["departure_at"], zone) or event["end_date"] + one_day,
+        room_provided=level == FundingLevel.full.value
+        or await RoomAllocation.exists().where(RoomAllocation.registration == registration_id),
+    )
+    assessment = assess(
+        [stay],
+        await _city_rates(event["city"], event["country"]),
+        await _reductions(event["id"]),
+        event["city"],
+        event["country"],
+    )
+    computed = assessment.computed.get(registration_id)
+    return computed.amount if computed else Decimal(0)
 
 
 # --- payments --------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ Rules:
   the country they represent; their nationality may differ and is shown beside it, not used).
 - **Estimated cost** of a decision: 0 when not funded; else the fare estimate of the country of
   departure (0, flagged ``fare_missing``, when there is none) plus, for ``ticket_dsa`` and ``full``,
-  the DSA estimate of :func:`dsa_estimate` (0 for now: the seam where the DSA task plugs in).
+  the DSA estimate of :func:`dsa_estimate` (nights × the city's rates less the reductions; 0
+  until a rate covers the nights). A decision is re-priced when it is made again; a new DSA rate
+  does not re-price decisions already made.
   Editing or removing a fare estimate re-prices the decisions from that country in the same
   transaction, so the committed total always follows the fares as they stand.
 - **Committed** = the sum of the estimated costs of the decisions of registrations still approved
@@ -34,7 +36,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.programme import services as programme_services
 from events.reference.services import normalise_country
 from events.registration.tables import Registration, RegistrationStatus
-from events.travel import schemas
+from events.travel import dsa, schemas
 from events.travel.tables import FareEstimate, FundingDecision, FundingLevel, TravelSettings
 
 ZERO = Decimal("0.00")
@@ -271,10 +273,9 @@ async def _reprice(event_id: int, country: str, fare: Decimal | None) -> int:
 
 
 async def dsa_estimate(registration_id: int, level: str) -> Decimal:
-    """The DSA counted in a decision's estimated cost. The seam for the DSA task
-    (``events/travel/dsa.py``): none is estimated yet, so 0; once DSA rates and nights are known,
-    return the expected allowance here (levels ``ticket_dsa`` and ``full`` only)."""
-    return ZERO
+    """The DSA counted in a decision's estimated cost (levels ``ticket_dsa`` and ``full``): the
+    expected allowance from the DSA rules (:func:`events.travel.dsa.estimate`)."""
+    return await dsa.estimate(registration_id, level)
 
 
 def estimated_cost(level: FundingLevel, fare: Decimal | None, dsa: Decimal) -> Decimal:
