@@ -14,14 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from events.rendering import SANS, SANS_BOLD, draw_text, first_renderable, markup, register_fonts
+from events.rendering import SANS, SANS_BOLD, first_renderable, markup, register_fonts
 from events.rendering.flowables import TextBlock
+from events.rendering.lists import list_table, page_footer
 
 
 @dataclass(frozen=True)
@@ -139,31 +139,23 @@ def render_pdf(sheet: DsaSheet) -> bytes:
             ]
         )
     widths = [8, 62, 30, 14, 20, 18, 24, 16, 22, 59]
-    table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), SANS),
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    story.append(
+        list_table(
+            data,
+            widths,
+            valign="MIDDLE",
+            banded=False,
+            extra=[
                 ("ALIGN", (3, 1), (6, -1), "RIGHT"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
                 ("TOPPADDING", (0, 1), (-1, -1), 7),
                 ("BOTTOMPADDING", (0, 1), (-1, -1), 7),
-            ]
+            ],
         )
     )
-    story.append(table)
     generated = (
         f"Generated {sheet.generated_at:%Y-%m-%d %H:%M %Z} by OneStop Events. Personal data: keep safe."
     )
-
-    def footer(canvas, doc) -> None:
-        canvas.saveState()
-        draw_text(canvas, 12 * mm, 8 * mm, generated, 7)
-        draw_text(canvas, page[0] - 12 * mm, 8 * mm, f"Page {doc.page}", 7, align="right")
-        canvas.restoreState()
+    footer = page_footer(generated, page[0])
 
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -14,14 +14,14 @@ import io
 import unicodedata
 from dataclasses import dataclass
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from events.rendering import SANS, SANS_BOLD, draw_text, markup, register_fonts
+from events.rendering import SANS, SANS_BOLD, markup, register_fonts
 from events.rendering.flowables import TextBlock
+from events.rendering.lists import list_table, page_footer
 
 COLUMNS = (
     "Guest name",
@@ -163,30 +163,12 @@ def pdf(rooming: RoomingList) -> bytes:
     if not rooming.rows:
         data.append([Paragraph("No room is allocated in this hotel.", cell), *[""] * 8])
     widths = [50, 20, 20, 12, 32, 45, 18, 32, 48]
-    table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), SANS),
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f7f9fb")]),
-            ]
-        )
-    )
-    story.append(table)
+    story.append(list_table(data, widths))
     footer_text = (
         f"Generated {rooming.generated_at:%Y-%m-%d %H:%M %Z} by OneStop Events. "
         "Personal data: keep safe, destroy after the stay."
     )
-
-    def footer(canvas, doc) -> None:
-        canvas.saveState()
-        draw_text(canvas, 10 * mm, 8 * mm, footer_text, 7)
-        draw_text(canvas, landscape(A4)[0] - 10 * mm, 8 * mm, f"Page {doc.page}", 7, align="right")
-        canvas.restoreState()
+    footer = page_footer(footer_text, landscape(A4)[0], margin_mm=10)
 
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

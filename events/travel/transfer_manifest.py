@@ -11,14 +11,14 @@ import datetime
 import io
 from dataclasses import dataclass
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from events.rendering import SANS, SANS_BOLD, draw_text, markup, register_fonts
+from events.rendering import SANS, SANS_BOLD, markup, register_fonts
 from events.rendering.flowables import TextBlock
+from events.rendering.lists import list_table, page_footer
 
 
 @dataclass(frozen=True)
@@ -101,30 +101,12 @@ def render(manifest: Manifest) -> bytes:
     if not manifest.rows:
         data.append(["", Paragraph("Nobody rides this run.", cell), "", "", "", "", ""])
     widths = [8, 58, 20, 28, 34, 18, 18]
-    table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), SANS),
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f7f9fb")]),
-            ]
-        )
-    )
-    story.append(table)
+    story.append(list_table(data, widths))
     generated = (
         f"Generated {manifest.generated_at:%Y-%m-%d %H:%M %Z} by OneStop Events. "
         "Personal data: keep safe, destroy after the transfer."
     )
-
-    def footer(canvas, doc) -> None:
-        canvas.saveState()
-        draw_text(canvas, 12 * mm, 8 * mm, generated, 7)
-        draw_text(canvas, A4[0] - 12 * mm, 8 * mm, f"Page {doc.page}", 7, align="right")
-        canvas.restoreState()
+    footer = page_footer(generated, A4[0])
 
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

@@ -15,14 +15,14 @@ import io
 import re
 from dataclasses import dataclass
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from events.rendering import SANS, SANS_BOLD, draw_text, markup, register_fonts
+from events.rendering import SANS, SANS_BOLD, markup, register_fonts
 from events.rendering.flowables import TextBlock
+from events.rendering.lists import list_table, page_footer
 
 
 @dataclass(frozen=True)
@@ -153,27 +153,9 @@ class ManifestRenderer:
         if not manifest.rows:
             data.append(["", Paragraph("Nobody is assigned.", cell), "", "", "", "", "", "", "", ""])
         widths = [8, 52, 16, 32, 58, 14, 42, 28, 32, 16]
-        table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("FONTNAME", (0, 0), (-1, -1), self.font),
-                    ("FONTSIZE", (0, 0), (-1, -1), 8),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
-                    ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
-                    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f7f9fb")]),
-                ]
-            )
-        )
-        story.append(table)
+        story.append(list_table(data, widths, font=self.font))
         generated = f"Generated {manifest.generated_at:%Y-%m-%d %H:%M %Z} by OneStop Events. Personal data: keep safe, destroy after the visit."
-
-        def footer(canvas, doc) -> None:
-            canvas.saveState()
-            draw_text(canvas, 12 * mm, 8 * mm, generated, 7)
-            draw_text(canvas, landscape(A4)[0] - 12 * mm, 8 * mm, f"Page {doc.page}", 7, align="right")
-            canvas.restoreState()
+        footer = page_footer(generated, landscape(A4)[0])
 
         document.build(story, onFirstPage=footer, onLaterPages=footer)
         return buffer.getvalue()
