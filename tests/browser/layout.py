@@ -77,6 +77,8 @@ async def assert_fits(page, width: int | None = None) -> None:
     viewport's width (``width``, the page's viewport unless given), and nothing is cut off at either
     edge."""
     width = width or page.viewport_size["width"]
+    # After a click that navigates, the next page may not have a body yet: measure it once loaded.
+    await page.wait_for_load_state("load")
     measured = await page.evaluate(_OVERFLOW, width)
     assert measured["innerWidth"] == width, f"the viewport is {measured['innerWidth']} px wide, not {width}"
     assert measured["scrollWidth"] <= width and not measured["culprits"], (
@@ -86,6 +88,7 @@ async def assert_fits(page, width: int | None = None) -> None:
 
 async def axe_violations(page) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now."""
+    await page.wait_for_load_state("load")
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
