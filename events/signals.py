@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from events.calendars.render import Item
     from events.calendars.services import Agenda, FeedOwner
     from events.registration.schemas import Registration
+    from events.reports.sections import ReportTable
     from events.web.downloads import Download
 
 P = ParamSpec("P")
@@ -138,6 +139,15 @@ periodic_tick: Signal[[datetime.datetime], Any] = Signal(
     exception is logged by the runner and retried at the next tick.""",
 )
 
+report_sections: Signal[[list[int], str], list[ReportTable]] = Signal(
+    "report_sections",
+    """Sent when the programme report is built (its page, PDF and XLSX), with the ids of the events
+    it covers and the reader's language. Receivers return the tables their area adds (evaluation
+    results, action plans by country, certificates issued) as
+    :class:`~events.reports.sections.ReportTable`, labels in that language, or ``[]``; the report
+    suppresses small cells itself.""",
+)
+
 #: Every signal, for the wiring test and for readers.
 SIGNALS: tuple[Signal[..., Any], ...] = (
     registration_withdrawn,
@@ -151,4 +161,5 @@ SIGNALS: tuple[Signal[..., Any], ...] = (
     agenda_version,
     sensitive_data_purged,
     periodic_tick,
+    report_sections,
 )

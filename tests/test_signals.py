@@ -49,6 +49,8 @@ EXPECTED_WIRING = {
     "agenda_version": ["events.visits.agenda.visit_version", "events.travel.mine.travel_version"],
     "sensitive_data_purged": ["events.letters.retention.erase_visa_letters"],
     "periodic_tick": ["events.travel.listeners.transfer_notices_on_tick"],
+    "report_sections": [
+    ],
 }
 
 #: The module that sends each signal.
@@ -64,6 +66,7 @@ SENDERS = {
     "agenda_version": "events.calendars.services",
     "sensitive_data_purged": "events.registration.retention",
     "periodic_tick": "events.jobs.runner",
+    "report_sections": "events.reports.programme",
 }
 
 

@@ -16,7 +16,19 @@ from litestar.response import Template
 from events.jobs import services as job_services
 from events.programme import services as programme_services
 from events.web import pages
-from events.web.console import badges, checkin, common, imports, letters, programme, reports, visits
+from events.web.console import (
+    action_plans,
+    badges,
+    certificates,
+    checkin,
+    common,
+    evaluations,
+    imports,
+    letters,
+    programme,
+    reports,
+    visits,
+)
 from events.web.console.travel import routes as travel
 from events.web.i18n import N_
 
@@ -29,10 +41,16 @@ RESULT_PAGES = {
     **reports.JOB_PAGES,
     **imports.JOB_PAGES,
     **travel.JOB_PAGES,
+    **certificates.JOB_PAGES,
+    **evaluations.JOB_PAGES,
+    **action_plans.JOB_PAGES,
 }
 #: Which tab a job belongs to, by the area its kind names ("visits.schedule_dry_run" → visits).
 _TAB_OF_AREA = {
     "travel": "travel",
+    "certificates": "certificates",
+    "evaluations": "evaluations",
+    "action_plans": "action_plans",
     "visits": "visits",
     "letters": "letters",
     "badges": "badges",

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from events.web.console import badges, checkin, imports, jobs, letters, overview, programme, reports, visits
+from events.web.console import (
+    action_plans,
+    badges,
+    certificates,
+    checkin,
+    evaluations,
+    imports,
+    jobs,
+    letters,
+    overview,
+    programme,
+    reports,
+    visits,
+)
 from events.web.console.travel import routes as travel
 
 HANDLERS = [
@@ -13,6 +26,9 @@ HANDLERS = [
     *visits.HANDLERS,
     *checkin.HANDLERS,
     *travel.HANDLERS,
+    *certificates.HANDLERS,
+    *evaluations.HANDLERS,
+    *action_plans.HANDLERS,
     *reports.HANDLERS,
     *imports.HANDLERS,
     *jobs.HANDLERS,

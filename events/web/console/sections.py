@@ -13,6 +13,9 @@ TABS: list[tuple[str, str, str]] = [
     ("visits", N_("Study visits"), "/visits"),
     ("checkin", N_("Check-in"), "/checkin"),
     ("travel", N_("Travel"), "/travel"),
+    ("certificates", N_("Certificates"), "/certificates"),
+    ("evaluations", N_("Evaluations"), "/evaluations"),
+    ("action_plans", N_("Action plans"), "/action-plans"),
     ("reports", N_("Reports"), "/reports"),
     ("jobs", N_("Jobs"), "/jobs"),
 ]

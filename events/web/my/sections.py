@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from events.web.my import agenda, calendar, documents, travel, visits
+from events.web.my import action_plan, agenda, calendar, documents, evaluations, travel, visits
 from events.web.my.view import MyView
 
-PARTS = (documents, calendar, agenda, visits, travel)
+PARTS = (documents, calendar, agenda, visits, travel, evaluations, action_plan)
 
 
 async def sections_for(view: MyView) -> list[tuple[str, dict]]:
