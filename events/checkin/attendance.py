@@ -142,7 +142,7 @@ async def _event_report(event_id: int) -> EventReport:
         Registration.sector,
         Registration.country_represented,
     ).where(Registration.event == event_id)
-    admitted = await _admitted(event_id)
+    admitted = await admitted_by_session(event_id)
     anywhere = set().union(*admitted.values()) if admitted else set()
     by_status = {status.value: 0 for status in RegistrationStatus}
     totals = Row(key="all")
@@ -186,7 +186,7 @@ async def _event_report(event_id: int) -> EventReport:
     )
 
 
-async def _admitted(event_id: int) -> dict[int | None, set[int]]:
+async def admitted_by_session(event_id: int) -> dict[int | None, set[int]]:
     """Registrations admitted at least once, per session of the checkpoint (``None``: no session)."""
     rows = await statements.fetch(
         "SELECT DISTINCT c.session AS session, p.registration AS registration FROM checkin_presence p "
