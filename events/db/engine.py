@@ -205,10 +205,18 @@ def is_sqlite() -> bool:
     return dialect() is SQLITE
 
 
+async def _keep_session(connection: Any) -> None:
+    """What the pool runs on a connection given back, after asyncpg rolled back any transaction
+    left open: nothing. asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL`` every time, a second round trip for every single query; this code keeps
+    no session state to undo (advisory locks are transaction-scoped, no ``SET``, ``LISTEN`` or
+    cursors outside transactions), so the round trip bought nothing."""
+
+
 async def start(engine: Engine | None = None) -> None:
     engine = engine or get_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
 
 
 async def stop(engine: Engine | None = None) -> None:
