@@ -12,14 +12,20 @@ Three feeds (``controllers.py`` serves them):
 comes from one query that fingerprints everything the feed is built from (counts, id and
 SEQUENCE sums, latest ``updated_at``), plus the day that decides which cancelled sessions are
 still shown. A ``304`` needs nothing else. Only a ``200`` builds the feed, and the rendered bytes
-are kept per ETag in a bounded in-process LRU: an ETag names its inputs exactly, so an entry is
-never stale (a change makes a new ETag), and every worker computes the same bytes for it. A personal
-feed's ETag holds its owner (the registration) and the fingerprint, so the cache is keyed by
-(owner, fingerprint). A cache per process is enough with several instances: each one reads the
-fingerprint from the database on every request, so a change written through any instance (or
-straight into the database) moves the key everywhere at once; no instance can answer from a body
-whose inputs changed, and none needs to be told. The fingerprint's session part is answered from
-the index ``event_session_feed_fingerprint`` alone (migration 2026-12-02T16:20:00).
+are kept per ETag in a bounded in-process LRU (bytes, gzip copies included): an ETag names its
+inputs exactly, so an entry is never stale (a change makes a new ETag), and every worker computes
+the same bytes for it. A personal feed's ETag holds its owner (the registration) and the
+fingerprint, so the cache is keyed by (owner, fingerprint). A cache per process is enough with
+several instances: each one reads the fingerprint from the database on every request, so a change
+written through any instance (or straight into the database) moves the key everywhere at once; no
+instance can answer from a body whose inputs changed, and none needs to be told. The fingerprint's
+session part is answered from the index ``event_session_feed_fingerprint`` alone (migration
+2026-12-02T16:20:00).
+
+**The personal feed's hot path** is one statement (:func:`personal_version_sql`): the token by its
+unique index, its registration and event, and the whole fingerprint, the other areas' parts
+included, in one row; then a hit in :data:`rendered_feeds`. A revoked token finds no row, so it is
+a 404 from the next request on.
 
 **Personal feed tokens** (``osc_…``): the feed is found by the token's SHA-256. The API shows a token
 once; the token itself is also kept encrypted (:mod:`events.crypto`) so that the participant's own
@@ -38,11 +44,13 @@ An unknown and a revoked token are answered alike.
 
 ``visit_items(agenda)`` returns :class:`~events.calendars.render.Item` values for an approved
 registration (``agenda.registration_id``, ``agenda.event`` row, ``agenda.site`` for UIDs and
-links: use ``agenda.site.uid("visit", assignment_id)``). ``visit_version(owner)`` is one cheap
-query returning a string that changes whenever those items would (e.g. count, id sum and latest
-``updated_at`` of the participant's assignments); it becomes part of the ETag. Items without a
-version must come only from what the base fingerprint already covers (the registration, its
-event, the event's sessions and the registration's session sign-ups).
+links: use ``agenda.site.uid("visit", assignment_id)``). ``visit_version(dialect)`` returns a SQL
+scalar subquery (constant text, no placeholders) over the feed's registration, named by
+:data:`OWNER_ID` and :data:`OWNER_EVENT`, whose text changes whenever those items would (e.g. the
+participant's assignments with what the items show, joined in id order with
+``dialect.ordered_concat``); it becomes a column of the feed's one statement and part of the
+ETag. Items without a version must come only from what the base fingerprint already covers (the
+registration, its event, the event's sessions and the registration's session sign-ups).
 """
 
 from __future__ import annotations

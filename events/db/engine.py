@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -186,12 +187,22 @@ def _enable_wal(path: Path) -> None:
         connection.execute("PRAGMA journal_mode = WAL")
 
 
-def get_engine() -> Engine:
-    from piccolo.engine.finder import engine_finder
+#: The engine found for each ``PICCOLO_CONF`` value: Piccolo's finder imports and inspects the
+#: configuration module on every call (tens of microseconds), and hot paths ask for the engine on
+#: every statement. Piccolo's tables keep the engine they found the same way.
+_FOUND: dict[str | None, Engine] = {}
 
-    engine = engine_finder()
+
+def get_engine() -> Engine:
+    conf = os.environ.get("PICCOLO_CONF")
+    engine = _FOUND.get(conf)
     if engine is None:
-        raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+        from piccolo.engine.finder import engine_finder
+
+        engine = engine_finder()
+        if engine is None:
+            raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+        _FOUND[conf] = engine
     return engine
 
 

@@ -12,6 +12,7 @@ a pick-up in the event's zone.
 from __future__ import annotations
 
 import datetime
+import functools
 from zoneinfo import ZoneInfo
 
 from events import clock
@@ -261,9 +262,14 @@ SELECT 'travel:' || coalesce({aggregate}, 'none') FROM (
 """
 
 
+@functools.cache
+def _version_fragment(dialect: Dialect) -> str:
+    return _VERSION_FRAGMENT.format(aggregate=dialect.ordered_concat("piece", "part, id"), owner_id=OWNER_ID)
+
+
 async def travel_version(dialect: Dialect) -> str:
     """What the travel items of a registration are made of: a fragment of the feed's one statement."""
-    return _VERSION_FRAGMENT.format(aggregate=dialect.ordered_concat("piece", "part, id"), owner_id=OWNER_ID)
+    return _version_fragment(dialect)
 
 
 def _sequence(changed_at: datetime.datetime) -> int:

@@ -30,6 +30,7 @@ body cache) moves with every change the items show, whoever wrote it.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 
 from events.calendars.items import Site as FeedSite
@@ -79,11 +80,16 @@ def digest(rows: list[dict]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-async def visit_version(dialect: Dialect) -> str:
-    """What the visit items of a registration are made of: a fragment of the feed's one statement."""
+@functools.cache
+def _version_fragment(dialect: Dialect) -> str:
     return _VERSION_FRAGMENT.format(
         aggregate=dialect.ordered_concat("piece", "id"), owner_id=OWNER_ID, owner_event=OWNER_EVENT
     )
+
+
+async def visit_version(dialect: Dialect) -> str:
+    """What the visit items of a registration are made of: a fragment of the feed's one statement."""
+    return _version_fragment(dialect)
 
 
 def sequence_of(changed_at: datetime.datetime) -> int:
