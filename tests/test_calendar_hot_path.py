@@ -21,34 +21,17 @@ from events.registration.tables import SessionSignup
 from events.travel import itineraries
 from events.travel.schemas import SegmentCreate, SegmentUpdate
 from events.visits.tables import VisitSlot
+from tests import test_visits_feeds
 from tests.factories import SYSTEM
 from tests.test_calendars import add_session, approved_participant, by_uid, feed_path, parse
 from tests.test_visits_feeds import _assign, _visits_setup
 
 UTC = datetime.UTC
+#: The feed tests' fixtures: every test starts with empty caches; ``builds`` counts the bodies built.
+fresh_caches = test_visits_feeds.fresh_caches
+builds = test_visits_feeds.builds
 #: httpx asks for gzip unless told otherwise.
 IDENTITY = {"Accept-Encoding": "identity"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    services.rendered_feeds.clear()
-    yield
-    services.rendered_feeds.clear()
-
-
-@pytest.fixture
-def builds(monkeypatch):
-    """The personal feed bodies built (a 200 served from the cache builds none)."""
-    calls = []
-    build = services._build_personal
-
-    async def counted(*args, **kwargs):
-        calls.append(args)
-        return await build(*args, **kwargs)
-
-    monkeypatch.setattr(services, "_build_personal", counted)
-    return calls
 
 
 @contextlib.contextmanager
