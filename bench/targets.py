@@ -96,7 +96,9 @@ def _value(
         if target.figure == "checks":
             return summary.passed, f"{len(summary.runs)} run(s)"
         values = [run.figures[target.figure] for run in summary.runs if target.figure in run.figures]
-        return (statistics.median(values) if values else None), f"median of {len(values)}"
+        if not values:  # it ran, but no run gave the figure (each failed): not "not run"
+            return None, f"no figure in {len(summary.runs)} run(s)"
+        return statistics.median(values), f"median of {len(values)}"
     return None, ""
 
 
@@ -109,6 +111,8 @@ def verdicts(
         value, source = _value(target, loadgen, wrk, trials)
         if target.source == "none":
             lines.append((target.row, target.what, "-", "not measured", "one worker only"))
+        elif value is None and source:
+            lines.append((target.row, target.what, "-", "FAIL", source))
         elif value is None:
             lines.append((target.row, target.what, "-", "not run", ""))
         elif isinstance(value, bool):

@@ -173,3 +173,10 @@ def test_issue_17_option_selects_those_and_the_floors_and_tolerates_absent_modul
     # An explicit unknown name is still an error.
     with pytest.raises(cli.BenchError):
         cli.select(scenarios, trials, ["no such scenario"], False, args.optional)
+
+
+def test_a_trial_that_ran_without_its_figure_fails_instead_of_not_run():
+    broken = TrialSummary(Trial("letters render", None), [TrialResult(figures={}, errors=1)])
+    lines = targets.verdicts({}, {}, {"letters render": broken})
+    assert _row(lines, "letters", ">= 60")[2:] == ("-", "FAIL", "no figure in 1 run(s)")
+    assert _row(lines, "badges on 4xA6 sheets", ">=")[3] == "not run"
