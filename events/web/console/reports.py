@@ -29,21 +29,9 @@ from events.web.i18n import N_
 JOB_PAGES: dict = {}
 
 #: Title of each table (the charts' and the downloads' too), in page order.
-TITLES = {
-    "event": N_("By event"),
-    "country_group": N_("By country group (LDC, LLDC, SIDS)"),
-    "gender": N_("By gender"),
-    "level": N_("By level"),
-    "government_level": N_("By national or subnational government"),
-    "sector": N_("By sector"),
-    "sessions": N_("Attendance by session"),
-}
-#: How tables name the rows that are no category.
-ROW_WORDS = {
-    ("country_group", attendance.NONE): N_("None of these groups"),
-    ("sector", attendance.NONE): N_("Not given"),
-    **{("government_level", key): word for key, word in build.CATEGORY_WORDS["government_level"].items()},
-}
+TITLES = {**build.BREAKDOWN_TITLES, "sessions": N_("Attendance by session")}
+#: How tables name categories (those that are no code too), as the programme report does.
+ROW_WORDS = {(name, key): word for name, words in build.CATEGORY_WORDS.items() for key, word in words.items()}
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
