@@ -12,7 +12,7 @@ import re
 
 from events.i18n.formatting import format_date
 from events.registration.export import table_xlsx
-from events.reports.build import Report
+from events.reports.build import Report, suppression_note
 from events.reports.document import Table
 from events.web.i18n import N_, gettext_for
 
@@ -45,7 +45,7 @@ def sheets(report: Report) -> list[tuple[str, list[str], list[list]]]:
     about = [
         [gettext(N_("Report")), report.title],
         [gettext(N_("Prepared on")), format_date(report.generated_on, report.language)],
-        [gettext(N_("Suppression")), gettext(N_("Fewer than %(minimum)s"), minimum=report.minimum)],
+        [gettext(N_("Suppression")), suppression_note(report)],
         ["", ""],
     ]
     about += [[event.title, event.start_date.isoformat()] for event in report.events]
