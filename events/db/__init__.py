@@ -42,13 +42,24 @@ which database it is: no ``if sqlite`` outside this package.
 """
 
 from events.db.dialect import INTEGRITY_ERRORS, UNSTORABLE_VALUE_ERRORS, Dialect, dialect_for
-from events.db.engine import TunedSQLiteEngine, dialect, get_engine, is_sqlite, make_engine, start, stop
+from events.db.engine import (
+    TunedPostgresEngine,
+    TunedSQLiteEngine,
+    dialect,
+    get_engine,
+    is_sqlite,
+    make_engine,
+    start,
+    statement_log,
+    stop,
+)
 from events.db.transactions import locked, queue_for, serialise_on, write_transaction
 
 __all__ = [
     "INTEGRITY_ERRORS",
     "UNSTORABLE_VALUE_ERRORS",
     "Dialect",
+    "TunedPostgresEngine",
     "TunedSQLiteEngine",
     "dialect",
     "dialect_for",
@@ -59,6 +70,7 @@ __all__ = [
     "queue_for",
     "serialise_on",
     "start",
+    "statement_log",
     "stop",
     "write_transaction",
 ]

@@ -36,6 +36,9 @@ class Dialect:
     array_parameters: bool
     #: Placeholders are numbered (``$1, $2 …``) rather than ``?``.
     numbered_placeholders: bool
+    #: ``FOR UPDATE`` where rows can be locked, else nothing (SQLite's write transaction is exclusive):
+    #: appended to a plain SQL ``SELECT`` that must hold its rows until the transaction ends.
+    for_update: str
     #: ``FOR UPDATE SKIP LOCKED`` where rows can be locked, else nothing: appended to the subquery that
     #: picks rows to claim, so concurrent claimers take different rows instead of waiting on each other.
     skip_locked: str
@@ -61,6 +64,7 @@ SQLITE = Dialect(
     row_locks=False,
     array_parameters=False,
     numbered_placeholders=False,
+    for_update="",
     skip_locked="",
     key_lock=None,
 )
@@ -71,6 +75,7 @@ POSTGRESQL = Dialect(
     row_locks=True,
     array_parameters=True,
     numbered_placeholders=True,
+    for_update="FOR UPDATE",
     skip_locked="FOR UPDATE SKIP LOCKED",
     key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from typing import Any
 
 from events import clock, crypto
 from events.notifications.tables import OutboxMessage
@@ -32,25 +33,51 @@ async def queue_email(
     object_id: int | str = "",
 ) -> int:
     """Queue one e-mail; ``secret_context`` values fill their placeholders only when it is sent."""
+    message = OutboxMessage(
+        **compose_email(
+            kind,
+            to=to,
+            language=language,
+            context=context,
+            secret_context=secret_context,
+            object_type=object_type,
+            object_id=object_id,
+        )
+    )
+    await message.save()
+    return message.id
+
+
+def compose_email(
+    kind: str,
+    *,
+    to: str,
+    language: str,
+    context: dict[str, str],
+    secret_context: dict[str, str] | None = None,
+    object_type: str = "",
+    object_id: int | str = "",
+) -> dict[str, Any]:
+    """The outbox row of one e-mail as column values: rendered, its secrets withheld. No database, so
+    a statement program can insert it (:func:`events.db.statements.insert`); :func:`queue_email`
+    saves it through Piccolo."""
     secret_context = secret_context or {}
     markers = {name: _placeholder(name) for name in secret_context}
     withheld = {markers[name]: value for name, value in secret_context.items()}
     subject, body, used = render(kind, language, {**context, **markers})
     now = clock.now()
-    message = OutboxMessage(
-        kind=kind,
-        to_address=to,
-        subject=subject,
-        body=body,
-        withheld_enc=crypto.encrypt(json.dumps(withheld)) if withheld else None,
-        language=used,
-        object_type=object_type,
-        object_id=str(object_id),
-        created_at=now,
-        next_attempt_at=now,
-    )
-    await message.save()
-    return message.id
+    return {
+        "kind": kind,
+        "to_address": to,
+        "subject": subject,
+        "body": body,
+        "withheld_enc": crypto.encrypt(json.dumps(withheld)) if withheld else None,
+        "language": used,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "created_at": now,
+        "next_attempt_at": now,
+    }
 
 
 def delivered_body(message: dict) -> str:
