@@ -119,6 +119,16 @@ def _insert_sql(tablename: str, columns: tuple[str, ...], count: int, returning:
     return f'INSERT INTO "{tablename}" ({names}) VALUES {values}{tail}'  # noqa: S608 (names from tables)
 
 
+async def write(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """One statement in a write transaction of its own (joining the open one if there is one); on
+    SQLite through the program thread, so it opens no connection (see :func:`run`)."""
+    return await run(_single(sql, args))
+
+
+def _single(sql: str, args: tuple) -> Program[list[dict[str, Any]]]:
+    return (yield sql, args)
+
+
 def json_list(value: Any) -> list:
     """A JSON column as a list, whichever way the driver hands it over."""
     if value is None or value == "":
