@@ -67,7 +67,8 @@ class TunedPostgresEngine(PostgresEngine):
     """Piccolo's PostgreSQL engine, with its queries noted in :func:`statement_log`."""
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True):
-        note_statement(str(querystring))
+        if _statement_log.get() is not None:  # rendering the SQL costs; only when asked
+            note_statement(str(querystring))
         return await super().run_querystring(querystring, in_pool)
 
 
@@ -101,7 +102,8 @@ class TunedSQLiteEngine(SQLiteEngine):
         return await self._connect()
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
-        note_statement(str(querystring))
+        if _statement_log.get() is not None:  # rendering the SQL costs; only when asked
+            note_statement(str(querystring))
         return await super().run_querystring(querystring, in_pool)
 
     async def _run_in_new_connection(

@@ -22,28 +22,10 @@ def _placeholder(name: str) -> str:
     return f"[{name} withheld {secrets.token_hex(6)}]"
 
 
-async def queue_email(
-    kind: str,
-    *,
-    to: str,
-    language: str,
-    context: dict[str, str],
-    secret_context: dict[str, str] | None = None,
-    object_type: str = "",
-    object_id: int | str = "",
-) -> int:
-    """Queue one e-mail; ``secret_context`` values fill their placeholders only when it is sent."""
-    message = OutboxMessage(
-        **compose_email(
-            kind,
-            to=to,
-            language=language,
-            context=context,
-            secret_context=secret_context,
-            object_type=object_type,
-            object_id=object_id,
-        )
-    )
+async def queue_email(kind: str, **fields: Any) -> int:
+    """Queue one e-mail (the fields of :func:`compose_email`); ``secret_context`` values fill their
+    placeholders only when it is sent."""
+    message = OutboxMessage(**compose_email(kind, **fields))
     await message.save()
     return message.id
 
