@@ -6,11 +6,13 @@ event's lock fails here rather than in a benchmark on a noisy machine."""
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 import pytest
 
 from events.audit.tables import AuditEntry
-from events.db import statement_log
+from events.db import dialect, statement_log
 from events.notifications.services import delivered_body
 from events.notifications.tables import OutboxMessage
 from events.registration import schemas, submission
@@ -18,10 +20,11 @@ from events.registration.tables import AccessToken, Channel, Registration, Sessi
 from tests.test_registration_workflow import person
 
 #: Before the lock: the event row and the country's groups. Under it: the event row locked, seats
-#: and the e-mail's registration in one query, then the registration, its sign-in link, its audit
-#: entries and its e-mail (one insert each).
+#: and the e-mail's registration in one query, the registration, then its sign-in link, its audit
+#: entries and its e-mail: one insert each on SQLite, one statement on PostgreSQL (a ``WITH`` of
+#: writes: one round trip while the event row is held).
 BEFORE_LOCK = 2
-UNDER_LOCK = 6
+UNDER_LOCK = 4 if dialect().writable_cte else 6
 
 
 def _data(**overrides) -> schemas.RegistrationCreate:
@@ -36,7 +39,7 @@ async def test_one_registration_runs_eight_statements(make_event):
         )
     assert result.created and result.registration.status == "approved"
     assert len(seen) == BEFORE_LOCK + UNDER_LOCK, "\n".join(seen)
-    inserts = [sql.split("(")[0].split()[-1].strip('"') for sql in seen if sql.lstrip().startswith("INSERT")]
+    inserts = re.findall(r'INSERT INTO "(\w+)"', " ".join(seen))
     assert inserts == ["registration", "registration_access_token", "audit_entry", "outbox_message"]
 
 

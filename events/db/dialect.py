@@ -36,6 +36,9 @@ class Dialect:
     array_parameters: bool
     #: Placeholders are numbered (``$1, $2 …``) rather than ``?``.
     numbered_placeholders: bool
+    #: A ``WITH`` clause may hold ``INSERT``/``UPDATE`` statements, so several writes are one statement
+    #: (one round trip; see :func:`events.db.statements.together`).
+    writable_cte: bool
     #: ``FOR UPDATE`` where rows can be locked, else nothing (SQLite's write transaction is exclusive):
     #: appended to a plain SQL ``SELECT`` that must hold its rows until the transaction ends.
     for_update: str
@@ -64,6 +67,7 @@ SQLITE = Dialect(
     row_locks=False,
     array_parameters=False,
     numbered_placeholders=False,
+    writable_cte=False,
     for_update="",
     skip_locked="",
     key_lock=None,
@@ -75,6 +79,7 @@ POSTGRESQL = Dialect(
     row_locks=True,
     array_parameters=True,
     numbered_placeholders=True,
+    writable_cte=True,
     for_update="FOR UPDATE",
     skip_locked="FOR UPDATE SKIP LOCKED",
     key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",

@@ -35,7 +35,7 @@ from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
 
 from events.db.dialect import POSTGRESQL
-from events.db.engine import get_engine, note_statement
+from events.db.engine import dialect, get_engine, note_statement
 from events.db.transactions import write_transaction
 
 T = TypeVar("T")
@@ -104,6 +104,19 @@ def insert(table: type[Table], *rows: dict[str, Any], returning: str = "") -> St
         for name in columns
     )
     return _insert_sql(table._meta.tablename, columns, len(rows), returning), args
+
+
+def together(*writes: Statement) -> Program[None]:
+    """Writes whose rows nobody reads, as a sub-program (``yield from together(a, b, c)``): one
+    statement where a ``WITH`` clause may hold writes (PostgreSQL: one round trip instead of three,
+    while the program may hold a hot row's lock), else one after another (SQLite, where the program
+    runs beside its connection and a statement costs no round trip)."""
+    if len(writes) > 1 and dialect().writable_cte:
+        clauses = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(writes[:-1]))
+        yield f"WITH {clauses} {writes[-1][0]}", tuple(arg for _, args in writes for arg in args)
+        return
+    for write in writes:  # noqa: UP028 (rows are sent back: a tuple iterator cannot take them)
+        yield write
 
 
 @functools.lru_cache(maxsize=64)

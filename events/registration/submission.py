@@ -194,7 +194,6 @@ def _decide_and_write(p: _Prepared) -> Program[_Outcome]:
     if invitation is not None:
         yield access.mark_invitation_used(invitation["id"], registration_id)
     token_row, link = access.magic_link(registration_id)
-    yield statements.insert(AccessToken, token_row)
     actions = ["registration.submitted"]
     if status is not RegistrationStatus.submitted:
         actions.append(f"registration.{status.value}")
@@ -206,9 +205,12 @@ def _decide_and_write(p: _Prepared) -> Program[_Outcome]:
         event_id=event_id,
         data={"channel": values["channel"], "status": status.value},
     )
-    yield statements.insert(AuditEntry, *audit)
     row = {**_NEW_ROW_DEFAULTS, **values, "id": registration_id}
-    yield statements.insert(OutboxMessage, notice("registration_received", row, p.event, sign_in_link=link))
+    yield from statements.together(
+        statements.insert(AccessToken, token_row),
+        statements.insert(AuditEntry, *audit),
+        statements.insert(OutboxMessage, notice("registration_received", row, p.event, sign_in_link=link)),
+    )
     positions = {}
     if status is RegistrationStatus.waitlisted:
         positions[registration_id] = taken["waitlisted"] + 1
