@@ -11,8 +11,9 @@ trip to PostgreSQL while the event's lock was held. So everything that needs no 
 (validation, the fingerprint, the reference, the country groups), and the locked part is one
 statement program (:func:`events.db.statements.run`: one hop to the SQLite writer, or one
 PostgreSQL transaction) of statements written once: the event row locked, the seats and the
-e-mail's active registration read in one query, then four inserts (registration, sign-in link,
-audit, outbox). There is no other path: imports, invitations, walk-ins and the pages use this one.
+e-mail's active registration read in one query, the registration inserted, then its sign-in link,
+audit and outbox rows (:func:`events.db.statements.together`: one statement on PostgreSQL, so the
+event row is held for four round trips). There is no other path: imports, invitations, walk-ins and the pages use this one.
 The rules stay in Python (:func:`events.registration.seats.seat_status`, the duplicate-e-mail
 check); the outbox row and the audit rows come from their areas' own builders
 (:func:`events.registration.notices.notice`, :func:`events.audit.services.entries`).
@@ -155,8 +156,8 @@ def _decide_and_write(p: _Prepared) -> Program[_Outcome]:
     """The locked part of a submission, as one statement program (see the module's docstring).
 
     Statements for a new self-registration: the event row locked, the seats and the e-mail's
-    active registration in one query, the registration inserted, its sign-in link, its audit
-    entries (one statement) and its e-mail. Session sign-ups and invitations add their own.
+    active registration in one query, the registration inserted, then its sign-in link, its audit
+    entries and its e-mail together. Session sign-ups and invitations add their own.
     """
     values, event_id = p.values, p.values["event"]
     seats = one(
