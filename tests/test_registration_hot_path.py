@@ -110,3 +110,38 @@ async def test_a_refused_session_rolls_back_the_whole_registration(make_event):
         and await AuditEntry.count().where(AuditEntry.object_type == "registration") == 0
     )
     assert await OutboxMessage.count() == 0 and await SessionSignup.count() == 0
+
+
+async def test_a_burst_with_repeats_and_duplicates_stays_exact(make_event):
+    """Through the queue (several transactions at once on the row lock): seats, repeats of the same
+    submission and a different submission for a taken e-mail, all at the same time."""
+    import asyncio
+
+    from events.errors import Conflict
+
+    event = await make_event(capacity=10, auto_approve=True)
+
+    async def attempt(data):
+        try:
+            return await submission.submit(data, event_id=event.id, channel=Channel.self_service)
+        except Conflict as exc:
+            return exc
+
+    bodies = [_data(email=f"burst{n}@example.org") for n in range(40)]
+    bodies += [_data(email="twice@example.org")] * 5 + [_data(email="twice@example.org", institution="Other")]
+    outcomes = await asyncio.gather(*(attempt(body) for body in bodies))
+    created = [o for o in outcomes if not isinstance(o, Conflict) and o.created]
+    repeats = [o for o in outcomes if not isinstance(o, Conflict) and not o.created]
+    conflicts = [o for o in outcomes if isinstance(o, Conflict)]
+    winner = await Registration.select(Registration.institution).where(
+        Registration.email == "twice@example.org"
+    )
+    assert len(winner) == 1 and len(created) == 41  # whichever of the six came first
+    expected = (0, 5) if winner[0]["institution"] == "Other" else (4, 1)
+    assert (len(repeats), len(conflicts)) == expected
+    statuses = [row["status"] for row in await Registration.select(Registration.status)]
+    assert statuses.count("approved") == 10 and statuses.count("waitlisted") == 31
+    positions = sorted(
+        o.registration.waitlist_position for o in created if o.registration.status == "waitlisted"
+    )
+    assert positions == list(range(1, 32))
