@@ -133,9 +133,14 @@ def _insert_sql(tablename: str, columns: tuple[str, ...], count: int, returning:
 
 
 async def write(sql: str, *args: Any) -> list[dict[str, Any]]:
-    """One statement in a write transaction of its own (joining the open one if there is one); on
-    SQLite through the program thread, so it opens no connection (see :func:`run`)."""
-    return await run(_single(sql, args))
+    """One write statement, atomic on its own, joining the open transaction if there is one. On
+    SQLite through the program thread (the writer lock, ``BEGIN IMMEDIATE``, no new connection; see
+    :func:`run`); on PostgreSQL in autocommit on a pooled connection: one round trip, no
+    ``BEGIN``/``COMMIT`` around it."""
+    engine = get_engine()
+    if isinstance(engine, SQLiteEngine) and engine.current_transaction.get() is None:
+        return await run(_single(sql, args))
+    return await _fetch(engine, sql, args)
 
 
 def _single(sql: str, args: tuple) -> Program[list[dict[str, Any]]]:
