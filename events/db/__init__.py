@@ -30,8 +30,10 @@ three places, each for a reason:
    or says what the ORM cannot (``INSERT … ON CONFLICT DO NOTHING RETURNING``, ``UPDATE … WHERE
    inside = FALSE`` as a race-free condition, ``FOR UPDATE SKIP LOCKED``, a fingerprint of a whole
    table in one row): the check-in scan path (:mod:`events.checkin.scan_path`, ``config``,
-   ``services``), the outbox claim (:mod:`events.notifications.sender`) and the calendar feeds'
-   fingerprints (:mod:`events.calendars.services`).
+   ``services``), the registration hot path (:mod:`events.registration.submission`, with its
+   sub-programs in ``seats`` and ``access``), the outbox claim and outcomes
+   (:mod:`events.notifications.sender`) and the calendar feeds' fingerprints
+   (:mod:`events.calendars.services`).
 2. Migrations (``piccolo_migrations/``), for schema Piccolo cannot declare.
 3. This package (pragmas, ``BEGIN IMMEDIATE``).
 
