@@ -33,6 +33,7 @@ from bench.report import (
 from bench.server import (
     SAFE_DATABASE_NAMES,
     BenchError,
+    MailWorker,
     Server,
     choose_database,
     make_work_dir,
@@ -42,6 +43,9 @@ from bench.server import (
     running,
     server_environment,
 )
+
+#: The key of the mail worker in the servers (``--mail-worker separate``); no scenario targets it.
+MAIL = "mail worker"
 
 DESCRIPTION = f"""\
 Benchmark OneStop Events: start the real service (uvicorn, events.app:create_app --factory, one
@@ -172,6 +176,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="do not also run the scenarios with wrk (by default they are, when wrk is installed)",
     )
     parser.add_argument(
+        "--mail-worker",
+        choices=("web", "separate"),
+        default="web",
+        help="who delivers the e-mails the writes queue: 'web', the outbox sender inside the service "
+        "process (the default, as `make run`); 'separate', an `events worker` process beside it, the "
+        "service with OUTBOX_WORKER=off (production's set-up; srv µs/req then leaves mail out)",
+    )
+    parser.add_argument(
         "--wrk-duration",
         type=float,
         default=5.0,
@@ -253,14 +265,18 @@ def progress(message: str) -> None:
 
 
 async def wait_until_quiet(
-    server: Server, *, busy: float = 0.1, window: float = 0.3, limit: float = 60.0
+    server: Server, *others: Server | None, busy: float = 0.1, window: float = 0.3, limit: float = 60.0
 ) -> None:
-    """Wait until the server uses under ``busy`` of a core over ``window`` seconds (at most ``limit``).
+    """Wait until the server (then each of ``others``, e.g. the mail worker) uses under ``busy`` of a
+    core over ``window`` seconds (at most ``limit``).
 
     After a write scenario or a trial, the service still has work queued in the background (the
     outbox worker sending the e-mails the registrations queued); without this, that work would
     land on the next run's figures.
     """
+    for other in others:
+        if other is not None:
+            await wait_until_quiet(other, busy=busy, window=window, limit=limit)
     if server.cpu_seconds() is None:
         return
     started = time.monotonic()
@@ -313,9 +329,9 @@ async def measure(
                 f"c={summary.concurrency}: {result.rps:,.0f} req/s, p50 {result.percentile(0.5) * 1000:.2f} ms{flag}"
             )
             if summary.scenario.method not in {"GET", "HEAD"}:
-                await wait_until_quiet(server)
+                await wait_until_quiet(server, servers.get(MAIL))
         for wrk_summary in wrk_summaries:
-            await _run_wrk(args, wrk_summary, servers[wrk_summary.scenario.target], repeat)
+            await _run_wrk(args, wrk_summary, servers, repeat)
         for trial_summary in trial_summaries:
             try:
                 outcome = await trial_summary.trial.run(ctx, repeat)
@@ -336,12 +352,15 @@ async def measure(
             progress(
                 f"[{done}/{total}] run {repeat + 1}/{args.repeat} {trial_summary.trial.name}: {figures}{flag}"
             )
-            await wait_until_quiet(servers["service"])
+            await wait_until_quiet(servers["service"], servers.get(MAIL))
     return summaries, trial_summaries, wrk_summaries
 
 
-async def _run_wrk(args: argparse.Namespace, summary: wrk.WrkSummary, server: Server, repeat: int) -> None:
+async def _run_wrk(
+    args: argparse.Namespace, summary: wrk.WrkSummary, servers: dict[str, Server], repeat: int
+) -> None:
     """One wrk run of a scenario; a failure is reported and counted as an error, the rest goes on."""
+    server = servers[summary.scenario.target]
     name = f"run {repeat + 1}/{args.repeat} wrk {summary.scenario.name} c={summary.concurrency}"
     try:
         result = await wrk.run_wrk(
@@ -358,7 +377,7 @@ async def _run_wrk(args: argparse.Namespace, summary: wrk.WrkSummary, server: Se
     flag = f"  {result.errors} ERRORS (socket errors, timeouts or non-2xx/3xx)" if result.errors else ""
     progress(f"    {name}: {result.rps:,.0f} req/s, p99 {result.p99_s * 1000:.2f} ms{flag}")
     if summary.scenario.method not in {"GET", "HEAD"}:
-        await wait_until_quiet(server)
+        await wait_until_quiet(server, servers.get(MAIL))
 
 
 def run_event_loop(coroutine, no_uvloop: bool):
@@ -389,10 +408,15 @@ def benchmark(args: argparse.Namespace) -> int:
             setup = run_setup(env, work_dir)
             progress(f"setup done in {time.perf_counter() - started:.1f} s; starting servers ...")
 
+            service_env = env
+            if args.mail_worker == "separate":
+                service_env = {**env, "OUTBOX_WORKER": "off"}
             service = stack.enter_context(
-                running(Server("service", "events.app:create_app", "/health", env, work_dir))
+                running(Server("service", "events.app:create_app", "/health", service_env, work_dir))
             )
             servers = {"service": service}
+            if args.mail_worker == "separate":
+                servers[MAIL] = stack.enter_context(running(MailWorker(env, work_dir)))
             floor_url = "-"
             if not args.no_floor and needs_floor(args):
                 floor = stack.enter_context(
@@ -447,6 +471,7 @@ def benchmark(args: argparse.Namespace) -> int:
     print()
     print(
         f"OneStop Events benchmark: {database.label}, {os.cpu_count()} CPUs, medians of {args.repeat} run(s)"
+        + (", e-mail sent by a separate `events worker`" if args.mail_worker == "separate" else "")
     )
     if summaries:
         print(format_table(summaries, floors, update_floors))

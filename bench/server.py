@@ -296,6 +296,32 @@ class Server:
             process.wait(timeout=10)
 
 
+class MailWorker(Server):
+    """``events worker``: the outbox sender (and job worker) in a process of its own, for
+    ``--mail-worker separate``; the service then runs with ``OUTBOX_WORKER=off``. It serves no HTTP:
+    it is ready once it runs, and its CPU is read like a server's."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        super().__init__("mail worker", "", "", env, log_dir)
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "events.cli", "worker"]
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + min(timeout, 30.0)
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(
+                    f"the mail worker exited with code {self.process.returncode}; its output:\n{self.stderr()}"
+                )
+            if "worker running" in self.stderr():
+                return
+            time.sleep(0.1)
+        raise BenchError(f"the mail worker did not start within 30 s; its output:\n{self.stderr()}")
+
+
 @contextlib.contextmanager
 def running(server: Server):
     try:

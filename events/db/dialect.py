@@ -36,6 +36,12 @@ class Dialect:
     array_parameters: bool
     #: Placeholders are numbered (``$1, $2 …``) rather than ``?``.
     numbered_placeholders: bool
+    #: A ``WITH`` clause may hold ``INSERT``/``UPDATE`` statements, so several writes are one statement
+    #: (one round trip; see :func:`events.db.statements.together`).
+    writable_cte: bool
+    #: ``FOR UPDATE`` where rows can be locked, else nothing (SQLite's write transaction is exclusive):
+    #: appended to a plain SQL ``SELECT`` that must hold its rows until the transaction ends.
+    for_update: str
     #: ``FOR UPDATE SKIP LOCKED`` where rows can be locked, else nothing: appended to the subquery that
     #: picks rows to claim, so concurrent claimers take different rows instead of waiting on each other.
     skip_locked: str
@@ -70,6 +76,8 @@ SQLITE = Dialect(
     row_locks=False,
     array_parameters=False,
     numbered_placeholders=False,
+    writable_cte=False,
+    for_update="",
     skip_locked="",
     key_lock=None,
     ordered_text_aggregate="group_concat({piece}, '|')",
@@ -81,6 +89,8 @@ POSTGRESQL = Dialect(
     row_locks=True,
     array_parameters=True,
     numbered_placeholders=True,
+    writable_cte=True,
+    for_update="FOR UPDATE",
     skip_locked="FOR UPDATE SKIP LOCKED",
     key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
     ordered_text_aggregate="string_agg({piece}, '|' ORDER BY {order})",
