@@ -191,10 +191,14 @@ def free_port() -> int:
 
 
 class Server:
-    """``uvicorn --factory APP`` on a free loopback port, one worker, no access log, level warning."""
+    """``uvicorn --factory APP`` on a free loopback port, ``workers`` worker processes (one unless
+    asked), no access log, level warning."""
 
-    def __init__(self, label: str, app: str, ready_path: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, label: str, app: str, ready_path: str, env: dict[str, str], log_dir: Path, workers: int = 1
+    ) -> None:
         self.label = label
+        self.workers = workers
         self.app = app
         self.ready_path = ready_path
         self.env = env
@@ -220,7 +224,7 @@ class Server:
             "--port",
             str(self.port),
             "--workers",
-            "1",
+            str(self.workers),
             "--no-access-log",
             "--log-level",
             "warning",
@@ -272,15 +276,15 @@ class Server:
         return text[-limit:] if text.strip() else "(empty)"
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time the server process has used so far (Linux ``/proc``), or None."""
+        """User + system CPU time the server has used so far (Linux ``/proc``), or None: the uvicorn
+        process and, with several workers, every process under it (the worker processes live as
+        long as the server, so their time is read from their own ``stat``, not the parent's)."""
         if self.process is None:
             return None
-        try:
-            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
-        except OSError:
+        own = process_cpu(self.process.pid)
+        if own is None:
             return None
-        fields = stat.rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return own + sum(process_cpu(child) or 0.0 for child in descendants(self.process.pid))
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -294,6 +298,36 @@ class Server:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             process.wait(timeout=10)
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of one process (its threads included), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` (children, their children ...), from ``/proc/<pid>/task/*/children``."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        try:
+            tasks = list(Path(f"/proc/{parent}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            found.extend(children)
+            pending.extend(children)
+    return found
 
 
 @contextlib.contextmanager
