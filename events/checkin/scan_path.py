@@ -3,13 +3,27 @@ and offline ones (:mod:`events.checkin.sync`) alike, once :mod:`events.checkin.s
 the request. One job: the statements below run in one transaction and must stay few (no extra
 statement per scan), so the SQL and the program that runs it live together.
 
+**Why plain SQL.** A badge scan is the busiest write of the service (a queue at the door: issue 17
+asks for half the rate of a bare single-row UPDATE). Through the ORM it was a dozen queries; here
+it is a statement program (:func:`events.db.statements.run`) of three statements for an admission
+on PostgreSQL, with the conditional writes the races need (``ON CONFLICT DO NOTHING``,
+``UPDATE … WHERE inside = FALSE``) and a data-modifying CTE the query builder cannot say. The rules
+stay in Python (:mod:`events.checkin.rules`), once: the statements only fetch what they judge and
+write what they decided, for every kind of scan (there is no second, faster path).
+
 A scan is a handful of short statements in one write transaction:
 
 1. **claim the nonce**: insert the scan row, ``ON CONFLICT (event, device_id, nonce) DO NOTHING``.
    Nothing inserted means a retry: the first answer is returned (or 409 if the nonce came with
-   another token, checkpoint or direction) and nothing else happens;
-2. **read the badge** with its registration and whether the checkpoint's rule lets it pass (one
-   query; the badge's own row gives its revocation state, so a withdrawn badge is refused at once);
+   another token, checkpoint or direction) and nothing else happens. The same statement reads the
+   access version (:mod:`events.auth.revocation`): when it moved since the device's account, the
+   checkpoint's rules or the keys were cached, the transaction is rolled back and the scan is tried
+   once more with everything read afresh, so a revoked token or a closed checkpoint stops the very
+   next scan in every process;
+2. **read the badge** with its registration and whether the checkpoint's rule lets it pass (the
+   badge's own row gives its revocation state, so a withdrawn badge is refused at once). Where
+   parameters can be arrays (PostgreSQL) and the group is at one checkpoint, this is the same
+   statement as the claim (:data:`_CLAIM_READ_MANY`), which also reads the checkpoint's counts;
 3. **decide** (:mod:`events.checkin.rules`: the badge verifier, then the registration, the rule and
    the time window);
 4. **presence**: an admission changes the (checkpoint, registration) row with a conditional write:
@@ -17,7 +31,17 @@ A scan is a handful of short statements in one write transaction:
    re-enter. On PostgreSQL a second transaction waits on the first one's row and then finds the
    condition false, so of concurrent scans of one single-entry badge exactly one is admitted, in
    one process or many. On SQLite writers take turns (``BEGIN IMMEDIATE``);
-5. **counts** of the checkpoint, then the answer is stored on the scan row (a retry gets it back).
+5. **counts** of the checkpoint: those read with the claim plus what this group's own writes did
+   (:class:`_Tally`: a new row is one more admitted and inside, an exit one fewer inside), or
+   counted again when they were not read with the claim or a change's effect is unknown. Under
+   concurrent writers elsewhere they are the counts as of the claim plus this scan: a figure for
+   people, not a guarantee. Then the answer is stored on the scan row (a retry gets it back).
+
+On SQLite the whole program runs in one hop to the writer thread, where a statement costs no round
+trip: claim, badge, presence, counts, answer. On PostgreSQL an admission is ``BEGIN``, claim-and-read,
+presence, answer, ``COMMIT`` (five round trips, seven before the claim read too); concurrent scans
+of one process share that transaction (:mod:`events.checkin.scanning` groups them): a group of
+scans at one checkpoint costs four round trips and one presence write per scan.
 
 Online scans are judged at the service's clock and every stored revocation counts. An offline scan
 carries the device's decision, recorded as it was made with the device's time; the service's own
