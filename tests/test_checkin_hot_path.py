@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime
 import os
 import sys
 from pathlib import Path
@@ -16,43 +15,28 @@ import msgspec
 import pytest
 
 from events.auth.principal import Actor
-from events.auth.tables import ApiToken, Role
-from events.checkin import config, scan_path, scanning, schemas
-from events.checkin.controllers import forget_devices
+from events.auth.tables import ApiToken
+from events.checkin import config, controllers, scan_path, scanning, schemas
 from events.checkin.tables import Presence
 from events.db import dialect, statements
-from tests.factories import create_account
+from tests import test_checkin
 from tests.test_checkin import answer, attendee, checkpoint, nonce, scan
+
+# The check-in tests' fixtures: caches dropped around each test, an event on now, its staff.
+fresh_caches = test_checkin.fresh_caches
+live_event = test_checkin.live_event
+organiser = test_checkin.organiser
+scanner = test_checkin.scanner
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """Ids restart after each test's clean-up; cached rules must not outlive their rows."""
-    config.forget()
-    forget_devices()
-    yield
-    config.forget()
-    forget_devices()
-
-
 @pytest.fixture
-async def live_event(make_event):
-    today = datetime.date.today()
-    return await make_event(
-        start_date=today - datetime.timedelta(days=1), end_date=today + datetime.timedelta(days=1)
-    )
-
-
-@pytest.fixture
-async def organiser(live_event):
-    return await create_account(Role.organiser, live_event.id)
-
-
-@pytest.fixture
-async def scanner(live_event):
-    return await create_account(Role.staff, live_event.id)
+def caches_outlive_the_test(monkeypatch):
+    """Starting another Python process takes seconds on a loaded machine, longer than the caches'
+    time bounds: make those an hour, so only the access version can stop the next scan."""
+    monkeypatch.setattr(controllers, "DEVICE_ACTOR_TTL", 3600.0)
+    monkeypatch.setattr(config, "RULES_TTL", 3600.0)
 
 
 async def in_another_process(code: str) -> None:
@@ -84,7 +68,7 @@ async def in_another_process(code: str) -> None:
 
 
 async def test_a_token_revoked_by_another_process_is_refused_at_the_very_next_scan(
-    client, live_event, organiser, scanner
+    client, live_event, organiser, scanner, caches_outlive_the_test
 ):
     door = await checkpoint(client, live_event.id, organiser.headers)
     _, first = await attendee(live_event.id)
@@ -103,7 +87,7 @@ async def test_a_token_revoked_by_another_process_is_refused_at_the_very_next_sc
 
 
 async def test_a_checkpoint_closed_by_another_process_refuses_the_very_next_scan(
-    client, live_event, organiser, scanner
+    client, live_event, organiser, scanner, caches_outlive_the_test
 ):
     door = await checkpoint(client, live_event.id, organiser.headers)
     _, first = await attendee(live_event.id)
