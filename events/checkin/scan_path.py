@@ -169,16 +169,20 @@ _BADGES_MANY = (
 #: The common case in one statement: the group's scans at one checkpoint claimed, the access version,
 #: the badges the new ones name (with their registrations and the rule's verdict) and the
 #: checkpoint's counts before this group (a data-modifying CTE; its SELECT sees the database as it
-#: was, so the counts exclude this group's own changes, added by :class:`_Tally`).
+#: was, so the counts exclude this group's own changes, added by :class:`_Tally`). The scan row is
+#: claimed as the common outcome (admitted, with the badge's registration): nobody sees it before
+#: the commit, :data:`_FINISH_MANY` writes what was decided, and when that equals the guess no
+#: indexed column changes, so PostgreSQL updates the row in place (a HOT update, no index writes).
 _CLAIM_READ_MANY = (
     "WITH v AS (SELECT * FROM unnest(?::int[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], "  # noqa: S608
     "?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[], ?::int[]) AS v(event, checkpoint, device_id, "
     "nonce, fingerprint, direction, mode, scanned_at, received_at, scanned_by, badge)), "
     "claimed AS (INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "
-    "scanned_at, received_at, scanned_by, result, reason, detail, server_reason, answer) "
+    "scanned_at, received_at, scanned_by, registration, badge_id, result, reason, detail, server_reason, answer) "
     "SELECT v.event, v.checkpoint, v.device_id, v.nonce, v.fingerprint, v.direction, v.mode, v.scanned_at, "
-    "v.received_at, v.scanned_by, '', '', '', '', '' FROM v ON CONFLICT (event, device_id, nonce) DO NOTHING "
-    "RETURNING id, event, device_id, nonce) "
+    "v.received_at, v.scanned_by, o.registration, o.id, 'ok', '', '', '', '' FROM v "
+    "LEFT JOIN badge o ON o.id = v.badge AND o.event = v.event "
+    "ON CONFLICT (event, device_id, nonce) DO NOTHING RETURNING id, event, device_id, nonce) "
     f"SELECT c.id AS scan_id, c.device_id AS scan_device, c.nonce AS scan_nonce, {revocation.CURRENT_SQL} "
     "AS access_version, k.admitted AS admitted_before, k.inside AS inside_before, "
     "b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "
