@@ -230,7 +230,11 @@ class Server:
             "warning",
         ]
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float | None = None) -> None:
+        """Start it and wait until it answers: 60 s, or 90 s a worker with several (each imports the
+        whole service, at the same time, on a machine that may be busy)."""
+        if timeout is None:
+            timeout = 60.0 if self.workers == 1 else 90.0 * self.workers
         with self.stderr_path.open("wb") as stderr:
             self.process = subprocess.Popen(  # its own session: a Ctrl-C reaches us, and we stop it
                 self.command,
