@@ -19,7 +19,7 @@ from pathlib import Path
 from bench import registry, targets, wrk
 from bench.floor_app import FLOOR_PATH
 from bench.loadgen import run_load
-from bench.registry import FLOOR, Check, Context, Scenario, Trial, TrialResult
+from bench.registry import FLOOR, SERVICE, WORKERS, Check, Context, Scenario, Trial, TrialResult
 from bench.report import (
     Summary,
     TrialSummary,
@@ -184,6 +184,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "service with OUTBOX_WORKER=off (production's set-up; srv µs/req then leaves mail out)",
     )
     parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="also start the service with N uvicorn worker processes (same database) and run every chosen "
+        "service scenario against it with wrk, as '<scenario> (N workers)'; with 2, the targets compare "
+        "the checkin scan's two workers with one (needs wrk)",
+    )
+    parser.add_argument(
         "--wrk-duration",
         type=float,
         default=5.0,
@@ -292,12 +301,24 @@ async def wait_until_quiet(
     progress(f"note: the {server.label} server was still busy {limit:g} s after the last run")
 
 
+def on_workers(chosen: list[Scenario], workers: int) -> list[Scenario]:
+    """The chosen service scenarios again, against the server with ``workers`` processes (wrk only)."""
+    if workers < 2:
+        return []
+    return [
+        dataclasses.replace(scenario, name=targets.with_workers(scenario.name, workers), target=WORKERS)
+        for scenario in chosen
+        if scenario.target == SERVICE
+    ]
+
+
 async def measure(
     args: argparse.Namespace,
     chosen: list[Scenario],
     trials: list[Trial],
     servers: dict[str, Server],
     ctx: Context,
+    multi: list[Scenario] = (),  # type: ignore[assignment]
 ) -> tuple[list[Summary], list[TrialSummary], list[wrk.WrkSummary]]:
     summaries = [
         Summary(scenario, concurrency, []) for concurrency in args.concurrency for scenario in chosen
@@ -307,6 +328,12 @@ async def measure(
     if not args.no_wrk and not use_wrk:
         progress("wrk is not installed: throughput from the Python load generator only (apt-get install wrk)")
     wrk_summaries = [wrk.WrkSummary(s.scenario, s.concurrency, []) for s in summaries] if use_wrk else []
+    if use_wrk:  # with --workers N: each scenario on one worker, then on N, in every repeat
+        wrk_summaries += [
+            wrk.WrkSummary(scenario, concurrency, [])
+            for concurrency in args.concurrency
+            for scenario in multi
+        ]
     total = (len(summaries) + len(trial_summaries)) * args.repeat
     done = 0
     for repeat in range(args.repeat):  # interleaved, so slow drift on a shared machine hits all alike
@@ -393,6 +420,10 @@ def run_event_loop(coroutine, no_uvloop: bool):
 
 def benchmark(args: argparse.Namespace) -> int:
     database = choose_database(dict(os.environ), allow_wipe=args.allow_wipe)
+    if args.workers > 1 and (args.no_wrk or wrk.available() is None):
+        raise BenchError(
+            "--workers needs wrk (apt-get install wrk; without --no-wrk): it measures the workers"
+        )
     scenarios, trials, skipped = placeholder_scenarios()
     if not skipped:  # unknown --only names fail before anything starts (else once the data is seeded)
         select(scenarios, trials, args.only, args.no_floor, args.optional)
@@ -444,6 +475,21 @@ def benchmark(args: argparse.Namespace) -> int:
             missing = [name for name in args.optional if name not in built]
             if missing:
                 progress(f"note: --issue-17: not in this checkout, left out: {', '.join(missing)}")
+            multi = on_workers(chosen, args.workers)
+            if multi:  # started after the seeds, on the same database: it serves the same data
+                progress(f"starting the service with {args.workers} workers ...")
+                servers[WORKERS] = stack.enter_context(
+                    running(
+                        Server(
+                            f"service-{args.workers}w",
+                            "events.app:create_app",
+                            "/health",
+                            env,
+                            work_dir,
+                            workers=args.workers,
+                        )
+                    )
+                )
             if not chosen and not chosen_trials:
                 raise BenchError("no scenario left to run")
             if chosen:
@@ -456,7 +502,7 @@ def benchmark(args: argparse.Namespace) -> int:
                     f"then, in each repeat, {len(chosen_trials)} trial(s): {', '.join(t.name for t in chosen_trials)}"
                 )
             summaries, trial_summaries, wrk_summaries = run_event_loop(
-                measure(args, chosen, chosen_trials, servers, ctx), args.no_uvloop
+                measure(args, chosen, chosen_trials, servers, ctx, multi), args.no_uvloop
             )
             for server in servers.values():
                 if server.process is not None and server.process.poll() is not None:
