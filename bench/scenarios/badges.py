@@ -8,10 +8,12 @@ Runs as a trial of the harness (``python -m bench --only badges``) or alone, wit
     .venv/bin/python -m bench.scenarios.badges --count 3000 --repeat 3
 
 Figures are medians over the repeats. ``badges/s`` is wall-clock throughput of one process
-rendering a complete run (chunks of 200 badges into a ZIP, as ``events badges print`` does), fresh
-tokens each run so no QR symbol comes from a cache; ``cpu ms/badge`` is the process's CPU time per
+rendering a complete run (chunks of 200 badges into a ZIP, the service's ``printing.zip_pieces``),
+fresh tokens each run so no QR symbol comes from a cache; ``cpu ms/badge`` is the CPU time per
 badge, and ``badges/cpu-s`` its inverse: what one otherwise idle core renders, steadier than
-wall-clock figures on a shared machine. Reference: pretix renders about 200 badges/s single and
+wall-clock figures on a shared machine. The ``(all cores)`` figures are the same run drawn by the
+rendering pool (``events.rendering.pool``, one worker process per CPU: ``processes (all cores)``),
+their CPU including the workers'; ``badges/s per core`` divides the rate by the processes. Reference: pretix renders about 200 badges/s single and
 90/s on 4 x A6 sheets on this class of machine.
 """
 
