@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -12,6 +13,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from bench import registry, targets, wrk
@@ -64,6 +66,7 @@ examples:
   .venv/bin/python -m bench --concurrency 1,8,32 --repeat 5 --json /tmp/bench.json
   .venv/bin/python -m bench --only health,public-list
   .venv/bin/python -m bench --only registration,registration-race --repeat 5
+  .venv/bin/python -m bench --issue-17 --repeat 3
   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python -m bench
 """
 
@@ -135,6 +138,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run only these scenarios or trials (repeatable; '-' or '_' may stand for spaces, e.g. "
         "public-list); the floor is still measured for the ratio unless --no-floor or only trials are chosen",
     )
+    parser.add_argument(
+        "--issue-17",
+        dest="issue_17",
+        action="store_true",
+        help="run exactly the scenarios and trials of issue 17's targets (with the floors), as with "
+        "--only naming them; with --repeat 3 this is the issue's measurement",
+    )
     parser.add_argument("--no-floor", action="store_true", help="do not start or measure the floor app")
     parser.add_argument(
         "--list", action="store_true", help="list the scenarios and trials and exit (starts nothing)"
@@ -176,6 +186,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.only = [
         registry.normalise_name(name) for item in args.only for name in item.split(",") if name.strip()
     ]
+    #: Names asked for by --issue-17: one whose module is absent is left out with a note, not an error.
+    args.optional = []
+    if args.issue_17:
+        args.optional = [
+            name for name in map(registry.normalise_name, targets.issue_17_names()) if name not in args.only
+        ]
+        args.only = [*args.only, *args.optional]
     return args
 
 
@@ -183,13 +200,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def select(
-    scenarios: list[Scenario], trials: list[Trial], only: list[str], no_floor: bool
+    scenarios: list[Scenario],
+    trials: list[Trial],
+    only: list[str],
+    no_floor: bool,
+    optional: Collection[str] = (),
 ) -> tuple[list[Scenario], list[Trial]]:
     """The scenarios and trials to run. The floor comes along unless --no-floor, or unless no other
-    scenario was chosen (trials alone need no ratio)."""
+    scenario was chosen (trials alone need no ratio). Unknown names in ``only`` are an error, except
+    those also in ``optional`` (--issue-17's), which are left out."""
     names = [scenario.name for scenario in scenarios] + [trial.name for trial in trials]
     known = {registry.normalise_name(name) for name in names}
-    unknown = [name for name in only if name not in known]
+    unknown = [name for name in only if name not in known and name not in optional]
     if unknown:
         raise BenchError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(names)}")
 
@@ -354,7 +376,7 @@ def benchmark(args: argparse.Namespace) -> int:
     database = choose_database(dict(os.environ), allow_wipe=args.allow_wipe)
     scenarios, trials, skipped = placeholder_scenarios()
     if not skipped:  # unknown --only names fail before anything starts (else once the data is seeded)
-        select(scenarios, trials, args.only, args.no_floor)
+        select(scenarios, trials, args.only, args.no_floor, args.optional)
     work_dir = make_work_dir()
     try:
         with contextlib.ExitStack() as stack:
@@ -390,9 +412,14 @@ def benchmark(args: argparse.Namespace) -> int:
             )
             progress("seeding ...")
             registry.run_seeds(ctx)
+            built_scenarios, built_trials = registry.build_all(ctx)
             chosen, chosen_trials = select(
-                *registry.build_all(ctx), args.only, args.no_floor or floor_url == "-"
+                built_scenarios, built_trials, args.only, args.no_floor or floor_url == "-", args.optional
             )
+            built = {registry.normalise_name(item.name) for item in [*built_scenarios, *built_trials]}
+            missing = [name for name in args.optional if name not in built]
+            if missing:
+                progress(f"note: --issue-17: not in this checkout, left out: {', '.join(missing)}")
             if not chosen and not chosen_trials:
                 raise BenchError("no scenario left to run")
             if chosen:
@@ -429,13 +456,15 @@ def benchmark(args: argparse.Namespace) -> int:
     if trial_summaries:
         print()
         print(format_trials(trial_summaries))
-    verdicts = targets.verdicts(
-        {(s.scenario.name, s.concurrency): s for s in summaries},
-        {(s.scenario.name, s.concurrency): s for s in wrk_summaries if s.runs},
-        {s.trial.name: s for s in trial_summaries},
-    )
+    by_loadgen = {(s.scenario.name, s.concurrency): s for s in summaries}
+    by_wrk = {(s.scenario.name, s.concurrency): s for s in wrk_summaries if s.runs}
+    verdicts = targets.verdicts(by_loadgen, by_wrk, {s.trial.name: s for s in trial_summaries})
+    costs = targets.costs(by_loadgen, by_wrk)
     print()
     print(targets.format_targets(verdicts, database.label))
+    if costs:
+        print()
+        print(targets.format_costs(costs))
     if any(summary.errors for summary in summaries) or any(summary.errors for summary in trial_summaries):
         print("\nERRORS: some answers were not the expected status; see the progress lines above or --json.")
     if any(not summary.passed for summary in trial_summaries):
@@ -457,6 +486,7 @@ def benchmark(args: argparse.Namespace) -> int:
                         dict(zip(("row", "target", "measured", "verdict", "source"), line, strict=True))
                         for line in verdicts
                     ],
+                    "costs": [dataclasses.asdict(line) for line in costs],
                 },
                 indent=2,
             )

@@ -42,6 +42,15 @@ class Dialect:
     #: A statement taking a transaction-scoped lock on a text key (one ``?`` parameter), or ``None``
     #: where the write transaction is exclusive already (SQLite's ``BEGIN IMMEDIATE``).
     key_lock: str | None
+    #: An aggregate joining a text column with ``|`` in a given order, as ``{piece}`` and ``{order}``:
+    #: ``string_agg(… ORDER BY …)`` on PostgreSQL; SQLite's ``group_concat`` (before 3.44) takes no
+    #: ORDER BY and keeps the order of the rows it reads, so aggregate over a subquery ordered alike.
+    ordered_text_aggregate: str
+
+    def ordered_concat(self, piece: str, order: str) -> str:
+        """An aggregate of ``piece`` texts joined with ``|`` in ``order`` (see
+        :attr:`ordered_text_aggregate`: read the rows from a subquery with ``ORDER BY order``)."""
+        return self.ordered_text_aggregate.format(piece=piece, order=order)
 
     def placeholders(self, sql: str) -> str:
         """``sql`` written with ``?`` placeholders, in this database's style (``$1, $2 …`` on PostgreSQL)."""
@@ -63,6 +72,7 @@ SQLITE = Dialect(
     numbered_placeholders=False,
     skip_locked="",
     key_lock=None,
+    ordered_text_aggregate="group_concat({piece}, '|')",
 )
 POSTGRESQL = Dialect(
     name="postgresql",
@@ -73,6 +83,7 @@ POSTGRESQL = Dialect(
     numbered_placeholders=True,
     skip_locked="FOR UPDATE SKIP LOCKED",
     key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+    ordered_text_aggregate="string_agg({piece}, '|' ORDER BY {order})",
 )
 
 

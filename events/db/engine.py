@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -186,12 +187,22 @@ def _enable_wal(path: Path) -> None:
         connection.execute("PRAGMA journal_mode = WAL")
 
 
-def get_engine() -> Engine:
-    from piccolo.engine.finder import engine_finder
+#: The engine found for each ``PICCOLO_CONF`` value: Piccolo's finder imports and inspects the
+#: configuration module on every call (tens of microseconds), and hot paths ask for the engine on
+#: every statement. Piccolo's tables keep the engine they found the same way.
+_FOUND: dict[str | None, Engine] = {}
 
-    engine = engine_finder()
+
+def get_engine() -> Engine:
+    conf = os.environ.get("PICCOLO_CONF")
+    engine = _FOUND.get(conf)
     if engine is None:
-        raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+        from piccolo.engine.finder import engine_finder
+
+        engine = engine_finder()
+        if engine is None:
+            raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+        _FOUND[conf] = engine
     return engine
 
 
@@ -205,10 +216,18 @@ def is_sqlite() -> bool:
     return dialect() is SQLITE
 
 
+async def _keep_session(connection: Any) -> None:
+    """What the pool runs on a connection given back, after asyncpg rolled back any transaction
+    left open: nothing. asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL`` every time, a second round trip for every single query; this code keeps
+    no session state to undo (advisory locks are transaction-scoped, no ``SET``, ``LISTEN`` or
+    cursors outside transactions), so the round trip bought nothing."""
+
+
 async def start(engine: Engine | None = None) -> None:
     engine = engine or get_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
 
 
 async def stop(engine: Engine | None = None) -> None:

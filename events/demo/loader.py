@@ -15,7 +15,7 @@ from events.auth.tables import Role, RoleGrant, User
 from events.commands import apply_migrations
 from events.db import write_transaction
 from events.demo.letters import load_letter_profiles
-from events.demo.people import generate_participants
+from events.demo.people import generate_participants, government_level
 from events.demo.programme import load_programme, load_sites
 from events.demo.travel import load_demo_travel
 from events.errors import DomainError
@@ -76,6 +76,7 @@ def _registration(person: dict[str, Any], rng: random.Random, event: dict) -> sc
         )
     }
     values["latin_name"] = person["latin_name"] or ""
+    values["government_level"] = government_level(person["institution"])
     values["accessibility"] = person["accessibility_needs"]
     values["dietary"] = person["dietary_requirements"]
     values["self_identification"] = person["self_identified_groups"]
