@@ -77,7 +77,14 @@ TARGETS = [
         "letters", ">= 40 signed/s per core", "trial", "letters render", "signed letters/s", 40, True, "/s"
     ),
     Target(
-        "badges on 4xA6 sheets", ">= 1,500/s", "trial", "badges", "4xA6 sheets badges/s", 1500, True, "/s"
+        "badges on 4xA6 sheets",
+        ">= 1,500/s (all cores)",
+        "trial",
+        "badges",
+        "4xA6 sheets badges/s (all cores)",
+        1500,
+        True,
+        "/s",
     ),
     Target("badges on 4xA6 sheets", "memory flat", "trial", "badges", "checks"),
 ]

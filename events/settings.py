@@ -71,6 +71,8 @@ class Settings:
     job_result_hours: int = 48
     #: The programme report shows a cell describing fewer people than this as "<N" (at least 1).
     report_min_cell: int = 5
+    #: Worker processes that draw bulk documents (badge runs); 0: one per CPU.
+    render_processes: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -190,6 +192,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         jobs_concurrency=max(1, _int(source, "JOBS_CONCURRENCY", 2)),
         job_lease_seconds=max(3, _int(source, "JOB_LEASE_SECONDS", 60)),
         job_result_hours=max(1, _int(source, "JOB_RESULT_HOURS", 48)),
+        render_processes=max(0, _int(source, "RENDER_PROCESSES", 0)),
     )
 
 
