@@ -62,6 +62,8 @@ class Settings:
     #: How long a running job's claim lasts without a heartbeat before another worker may take it.
     job_lease_seconds: int = 60
     job_result_hours: int = 48
+    #: The largest country action plan document (PDF or DOCX) a participant may upload.
+    action_plan_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def is_production(self) -> bool:
@@ -180,6 +182,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         jobs_concurrency=max(1, _int(source, "JOBS_CONCURRENCY", 2)),
         job_lease_seconds=max(3, _int(source, "JOB_LEASE_SECONDS", 60)),
         job_result_hours=max(1, _int(source, "JOB_RESULT_HOURS", 48)),
+        action_plan_max_bytes=max(1024, _int(source, "ACTION_PLAN_MAX_BYTES", 10 * 1024 * 1024)),
     )
 
 
