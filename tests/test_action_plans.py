@@ -5,6 +5,7 @@ portal and console pages without JavaScript, the report's tables, concurrent upl
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import re
 import zipfile
@@ -12,6 +13,7 @@ import zlib
 
 import msgspec
 import pytest
+from cryptography.fernet import Fernet
 
 from events import crypto
 from events.action_plans import files, report, schemas, services
@@ -23,7 +25,9 @@ from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from events.registration import access, submission
 from events.registration import schemas as registration_schemas
 from events.registration.tables import Channel, Registration
+from events.settings import get_settings
 from tests.factories import SYSTEM
+from tests.test_letters_retention import _keys
 from tests.test_registration_workflow import person
 from tests.test_web import error_beside, sign_in_organiser
 
@@ -479,3 +483,21 @@ async def test_the_console_tab_lists_countries_and_reviews_a_plan(client, countr
     assert "Add dates" in plan.text and "Thanks" in plan.text
     programme = await client.get("/organiser/action-plans")
     assert programme.status_code == 200 and "Nepal" in programme.text
+
+
+async def test_rotating_the_data_key_re_encrypts_the_documents(country_event, monkeypatch):
+    event, ram, _, _ = country_event
+    document = docx()
+    await services.upload_document(actor_of(ram), event.id, "NPL", document, "plan.docx")
+    old = base64.urlsafe_b64encode(crypto.derive_key(get_settings().secret_key, "data-encryption")).decode()
+    new = Fernet.generate_key().decode()
+    try:
+        _keys(monkeypatch, new, old)
+        assert await services.rotate_data_key(SYSTEM) == 1
+        _keys(monkeypatch, new)
+        (stored,) = await ActionPlanDocument.select(ActionPlanDocument.content)
+        assert Fernet(new.encode()).decrypt(bytes(stored["content"])) == document
+        assert (await services.document(actor_of(ram), event.id, "NPL"))[2] == document
+    finally:
+        monkeypatch.undo()
+        crypto.reset_cache()

@@ -573,3 +573,25 @@ async def status_counts(event_ids: list[int]) -> dict[int, dict[str, dict[str, i
         )
         entry["status"] = row["status"]
     return found
+
+
+async def rotate_data_key(actor: Actor) -> int:
+    """Re-encrypt every stored plan document with the newest data key (``events rotate-data-key``)."""
+    ids = [
+        row["id"]
+        for row in await ActionPlanDocument.select(ActionPlanDocument.id).order_by(ActionPlanDocument.id)
+    ]
+    for start in range(0, len(ids), 50):
+        async with write_transaction():
+            rows = await locked(
+                ActionPlanDocument.select(ActionPlanDocument.id, ActionPlanDocument.content).where(
+                    ActionPlanDocument.id.is_in(ids[start : start + 50])
+                )
+            )
+            for row in rows:
+                await ActionPlanDocument.update(
+                    {ActionPlanDocument.content: crypto.rotate_bytes(bytes(row["content"]))}
+                ).where(ActionPlanDocument.id == row["id"])
+    async with write_transaction():
+        await record(actor, "action_plan.data_key_rotated", "action_plan", "*", data={"documents": len(ids)})
+    return len(ids)
