@@ -21,6 +21,7 @@ from events.action_plans.tables import ActionPlan, ActionPlanDocument
 from events.audit.tables import AuditEntry
 from events.auth.principal import Actor
 from events.auth.tables import Role
+from events.demo.action_plans import demo_pdf
 from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from events.registration import access, submission
 from events.registration import schemas as registration_schemas
@@ -81,6 +82,20 @@ def pdf_bomb() -> bytes:
         + b"1 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data)
         + data
         + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n"
+    )
+
+
+def ascii85_pdf_bomb() -> bytes:
+    """The same bomb behind an ASCII85 filter, as reportlab chains them."""
+    squeezer = zlib.compressobj(9)
+    data = base64.a85encode(
+        b"".join(squeezer.compress(bytes(1024 * 1024)) for _ in range(300)) + squeezer.flush()
+    )
+    return (
+        b"%PDF-1.7\n"
+        + b"1 0 obj\n<< /Filter [/ASCII85Decode /FlateDecode] /Length %d >>\nstream\n" % (len(data) + 2)
+        + data
+        + b"~>\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n9\n%%EOF\n"
     )
 
 
@@ -162,11 +177,16 @@ def test_a_docx_without_its_parts_is_refused():
 
 
 def test_bombs_are_refused_without_inflating_them():
-    for bomb in (zip_bomb(), pdf_bomb(), nested_pdf(), many_objects_pdf()):
+    for bomb in (zip_bomb(), pdf_bomb(), ascii85_pdf_bomb(), nested_pdf(), many_objects_pdf()):
         assert len(bomb) < files.max_bytes()
         with pytest.raises(InvalidInput) as refused:
             files.check(bomb, "plan.pdf")
         assert refused.value.errors[0].message == files.BOMB
+
+
+def test_a_pdf_from_reportlab_with_chained_filters_is_accepted():
+    checked = files.check(demo_pdf("NPL"), "plan.pdf")
+    assert checked.content_type == files.PDF
 
 
 def test_too_many_zip_entries_is_a_bomb():

@@ -21,6 +21,7 @@ a reader; pypdf is a development dependency only, used by tests.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -70,7 +71,7 @@ _EXECUTABLE_MAGIC = (
 )
 _OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
 _STREAM = re.compile(rb"stream\r?\n")
-_FLATE = re.compile(rb"/(FlateDecode|Fl)\b")
+_FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|/\w+)")
 _BRACKETS = re.compile(rb"<<|>>|\[|\]")
 
 
@@ -101,7 +102,10 @@ def _inflate_within(data: bytes, budget: int) -> int:
     produced = 0
     pending = data
     while pending and produced <= budget:
-        out = inflater.decompress(pending, _CHUNK)
+        try:
+            out = inflater.decompress(pending, _CHUNK)
+        except zlib.error:
+            break  # a damaged stream: readers stop there too
         produced += len(out)
         pending = inflater.unconsumed_tail
         if inflater.eof:
@@ -109,6 +113,26 @@ def _inflate_within(data: bytes, budget: int) -> int:
         if not out and not pending:
             break
     return produced
+
+
+def _inflated_size(dictionary: bytes, data: bytes, budget: int) -> int:
+    """How much a stream's Flate filter makes of it (0 without one), after the ASCII filters that
+    may come first in its chain (``[/ASCII85Decode /FlateDecode]``, as reportlab writes)."""
+    found = _FILTERS.search(dictionary)
+    names = re.findall(rb"/(\w+)", found.group(1)) if found else []
+    for name in names:
+        try:
+            if name in (b"ASCII85Decode", b"A85"):
+                data = base64.a85decode(re.sub(rb"\s+", b"", data.split(b"~>", 1)[0]).removeprefix(b"<~"))
+            elif name in (b"ASCIIHexDecode", b"AHx"):
+                data = bytes.fromhex(re.sub(rb"\s+", b"", data.split(b">", 1)[0]).decode("ascii"))
+            elif name in (b"FlateDecode", b"Fl"):
+                return _inflate_within(data, budget)
+            else:
+                return 0
+        except ValueError:
+            return 0
+    return 0
 
 
 def _nesting(data: bytes) -> int:
@@ -144,10 +168,9 @@ def check_pdf(content: bytes) -> None:
         head = content[position : found.start()]
         syntax.append(head)
         dictionary = head[head.rfind(b"obj") :] if b"obj" in head else head[-2048:]
-        if _FLATE.search(dictionary):
-            budget -= _inflate_within(content[found.end() : end], budget)
-            if budget < 0:
-                raise _refuse(BOMB)
+        budget -= _inflated_size(dictionary, content[found.end() : end], budget)
+        if budget < 0:
+            raise _refuse(BOMB)
         position = end + len(b"endstream")
     syntax.append(content[position:])
     if any(_nesting(part) > MAX_PDF_NESTING for part in syntax):
