@@ -361,18 +361,18 @@ async def test_organisers_overview_filters_and_comments(client, country_event, e
     await services.upload_document(actor_of(ram), event.id, "NPL", docx(), "plan.docx")
     await services.change_status(actor_of(ram), event.id, "NPL", schemas.StatusChange(status="submitted"))
     headers = event_organiser.headers
-    rows = (await client.get(f"{API}/events/{event.id}/action-plans", headers=headers)).json()
+    rows = (await client.get(f"{API}/events/{event.id}/action-plans", headers=headers)).json()["items"]
     assert {(r["country"], r["status"], r["participants"]) for r in rows} == {
         ("NPL", "submitted", 2),
         ("FJI", "none", 1),
     }
     fiji = await client.get(f"{API}/events/{event.id}/action-plans?group=SIDS", headers=headers)
-    assert [r["country"] for r in fiji.json()] == ["FJI"]
+    assert [r["country"] for r in fiji.json()["items"]] == ["FJI"]
     assert [
         r["country"]
         for r in (
             await client.get(f"{API}/events/{event.id}/action-plans?status=submitted", headers=headers)
-        ).json()
+        ).json()["items"]
     ] == ["NPL"]
     commented = await client.post(
         f"{API}/events/{event.id}/action-plans/NPL/comments", json={"body": "Looks good"}, headers=headers

@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from events.action_plans import files, schemas, services
-from events.api import FilePart, require_file_part
+from events.api import DEFAULT_PAGE_SIZE, FilePart, Limit, Offset, Page, page_of, require_file_part
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
 from events.errors import InvalidInput
 
@@ -54,9 +54,11 @@ class ActionPlanController(Controller):
         event_id: FromPath[int],
         status: Annotated[schemas.Status | None, QueryParameter()] = None,
         group: Annotated[str | None, QueryParameter(max_length=4, description="LDC, LLDC or SIDS")] = None,
-    ) -> list[schemas.CountryPlan]:
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.CountryPlan]:
         """Every country represented by approved participants (or with a plan) and its plan's status."""
-        return await services.overview(actor, event_id, status=status, group=group)
+        return page_of(await services.overview(actor, event_id, status=status, group=group), limit, offset)
 
     @get(PLAN)
     async def get_plan(

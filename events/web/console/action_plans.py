@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
-from events.action_plans import schemas, services
+from events.action_plans import report, schemas, services
 from events.action_plans.controllers import attachment
 from events.errors import Conflict, InvalidInput
 from events.programme import services as programme_services
@@ -26,12 +26,8 @@ from events.web.my.action_plan import CHANNEL_WORDS
 #: Job kind → the page showing what the job produced.
 JOB_PAGES: dict = {}
 
-STATUS_WORDS = {
-    "none": N_("Not started"),
-    "draft": N_("Draft"),
-    "submitted": N_("Submitted"),
-    "reviewed": N_("Reviewed"),
-}
+#: How the console names each status (the report's words).
+STATUS_WORDS = report.STATUS_WORDS
 COMMENTED = N_("The comment is added")
 RETURNED = N_("The plan is returned to draft")
 REVIEWED = N_("The plan is marked reviewed")
