@@ -521,3 +521,17 @@ async def test_rotating_the_data_key_re_encrypts_the_documents(country_event, mo
     finally:
         monkeypatch.undo()
         crypto.reset_cache()
+
+
+async def test_the_portal_refuses_a_200_mb_upload_beside_the_field(client, country_event):
+    _, ram, _, _ = country_event
+    await sign_in(client, ram)
+    size = 200 * 1024 * 1024
+    sent = [0]
+    refused = await client.post(
+        "/my/action-plan/document",
+        content=_sender(size, sent),
+        headers={"Content-Type": "multipart/form-data; boundary=x", "Content-Length": str(size)},
+    )
+    assert refused.status_code == 413 and sent[0] <= 2 * 1024 * 1024
+    assert "larger than 10 MB" in error_beside(refused.text, "file")
