@@ -308,7 +308,7 @@ async def test_the_api_uploads_downloads_and_keeps_the_previous_document(client,
     for hostile in (b"MZ" + bytes(500), zip_bomb(), pdf_bomb(), b""):
         refused = await client.post(url, files={"data": ("plan.pdf", hostile, files.PDF)}, headers=headers)
         assert refused.status_code == 422, refused.text
-        assert refused.json()["errors"][0]["field"] == "file"
+        assert refused.json()["errors"][0]["field"] == "data"
 
     got = await client.get(url, headers=headers)
     assert got.status_code == 200 and got.content == first

@@ -88,8 +88,14 @@ class ActionPlanController(Controller):
     ) -> schemas.Plan:
         """A PDF or DOCX as multipart field ``data`` (at most ``ACTION_PLAN_MAX_BYTES``), judged by its
         content; a refused file leaves the current document as it was."""
-        content, filename = await read_upload(data)
-        return await services.upload_document(actor, event_id, country, content, filename)
+        try:
+            content, filename = await read_upload(data)
+            return await services.upload_document(actor, event_id, country, content, filename)
+        except InvalidInput as exc:
+            # The service names the file "file", as the page's field; here the part is "data".
+            if exc.errors and exc.errors[0].field == "file":
+                raise InvalidInput.field("data", exc.errors[0].message) from None
+            raise
 
     @get(f"{PLAN}/document", media_type="application/octet-stream")
     async def download_document(
