@@ -461,6 +461,8 @@ async def test_the_portal_page_uploads_saves_and_submits_without_javascript(clie
     page = await client.get("/my/action-plan")
     assert "Submitted to the organisers" in page.text and "Land registry" in page.text
     assert "Self-service kiosks" in page.text and 'action="/my/action-plan/document"' not in page.text
+    last = re.search(r'data-last-change="submitted">(.*?)</dd>', page.text, re.S)
+    assert last and "Submitted" in last.group(1) and "<bdi>Amina Moussa</bdi>" in last.group(1)
     download = await client.get("/my/action-plan/document")
     assert download.status_code == 200 and download.content.startswith(b"%PDF-")
 
