@@ -143,8 +143,9 @@ def purge_sensitive(dry_run: bool) -> None:
 @main.command("rotate-data-key")
 def rotate_data_key() -> None:
     """Re-encrypt stored personal data (registrations' passport data, letters' PDFs, calendar feed
-    links) with the first key of DATA_ENCRYPTION_KEYS (keep the old keys listed after it until this
+    links, country action plans' documents) with the first key of DATA_ENCRYPTION_KEYS (keep the old keys listed after it until this
     has run)."""
+    from events.action_plans.services import rotate_data_key as rotate_plans
     from events.auth.principal import Actor
     from events.calendars.services import rotate_feed_secrets
     from events.db import write_transaction
@@ -152,7 +153,7 @@ def rotate_data_key() -> None:
     from events.notifications.services import rotate_withheld_secrets
     from events.registration.retention import rotate_data_key as rotate
 
-    async def rotate_everything() -> tuple[int, int, int, int]:
+    async def rotate_everything() -> tuple[int, int, int, int, int]:
         actor = Actor.system("cli rotate-data-key")
         registrations = await rotate(actor)
         letters = await retention.rotate_data_key(actor)
@@ -160,12 +161,13 @@ def rotate_data_key() -> None:
             messages = await rotate_withheld_secrets()
         async with write_transaction():
             feeds = await rotate_feed_secrets()
-        return registrations, letters, messages, feeds
+        plans = await rotate_plans(actor)
+        return registrations, letters, messages, feeds, plans
 
-    registrations, letters, messages, feeds = commands.run(rotate_everything)
+    registrations, letters, messages, feeds, plans = commands.run(rotate_everything)
     click.echo(
-        f"Re-encrypted {registrations} registration(s), {letters} letter(s), {messages} unsent e-mail(s)"
-        f" and {feeds} calendar feed link(s)."
+        f"Re-encrypted {registrations} registration(s), {letters} letter(s), {messages} unsent e-mail(s),"
+        f" {feeds} calendar feed link(s) and {plans} action plan document(s)."
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from events.action_plans.tables import ActionPlan, ActionPlanComment, ActionPlanDocument
 from events.audit.tables import AuditEntry
 from events.auth.tables import (
     AccessVersion,
@@ -113,6 +114,9 @@ TABLES = [
     TransferRider,
     DsaRate,
     DsaPayment,
+    ActionPlan,
+    ActionPlanDocument,
+    ActionPlanComment,
 ]
 
 APP_CONFIG = AppConfig(

@@ -12,6 +12,8 @@ from contextlib import AbstractAsyncContextManager
 
 import click
 
+from events.action_plans import controllers as action_plans_controllers
+from events.action_plans import listeners as action_plans_listeners
 from events.audit import controllers as audit_controllers
 from events.auth import controllers as auth_controllers
 from events.badges import cli as badges_cli
@@ -54,6 +56,7 @@ API_HANDLERS: list = [
     *checkin_controllers.API_HANDLERS,
     *travel_controllers.API_HANDLERS,
     *jobs_controllers.API_HANDLERS,
+    *action_plans_controllers.API_HANDLERS,
 ]
 
 #: Mounted at the root: pages, feeds, verification links, the scanner.
@@ -91,6 +94,7 @@ LISTENERS: list[Callable[[], None]] = [
     visits_listeners.connect,
     checkin_listeners.connect,
     travel_listeners.connect,
+    action_plans_listeners.connect,
 ]
 
 

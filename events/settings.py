@@ -73,6 +73,8 @@ class Settings:
     report_min_cell: int = 5
     #: Worker processes that draw bulk documents (badge runs); 0: one per CPU.
     render_processes: int = 0
+    #: The largest country action plan document (PDF or DOCX) a participant may upload.
+    action_plan_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def is_production(self) -> bool:
@@ -193,6 +195,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         job_lease_seconds=max(3, _int(source, "JOB_LEASE_SECONDS", 60)),
         job_result_hours=max(1, _int(source, "JOB_RESULT_HOURS", 48)),
         render_processes=max(0, _int(source, "RENDER_PROCESSES", 0)),
+        action_plan_max_bytes=max(1024, _int(source, "ACTION_PLAN_MAX_BYTES", 10 * 1024 * 1024)),
     )
 
 
