@@ -22,6 +22,7 @@ from events.auth.tables import (
 )
 from events.badges.tables import Badge, BadgeKey
 from events.calendars.tables import FeedToken
+from events.certificates.tables import CertificateNamedSession, CertificateRule
 from events.checkin.tables import CheckinConflict, Checkpoint, Presence, Scan
 from events.jobs.tables import Job
 from events.letters.tables import Letter, LetterProfile, LetterTemplate
@@ -113,6 +114,8 @@ TABLES = [
     TransferRider,
     DsaRate,
     DsaPayment,
+    CertificateRule,
+    CertificateNamedSession,
 ]
 
 APP_CONFIG = AppConfig(
