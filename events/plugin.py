@@ -20,6 +20,8 @@ from events.badges import listeners as badges_listeners
 from events.calendars import cli as calendars_cli
 from events.calendars import controllers as calendars_controllers
 from events.calendars import listeners as calendars_listeners
+from events.certificates import controllers as certificates_controllers
+from events.certificates import listeners as certificates_listeners
 from events.checkin import cli as checkin_cli
 from events.checkin import controllers as checkin_controllers
 from events.checkin import listeners as checkin_listeners
@@ -53,6 +55,7 @@ API_HANDLERS: list = [
     *visits_controllers.API_HANDLERS,
     *checkin_controllers.API_HANDLERS,
     *travel_controllers.API_HANDLERS,
+    *certificates_controllers.API_HANDLERS,
     *jobs_controllers.API_HANDLERS,
 ]
 
@@ -91,6 +94,7 @@ LISTENERS: list[Callable[[], None]] = [
     visits_listeners.connect,
     checkin_listeners.connect,
     travel_listeners.connect,
+    certificates_listeners.connect,
 ]
 
 

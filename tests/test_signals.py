@@ -37,6 +37,7 @@ EXPECTED_WIRING = {
         "events.registration.listeners.signups_block_session_deletion",
         "events.visits.listeners.slots_block_session_deletion",
         "events.checkin.listeners.checkpoints_block_session_deletion",
+        "events.certificates.rules.named_session_blocks_deletion",
     ],
     "session_changed": ["events.visits.listeners.booked_visits_clashing_with_session"],
     "event_changed": ["events.registration.listeners.capacity_may_have_grown"],
@@ -49,7 +50,7 @@ EXPECTED_WIRING = {
     "agenda_version": ["events.visits.agenda.visit_version", "events.travel.mine.travel_version"],
     "sensitive_data_purged": ["events.letters.retention.erase_visa_letters"],
     "periodic_tick": ["events.travel.listeners.transfer_notices_on_tick"],
-    "report_sections": [],
+    "report_sections": ["events.certificates.report.certificate_section"],
 }
 
 #: The module that sends each signal.

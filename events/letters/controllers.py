@@ -65,7 +65,9 @@ def _kind(value: str) -> LetterKind:
     try:
         return LetterKind(value)
     except ValueError:
-        raise NotFound(f"No letter kind {value!r}; use invitation or visa_support") from None
+        raise NotFound(
+            f"No letter kind {value!r}; use invitation, visa_support or attendance_certificate"
+        ) from None
 
 
 class ParticipantLetterController(Controller):
@@ -148,7 +150,10 @@ class LetterManagementController(Controller):
         actor: ActorDep,
         event_id: FromPath[int],
         kind: Annotated[
-            str | None, QueryParameter(pattern="^(invitation|visa_support|all)$", description="default: all")
+            str | None,
+            QueryParameter(
+                pattern="^(invitation|visa_support|attendance_certificate|all)$", description="default: all"
+            ),
         ] = None,
         status: FromQuery[LetterStatus] = LetterStatus.valid,
     ) -> Stream:
@@ -286,6 +291,7 @@ _STATUS_TEXT = {
 _KIND_TEXT = {
     LetterKind.invitation: N_("Invitation letter"),
     LetterKind.visa_support: N_("Visa-support letter"),
+    LetterKind.attendance_certificate: N_("Certificate of attendance"),
 }
 _NOT_VALID = N_(
     "This reference and code do not match any letter issued through this service. Check that the address "
@@ -412,9 +418,11 @@ async def verify_letter(
 _PORTAL_LABELS = {
     LetterKind.invitation: N_("Invitation letter (PDF)"),
     LetterKind.visa_support: N_("Visa-support letter (PDF)"),
+    LetterKind.attendance_certificate: N_("Certificate of attendance (PDF)"),
 }
 _PORTAL_HINT = N_("Signed; the QR code on it lets an embassy check it.")
-_PORTAL_FILE = re.compile(r"^(invitation|visa_support)\.pdf$")
+_CERTIFICATE_HINT = N_("Signed; the QR code on it lets your employer check it.")
+_PORTAL_FILE = re.compile(r"^(invitation|visa_support|attendance_certificate)\.pdf$")
 
 
 async def portal_downloads(registration, lang: str) -> list:
@@ -425,7 +433,7 @@ async def portal_downloads(registration, lang: str) -> list:
         return []
     hint = catalogues.gettext(_PORTAL_HINT, lang, wording.DOMAIN)
     kinds = [LetterKind.invitation] + ([LetterKind.visa_support] if registration.needs_visa else [])
-    return [
+    offered = [
         Download(
             label=catalogues.gettext(_PORTAL_LABELS[kind], lang, wording.DOMAIN),
             url=f"/my/registration/letters/{kind.value}.pdf",
@@ -433,6 +441,16 @@ async def portal_downloads(registration, lang: str) -> list:
         )
         for kind in kinds
     ]
+    if await issuing.current_letter(registration.id, LetterKind.attendance_certificate) is not None:
+        kind = LetterKind.attendance_certificate
+        offered.append(
+            Download(
+                label=catalogues.gettext(_PORTAL_LABELS[kind], lang, wording.DOMAIN),
+                url=f"/my/registration/letters/{kind.value}.pdf",
+                hint=catalogues.gettext(_CERTIFICATE_HINT, lang, wording.DOMAIN),
+            )
+        )
+    return offered
 
 
 @get(
@@ -454,8 +472,15 @@ async def portal_letter(request: Request, letter_file: FromPath[str]) -> Respons
     if actor is None or actor.registration_id is None:
         return pages.redirect("/my/registration")
     try:
-        issued = await issuing.issue_letter(actor, actor.registration_id, LetterKind(match.group(1)))
-        name, data = await stored.letter_pdf(actor, actor.registration_id, issued.letter.id)
+        kind = LetterKind(match.group(1))
+        if kind is LetterKind.attendance_certificate:  # issued by the organisers, never on a click
+            current = await issuing.current_letter(actor.registration_id, kind)
+            if current is None:
+                raise NotFound("No certificate of attendance has been issued to you yet")
+            letter_id = current["id"]
+        else:
+            letter_id = (await issuing.issue_letter(actor, actor.registration_id, kind)).letter.id
+        name, data = await stored.letter_pdf(actor, actor.registration_id, letter_id)
     except DomainError as exc:
         lang = pages.language(request)
         return _page(
