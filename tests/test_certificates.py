@@ -6,6 +6,7 @@ report. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import re
 
 import pytest
@@ -309,3 +310,25 @@ async def test_the_console_page_for_organisers_only_and_the_job(client, setup, o
     client.cookies.clear()
     await sign_in_organiser(client, outsider)
     assert (await client.get(f"/organiser/events/{event_id}/certificates")).status_code == 403
+
+
+async def test_after_the_event_the_participant_is_told_kindly_before_issue(client, setup, monkeypatch):
+    from events.letters import controllers as letter_controllers
+
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=5)
+    people = setup["people"]
+    assert not [
+        item
+        for item in await portal_downloads(await reading.get_registration(people["Ana"]["id"]), "en")
+        if not item.url
+    ]
+    monkeypatch.setattr(letter_controllers, "now", lambda: later)
+    ana = await portal_downloads(await reading.get_registration(people["Ana"]["id"]), "en")
+    assert [item.label for item in ana if not item.url] == [
+        "Your certificate of attendance will appear here once the organisers issue it."
+    ]
+    chen = await portal_downloads(await reading.get_registration(people["Chen"]["id"]), "fr")
+    assert [item.label for item in chen if not item.url] == [
+        "Les registres d’accès indiquent votre présence à 1 des 2 séances qui comptent pour un certificat de "
+        "participation. Si vous pensez qu’une séance manque, écrivez aux organisateurs."
+    ]

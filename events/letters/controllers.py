@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -38,6 +39,8 @@ from litestar.status_codes import (
 
 from events.api import DEFAULT_PAGE_SIZE, FilePart, Limit, Offset, Page, page_of, require_file_part
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
+from events.certificates.eligibility import standing_of
+from events.clock import now
 from events.errors import InvalidInput, NotFound, TooManyRequests
 from events.i18n import catalogues
 from events.i18n.catalogues import N_
@@ -45,7 +48,9 @@ from events.i18n.formatting import format_date
 from events.i18n.languages import DEFAULT_LANGUAGE, direction
 from events.letters import issuing, profiles, schemas, stored, templates, verification, verifying, wording
 from events.letters.tables import LetterKind, LetterStatus
+from events.programme import services as programme_services
 from events.programme.zones import in_event_zones
+from events.registration import reading
 
 SKIP_COMPRESSION = "skip_compression"
 PDF = "application/pdf"
@@ -450,7 +455,35 @@ async def portal_downloads(registration, lang: str) -> list:
                 hint=catalogues.gettext(_CERTIFICATE_HINT, lang, wording.DOMAIN),
             )
         )
+    else:
+        offered += await _certificate_notice(registration, lang)
     return offered
+
+
+_CERTIFICATE_PENDING = N_("Your certificate of attendance will appear here once the organisers issue it.")
+_CERTIFICATE_FIGURES = N_(
+    "The check-in records show you at %(attended)s of the %(counted)s sessions that count for a "
+    "certificate of attendance. If you think a session is missing, please write to the organisers."
+)
+
+
+async def _certificate_notice(registration, lang: str) -> list:
+    """After the event, before a certificate is issued: a sentence (no link) saying it will come,
+    or, kindly, what the check-in records show when the rule is not met."""
+    from events.web.downloads import Download
+
+    event = await programme_services.get_event_row(registration.event_id)
+    if event["end_date"] >= now().astimezone(ZoneInfo(event["time_zone"])).date():
+        return []
+    standing = await standing_of(await reading.get_registration_row(registration.id))
+    if standing.eligible:
+        text = catalogues.gettext(_CERTIFICATE_PENDING, lang, wording.DOMAIN)
+    else:
+        text = catalogues.gettext(_CERTIFICATE_FIGURES, lang, wording.DOMAIN) % {
+            "attended": standing.attended,
+            "counted": standing.counted,
+        }
+    return [Download(label=text, url="")]
 
 
 @get(
