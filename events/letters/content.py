@@ -388,11 +388,10 @@ def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
     particulars: list[tuple[str, str]] = [(labels.full_name, name)]
     if latin and latin != name:
         particulars.append((labels.latin_name, latin))
-    if certificate:
-        return _certificate(source, issue, labels, values, name, latin, particulars)
     if participant.date_of_birth is not None:
         particulars.append((labels.date_of_birth, long_date(participant.date_of_birth, language)))
-    particulars.append((labels.nationality, values["nationality"]))
+    if not certificate:  # an employer needs neither the nationality nor the stay
+        particulars.append((labels.nationality, values["nationality"]))
     if visa:
         assert participant.passport_expiry is not None
         particulars.append((labels.passport_number, participant.passport_number or ""))
@@ -402,13 +401,28 @@ def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
         (labels.event, values["event_name"]),
         (labels.venue, f"{values['event_venue']}, {values['event_city']}, {values['event_country']}"),
         (labels.dates, labels.date_range.format(start=values["event_start"], end=values["event_end"])),
-        (labels.stay, labels.date_range.format(start=values["stay_from"], end=values["stay_until"])),
     ]
-    if visa:
-        addressee = (participant.visa_embassy.strip() or labels.addressee_visa,)
+    if certificate:
+        assert source.attendance is not None
+        figures = source.attendance
+        particulars.append(
+            (
+                labels.attendance,
+                labels.attendance_value.format(
+                    attended=figures.attended, counted=figures.counted, percent=figures.percent
+                ),
+            )
+        )
+        addressee: tuple[str, ...] = (labels.addressee_certificate,)
     else:
-        addressee = (name, values["affiliation"], values["country"])
-    kind_label = labels.visa_support if visa else labels.invitation
+        particulars.append(
+            (labels.stay, labels.date_range.format(start=values["stay_from"], end=values["stay_until"]))
+        )
+        if visa:
+            addressee = (participant.visa_embassy.strip() or labels.addressee_visa,)
+        else:
+            addressee = (name, values["affiliation"], values["country"])
+    kind_label = getattr(labels, source.kind)
     return LetterData(
         kind=source.kind,
         language=language,
@@ -431,76 +445,17 @@ def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
         particulars_heading=labels.particulars,
         particulars=tuple(particulars),
         costs_heading=labels.costs,
-        costs=profile.costs_statement.strip(),
-        statement=labels.statement_visa_support if visa else labels.statement_invitation,
+        costs="" if certificate else profile.costs_statement.strip(),
+        statement=getattr(labels, f"statement_{source.kind}"),
         closing=labels.closing,
         signatory_name=profile.signatory_name.strip(),
         signatory_title=profile.signatory_title.strip(),
         signature=profile.signature,
         verification_url=issue.verification_url,
-        verification_text=labels.verify.format(url=issue.verification_url),
+        verification_text=(labels.verify_certificate if certificate else labels.verify).format(
+            url=issue.verification_url
+        ),
         document_title=f"{kind_label} {issue.reference}",
-        document_subject=name if not latin or latin == name else f"{name} ({latin})",
-        fingerprint="",
-    )
-
-
-def _certificate(
-    source: LetterSource,
-    issue: IssueFacts,
-    labels,
-    values: dict[str, str],
-    name: str,
-    latin: str,
-    particulars: list[tuple[str, str]],
-) -> LetterData:
-    """A certificate of attendance: the name, affiliation, event and the sessions attended; no date
-    of birth, nationality, stay or costs (an employer needs none of them)."""
-    attendance, profile, event, language = source.attendance, source.profile, source.event, source.language
-    assert attendance is not None
-    particulars += [
-        (labels.affiliation, values["affiliation"]),
-        (labels.event, values["event_name"]),
-        (labels.venue, f"{values['event_venue']}, {values['event_city']}, {values['event_country']}"),
-        (labels.dates, labels.date_range.format(start=values["event_start"], end=values["event_end"])),
-        (
-            labels.attendance,
-            labels.attendance_value.format(
-                attended=attendance.attended, counted=attendance.counted, percent=attendance.percent
-            ),
-        ),
-    ]
-    return LetterData(
-        kind=source.kind,
-        language=language,
-        direction=languages.direction(language),
-        reference=issue.reference,
-        reference_label=labels.reference,
-        place_and_date=labels.place_and_date.format(
-            place=event.city.strip(), date=long_date(issue.issued_on, language)
-        ),
-        host_name=profile.host_name.strip(),
-        host_address=tuple(
-            line.strip() for line in profile.host_address.strip().splitlines() if line.strip()
-        ),
-        host_contact=profile.host_contact.strip(),
-        contact_label=labels.contact,
-        logo=profile.logo,
-        addressee=(labels.addressee_certificate,),
-        title=_fill(source.template.title.strip(), values),
-        body=_paragraphs(source.template.body, values),
-        particulars_heading=labels.particulars,
-        particulars=tuple(particulars),
-        costs_heading="",
-        costs="",
-        statement=labels.statement_attendance_certificate,
-        closing=labels.closing,
-        signatory_name=profile.signatory_name.strip(),
-        signatory_title=profile.signatory_title.strip(),
-        signature=profile.signature,
-        verification_url=issue.verification_url,
-        verification_text=labels.verify_certificate.format(url=issue.verification_url),
-        document_title=f"{labels.attendance_certificate} {issue.reference}",
         document_subject=name if not latin or latin == name else f"{name} ({latin})",
         fingerprint="",
     )

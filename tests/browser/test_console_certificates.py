@@ -4,39 +4,22 @@ and passes axe."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser import test_console_reports
 from tests.browser.console import PHONE, organiser_page
 from tests.browser.layout import assert_fits, axe_check
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def checked_in_event(restartable_server) -> int:
-    seeded = subprocess.run(
-        [sys.executable, "-m", "tests.browser.seed_reports"],
-        env=restartable_server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    return json.loads(seeded.stdout.strip().splitlines()[-1])["event_id"]
+#: An event on now with check-ins, seeded in the module's own server (tests/browser/seed_reports.py).
+report_event = test_console_reports.report_event
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-async def test_the_certificates_page_fits_a_phone(restartable_server, new_page, checked_in_event, lang):
+async def test_the_certificates_page_fits_a_phone(restartable_server, new_page, report_event, lang):
     server = restartable_server
     page = await organiser_page(server, new_page, viewport=PHONE, lang=lang)
-    await page.goto(f"{server.url}/organiser/events/{checked_in_event}/certificates?lang={lang}")
+    await page.goto(f"{server.url}/organiser/events/{report_event}/certificates?lang={lang}")
     assert await page.locator("#field-min_percent").count() == 1
     assert await page.locator("table.stacked tbody tr").count() > 0
     await assert_fits(page)
