@@ -138,7 +138,8 @@ _COLUMNS = (
 )
 
 
-async def _event_eligibility(event_id: int) -> schemas.Eligibility:
+async def eligibility_of(event_id: int) -> schemas.Eligibility:
+    """The event's standing for every approved registration; no rights checked (the report's caller did)."""
     rule = await rule_of(event_id)
     sessions = await _sessions(event_id, rule)
     admitted = await admitted_by_session(event_id)
@@ -176,7 +177,7 @@ async def event_eligibility(actor: Actor, event_id: int) -> schemas.Eligibility:
     """Every approved registration of the event with its standing (organisers of the event)."""
     actor.require_organiser(event_id, "Only organisers of this event see who gets a certificate")
     await programme_services.get_event_row(event_id)
-    return await _event_eligibility(event_id)
+    return await eligibility_of(event_id)
 
 
 async def standing_of(registration: dict) -> schemas.Standing:

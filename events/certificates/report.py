@@ -3,7 +3,7 @@ many approved participants are eligible and how many hold a valid certificate.""
 
 from __future__ import annotations
 
-from events.certificates.eligibility import KIND, _event_eligibility
+from events.certificates.eligibility import KIND, eligibility_of
 from events.i18n import catalogues
 from events.i18n.catalogues import N_
 from events.letters.tables import Letter, LetterStatus
@@ -18,7 +18,7 @@ async def certificate_section(event_ids: list[int], lang: str) -> list[ReportTab
     rows = []
     for event_id in event_ids:
         event = await programme_services.get_event_row(event_id)
-        standing = await _event_eligibility(event_id)
+        standing = await eligibility_of(event_id)
         issued = len(
             {
                 row["registration"]
