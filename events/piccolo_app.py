@@ -23,6 +23,7 @@ from events.auth.tables import (
 )
 from events.badges.tables import Badge, BadgeKey
 from events.calendars.tables import FeedToken
+from events.certificates.tables import CertificateNamedSession, CertificateRule
 from events.checkin.tables import CheckinConflict, Checkpoint, Presence, Scan
 from events.jobs.tables import Job
 from events.letters.tables import Letter, LetterProfile, LetterTemplate
@@ -117,6 +118,8 @@ TABLES = [
     ActionPlan,
     ActionPlanDocument,
     ActionPlanComment,
+    CertificateRule,
+    CertificateNamedSession,
 ]
 
 APP_CONFIG = AppConfig(

@@ -22,6 +22,8 @@ from events.badges import listeners as badges_listeners
 from events.calendars import cli as calendars_cli
 from events.calendars import controllers as calendars_controllers
 from events.calendars import listeners as calendars_listeners
+from events.certificates import controllers as certificates_controllers
+from events.certificates import listeners as certificates_listeners
 from events.checkin import cli as checkin_cli
 from events.checkin import controllers as checkin_controllers
 from events.checkin import listeners as checkin_listeners
@@ -55,6 +57,7 @@ API_HANDLERS: list = [
     *visits_controllers.API_HANDLERS,
     *checkin_controllers.API_HANDLERS,
     *travel_controllers.API_HANDLERS,
+    *certificates_controllers.API_HANDLERS,
     *jobs_controllers.API_HANDLERS,
     *action_plans_controllers.API_HANDLERS,
 ]
@@ -95,6 +98,7 @@ LISTENERS: list[Callable[[], None]] = [
     checkin_listeners.connect,
     travel_listeners.connect,
     action_plans_listeners.connect,
+    certificates_listeners.connect,
 ]
 
 

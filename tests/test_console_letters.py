@@ -38,7 +38,7 @@ async def _letters(event_id: int, count: int) -> list[int]:
     """``count`` approved registrations with a visa-support and an invitation letter each."""
     ids = await _approved_directly(event_id, count)
     for registration_id in ids:
-        for kind in LetterKind:
+        for kind in (LetterKind.invitation, LetterKind.visa_support):
             await issuing.issue_letter(SYSTEM, registration_id, kind)
     return ids
 

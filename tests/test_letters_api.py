@@ -207,7 +207,7 @@ async def test_templates_are_edited_without_code_and_checked_when_saved(client, 
     assert listing.status_code == 200
     assert {(t["kind"], t["language"], t["source"]) for t in listing.json()["items"]} == {
         (kind, language, "default")
-        for kind in ("invitation", "visa_support")
+        for kind in ("invitation", "visa_support", "attendance_certificate")
         for language in ("ar", "zh", "en", "fr", "ru", "es")
     }
     one = await client.get(f"{base}/invitation/fr", headers=event_organiser.headers)

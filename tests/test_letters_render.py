@@ -214,7 +214,9 @@ def test_every_template_placeholder_is_known_and_every_default_is_valid() -> Non
     for (kind, language), template in wording.DEFAULT_TEMPLATES.items():
         assert wording.check_template(kind, template.title, template.body) == [], (kind, language)
     assert {(kind, language) for kind, language in wording.DEFAULT_TEMPLATES} == {
-        (kind, language) for kind in ("invitation", "visa_support") for language in wording.LETTER_LANGUAGES
+        (kind, language)
+        for kind in ("invitation", "visa_support", "attendance_certificate")
+        for language in wording.LETTER_LANGUAGES
     }
 
 

@@ -37,6 +37,7 @@ EXPECTED_WIRING = {
         "events.registration.listeners.signups_block_session_deletion",
         "events.visits.listeners.slots_block_session_deletion",
         "events.checkin.listeners.checkpoints_block_session_deletion",
+        "events.certificates.rules.named_session_blocks_deletion",
     ],
     "session_changed": ["events.visits.listeners.booked_visits_clashing_with_session"],
     "event_changed": ["events.registration.listeners.capacity_may_have_grown"],
@@ -51,6 +52,7 @@ EXPECTED_WIRING = {
     "periodic_tick": ["events.travel.listeners.transfer_notices_on_tick"],
     "report_sections": [
         "events.action_plans.report.action_plan_tables",
+        "events.certificates.report.certificate_section",
     ],
 }
 

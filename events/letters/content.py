@@ -29,9 +29,13 @@ from events.letters.wording import FAMILY, LABELS, LETTER_LANGUAGES, TemplateTex
 from events.registration.schemas import PASSPORT_VALIDITY_MARGIN
 from events.rendering import first_renderable, missing_glyphs
 
-KIND_CODES = {LetterKind.invitation: "INV", LetterKind.visa_support: "VSL"}
+KIND_CODES = {
+    LetterKind.invitation: "INV",
+    LetterKind.visa_support: "VSL",
+    LetterKind.attendance_certificate: "CRT",
+}
 
-Kind = Literal["invitation", "visa_support"]
+Kind = Literal["invitation", "visa_support", "attendance_certificate"]
 #: Placeholders printed in bold wherever they appear.
 _BOLD = frozenset({"full_name"})
 _FORMATTER = string.Formatter()
@@ -83,6 +87,14 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True):
     signature: bytes | None = None
 
 
+class Attendance(msgspec.Struct, frozen=True, kw_only=True):
+    """What a certificate of attendance states (from :mod:`events.certificates.eligibility`)."""
+
+    attended: int
+    counted: int
+    percent: int
+
+
 class LetterSource(msgspec.Struct, frozen=True, kw_only=True):
     """Everything a letter is made from, as plain values (built by the service from the rows)."""
 
@@ -92,6 +104,8 @@ class LetterSource(msgspec.Struct, frozen=True, kw_only=True):
     event: EventFacts
     profile: Profile
     template: TemplateText
+    #: Only for a certificate of attendance: part of the fingerprint, so changed figures supersede it.
+    attendance: Attendance | None = None
 
 
 class IssueFacts(msgspec.Struct, frozen=True, kw_only=True):
@@ -225,6 +239,10 @@ def _values(source: LetterSource, issue: IssueFacts) -> dict[str, str]:
         values["passport_expiry"] = (
             long_date(participant.passport_expiry, language) if participant.passport_expiry else ""
         )
+    if source.kind == LetterKind.attendance_certificate and source.attendance is not None:
+        values["sessions_attended"] = str(source.attendance.attended)
+        values["sessions_counted"] = str(source.attendance.counted)
+        values["attendance_percent"] = str(source.attendance.percent)
     return values
 
 
@@ -294,6 +312,9 @@ def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
     if labels is None:
         raise LetterDataError([FieldError("language", f"letters are not written in {source.language!r} yet")])
     visa = source.kind == LetterKind.visa_support
+    certificate = source.kind == LetterKind.attendance_certificate
+    if certificate and source.attendance is None:
+        raise LetterDataError([FieldError("attendance", "a certificate states the sessions attended")])
     _required(
         errors,
         (
@@ -302,8 +323,8 @@ def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
             ("letter_profile.host_contact", profile.host_contact),
             ("letter_profile.signatory_name", profile.signatory_name),
             ("letter_profile.signatory_title", profile.signatory_title),
-            ("letter_profile.costs_statement", profile.costs_statement),
-        ),
+        )
+        + (() if certificate else (("letter_profile.costs_statement", profile.costs_statement),)),
         "must be set in the event's letter profile before letters are issued",
     )
     _required(
@@ -369,7 +390,8 @@ def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
         particulars.append((labels.latin_name, latin))
     if participant.date_of_birth is not None:
         particulars.append((labels.date_of_birth, long_date(participant.date_of_birth, language)))
-    particulars.append((labels.nationality, values["nationality"]))
+    if not certificate:  # an employer needs neither the nationality nor the stay
+        particulars.append((labels.nationality, values["nationality"]))
     if visa:
         assert participant.passport_expiry is not None
         particulars.append((labels.passport_number, participant.passport_number or ""))
@@ -379,13 +401,28 @@ def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
         (labels.event, values["event_name"]),
         (labels.venue, f"{values['event_venue']}, {values['event_city']}, {values['event_country']}"),
         (labels.dates, labels.date_range.format(start=values["event_start"], end=values["event_end"])),
-        (labels.stay, labels.date_range.format(start=values["stay_from"], end=values["stay_until"])),
     ]
-    if visa:
-        addressee = (participant.visa_embassy.strip() or labels.addressee_visa,)
+    if certificate:
+        assert source.attendance is not None
+        figures = source.attendance
+        particulars.append(
+            (
+                labels.attendance,
+                labels.attendance_value.format(
+                    attended=figures.attended, counted=figures.counted, percent=figures.percent
+                ),
+            )
+        )
+        addressee: tuple[str, ...] = (labels.addressee_certificate,)
     else:
-        addressee = (name, values["affiliation"], values["country"])
-    kind_label = labels.visa_support if visa else labels.invitation
+        particulars.append(
+            (labels.stay, labels.date_range.format(start=values["stay_from"], end=values["stay_until"]))
+        )
+        if visa:
+            addressee = (participant.visa_embassy.strip() or labels.addressee_visa,)
+        else:
+            addressee = (name, values["affiliation"], values["country"])
+    kind_label = getattr(labels, source.kind)
     return LetterData(
         kind=source.kind,
         language=language,
@@ -408,14 +445,16 @@ def compose(source: LetterSource, issue: IssueFacts) -> LetterData:
         particulars_heading=labels.particulars,
         particulars=tuple(particulars),
         costs_heading=labels.costs,
-        costs=profile.costs_statement.strip(),
-        statement=labels.statement_visa_support if visa else labels.statement_invitation,
+        costs="" if certificate else profile.costs_statement.strip(),
+        statement=getattr(labels, f"statement_{source.kind}"),
         closing=labels.closing,
         signatory_name=profile.signatory_name.strip(),
         signatory_title=profile.signatory_title.strip(),
         signature=profile.signature,
         verification_url=issue.verification_url,
-        verification_text=labels.verify.format(url=issue.verification_url),
+        verification_text=(labels.verify_certificate if certificate else labels.verify).format(
+            url=issue.verification_url
+        ),
         document_title=f"{kind_label} {issue.reference}",
         document_subject=name if not latin or latin == name else f"{name} ({latin})",
         fingerprint="",

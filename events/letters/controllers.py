@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -38,6 +39,8 @@ from litestar.status_codes import (
 
 from events.api import DEFAULT_PAGE_SIZE, FilePart, Limit, Offset, Page, page_of, require_file_part
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
+from events.certificates.eligibility import standing_of
+from events.clock import now
 from events.errors import InvalidInput, NotFound, TooManyRequests
 from events.i18n import catalogues
 from events.i18n.catalogues import N_
@@ -45,7 +48,9 @@ from events.i18n.formatting import format_date
 from events.i18n.languages import DEFAULT_LANGUAGE, direction
 from events.letters import issuing, profiles, schemas, stored, templates, verification, verifying, wording
 from events.letters.tables import LetterKind, LetterStatus
+from events.programme import services as programme_services
 from events.programme.zones import in_event_zones
+from events.registration import reading
 
 SKIP_COMPRESSION = "skip_compression"
 PDF = "application/pdf"
@@ -65,7 +70,9 @@ def _kind(value: str) -> LetterKind:
     try:
         return LetterKind(value)
     except ValueError:
-        raise NotFound(f"No letter kind {value!r}; use invitation or visa_support") from None
+        raise NotFound(
+            f"No letter kind {value!r}; use invitation, visa_support or attendance_certificate"
+        ) from None
 
 
 class ParticipantLetterController(Controller):
@@ -148,7 +155,10 @@ class LetterManagementController(Controller):
         actor: ActorDep,
         event_id: FromPath[int],
         kind: Annotated[
-            str | None, QueryParameter(pattern="^(invitation|visa_support|all)$", description="default: all")
+            str | None,
+            QueryParameter(
+                pattern="^(invitation|visa_support|attendance_certificate|all)$", description="default: all"
+            ),
         ] = None,
         status: FromQuery[LetterStatus] = LetterStatus.valid,
     ) -> Stream:
@@ -286,6 +296,7 @@ _STATUS_TEXT = {
 _KIND_TEXT = {
     LetterKind.invitation: N_("Invitation letter"),
     LetterKind.visa_support: N_("Visa-support letter"),
+    LetterKind.attendance_certificate: N_("Certificate of attendance"),
 }
 _NOT_VALID = N_(
     "This reference and code do not match any letter issued through this service. Check that the address "
@@ -412,9 +423,11 @@ async def verify_letter(
 _PORTAL_LABELS = {
     LetterKind.invitation: N_("Invitation letter (PDF)"),
     LetterKind.visa_support: N_("Visa-support letter (PDF)"),
+    LetterKind.attendance_certificate: N_("Certificate of attendance (PDF)"),
 }
 _PORTAL_HINT = N_("Signed; the QR code on it lets an embassy check it.")
-_PORTAL_FILE = re.compile(r"^(invitation|visa_support)\.pdf$")
+_CERTIFICATE_HINT = N_("Signed; the QR code on it lets your employer check it.")
+_PORTAL_FILE = re.compile(r"^(invitation|visa_support|attendance_certificate)\.pdf$")
 
 
 async def portal_downloads(registration, lang: str) -> list:
@@ -425,7 +438,7 @@ async def portal_downloads(registration, lang: str) -> list:
         return []
     hint = catalogues.gettext(_PORTAL_HINT, lang, wording.DOMAIN)
     kinds = [LetterKind.invitation] + ([LetterKind.visa_support] if registration.needs_visa else [])
-    return [
+    offered = [
         Download(
             label=catalogues.gettext(_PORTAL_LABELS[kind], lang, wording.DOMAIN),
             url=f"/my/registration/letters/{kind.value}.pdf",
@@ -433,6 +446,44 @@ async def portal_downloads(registration, lang: str) -> list:
         )
         for kind in kinds
     ]
+    if await issuing.current_letter(registration.id, LetterKind.attendance_certificate) is not None:
+        kind = LetterKind.attendance_certificate
+        offered.append(
+            Download(
+                label=catalogues.gettext(_PORTAL_LABELS[kind], lang, wording.DOMAIN),
+                url=f"/my/registration/letters/{kind.value}.pdf",
+                hint=catalogues.gettext(_CERTIFICATE_HINT, lang, wording.DOMAIN),
+            )
+        )
+    else:
+        offered += await _certificate_notice(registration, lang)
+    return offered
+
+
+_CERTIFICATE_PENDING = N_("Your certificate of attendance will appear here once the organisers issue it.")
+_CERTIFICATE_FIGURES = N_(
+    "The check-in records show you at %(attended)s of the %(counted)s sessions that count for a "
+    "certificate of attendance. If you think a session is missing, please write to the organisers."
+)
+
+
+async def _certificate_notice(registration, lang: str) -> list:
+    """After the event, before a certificate is issued: a sentence (no link) saying it will come,
+    or, kindly, what the check-in records show when the rule is not met."""
+    from events.web.downloads import Download
+
+    event = await programme_services.get_event_row(registration.event_id)
+    if event["end_date"] >= now().astimezone(ZoneInfo(event["time_zone"])).date():
+        return []
+    standing = await standing_of(await reading.get_registration_row(registration.id))
+    if standing.eligible:
+        text = catalogues.gettext(_CERTIFICATE_PENDING, lang, wording.DOMAIN)
+    else:
+        text = catalogues.gettext(_CERTIFICATE_FIGURES, lang, wording.DOMAIN) % {
+            "attended": standing.attended,
+            "counted": standing.counted,
+        }
+    return [Download(label=text, url="")]
 
 
 @get(
@@ -454,8 +505,15 @@ async def portal_letter(request: Request, letter_file: FromPath[str]) -> Respons
     if actor is None or actor.registration_id is None:
         return pages.redirect("/my/registration")
     try:
-        issued = await issuing.issue_letter(actor, actor.registration_id, LetterKind(match.group(1)))
-        name, data = await stored.letter_pdf(actor, actor.registration_id, issued.letter.id)
+        kind = LetterKind(match.group(1))
+        if kind is LetterKind.attendance_certificate:  # issued by the organisers, never on a click
+            current = await issuing.current_letter(actor.registration_id, kind)
+            if current is None:
+                raise NotFound("No certificate of attendance has been issued to you yet")
+            letter_id = current["id"]
+        else:
+            letter_id = (await issuing.issue_letter(actor, actor.registration_id, kind)).letter.id
+        name, data = await stored.letter_pdf(actor, actor.registration_id, letter_id)
     except DomainError as exc:
         lang = pages.language(request)
         return _page(

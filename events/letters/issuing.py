@@ -37,6 +37,7 @@ import msgspec
 from events import crypto
 from events.audit.services import record
 from events.auth.principal import Actor
+from events.certificates.eligibility import standing_of
 from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -76,6 +77,7 @@ def _local_date(value: datetime.datetime | None, zone: str) -> datetime.date | N
 def _participant(row: dict, kind: LetterKind, zone: str) -> content.Participant:
     born = crypto.decrypt(row["date_of_birth_enc"])
     visa = kind is LetterKind.visa_support
+    certificate = kind is LetterKind.attendance_certificate
     return content.Participant(
         given_names=row["given_names"],
         family_name=row["family_name"],
@@ -84,7 +86,7 @@ def _participant(row: dict, kind: LetterKind, zone: str) -> content.Participant:
         country=row["country_represented"],
         institution=row["institution"],
         position=row["position"],
-        date_of_birth=datetime.date.fromisoformat(born) if born else None,
+        date_of_birth=datetime.date.fromisoformat(born) if born and not certificate else None,
         passport_number=crypto.decrypt(row["passport_number_enc"]) if visa else None,
         passport_expiry=row["passport_expiry"] if visa else None,
         visa_embassy=row["visa_embassy"] if visa else "",
@@ -150,6 +152,17 @@ async def _prepare(registration_id: int, kind: LetterKind) -> _Prepared:
             "This participant did not ask for a visa: set needs_visa (with the passport details) first",
             errors=[FieldError("needs_visa", "must be true for a visa-support letter")],
         )
+    attendance = None
+    if kind is LetterKind.attendance_certificate:
+        standing = await standing_of(row)
+        if not standing.eligible:
+            raise Conflict(
+                "Not eligible for a certificate of attendance: "
+                + "; ".join(reason.message for reason in standing.reasons)
+            )
+        attendance = content.Attendance(
+            attended=standing.attended, counted=standing.counted, percent=standing.percent
+        )
     event = await programme_services.get_event_row(row["event"])
     profile = await profile_row(event["id"]) or {}
     language = content.letter_language(row["preferred_language"])
@@ -160,6 +173,7 @@ async def _prepare(registration_id: int, kind: LetterKind) -> _Prepared:
         event=_event_facts(event),
         profile=_profile_facts(profile),
         template=await _template_text(event["id"], kind, language),
+        attendance=attendance,
     )
     issued_on = now().astimezone(ZoneInfo(event["time_zone"])).date()
     try:
@@ -179,7 +193,7 @@ async def _prepare(registration_id: int, kind: LetterKind) -> _Prepared:
     )
 
 
-async def _current_letter(registration_id: int, kind: LetterKind) -> dict | None:
+async def current_letter(registration_id: int, kind: LetterKind) -> dict | None:
     return (
         await Letter.select(*LETTER_COLUMNS)
         .where(
@@ -219,8 +233,7 @@ def make_letter(
     """Compose, render and sign one letter (CPU only: run it in a worker thread)."""
     data = msgspec.structs.replace(content.compose(source, issue), fingerprint=fingerprint)
     pdf = renderer().render(data)
-    kind_label = wording.LABELS[source.language]
-    reason = f"{kind_label.visa_support if source.kind == LetterKind.visa_support else kind_label.invitation} {issue.reference}"
+    reason = f"{getattr(wording.LABELS[source.language], source.kind)} {issue.reference}"
     return signing.sign_pdf(pdf, identity, reason=reason, location=source.event.city)
 
 
@@ -246,11 +259,16 @@ async def _identity() -> signing.SigningIdentity:
 
 async def issue_letter(actor: Actor, registration_id: int, kind: LetterKind) -> schemas.LetterIssued:
     """Issue a letter of ``kind`` to an approved registration, or return the valid one when its
-    data is unchanged; a letter with other data supersedes it."""
-    await readable_registration(actor, registration_id)
+    data is unchanged; a letter with other data supersedes it. Certificates of attendance are
+    issued by the event's organisers only, to whom the event's rule admits (else 409, why not)."""
+    registration = await readable_registration(actor, registration_id)
     kind = LetterKind(kind)
+    if kind is LetterKind.attendance_certificate:
+        actor.require_organiser(
+            registration["event"], "Certificates of attendance are issued by the organisers"
+        )
     prepared = await _prepare(registration_id, kind)
-    current = await _current_letter(registration_id, kind)
+    current = await current_letter(registration_id, kind)
     if current is not None and (await facts(current)).fingerprint == prepared.fingerprint:
         return schemas.LetterIssued(letter=to_schema(current), created=False, warnings=prepared.warnings)
     identity = await _identity()
@@ -259,7 +277,7 @@ async def issue_letter(actor: Actor, registration_id: int, kind: LetterKind) -> 
     async with write_transaction():
         await locked(Event.select(Event.id).where(Event.id == event_id)).first()
         again = await _prepare(registration_id, kind)
-        current = await _current_letter(registration_id, kind)
+        current = await current_letter(registration_id, kind)
         if current is not None and (await facts(current)).fingerprint == again.fingerprint:
             return schemas.LetterIssued(letter=to_schema(current), created=False, warnings=again.warnings)
         reference = await _next_reference(event_id, kind, again.prefix)
@@ -405,6 +423,7 @@ SAMPLE_PARTICIPANT = content.Participant(
     date_of_birth=datetime.date(1980, 5, 17),
 )
 PREVIEW_REFERENCE = "PREVIEW"
+SAMPLE_ATTENDANCE = content.Attendance(attended=7, counted=8, percent=87)
 
 
 def _render_preview(source: content.LetterSource, issue: content.IssueFacts) -> bytes:
@@ -442,6 +461,7 @@ async def preview_letter(
         event=_event_facts(event),
         profile=_profile_facts(await profile_row(event_id) or {}),
         template=await _template_text(event_id, kind, language),
+        attendance=SAMPLE_ATTENDANCE if kind is LetterKind.attendance_certificate else None,
     )
     issue = content.IssueFacts(
         reference=PREVIEW_REFERENCE,
@@ -475,6 +495,8 @@ async def missing_letters(event_id: int, kinds: Iterable[LetterKind]) -> list[tu
         for row in registrations:
             if kind is LetterKind.visa_support and not row["needs_visa"]:
                 continue
+            if kind is LetterKind.attendance_certificate:
+                continue  # issued from the certificates area, to whom the rule admits
             if (row["id"], kind.value) not in valid:
                 wanted.append((row, kind))
     return wanted

@@ -261,7 +261,8 @@ class LetterRenderer:
         )
         story.append(self._particulars(data))
         story.append(Spacer(1, 6))
-        story.append(self._paragraph(data, ((("bold", f"{data.costs_heading}: "), ("text", data.costs)))))
+        if data.costs:  # a certificate of attendance has none
+            story.append(self._paragraph(data, ((("bold", f"{data.costs_heading}: "), ("text", data.costs)))))
         story.append(self._statement(data))
         story.append(Spacer(1, 4))
         story.append(KeepTogether(self._signature(data)))

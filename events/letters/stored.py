@@ -316,7 +316,7 @@ async def _archive(
 
 
 def kinds_from(value: str | None) -> list[LetterKind]:
-    """``invitation``, ``visa_support`` or ``all``/None (both)."""
+    """``invitation``, ``visa_support``, ``attendance_certificate`` or ``all``/None (every kind)."""
     if value in (None, "", "all"):
         return list(LetterKind)
     return [LetterKind(value)]

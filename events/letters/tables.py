@@ -15,6 +15,8 @@ from events.registration.tables import Registration
 class LetterKind(StrEnum):
     invitation = "invitation"
     visa_support = "visa_support"
+    #: Issued from the certificates area (:mod:`events.certificates`) to whom the event's rule admits.
+    attendance_certificate = "attendance_certificate"
 
 
 class LetterStatus(StrEnum):
@@ -49,7 +51,7 @@ class LetterTemplate(Table, tablename="letter_template"):
     """
 
     event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
-    kind = Varchar(length=16, choices=LetterKind, null=False)
+    kind = Varchar(length=32, choices=LetterKind, null=False)
     language = Varchar(length=2, null=False)
     title = Varchar(length=200, null=False)
     body = Text(null=False)
@@ -71,7 +73,7 @@ class Letter(Table, tablename="letter"):
     #: registration or its event is refused while it exists.
     event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.restrict)
     registration = ForeignKey(references=Registration, null=False, index=True, on_delete=OnDelete.restrict)
-    kind = Varchar(length=16, choices=LetterKind, null=False)
+    kind = Varchar(length=32, choices=LetterKind, null=False)
     reference = Varchar(length=40, unique=True, null=False)
     version = Integer(default=1)
     language = Varchar(length=2, default="en")

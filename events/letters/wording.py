@@ -57,6 +57,7 @@ class Labels(msgspec.Struct, frozen=True, kw_only=True):
 
     invitation: str
     visa_support: str
+    attendance_certificate: str
     reference: str
     place_and_date: str  # {place}, {date}
     addressee_visa: str  # when the participant named no embassy
@@ -79,12 +80,18 @@ class Labels(msgspec.Struct, frozen=True, kw_only=True):
     closing: str
     contact: str
     verify: str  # {url}
+    addressee_certificate: str
+    attendance: str
+    attendance_value: str  # {attended}, {counted}, {percent}
+    statement_attendance_certificate: str
+    verify_certificate: str  # {url}
 
 
 #: The fixed wording in English; other languages come from the ``letters`` catalogues.
 _ENGLISH = Labels(
     invitation=N_("Invitation letter"),
     visa_support=N_("Visa-support letter"),
+    attendance_certificate=N_("Certificate of attendance"),
     reference=N_("Reference"),
     place_and_date=N_("{place}, {date}"),
     addressee_visa=N_("To the consular authorities concerned"),
@@ -113,6 +120,14 @@ _ENGLISH = Labels(
     closing=N_("Yours sincerely,"),
     contact=N_("Contact"),
     verify=N_("Verify this letter: scan the code or open {url}"),
+    addressee_certificate=N_("To whom it may concern"),
+    attendance=N_("Sessions attended"),
+    attendance_value=N_("{attended} of {counted} sessions ({percent} %)"),
+    statement_attendance_certificate=N_(
+        "This certificate is based on the event's check-in records: a session counts as attended when "
+        "the participant's badge was accepted at its entrance."
+    ),
+    verify_certificate=N_("Verify this certificate: scan the code or open {url}"),
 )
 
 
@@ -165,6 +180,12 @@ VISA_PLACEHOLDERS: dict[str, str] = {
     "passport_number": "passport number",
     "passport_expiry": "passport expiry date (long date)",
 }
+#: Placeholders only a certificate of attendance has.
+CERTIFICATE_PLACEHOLDERS: dict[str, str] = {
+    "sessions_attended": "how many of the counted sessions the participant attended",
+    "sessions_counted": "how many sessions count for the certificate",
+    "attendance_percent": "the share of counted sessions attended, in % (rounded down)",
+}
 MAX_TITLE = 200
 MAX_BODY = 6000
 
@@ -172,6 +193,8 @@ MAX_BODY = 6000
 def placeholders_for(kind: str) -> dict[str, str]:
     if kind == LetterKind.visa_support:
         return {**PLACEHOLDERS, **VISA_PLACEHOLDERS}
+    if kind == LetterKind.attendance_certificate:
+        return {**PLACEHOLDERS, **CERTIFICATE_PLACEHOLDERS}
     return dict(PLACEHOLDERS)
 
 
@@ -203,6 +226,16 @@ _ENGLISH_TEMPLATES: dict[str, TemplateText] = {
             "\n"
             "We would be grateful if the competent authorities could issue the appropriate visa to the "
             "participant, whose particulars are given below."
+        ),
+    ),
+    "attendance_certificate": TemplateText(
+        N_("Certificate of attendance"),
+        N_(
+            "This is to certify that {full_name}, {affiliation}, attended {event_name}, held in {event_city}, "
+            "{event_country}, from {event_start} to {event_end} at {event_venue}.\n"
+            "\n"
+            "According to the check-in records of the event, the participant attended {sessions_attended} of "
+            "the {sessions_counted} sessions counted for this certificate ({attendance_percent} %)."
         ),
     ),
 }
@@ -263,7 +296,12 @@ def check_template(kind: str, title: str, body: str) -> list[FieldError]:
             elif name not in known:
                 unknown.append(name)
         for name in dict.fromkeys(unknown):
-            hint = "not available in an invitation letter" if name in VISA_PLACEHOLDERS else "unknown"
+            if name in VISA_PLACEHOLDERS and kind == LetterKind.invitation:
+                hint = "not available in an invitation letter"
+            elif name in VISA_PLACEHOLDERS or name in CERTIFICATE_PLACEHOLDERS:
+                hint = "not available in this kind of letter"
+            else:
+                hint = "unknown"
             errors.append(
                 FieldError(
                     field,

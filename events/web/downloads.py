@@ -25,6 +25,7 @@ from events.registration.schemas import Registration
 @dataclass(frozen=True)
 class Download:
     label: str
+    #: Empty for a sentence without a link (the certificate of attendance not issued yet).
     url: str
     hint: str = ""
 

@@ -38,6 +38,7 @@ TAB = "letters"
 KIND_WORDS = {
     LetterKind.invitation.value: N_("Invitation letter"),
     LetterKind.visa_support.value: N_("Visa-support letter"),
+    LetterKind.attendance_certificate.value: N_("Certificate of attendance"),
 }
 STATUS_WORDS = {
     LetterStatus.valid.value: N_("Valid"),
