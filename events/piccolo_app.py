@@ -23,6 +23,7 @@ from events.auth.tables import (
 from events.badges.tables import Badge, BadgeKey
 from events.calendars.tables import FeedToken
 from events.checkin.tables import CheckinConflict, Checkpoint, Presence, Scan
+from events.evaluations.tables import Attribution, Question, Questionnaire, Receipt, Reminder, Response
 from events.jobs.tables import Job
 from events.letters.tables import Letter, LetterProfile, LetterTemplate
 from events.notifications.tables import OutboxMessage
@@ -113,6 +114,12 @@ TABLES = [
     TransferRider,
     DsaRate,
     DsaPayment,
+    Questionnaire,
+    Question,
+    Receipt,
+    Response,
+    Attribution,
+    Reminder,
 ]
 
 APP_CONFIG = AppConfig(

@@ -23,6 +23,8 @@ from events.calendars import listeners as calendars_listeners
 from events.checkin import cli as checkin_cli
 from events.checkin import controllers as checkin_controllers
 from events.checkin import listeners as checkin_listeners
+from events.evaluations import controllers as evaluations_controllers
+from events.evaluations import listeners as evaluations_listeners
 from events.jobs import backends as jobs_backends
 from events.jobs import cli as jobs_cli
 from events.jobs import controllers as jobs_controllers
@@ -53,6 +55,7 @@ API_HANDLERS: list = [
     *visits_controllers.API_HANDLERS,
     *checkin_controllers.API_HANDLERS,
     *travel_controllers.API_HANDLERS,
+    *evaluations_controllers.API_HANDLERS,
     *jobs_controllers.API_HANDLERS,
 ]
 
@@ -91,6 +94,7 @@ LISTENERS: list[Callable[[], None]] = [
     visits_listeners.connect,
     checkin_listeners.connect,
     travel_listeners.connect,
+    evaluations_listeners.connect,
 ]
 
 

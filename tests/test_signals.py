@@ -49,7 +49,7 @@ EXPECTED_WIRING = {
     "agenda_version": ["events.visits.agenda.visit_version", "events.travel.mine.travel_version"],
     "sensitive_data_purged": ["events.letters.retention.erase_visa_letters"],
     "periodic_tick": ["events.travel.listeners.transfer_notices_on_tick"],
-    "report_sections": [],
+    "report_sections": ["events.evaluations.report.report_tables"],
 }
 
 #: The module that sends each signal.
