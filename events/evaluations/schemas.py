@@ -85,10 +85,10 @@ class Questionnaire(Struct, kw_only=True):
 
 class QuestionnaireUpdate(Input):
     anonymous: bool | UnsetType = UNSET
-    before_opens_at: datetime.datetime | None | UnsetType = UNSET
-    before_closes_at: datetime.datetime | None | UnsetType = UNSET
-    after_opens_at: datetime.datetime | None | UnsetType = UNSET
-    after_closes_at: datetime.datetime | None | UnsetType = UNSET
+    before_opens_at: datetime.datetime | UnsetType | None = UNSET
+    before_closes_at: datetime.datetime | UnsetType | None = UNSET
+    after_opens_at: datetime.datetime | UnsetType | None = UNSET
+    after_closes_at: datetime.datetime | UnsetType | None = UNSET
     after_days: AfterDays | UnsetType = UNSET
     auto_reminders: bool | UnsetType = UNSET
 
