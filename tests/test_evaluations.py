@@ -79,7 +79,15 @@ def full_answers(questionnaire: schemas.Questionnaire, phase: str, rating: int =
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"kind": "rating", "text": {"fr": "Sans anglais"}, "low_label": {"en": "a"}, "high_label": {"en": "b"}}, "text"),
+        (
+            {
+                "kind": "rating",
+                "text": {"fr": "Sans anglais"},
+                "low_label": {"en": "a"},
+                "high_label": {"en": "b"},
+            },
+            "text",
+        ),
         ({"kind": "rating", "text": {"en": "Q"}}, "low_label"),
         ({"kind": "single", "text": {"en": "Q"}, "options": [{"en": "Only one"}]}, "options"),
         ({"kind": "text", "text": {"en": "Q"}, "options": [{"en": "a"}, {"en": "b"}]}, "options"),
@@ -90,7 +98,9 @@ def full_answers(questionnaire: schemas.Questionnaire, phase: str, rating: int =
 )
 async def test_each_kind_needs_what_it_uses(event, event_organiser, body, field):
     with pytest.raises(InvalidInput) as refused:
-        await services.add_question(event_organiser.actor, event.id, msgspec.convert(body, schemas.QuestionCreate))
+        await services.add_question(
+            event_organiser.actor, event.id, msgspec.convert(body, schemas.QuestionCreate)
+        )
     assert refused.value.errors[0].field == field
 
 
@@ -143,7 +153,9 @@ async def test_answers_are_checked_and_taken_once(event, event_organiser):
 
     await answering.submit_answers(me, me.registration_id, "before", full_answers(questionnaire, "before"))
     with pytest.raises(Conflict):
-        await answering.submit_answers(me, me.registration_id, "before", full_answers(questionnaire, "before"))
+        await answering.submit_answers(
+            me, me.registration_id, "before", full_answers(questionnaire, "before")
+        )
     assert await Receipt.count() == 1 and await Response.count() == 1
     # The after phase is another questionnaire, answered once too.
     await answering.submit_answers(me, me.registration_id, "after", full_answers(questionnaire, "after"))
@@ -177,14 +189,18 @@ async def test_two_submissions_at_once_store_one(event, event_organiser, run_con
 async def test_a_closed_phase_refuses_answers(event, event_organiser):
     questionnaire = await open_both(event_organiser.actor, event.id)
     me = await register(event.id)
-    update = msgspec.convert({"after_opens_at": past(3), "after_closes_at": past(1)}, schemas.QuestionnaireUpdate)
+    update = msgspec.convert(
+        {"after_opens_at": past(3), "after_closes_at": past(1)}, schemas.QuestionnaireUpdate
+    )
     await services.update_questionnaire(event_organiser.actor, event.id, update)
     with pytest.raises(Conflict, match="closed"):
         await answering.submit_answers(me, me.registration_id, "after", full_answers(questionnaire, "after"))
     phases = {p["phase"]: p["state"] for p in await answering.phases_for(me, me.registration_id)}
     assert phases == {"before": "open", "after": "closed"}
     # Not yet open: upcoming.
-    update = msgspec.convert({"after_opens_at": future(1), "after_closes_at": future(3)}, schemas.QuestionnaireUpdate)
+    update = msgspec.convert(
+        {"after_opens_at": future(1), "after_closes_at": future(3)}, schemas.QuestionnaireUpdate
+    )
     await services.update_questionnaire(event_organiser.actor, event.id, update)
     phases = {p["phase"]: p["state"] for p in await answering.phases_for(me, me.registration_id)}
     assert phases["after"] == "upcoming"
@@ -231,9 +247,13 @@ async def test_anonymous_answers_cannot_be_joined_to_registrations(event, event_
     assert len(set(keys)) == 8
     assert sorted(keys) != keys or sorted(keys, reverse=True) != keys
     # The audit entries name the registration and the phase, never a response.
-    entries = await AuditEntry.select().where(AuditEntry.action == "evaluations.answered").output(load_json=True)
+    entries = (
+        await AuditEntry.select().where(AuditEntry.action == "evaluations.answered").output(load_json=True)
+    )
     assert len(entries) == 8
-    assert all(entry["data"] == {"phase": "before"} and entry["object_type"] == "registration" for entry in entries)
+    assert all(
+        entry["data"] == {"phase": "before"} and entry["object_type"] == "registration" for entry in entries
+    )
     assert not any(key in str(entry) for entry in entries for key in keys)
 
 
@@ -247,7 +267,9 @@ async def test_named_questionnaires_keep_pairs_and_cannot_turn_back(event, event
     assert await Attribution.count() == 0
     with pytest.raises(Conflict):
         await services.update_questionnaire(
-            event_organiser.actor, event.id, msgspec.convert({"anonymous": False}, schemas.QuestionnaireUpdate)
+            event_organiser.actor,
+            event.id,
+            msgspec.convert({"anonymous": False}, schemas.QuestionnaireUpdate),
         )
 
 
@@ -273,9 +295,9 @@ async def test_reminders_go_to_those_who_have_not_answered_and_not_twice(event, 
     assert await reminders.send_reminders(event_organiser.actor, event.id, "before") == 0
     assert await AuditEntry.count().where(AuditEntry.action == "evaluations.reminder.sent") == 2
     # A day later they may be reminded again.
-    await Reminder.update({Reminder.sent_at: datetime.datetime.now(UTC) - datetime.timedelta(hours=25)}).where(
-        Reminder.phase == "before"
-    )
+    await Reminder.update(
+        {Reminder.sent_at: datetime.datetime.now(UTC) - datetime.timedelta(hours=25)}
+    ).where(Reminder.phase == "before")
     assert await reminders.send_reminders(event_organiser.actor, event.id, "before") == 2
 
 
@@ -289,7 +311,8 @@ async def test_reminders_only_for_an_open_phase(event, event_organiser):
 async def test_the_automatic_round_is_sent_once(event, event_organiser, run_concurrently):
     await services.start_from_default(event_organiser.actor, event.id)
     update = msgspec.convert(
-        {"auto_reminders": True, "after_opens_at": past(), "after_closes_at": future(0.5)}, schemas.QuestionnaireUpdate
+        {"auto_reminders": True, "after_opens_at": past(), "after_closes_at": future(0.5)},
+        schemas.QuestionnaireUpdate,
     )
     await services.update_questionnaire(event_organiser.actor, event.id, update)
     for _ in range(3):
@@ -344,7 +367,10 @@ async def answered_event(event, event_organiser):
 async def test_results_match_the_hand_count(event, event_organiser, answered_event):
     questionnaire, item, satisfaction = answered_event
     found = await results.results(event_organiser.actor, event.id)
-    assert [(r.phase.value, r.invited, r.answered) for r in found.rates] == [("before", 8, 6), ("after", 8, 5)]
+    assert [(r.phase.value, r.invited, r.answered) for r in found.rates] == [
+        ("before", 8, 6),
+        ("after", 8, 5),
+    ]
     change = next(c for c in found.changes if c.question_id == item)
     assert (change.n_before, change.n_after, change.shown) == (6, 5, True)
     assert (change.mean_before, change.mean_after, change.change) == (2.0, 4.2, 2.2)
@@ -362,7 +388,9 @@ async def test_figures_under_five_are_withheld(event, event_organiser):
     questionnaire = await open_both(event_organiser.actor, event.id)
     people = [await register(event.id) for _ in range(4)]
     for me in people:
-        await answering.submit_answers(me, me.registration_id, "before", full_answers(questionnaire, "before"))
+        await answering.submit_answers(
+            me, me.registration_id, "before", full_answers(questionnaire, "before")
+        )
         await answering.submit_answers(me, me.registration_id, "after", full_answers(questionnaire, "after"))
     found = await results.results(event_organiser.actor, event.id)
     assert all(not q.shown and q.counts == [] and q.mean is None and q.texts == [] for q in found.questions)
