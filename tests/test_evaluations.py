@@ -365,7 +365,7 @@ async def answered_event(event, event_organiser):
 
 
 async def test_results_match_the_hand_count(event, event_organiser, answered_event):
-    questionnaire, item, satisfaction = answered_event
+    _questionnaire, item, satisfaction = answered_event
     found = await results.results(event_organiser.actor, event.id)
     assert [(r.phase.value, r.invited, r.answered) for r in found.rates] == [
         ("before", 8, 6),

@@ -9,7 +9,6 @@ import csv
 import io
 import re
 
-import msgspec
 import pytest
 
 from events.evaluations import answering, schemas, services
@@ -212,6 +211,3 @@ async def test_the_console_refuses_a_named_questionnaire_after_answers(
     )
     assert bad.status_code == 422
     assert error_beside(bad.text, "options_en")
-
-
-_ = msgspec

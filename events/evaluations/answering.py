@@ -104,7 +104,7 @@ async def phases_for(
                 "closes_at": window.closes_at,
                 "answered_on": receipts.get(phase),
                 "anonymous": row["anonymous"],
-                "questions": [localised(q, registration["preferred_language"]) for q in asked],
+                "questions": [localised(q, language or registration["preferred_language"]) for q in asked],
                 "event_id": registration["event"],
             }
         )

@@ -169,7 +169,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
             "Dear {name},\n"
             "\n"
             "Please tell us what you think: the questionnaire about {event} takes a few minutes and is open until {closes}.\n"
-            'Sign in with this link (it works once, until {expires}) and open "Evaluations":\n'
+            'Sign in with this link (it works once, until {expires}) and open "Evaluation":\n'
             "{link}\n"
             "\n"
             "Reference: {reference}.\n"

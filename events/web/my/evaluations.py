@@ -41,7 +41,7 @@ CHECK_ANSWER = N_("Check this answer")
 
 async def section(view: MyView) -> dict | None:
     """The hub's part: each phase with its state, or ``None`` when nothing is asked of them."""
-    phases = await answering.phases_for(view.actor, view.registration.id)
+    phases = await answering.phases_for(view.actor, view.registration.id, language=view.lang)
     if not phases:
         return None
     return {"phases": phases, "time_zone": view.time_zone}
@@ -110,14 +110,18 @@ class EvaluationPages(Controller):
     @get("/{phase:str}")
     async def form(self, request: Request, phase: FromPath[str]) -> Response:
         view = await my_view(request)
-        found = _phase(await answering.phases_for(view.actor, view.registration.id), phase)
+        found = _phase(
+            await answering.phases_for(view.actor, view.registration.id, language=view.lang), phase
+        )
         return await _form_page(request, view, found, Form(order=[q["field"] for q in found["questions"]]))
 
     @post("/{phase:str}")
     async def answer(self, request: Request, phase: FromPath[str]) -> Response:
         view = await my_view(request)
         gettext = pages.gettext(request)
-        found = _phase(await answering.phases_for(view.actor, view.registration.id), phase)
+        found = _phase(
+            await answering.phases_for(view.actor, view.registration.id, language=view.lang), phase
+        )
         answers, values = _answers(await request.form(), found["questions"])
         form = Form(values=values, order=[q["field"] for q in found["questions"]])
         try:
@@ -129,7 +133,9 @@ class EvaluationPages(Controller):
             return await _form_page(request, view, found, form, status_code=422)
         except Conflict:
             # Answered already (perhaps in another tab) or closed: the page says which, from the state.
-            refreshed = _phase(await answering.phases_for(view.actor, view.registration.id), phase)
+            refreshed = _phase(
+                await answering.phases_for(view.actor, view.registration.id, language=view.lang), phase
+            )
             return await _form_page(request, view, refreshed, form, status_code=409)
         return pages.redirect(PATH, flash=THANKS)
 
