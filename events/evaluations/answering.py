@@ -66,10 +66,11 @@ async def _receipts(questionnaire_id: int, registration_id: int) -> dict[str, da
 
 
 async def phases_for(
-    actor: Actor, registration_id: int, *, at: datetime.datetime | None = None
+    actor: Actor, registration_id: int, *, at: datetime.datetime | None = None, language: str | None = None
 ) -> list[dict]:
     """Every phase with questions, as the participant's page shows it: ``state`` is ``open``,
-    ``answered``, ``upcoming`` or ``closed``, with the window and (open) the questions."""
+    ``answered``, ``upcoming`` or ``closed``, with the window and the questions in ``language`` (the
+    registration's preferred language unless given)."""
     registration = await get_registration_row(registration_id)
     check_access(actor, registration)
     if registration["status"] != RegistrationStatus.approved.value:
