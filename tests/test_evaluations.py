@@ -407,3 +407,16 @@ async def test_the_report_gets_rates_and_the_change(event, event_organiser, answ
     row = next(r for r in change.rows if r.key == f"{event.id}:{item}")
     assert row.values == [2.0, 4.2, 2.2] and row.people == 5
     assert change.title != "Self-assessment before and after"  # in French
+
+
+async def test_the_demo_shows_answers_before_and_after():
+    from events.demo.loader import load_demo
+    from events.programme.tables import Event
+
+    await load_demo(participants=80, if_empty=False, seed=2027)
+    baku = (await Event.select(Event.id).where(Event.slug == "baku-symposium-2027").first())["id"]
+    organiser = Actor.system("tests")
+    found = await results.results(organiser, baku)
+    assert {rate.phase.value for rate in found.rates if rate.answered >= 5} == {"before", "after"}
+    shown = [change for change in found.changes if change.shown]
+    assert shown and all(change.change > 0 for change in shown)

@@ -14,6 +14,7 @@ from events.auth.principal import Actor
 from events.auth.tables import Role, RoleGrant, User
 from events.commands import apply_migrations
 from events.db import write_transaction
+from events.demo.evaluations import load_demo_evaluations
 from events.demo.letters import load_letter_profiles
 from events.demo.people import generate_participants
 from events.demo.programme import load_programme, load_sites
@@ -158,6 +159,7 @@ async def load_demo(*, participants: int, if_empty: bool, seed: int) -> dict[str
         await load_demo_visits(actor)
         await load_letter_profiles(actor, programme["events"])
         await load_demo_travel(seed=seed)
+        await load_demo_evaluations(actor, programme["events"], seed=seed)
         async with write_transaction():
             # The fictional participants' addresses are not real: their messages are not to be sent.
             await OutboxMessage.update(

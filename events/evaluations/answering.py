@@ -227,35 +227,45 @@ async def submit_answers(
     if not is_open(window, now()):
         raise Conflict("This questionnaire is closed", closes_at=window.closes_at.isoformat())
     stored = checked_answers(questions, answers)
-    today = now().date()
     async with write_transaction():
-        claimed = (
-            await Receipt.insert(
-                Receipt(
-                    once=once_key(row["id"], phase, registration_id),
-                    registration=registration_id,
-                    questionnaire=row["id"],
-                    phase=phase,
-                    answered_on=today,
-                )
-            )
-            .on_conflict(target=Receipt.once, action="DO NOTHING")
-            .returning(Receipt.id)
-        )
-        if not claimed:
-            raise Conflict(ALREADY)
-        response_id = uuid.uuid4()
-        await Response.insert(Response(id=response_id, questionnaire=row["id"], phase=phase, answers=stored))
-        # The latest settings decide (read in this transaction): named answers get their owner.
-        current = await questionnaire_row(registration["event"])
-        if not current["anonymous"]:
-            await Attribution.insert(Attribution(response=response_id, registration=registration_id))
-        await record(
-            actor,
-            "evaluations.answered",
-            "registration",
-            registration_id,
-            event_id=registration["event"],
-            data={"phase": phase},
-        )
+        today = await store_answers(actor, registration["event"], registration_id, phase, stored)
     return schemas.Answered(phase=Phase(phase), answered_on=today)
+
+
+async def store_answers(
+    actor: Actor, event_id: int, registration_id: int, phase: str, stored: dict[str, Any]
+) -> datetime.date:
+    """Inside the caller's transaction: the receipt (once, else :class:`Conflict`), the response and,
+    for a named questionnaire, its attribution; the audit entry names the registration only. The
+    checks (rights, window, answers) are the caller's: :func:`submit_answers`, or the demo."""
+    row = await questionnaire_row(event_id)
+    today = now().date()
+    claimed = (
+        await Receipt.insert(
+            Receipt(
+                once=once_key(row["id"], phase, registration_id),
+                registration=registration_id,
+                questionnaire=row["id"],
+                phase=phase,
+                answered_on=today,
+            )
+        )
+        .on_conflict(target=Receipt.once, action="DO NOTHING")
+        .returning(Receipt.id)
+    )
+    if not claimed:
+        raise Conflict(ALREADY)
+    response_id = uuid.uuid4()
+    await Response.insert(Response(id=response_id, questionnaire=row["id"], phase=phase, answers=stored))
+    # The settings as they are in this transaction decide: named answers get their owner.
+    if not row["anonymous"]:
+        await Attribution.insert(Attribution(response=response_id, registration=registration_id))
+    await record(
+        actor,
+        "evaluations.answered",
+        "registration",
+        registration_id,
+        event_id=event_id,
+        data={"phase": phase},
+    )
+    return today
