@@ -87,7 +87,7 @@ async def test_the_api_takes_answers_once(client, event, event_organiser, questi
     headers = await participant_headers(client, row["email"])
     listed = await client.get(f"/api/v1/registrations/{row['id']}/evaluations", headers=headers)
     assert listed.status_code == 200, listed.text
-    assert [p["phase"] for p in listed.json()] == ["before", "after"]
+    assert [p["phase"] for p in listed.json()["items"]] == ["before", "after"]
     body = {"answers": full_answers(questionnaire, "before")}
     first = await client.post(
         f"/api/v1/registrations/{row['id']}/evaluations/before", json=body, headers=headers

@@ -8,9 +8,11 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
 from events.auth.guards import ActorDep, requires_event_organiser, requires_sign_in
 from events.evaluations import answering, reminders, results, schemas, services
 from events.evaluations.tables import Phase
+from events.programme.zones import in_event_zones
 
 
 class QuestionnaireController(Controller):
@@ -22,20 +24,21 @@ class QuestionnaireController(Controller):
 
     @get("/")
     async def get_questionnaire(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.Questionnaire:
-        """404 until the questionnaire is made (by a settings change, a question or the default)."""
-        return await services.get_questionnaire(actor, event_id)
+        """404 until the questionnaire is made (by a settings change, a question or the default).
+        Times in the event's zone."""
+        return await in_event_zones(await services.get_questionnaire(actor, event_id))
 
     @put("/", status_code=HTTP_200_OK)
     async def update(
         self, actor: ActorDep, event_id: FromPath[int], data: JSONBody[schemas.QuestionnaireUpdate]
     ) -> schemas.Questionnaire:
         """Settings and windows (``null``: the default). 409 when making it named after answers."""
-        return await services.update_questionnaire(actor, event_id, data)
+        return await in_event_zones(await services.update_questionnaire(actor, event_id, data))
 
     @post("/default", status_code=HTTP_201_CREATED)
     async def default(self, actor: ActorDep, event_id: FromPath[int]) -> schemas.Questionnaire:
         """Fill an empty questionnaire with the ready-made questions (409 if it has questions)."""
-        return await services.start_from_default(actor, event_id)
+        return await in_event_zones(await services.start_from_default(actor, event_id))
 
     @post("/questions", status_code=HTTP_201_CREATED)
     async def add_question(
@@ -79,8 +82,18 @@ class AnswersController(Controller):
     guards = [requires_sign_in]
 
     @get("/")
-    async def open_phases(self, actor: ActorDep, registration_id: FromPath[int]) -> list[schemas.OpenPhase]:
-        return await answering.open_phases(actor, registration_id)
+    async def open_phases(
+        self,
+        actor: ActorDep,
+        registration_id: FromPath[int],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        offset: Offset = 0,
+    ) -> Page[schemas.OpenPhase]:
+        """The phases open now (answered or not), questions in the participant's language; times in
+        the event's zone."""
+        return page_of(
+            await in_event_zones(await answering.open_phases(actor, registration_id)), limit, offset
+        )
 
     @post("/{phase:str}", status_code=HTTP_201_CREATED)
     async def answer(
