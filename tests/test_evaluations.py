@@ -420,3 +420,43 @@ async def test_the_demo_shows_answers_before_and_after():
     assert {rate.phase.value for rate in found.rates if rate.answered >= 5} == {"before", "after"}
     shown = [change for change in found.changes if change.shown]
     assert shown and all(change.change > 0 for change in shown)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {"after_opens_at": "2027-10-20T10:00:00+04:00", "after_closes_at": "2027-10-19T10:00:00+04:00"},
+            "after_closes_at",
+        ),
+        ({"before_closes_at": "0001-01-01T00:00:00+14:00"}, "before_closes_at"),
+        ({"before_opens_at": "2027-10-01T10:00:00"}, "before_opens_at"),
+    ],
+)
+async def test_windows_must_make_sense(event, event_organiser, body, field):
+    with pytest.raises(InvalidInput) as refused:
+        await services.update_questionnaire(
+            event_organiser.actor, event.id, msgspec.convert(body, schemas.QuestionnaireUpdate)
+        )
+    assert refused.value.errors[0].field == field
+
+
+async def test_default_windows_follow_the_programme(event, event_organiser):
+    """Before: until the first session starts; after: from the last session's start until 14 days
+    after the last day (midnight in the event's zone)."""
+    from events.programme import schemas as programme_schemas
+    from events.programme import services as programme_services
+
+    for start in ("2027-10-12T09:00:00", "2027-10-14T15:00:00"):
+        data = msgspec.convert(
+            {"title": "S", "kind": "plenary", "starts_at": start, "ends_at": start[:11] + "18:00:00"},
+            programme_schemas.SessionCreate,
+        )
+        await programme_services.create_session(SYSTEM, event.id, data)
+    questionnaire = await services.start_from_default(event_organiser.actor, event.id)
+    windows = {w.phase.value: w for w in questionnaire.windows}
+    baku = datetime.timezone(datetime.timedelta(hours=4))
+    assert windows["before"].opens_at is None
+    assert windows["before"].closes_at == datetime.datetime(2027, 10, 12, 9, 0, tzinfo=baku)
+    assert windows["after"].opens_at == datetime.datetime(2027, 10, 14, 15, 0, tzinfo=baku)
+    assert windows["after"].closes_at == datetime.datetime(2027, 10, 29, 0, 0, tzinfo=baku)

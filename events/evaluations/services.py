@@ -265,8 +265,12 @@ async def update_questionnaire(
         name: value for name, value in msgspec.structs.asdict(data).items() if value is not msgspec.UNSET
     }
     for name in ("before_opens_at", "before_closes_at", "after_opens_at", "after_closes_at"):
-        if isinstance(changes.get(name), datetime.datetime) and changes[name].tzinfo is None:
-            raise InvalidInput.field(name, "Give the time with its UTC offset")
+        value = changes.get(name)
+        if isinstance(value, datetime.datetime):
+            if value.tzinfo is None:
+                raise InvalidInput.field(name, "Give the time with its UTC offset")
+            if not 2000 <= value.year <= 2100:
+                raise InvalidInput.field(name, "Give a time between the years 2000 and 2100")
     async with write_transaction():
         row = await _ensure(event_id)
         merged = {**row, **changes}

@@ -276,9 +276,14 @@ class EvaluationPages(Controller):
             )
         except InvalidInput as exc:
             for error in exc.errors:
+                message = (
+                    N_("The phase must close after it opens.")
+                    if "close after" in error.message
+                    else N_("Give a date and time, or leave it empty for the default.")
+                )
                 form.add(
                     error.field if error.field in SETTINGS_FIELDS else None,
-                    gettext(N_("The phase must close after it opens.")),
+                    gettext(message),
                 )
             return await _editor(request, actor, event, settings=form, status_code=422)
         except Conflict:
