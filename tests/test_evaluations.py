@@ -230,27 +230,35 @@ async def test_anonymous_answers_cannot_be_joined_to_registrations(event, event_
     from tests.test_migrations import _delete_rules_in_the_database
 
     questionnaire = await open_both(event_organiser.actor, event.id)
-    people = [await register(event.id) for _ in range(8)]
+    first = str(questionnaire.questions[0].id)
+    people = [await register(event.id) for _ in range(10)]
+    given = []
     for number, me in enumerate(people):
+        given.append(1 + number % 5)
         await answering.submit_answers(
-            me, me.registration_id, "before", full_answers(questionnaire, "before", 1 + number % 5)
+            me, me.registration_id, "before", full_answers(questionnaire, "before", given[-1])
         )
     # No column of the response names a registration or a time, and no foreign key leads to one.
     assert await _columns(Response) == {"id", "questionnaire", "phase", "answers"}
     rules = await _delete_rules_in_the_database()
     assert {column for table, column in rules if table == "evaluation_response"} == {"questionnaire"}
     assert await Attribution.count() == 0
-    # The receipts' order (by id) is not the responses' order (random UUIDs): try a few times.
+    # The receipts are in answering order; the responses are in no such order, neither by key
+    # (random UUIDs) nor as the table stores them (each insert moves a random earlier response).
     receipts = [r["registration"] for r in await Receipt.select(Receipt.registration).order_by(Receipt.id)]
     assert receipts == [me.registration_id for me in people]
-    keys = [str(r["id"]) for r in await Response.select(Response.id)]
-    assert len(set(keys)) == 8
-    assert sorted(keys) != keys or sorted(keys, reverse=True) != keys
+    by_key = [
+        r["answers"][first] for r in await Response.select().order_by(Response.id).output(load_json=True)
+    ]
+    stored = [r["answers"][first] for r in await Response.select().output(load_json=True)]
+    assert sorted(by_key) == sorted(given) == sorted(stored)
+    assert by_key != given and stored != given
     # The audit entries name the registration and the phase, never a response.
+    keys = [str(r["id"]) for r in await Response.select(Response.id)]
     entries = (
         await AuditEntry.select().where(AuditEntry.action == "evaluations.answered").output(load_json=True)
     )
-    assert len(entries) == 8
+    assert len(entries) == 10
     assert all(
         entry["data"] == {"phase": "before"} and entry["object_type"] == "registration" for entry in entries
     )

@@ -15,6 +15,7 @@ made, which would date the response to the second and so tie it to its receipt.
 from __future__ import annotations
 
 import datetime
+import secrets
 import uuid
 from typing import Any
 
@@ -33,6 +34,29 @@ from events.text import text_problem
 
 MAX_ANSWER = 2000
 ALREADY = "You answered this questionnaire already; answers are taken once"
+
+
+async def _insert_shuffled(new: Response) -> None:
+    """Insert an anonymous response so that not even the storage order follows the receipts: a
+    random earlier response of the same phase is written again (deleted and inserted unchanged), in
+    random order with the new one. Tables keep rows roughly in insertion order (SQLite's rowid,
+    PostgreSQL's heap), so without this the n-th response stored would be the n-th receipt's."""
+    earlier = await Response.select(Response.id, Response.answers).where(
+        Response.questionnaire == new.questionnaire, Response.phase == new.phase
+    )
+    moved = secrets.choice(earlier) if earlier else None
+    first = secrets.randbelow(2) == 0
+    if first or moved is None:
+        await Response.insert(new)
+    if moved is not None:
+        await Response.delete().where(Response.id == moved["id"])
+        await Response.insert(
+            Response(
+                id=moved["id"], questionnaire=new.questionnaire, phase=new.phase, answers=moved["answers"]
+            )
+        )
+    if not first and moved is not None:
+        await Response.insert(new)
 
 
 def once_key(questionnaire_id: int, phase: str, registration_id: int) -> str:
@@ -256,10 +280,13 @@ async def store_answers(
     if not claimed:
         raise Conflict(ALREADY)
     response_id = uuid.uuid4()
-    await Response.insert(Response(id=response_id, questionnaire=row["id"], phase=phase, answers=stored))
+    new = Response(id=response_id, questionnaire=row["id"], phase=phase, answers=stored)
     # The settings as they are in this transaction decide: named answers get their owner.
     if not row["anonymous"]:
+        await Response.insert(new)
         await Attribution.insert(Attribution(response=response_id, registration=registration_id))
+    else:
+        await _insert_shuffled(new)
     await record(
         actor,
         "evaluations.answered",
