@@ -286,7 +286,8 @@ async def test_named_questionnaires_keep_pairs_and_cannot_turn_back(event, event
 
 async def test_reminders_go_to_those_who_have_not_answered_and_not_twice(event, event_organiser):
     questionnaire = await open_both(event_organiser.actor, event.id)
-    answered, pending_one, pending_two = [await register(event.id) for _ in range(3)]
+    answered, pending_one = [await register(event.id) for _ in range(2)]
+    pending_two = await register(event.id, language="fr")
     await register(event.id, approve=False)
     await answering.submit_answers(
         answered, answered.registration_id, "before", full_answers(questionnaire, "before")
@@ -300,6 +301,7 @@ async def test_reminders_go_to_those_who_have_not_answered_and_not_twice(event, 
     )
     assert {m["to_address"] for m in mails} == {r["email"] for r in rows}
     assert all("#token=" not in m["body"] for m in mails)  # the link is withheld until delivery
+    assert sorted(m["subject"].split(" ")[0] for m in mails) == ["A", "Quelques"]  # each in their language
     assert await reminders.send_reminders(event_organiser.actor, event.id, "before") == 0
     assert await AuditEntry.count().where(AuditEntry.action == "evaluations.reminder.sent") == 2
     # A day later they may be reminded again.

@@ -70,6 +70,12 @@ async def test_a_participant_answers_on_a_phone_and_the_organiser_reads_the_resu
     await page.get_by_role("button", name="Send my answers").click()
     await page.wait_for_selector("text=Thank you: your answers are saved.")
     assert "Answered on" in await page.text_content("main")
+    # The other phase in Arabic: right to left, the questions in Arabic, still fitting the phone.
+    await page.goto(f"{server.url}/my/evaluations/after?lang=ar")
+    assert await page.get_attribute("html", "dir") == "rtl"
+    assert "ما مدى رضاك عن الفعالية بشكل عام؟" in await page.text_content("form.evaluation-form")
+    await assert_fits(page)
+    await axe_check(page)
 
     organiser = await organiser_page(server, new_page, viewport=PHONE)
     await organiser.goto(f"{server.url}/organiser/events/{server.event_id}/evaluations/results")
