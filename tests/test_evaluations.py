@@ -470,3 +470,21 @@ async def test_default_windows_follow_the_programme(event, event_organiser):
     assert windows["before"].closes_at == datetime.datetime(2027, 10, 12, 9, 0, tzinfo=baku)
     assert windows["after"].opens_at == datetime.datetime(2027, 10, 14, 15, 0, tzinfo=baku)
     assert windows["after"].closes_at == datetime.datetime(2027, 10, 29, 0, 0, tzinfo=baku)
+
+
+async def test_many_anonymous_answers_at_once_are_all_stored(event, event_organiser, run_concurrently):
+    """Concurrent anonymous answers each move a random earlier response; none is lost or doubled."""
+    questionnaire = await open_both(event_organiser.actor, event.id)
+    people = [await register(event.id) for _ in range(8)]
+    for me in people[:3]:
+        await answering.submit_answers(
+            me, me.registration_id, "before", full_answers(questionnaire, "before")
+        )
+    outcomes = await run_concurrently(
+        *(
+            answering.submit_answers(me, me.registration_id, "before", full_answers(questionnaire, "before"))
+            for me in people[3:]
+        )
+    )
+    assert all(isinstance(o, schemas.Answered) for o in outcomes), outcomes
+    assert await Response.count() == 8 == await Receipt.count()

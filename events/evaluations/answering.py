@@ -48,8 +48,8 @@ async def _insert_shuffled(new: Response) -> None:
     first = secrets.randbelow(2) == 0
     if first or moved is None:
         await Response.insert(new)
-    if moved is not None:
-        await Response.delete().where(Response.id == moved["id"])
+    # Rewritten only if this transaction deleted it: a concurrent answer may have moved it already.
+    if moved is not None and await Response.delete().where(Response.id == moved["id"]).returning(Response.id):
         await Response.insert(
             Response(
                 id=moved["id"], questionnaire=new.questionnaire, phase=new.phase, answers=moved["answers"]
