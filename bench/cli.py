@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -12,12 +13,13 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from bench import registry, targets, wrk
 from bench.floor_app import FLOOR_PATH
 from bench.loadgen import run_load
-from bench.registry import FLOOR, Check, Context, Scenario, Trial, TrialResult
+from bench.registry import FLOOR, SERVICE, WORKERS, Check, Context, Scenario, Trial, TrialResult
 from bench.report import (
     Summary,
     TrialSummary,
@@ -31,6 +33,7 @@ from bench.report import (
 from bench.server import (
     SAFE_DATABASE_NAMES,
     BenchError,
+    MailWorker,
     Server,
     choose_database,
     make_work_dir,
@@ -40,6 +43,9 @@ from bench.server import (
     running,
     server_environment,
 )
+
+#: The key of the mail worker in the servers (``--mail-worker separate``); no scenario targets it.
+MAIL = "mail worker"
 
 DESCRIPTION = f"""\
 Benchmark OneStop Events: start the real service (uvicorn, events.app:create_app --factory, one
@@ -64,6 +70,7 @@ examples:
   .venv/bin/python -m bench --concurrency 1,8,32 --repeat 5 --json /tmp/bench.json
   .venv/bin/python -m bench --only health,public-list
   .venv/bin/python -m bench --only registration,registration-race --repeat 5
+  .venv/bin/python -m bench --issue-17 --repeat 3
   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python -m bench
 """
 
@@ -135,6 +142,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run only these scenarios or trials (repeatable; '-' or '_' may stand for spaces, e.g. "
         "public-list); the floor is still measured for the ratio unless --no-floor or only trials are chosen",
     )
+    parser.add_argument(
+        "--issue-17",
+        dest="issue_17",
+        action="store_true",
+        help="run exactly the scenarios and trials of issue 17's targets (with the floors), as with "
+        "--only naming them; with --repeat 3 this is the issue's measurement",
+    )
     parser.add_argument("--no-floor", action="store_true", help="do not start or measure the floor app")
     parser.add_argument(
         "--list", action="store_true", help="list the scenarios and trials and exit (starts nothing)"
@@ -162,6 +176,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="do not also run the scenarios with wrk (by default they are, when wrk is installed)",
     )
     parser.add_argument(
+        "--mail-worker",
+        choices=("web", "separate"),
+        default="web",
+        help="who delivers the e-mails the writes queue: 'web', the outbox sender inside the service "
+        "process (the default, as `make run`); 'separate', an `events worker` process beside it, the "
+        "service with OUTBOX_WORKER=off (production's set-up; srv µs/req then leaves mail out)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="also start the service with N uvicorn worker processes (same database) and run every chosen "
+        "service scenario against it with wrk, as '<scenario> (N workers)'; with 2, the targets compare "
+        "the checkin scan's two workers with one (needs wrk)",
+    )
+    parser.add_argument(
         "--wrk-duration",
         type=float,
         default=5.0,
@@ -176,6 +207,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.only = [
         registry.normalise_name(name) for item in args.only for name in item.split(",") if name.strip()
     ]
+    #: Names asked for by --issue-17: one whose module is absent is left out with a note, not an error.
+    args.optional = []
+    if args.issue_17:
+        args.optional = [
+            name for name in map(registry.normalise_name, targets.issue_17_names()) if name not in args.only
+        ]
+        args.only = [*args.only, *args.optional]
     return args
 
 
@@ -183,13 +221,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def select(
-    scenarios: list[Scenario], trials: list[Trial], only: list[str], no_floor: bool
+    scenarios: list[Scenario],
+    trials: list[Trial],
+    only: list[str],
+    no_floor: bool,
+    optional: Collection[str] = (),
 ) -> tuple[list[Scenario], list[Trial]]:
     """The scenarios and trials to run. The floor comes along unless --no-floor, or unless no other
-    scenario was chosen (trials alone need no ratio)."""
+    scenario was chosen (trials alone need no ratio). Unknown names in ``only`` are an error, except
+    those also in ``optional`` (--issue-17's), which are left out."""
     names = [scenario.name for scenario in scenarios] + [trial.name for trial in trials]
     known = {registry.normalise_name(name) for name in names}
-    unknown = [name for name in only if name not in known]
+    unknown = [name for name in only if name not in known and name not in optional]
     if unknown:
         raise BenchError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(names)}")
 
@@ -231,14 +274,18 @@ def progress(message: str) -> None:
 
 
 async def wait_until_quiet(
-    server: Server, *, busy: float = 0.1, window: float = 0.3, limit: float = 60.0
+    server: Server, *others: Server | None, busy: float = 0.1, window: float = 0.3, limit: float = 60.0
 ) -> None:
-    """Wait until the server uses under ``busy`` of a core over ``window`` seconds (at most ``limit``).
+    """Wait until the server (then each of ``others``, e.g. the mail worker) uses under ``busy`` of a
+    core over ``window`` seconds (at most ``limit``).
 
     After a write scenario or a trial, the service still has work queued in the background (the
     outbox worker sending the e-mails the registrations queued); without this, that work would
     land on the next run's figures.
     """
+    for other in others:
+        if other is not None:
+            await wait_until_quiet(other, busy=busy, window=window, limit=limit)
     if server.cpu_seconds() is None:
         return
     started = time.monotonic()
@@ -254,12 +301,24 @@ async def wait_until_quiet(
     progress(f"note: the {server.label} server was still busy {limit:g} s after the last run")
 
 
+def on_workers(chosen: list[Scenario], workers: int) -> list[Scenario]:
+    """The chosen service scenarios again, against the server with ``workers`` processes (wrk only)."""
+    if workers < 2:
+        return []
+    return [
+        dataclasses.replace(scenario, name=targets.with_workers(scenario.name, workers), target=WORKERS)
+        for scenario in chosen
+        if scenario.target == SERVICE
+    ]
+
+
 async def measure(
     args: argparse.Namespace,
     chosen: list[Scenario],
     trials: list[Trial],
     servers: dict[str, Server],
     ctx: Context,
+    multi: list[Scenario] = (),  # type: ignore[assignment]
 ) -> tuple[list[Summary], list[TrialSummary], list[wrk.WrkSummary]]:
     summaries = [
         Summary(scenario, concurrency, []) for concurrency in args.concurrency for scenario in chosen
@@ -269,6 +328,12 @@ async def measure(
     if not args.no_wrk and not use_wrk:
         progress("wrk is not installed: throughput from the Python load generator only (apt-get install wrk)")
     wrk_summaries = [wrk.WrkSummary(s.scenario, s.concurrency, []) for s in summaries] if use_wrk else []
+    if use_wrk:  # with --workers N: each scenario on one worker, then on N, in every repeat
+        wrk_summaries += [
+            wrk.WrkSummary(scenario, concurrency, [])
+            for concurrency in args.concurrency
+            for scenario in multi
+        ]
     total = (len(summaries) + len(trial_summaries)) * args.repeat
     done = 0
     for repeat in range(args.repeat):  # interleaved, so slow drift on a shared machine hits all alike
@@ -291,9 +356,9 @@ async def measure(
                 f"c={summary.concurrency}: {result.rps:,.0f} req/s, p50 {result.percentile(0.5) * 1000:.2f} ms{flag}"
             )
             if summary.scenario.method not in {"GET", "HEAD"}:
-                await wait_until_quiet(server)
+                await wait_until_quiet(server, servers.get(MAIL))
         for wrk_summary in wrk_summaries:
-            await _run_wrk(args, wrk_summary, servers[wrk_summary.scenario.target], repeat)
+            await _run_wrk(args, wrk_summary, servers, repeat)
         for trial_summary in trial_summaries:
             try:
                 outcome = await trial_summary.trial.run(ctx, repeat)
@@ -314,12 +379,15 @@ async def measure(
             progress(
                 f"[{done}/{total}] run {repeat + 1}/{args.repeat} {trial_summary.trial.name}: {figures}{flag}"
             )
-            await wait_until_quiet(servers["service"])
+            await wait_until_quiet(servers["service"], servers.get(MAIL))
     return summaries, trial_summaries, wrk_summaries
 
 
-async def _run_wrk(args: argparse.Namespace, summary: wrk.WrkSummary, server: Server, repeat: int) -> None:
+async def _run_wrk(
+    args: argparse.Namespace, summary: wrk.WrkSummary, servers: dict[str, Server], repeat: int
+) -> None:
     """One wrk run of a scenario; a failure is reported and counted as an error, the rest goes on."""
+    server = servers[summary.scenario.target]
     name = f"run {repeat + 1}/{args.repeat} wrk {summary.scenario.name} c={summary.concurrency}"
     try:
         result = await wrk.run_wrk(
@@ -336,7 +404,7 @@ async def _run_wrk(args: argparse.Namespace, summary: wrk.WrkSummary, server: Se
     flag = f"  {result.errors} ERRORS (socket errors, timeouts or non-2xx/3xx)" if result.errors else ""
     progress(f"    {name}: {result.rps:,.0f} req/s, p99 {result.p99_s * 1000:.2f} ms{flag}")
     if summary.scenario.method not in {"GET", "HEAD"}:
-        await wait_until_quiet(server)
+        await wait_until_quiet(server, servers.get(MAIL))
 
 
 def run_event_loop(coroutine, no_uvloop: bool):
@@ -352,9 +420,13 @@ def run_event_loop(coroutine, no_uvloop: bool):
 
 def benchmark(args: argparse.Namespace) -> int:
     database = choose_database(dict(os.environ), allow_wipe=args.allow_wipe)
+    if args.workers > 1 and (args.no_wrk or wrk.available() is None):
+        raise BenchError(
+            "--workers needs wrk (apt-get install wrk; without --no-wrk): it measures the workers"
+        )
     scenarios, trials, skipped = placeholder_scenarios()
     if not skipped:  # unknown --only names fail before anything starts (else once the data is seeded)
-        select(scenarios, trials, args.only, args.no_floor)
+        select(scenarios, trials, args.only, args.no_floor, args.optional)
     work_dir = make_work_dir()
     try:
         with contextlib.ExitStack() as stack:
@@ -367,10 +439,15 @@ def benchmark(args: argparse.Namespace) -> int:
             setup = run_setup(env, work_dir)
             progress(f"setup done in {time.perf_counter() - started:.1f} s; starting servers ...")
 
+            service_env = env
+            if args.mail_worker == "separate":
+                service_env = {**env, "OUTBOX_WORKER": "off"}
             service = stack.enter_context(
-                running(Server("service", "events.app:create_app", "/health", env, work_dir))
+                running(Server("service", "events.app:create_app", "/health", service_env, work_dir))
             )
             servers = {"service": service}
+            if args.mail_worker == "separate":
+                servers[MAIL] = stack.enter_context(running(MailWorker(env, work_dir)))
             floor_url = "-"
             if not args.no_floor and needs_floor(args):
                 floor = stack.enter_context(
@@ -390,9 +467,29 @@ def benchmark(args: argparse.Namespace) -> int:
             )
             progress("seeding ...")
             registry.run_seeds(ctx)
+            built_scenarios, built_trials = registry.build_all(ctx)
             chosen, chosen_trials = select(
-                *registry.build_all(ctx), args.only, args.no_floor or floor_url == "-"
+                built_scenarios, built_trials, args.only, args.no_floor or floor_url == "-", args.optional
             )
+            built = {registry.normalise_name(item.name) for item in [*built_scenarios, *built_trials]}
+            missing = [name for name in args.optional if name not in built]
+            if missing:
+                progress(f"note: --issue-17: not in this checkout, left out: {', '.join(missing)}")
+            multi = on_workers(chosen, args.workers)
+            if multi:  # started after the seeds, on the same database: it serves the same data
+                progress(f"starting the service with {args.workers} workers ...")
+                servers[WORKERS] = stack.enter_context(
+                    running(
+                        Server(
+                            f"service-{args.workers}w",
+                            "events.app:create_app",
+                            "/health",
+                            env,
+                            work_dir,
+                            workers=args.workers,
+                        )
+                    )
+                )
             if not chosen and not chosen_trials:
                 raise BenchError("no scenario left to run")
             if chosen:
@@ -405,7 +502,7 @@ def benchmark(args: argparse.Namespace) -> int:
                     f"then, in each repeat, {len(chosen_trials)} trial(s): {', '.join(t.name for t in chosen_trials)}"
                 )
             summaries, trial_summaries, wrk_summaries = run_event_loop(
-                measure(args, chosen, chosen_trials, servers, ctx), args.no_uvloop
+                measure(args, chosen, chosen_trials, servers, ctx, multi), args.no_uvloop
             )
             for server in servers.values():
                 if server.process is not None and server.process.poll() is not None:
@@ -420,6 +517,7 @@ def benchmark(args: argparse.Namespace) -> int:
     print()
     print(
         f"OneStop Events benchmark: {database.label}, {os.cpu_count()} CPUs, medians of {args.repeat} run(s)"
+        + (", e-mail sent by a separate `events worker`" if args.mail_worker == "separate" else "")
     )
     if summaries:
         print(format_table(summaries, floors, update_floors))
@@ -429,13 +527,15 @@ def benchmark(args: argparse.Namespace) -> int:
     if trial_summaries:
         print()
         print(format_trials(trial_summaries))
-    verdicts = targets.verdicts(
-        {(s.scenario.name, s.concurrency): s for s in summaries},
-        {(s.scenario.name, s.concurrency): s for s in wrk_summaries if s.runs},
-        {s.trial.name: s for s in trial_summaries},
-    )
+    by_loadgen = {(s.scenario.name, s.concurrency): s for s in summaries}
+    by_wrk = {(s.scenario.name, s.concurrency): s for s in wrk_summaries if s.runs}
+    verdicts = targets.verdicts(by_loadgen, by_wrk, {s.trial.name: s for s in trial_summaries})
+    costs = targets.costs(by_loadgen, by_wrk)
     print()
     print(targets.format_targets(verdicts, database.label))
+    if costs:
+        print()
+        print(targets.format_costs(costs))
     if any(summary.errors for summary in summaries) or any(summary.errors for summary in trial_summaries):
         print("\nERRORS: some answers were not the expected status; see the progress lines above or --json.")
     if any(not summary.passed for summary in trial_summaries):
@@ -457,6 +557,7 @@ def benchmark(args: argparse.Namespace) -> int:
                         dict(zip(("row", "target", "measured", "verdict", "source"), line, strict=True))
                         for line in verdicts
                     ],
+                    "costs": [dataclasses.asdict(line) for line in costs],
                 },
                 indent=2,
             )

@@ -28,6 +28,8 @@ from typing import Any
 
 SERVICE = "service"
 FLOOR = "floor"
+#: The service started with ``--workers N`` (several uvicorn processes), for the wrk runs only.
+WORKERS = "service-workers"
 
 PathSpec = str | Callable[[int], str]
 BodySpec = bytes | Callable[[int], bytes] | None

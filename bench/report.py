@@ -193,6 +193,7 @@ def results_json(
             "duration": args.duration,
             "warmup": args.warmup,
             "repeat": args.repeat,
+            "mail_worker": getattr(args, "mail_worker", "web"),
         },
         "results": [
             {

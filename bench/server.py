@@ -46,6 +46,7 @@ SETTINGS_VARIABLES = (
     "MAGIC_LINK_TTL_MINUTES",
     "REGISTRATION_ACCESS_TTL_HOURS",
     "SENSITIVE_RETENTION_DAYS",
+    "RENDER_PROCESSES",
 )
 
 
@@ -191,10 +192,14 @@ def free_port() -> int:
 
 
 class Server:
-    """``uvicorn --factory APP`` on a free loopback port, one worker, no access log, level warning."""
+    """``uvicorn --factory APP`` on a free loopback port, ``workers`` worker processes (one unless
+    asked), no access log, level warning."""
 
-    def __init__(self, label: str, app: str, ready_path: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, label: str, app: str, ready_path: str, env: dict[str, str], log_dir: Path, workers: int = 1
+    ) -> None:
         self.label = label
+        self.workers = workers
         self.app = app
         self.ready_path = ready_path
         self.env = env
@@ -220,13 +225,17 @@ class Server:
             "--port",
             str(self.port),
             "--workers",
-            "1",
+            str(self.workers),
             "--no-access-log",
             "--log-level",
             "warning",
         ]
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float | None = None) -> None:
+        """Start it and wait until it answers: 60 s, or 90 s a worker with several (each imports the
+        whole service, at the same time, on a machine that may be busy)."""
+        if timeout is None:
+            timeout = 60.0 if self.workers == 1 else 90.0 * self.workers
         with self.stderr_path.open("wb") as stderr:
             self.process = subprocess.Popen(  # its own session: a Ctrl-C reaches us, and we stop it
                 self.command,
@@ -272,15 +281,15 @@ class Server:
         return text[-limit:] if text.strip() else "(empty)"
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time the server process has used so far (Linux ``/proc``), or None."""
+        """User + system CPU time the server has used so far (Linux ``/proc``), or None: the uvicorn
+        process and, with several workers, every process under it (the worker processes live as
+        long as the server, so their time is read from their own ``stat``, not the parent's)."""
         if self.process is None:
             return None
-        try:
-            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
-        except OSError:
+        own = process_cpu(self.process.pid)
+        if own is None:
             return None
-        fields = stat.rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return own + sum(process_cpu(child) or 0.0 for child in descendants(self.process.pid))
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -294,6 +303,62 @@ class Server:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             process.wait(timeout=10)
+
+
+class MailWorker(Server):
+    """``events worker``: the outbox sender (and job worker) in a process of its own, for
+    ``--mail-worker separate``; the service then runs with ``OUTBOX_WORKER=off``. It serves no HTTP:
+    it is ready once it runs, and its CPU is read like a server's."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        super().__init__("mail worker", "", "", env, log_dir)
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "events.cli", "worker"]
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + min(timeout, 30.0)
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(
+                    f"the mail worker exited with code {self.process.returncode}; its output:\n{self.stderr()}"
+                )
+            if "worker running" in self.stderr():
+                return
+            time.sleep(0.1)
+        raise BenchError(f"the mail worker did not start within 30 s; its output:\n{self.stderr()}")
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of one process (its threads included), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` (children, their children ...), from ``/proc/<pid>/task/*/children``."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        try:
+            tasks = list(Path(f"/proc/{parent}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            found.extend(children)
+            pending.extend(children)
+    return found
 
 
 @contextlib.contextmanager

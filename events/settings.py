@@ -30,6 +30,13 @@ def _int(source: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _report_min_cell(source: Mapping[str, str]) -> int:
+    value = _int(source, "REPORT_MIN_CELL", 5)
+    if value < 1:
+        raise ConfigurationError(f"REPORT_MIN_CELL must be 1 or more, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -62,6 +69,10 @@ class Settings:
     #: How long a running job's claim lasts without a heartbeat before another worker may take it.
     job_lease_seconds: int = 60
     job_result_hours: int = 48
+    #: The programme report shows a cell describing fewer people than this as "<N" (at least 1).
+    report_min_cell: int = 5
+    #: Worker processes that draw bulk documents (badge runs); 0: one per CPU.
+    render_processes: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -164,6 +175,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_failure_window_minutes=window,
         data_encryption_keys=keys,
         sensitive_retention_days=_int(source, "SENSITIVE_RETENTION_DAYS", 90),
+        report_min_cell=_report_min_cell(source),
         email_backend=email_backend,
         email_from=source.get("EMAIL_FROM", "OneStop Events <no-reply@localhost>"),
         smtp_host=source.get("SMTP_HOST", "127.0.0.1"),
@@ -180,6 +192,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         jobs_concurrency=max(1, _int(source, "JOBS_CONCURRENCY", 2)),
         job_lease_seconds=max(3, _int(source, "JOB_LEASE_SECONDS", 60)),
         job_result_hours=max(1, _int(source, "JOB_RESULT_HOURS", 48)),
+        render_processes=max(0, _int(source, "RENDER_PROCESSES", 0)),
     )
 
 

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 if TYPE_CHECKING:
     from events.auth.principal import Actor
     from events.calendars.render import Item
-    from events.calendars.services import Agenda, FeedOwner
+    from events.calendars.services import Agenda
+    from events.db.dialect import Dialect
     from events.registration.schemas import Registration
     from events.reports.sections import ReportTable
     from events.web.downloads import Download
@@ -113,12 +114,14 @@ agenda_items: Signal[[Agenda], Iterable[Item]] = Signal(
     the event's sessions and its session sign-ups must also connect to :data:`agenda_version`.""",
 )
 
-agenda_version: Signal[[FeedOwner], str] = Signal(
+agenda_version: Signal[[Dialect], str] = Signal(
     "agenda_version",
-    """Sent when a personal feed's ETag is computed, with its
-    :class:`~events.calendars.services.FeedOwner` (approved registrations only). Receivers return,
-    from one cheap query, a string that changes whenever the items they add to
-    :data:`agenda_items` would.""",
+    """Sent when a personal feed's fingerprint statement is made, with the database's
+    :class:`~events.db.dialect.Dialect`. Receivers return a SQL scalar subquery (no placeholders,
+    constant text) that gives a text changing whenever the items they add to :data:`agenda_items`
+    would; it names the feed's registration as ``OWNER_ID`` and its event as ``OWNER_EVENT`` of
+    :mod:`events.calendars.services`. The calendars area puts every fragment into the one
+    statement that reads the token, so a feed request costs one query whatever the areas add.""",
 )
 
 sensitive_data_purged: Signal[[Actor, int], Any] = Signal(

@@ -3,6 +3,7 @@ should, names in every script extract back, long and odd names still fit."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
 import unicodedata
@@ -243,17 +244,23 @@ def test_date_ranges_read_naturally() -> None:
 # --- chunks --------------------------------------------------------------------------------------------
 
 
+def _zipped(renderer: BadgeRenderer, badges: list, **options) -> bytes:
+    async def collect() -> bytes:
+        return b"".join([piece async for piece in printing.zip_pieces(renderer, badges, **options)])
+
+    return asyncio.run(collect())
+
+
 def test_large_runs_are_zipped_in_chunks_of_whole_sheets() -> None:
     badges = [badge(n) for n in range(1, 23)]
     renderer = BadgeRenderer(EVENT, "4xa6")
-    pieces = list(printing.zip_stream(renderer, badges, prefix="b", chunk_size=10))
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
+    archive = zipfile.ZipFile(io.BytesIO(_zipped(renderer, badges, prefix="b", chunk_size=10)))
     names = archive.namelist()
     assert names == ["b-001.pdf", "b-002.pdf"]  # 10 rounds up to 12 (3 sheets of 4)
     counts = [len(PdfReader(io.BytesIO(archive.read(name))).pages) for name in names]
     assert counts == [3, 3]
     assert len(list(renderer.render_chunks(badges, 12))) == 2
-    empty = zipfile.ZipFile(io.BytesIO(b"".join(printing.zip_stream(renderer, []))))
+    empty = zipfile.ZipFile(io.BytesIO(_zipped(renderer, [])))
     assert len(empty.namelist()) == 1
 
 

@@ -598,8 +598,8 @@ async def test_agenda_signals_extend_the_personal_feed(client, event):
             )
         ]
 
-    async def visit_version(owner: services.FeedOwner) -> str:
-        return visit["version"]
+    async def visit_version(dialect) -> str:
+        return f"SELECT '{visit['version']}'"
 
     signals.agenda_items.connect(visit_items)
     signals.agenda_version.connect(visit_version)

@@ -9,6 +9,7 @@ import pytest
 
 from events.auth.tables import Role
 from events.checkin import config
+from events.travel.tables import TransferRun
 from tests.browser import seed_transfers
 from tests.factories import create_account
 from tests.test_checkin import API, answer, badge, checkpoint, fresh_caches, live_event, now  # noqa: F401
@@ -83,7 +84,7 @@ async def test_a_transfer_bus_needs_a_run_of_its_event(client, live_event, plann
     assert unknown.status_code == 422 and "has no transfer run" in unknown.text
 
 
-async def test_a_run_replanned_leaves_its_old_checkpoint_admitting_nobody(client, live_event, planned):  # noqa: F811
+async def test_a_replanned_run_keeps_its_checkpoint(client, live_event, planned):  # noqa: F811
     organiser, _, runs = planned
     cp = await checkpoint(
         client, live_event.id, organiser.headers, name="Old", kind="transfer_bus", transfer_run=runs[0]["key"]
@@ -94,6 +95,12 @@ async def test_a_run_replanned_leaves_its_old_checkpoint_admitting_nobody(client
         headers=organiser.headers,
     )
     assert again.status_code == 200
+    config.forget()
+    rules = await config.load_rules(live_event.id, cp["id"])
+    assert rules.transfer_run_id == runs[0]["id"]
+    assert await config.expected(rules) == len(runs[0]["riders"])
+    # A run the next plan no longer has is gone, and its checkpoint admits nobody.
+    await TransferRun.delete().where(TransferRun.id == runs[0]["id"])
     config.forget()
     rules = await config.load_rules(live_event.id, cp["id"])
     assert rules.transfer_run_id is None and await config.expected(rules) == 0

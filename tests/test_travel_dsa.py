@@ -21,7 +21,7 @@ from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from events.registration import schemas as registration_schemas
 from events.registration import submission
 from events.registration.tables import Channel, Registration
-from events.travel import dsa, schemas
+from events.travel import dsa, dsa_rates, schemas
 from events.travel.tables import (
     DsaPayment,
     FundingDecision,
@@ -108,7 +108,7 @@ async def organiser(event):
 
 
 async def test_four_nights_at_200_with_the_room_provided_is_400(event, organiser):
-    await dsa.create_rate(SYSTEM, rate("200", "2027-10-01"))
+    await dsa_rates.create_rate(SYSTEM, rate("200", "2027-10-01"))
     # 22:00 UTC on the 10th is 02:00 on the 11th in Baku (UTC+4): the 11th is the arrival night.
     who = await funded(event.id, at("2027-10-10T22:00"), at("2027-10-15T05:00"), level="full")
     result = await dsa.compute(organiser, event.id)
@@ -123,7 +123,7 @@ async def test_four_nights_at_200_with_the_room_provided_is_400(event, organiser
 
 
 async def test_the_room_allocated_and_each_meal_provided_reduce_the_dsa(event, organiser):
-    await dsa.create_rate(SYSTEM, rate("180", "2027-10-01"))
+    await dsa_rates.create_rate(SYSTEM, rate("180", "2027-10-01"))
     await TravelSettings(
         event=event.id, dsa_accommodation_reduction=50, dsa_breakfast_reduction=6, dsa_lunch_reduction=12
     ).save()
@@ -138,7 +138,7 @@ async def test_the_room_allocated_and_each_meal_provided_reduce_the_dsa(event, o
 
 
 async def test_reductions_are_capped_at_everything(event, organiser):
-    await dsa.create_rate(SYSTEM, rate("100", "2027-10-01"))
+    await dsa_rates.create_rate(SYSTEM, rate("100", "2027-10-01"))
     await TravelSettings(event=event.id, dsa_accommodation_reduction=80, dsa_dinner_reduction=30).save()
     await funded(event.id, at("2027-10-11T10:00"), at("2027-10-12T10:00"), level="full")
     (payment,) = (await dsa.compute(organiser, event.id)).payments
@@ -146,9 +146,9 @@ async def test_reductions_are_capped_at_everything(event, organiser):
 
 
 async def test_a_rate_published_during_the_stay_counts_from_its_date(event, organiser):
-    await dsa.create_rate(SYSTEM, rate("200", "2027-09-01"))
-    await dsa.create_rate(SYSTEM, rate("220", "2027-10-13"))
-    await dsa.create_rate(SYSTEM, rate("999", "2027-10-01", city="Ganja"))  # another city
+    await dsa_rates.create_rate(SYSTEM, rate("200", "2027-09-01"))
+    await dsa_rates.create_rate(SYSTEM, rate("220", "2027-10-13"))
+    await dsa_rates.create_rate(SYSTEM, rate("999", "2027-10-01", city="Ganja"))  # another city
     await funded(event.id, at("2027-10-11T10:00"), at("2027-10-15T10:00"), level="full")
     (payment,) = (await dsa.compute(organiser, event.id)).payments
     # Nights of the 11th and 12th at 200, of the 13th and 14th at 220: (400 + 440) × 50 %.
@@ -168,7 +168,7 @@ def test_rounding_is_to_the_cent_half_up():
 
 
 async def test_a_missing_rate_names_the_participant_city_and_date_and_writes_no_amount(event, organiser):
-    await dsa.create_rate(SYSTEM, rate("200", "2027-10-13"))
+    await dsa_rates.create_rate(SYSTEM, rate("200", "2027-10-13"))
     early = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-15T10:00"), given="Sita", family="Rai")
     result = await dsa.compute(organiser, event.id)
     assert result.payments == []
@@ -186,7 +186,7 @@ async def test_a_missing_rate_names_the_participant_city_and_date_and_writes_no_
 
 
 async def test_only_approved_participants_funded_with_dsa_are_computed_and_others_reported(event, organiser):
-    await dsa.create_rate(SYSTEM, rate("200", "2027-10-01"))
+    await dsa_rates.create_rate(SYSTEM, rate("200", "2027-10-01"))
     await funded(event.id, at("2027-10-11T10:00"), at("2027-10-13T10:00"), level="ticket")
     no_dates = await funded(event.id, None, None, family="Nodates")
     same_day = await funded(event.id, at("2027-10-11T06:00"), at("2027-10-11T18:00"), family="Sameday")
@@ -197,7 +197,7 @@ async def test_only_approved_participants_funded_with_dsa_are_computed_and_other
 
 
 async def test_recomputing_replaces_unpaid_keeps_paid_and_removes_the_no_longer_funded(event, organiser):
-    await dsa.create_rate(SYSTEM, rate("200", "2027-10-01"))
+    await dsa_rates.create_rate(SYSTEM, rate("200", "2027-10-01"))
     paid = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-13T10:00"), family="Paid")
     unpaid = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-13T10:00"), family="Unpaid")
     dropped = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-13T10:00"), family="Dropped")
@@ -229,7 +229,7 @@ async def test_recomputing_replaces_unpaid_keeps_paid_and_removes_the_no_longer_
 async def test_a_participant_reads_their_own_dsa_and_nobody_elses(event, organiser):
     from events.auth.principal import Actor
 
-    await dsa.create_rate(SYSTEM, rate("200", "2027-10-01"))
+    await dsa_rates.create_rate(SYSTEM, rate("200", "2027-10-01"))
     mine = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-13T10:00"))
     theirs = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-14T10:00"))
     assert await dsa.payment_for(Actor.participant(mine, "R"), mine) is None
@@ -250,10 +250,10 @@ async def test_marking_paid_without_a_computation_is_not_found(event, organiser)
 
 
 async def test_rates_are_checked_and_audited_and_a_duplicate_is_a_conflict(event, organiser):
-    created = await dsa.create_rate(SYSTEM, rate("212.5", "2027-10-01", country="az", city="  Baku "))
+    created = await dsa_rates.create_rate(SYSTEM, rate("212.5", "2027-10-01", country="az", city="  Baku "))
     assert (created.country, created.city, created.amount) == ("AZE", "Baku", Decimal("212.50"))
     with pytest.raises(Conflict, match=r"(?i)baku \(AZE\) has a DSA rate from 2027-10-01"):
-        await dsa.create_rate(SYSTEM, rate("100", "2027-10-01", city="BAKU"))
+        await dsa_rates.create_rate(SYSTEM, rate("100", "2027-10-01", city="BAKU"))
     for amount, message in (
         ("-5", "more than 0"),
         ("0", "more than 0"),
@@ -261,17 +261,19 @@ async def test_rates_are_checked_and_audited_and_a_duplicate_is_a_conflict(event
         ("NaN", "number"),
     ):
         with pytest.raises(InvalidInput, match=message) as caught:
-            await dsa.create_rate(SYSTEM, rate(amount, "2027-11-01"))
+            await dsa_rates.create_rate(SYSTEM, rate(amount, "2027-11-01"))
         assert caught.value.errors[0].field == "amount"
     with pytest.raises(PermissionDenied):
-        await dsa.create_rate(organiser, rate("100", "2027-11-01"))
-    assert [r.id for r in await dsa.list_rates(organiser, city="baku")] == [created.id]
-    other = await dsa.create_rate(SYSTEM, rate("230", "2027-11-01"))
+        await dsa_rates.create_rate(organiser, rate("100", "2027-11-01"))
+    assert [r.id for r in await dsa_rates.list_rates(organiser, city="baku")] == [created.id]
+    other = await dsa_rates.create_rate(SYSTEM, rate("230", "2027-11-01"))
     with pytest.raises(Conflict):
-        await dsa.update_rate(SYSTEM, other.id, schemas.DsaRateUpdate(valid_from=datetime.date(2027, 10, 1)))
-    updated = await dsa.update_rate(SYSTEM, other.id, schemas.DsaRateUpdate(amount=Decimal("235")))
+        await dsa_rates.update_rate(
+            SYSTEM, other.id, schemas.DsaRateUpdate(valid_from=datetime.date(2027, 10, 1))
+        )
+    updated = await dsa_rates.update_rate(SYSTEM, other.id, schemas.DsaRateUpdate(amount=Decimal("235")))
     assert updated.amount == Decimal("235.00")
-    await dsa.delete_rate(SYSTEM, other.id)
+    await dsa_rates.delete_rate(SYSTEM, other.id)
     assert [e["action"] for e in await AuditEntry.select().where(AuditEntry.object_type == "dsa_rate")] == [
         "travel.dsa.rate_created",
         "travel.dsa.rate_created",
@@ -279,14 +281,18 @@ async def test_rates_are_checked_and_audited_and_a_duplicate_is_a_conflict(event
         "travel.dsa.rate_deleted",
     ]
     (update,) = await actions("travel.dsa.rate_updated")
-    assert update["data"] == {"before": {"amount": "230.00"}, "after": {"amount": "235.00"}}
+    assert update["data"] == {
+        "before": {"amount": "230.00"},
+        "after": {"amount": "235.00"},
+        "decisions_repriced": 0,
+    }
 
 
 # --- rights ------------------------------------------------------------------------------------------
 
 
 async def test_another_events_organiser_is_refused(event, other_organiser, organiser):
-    await dsa.create_rate(SYSTEM, rate("200", "2027-10-01"))
+    await dsa_rates.create_rate(SYSTEM, rate("200", "2027-10-01"))
     who = await funded(event.id, at("2027-10-11T10:00"), at("2027-10-13T10:00"))
     await dsa.compute(organiser, event.id)
     stranger = other_organiser.actor
@@ -299,7 +305,7 @@ async def test_another_events_organiser_is_refused(event, other_organiser, organ
         with pytest.raises(PermissionDenied):
             await call
     # They read the programme-wide rates, but do not edit them.
-    assert len(await dsa.list_rates(stranger)) == 1
+    assert len(await dsa_rates.list_rates(stranger)) == 1
     assert await DsaPayment.select(DsaPayment.paid_at).where(DsaPayment.registration == who) == [
         {"paid_at": None}
     ]
@@ -309,7 +315,7 @@ async def test_another_events_organiser_is_refused(event, other_organiser, organ
 
 
 async def test_the_payment_sheet_renders_as_xlsx_and_pdf_with_a_signature_column(event, organiser):
-    await dsa.create_rate(SYSTEM, rate("200", "2027-10-01"))
+    await dsa_rates.create_rate(SYSTEM, rate("200", "2027-10-01"))
     await funded(
         event.id, at("2027-10-10T22:00"), at("2027-10-15T05:00"), level="full", given="Sita", family="Rai"
     )

@@ -13,7 +13,7 @@ from events.auth.tables import Role
 from events.registration import schemas as registration_schemas
 from events.registration import submission
 from events.registration.tables import Channel
-from events.travel import funding
+from events.travel import dsa_rates, funding
 from events.travel.tables import FundingDecision
 from events.web.console.travel import funding as funding_console
 from tests.factories import SYSTEM
@@ -285,7 +285,6 @@ async def test_a_decision_with_dsa_commits_the_fare_and_the_expected_allowance(
     nights run from the day before the event to the day after it."""
     import datetime
 
-    from events.travel import dsa
     from events.travel import schemas as travel_schemas
 
     event = await make_event()  # three days: nights from the day before to the day after = 4
@@ -293,7 +292,7 @@ async def test_a_decision_with_dsa_commits_the_fare_and_the_expected_allowance(
     base = f"{API}/events/{event.id}/travel"
     await client.put(f"{base}/fares/NPL", json={"amount": "600.00"}, headers=organiser.headers)
     row = await registration_event_row(event.id)
-    await dsa.create_rate(
+    await dsa_rates.create_rate(
         SYSTEM,
         msgspec.convert(
             {
@@ -328,3 +327,53 @@ async def registration_event_row(event_id: int) -> dict:
         .where(Event.id == event_id)
         .first()
     )
+
+
+async def test_a_dsa_rate_added_changed_or_deleted_reprices_the_decisions_of_its_city(
+    client, make_event, make_account
+):
+    import datetime
+
+    from events.travel import schemas as travel_schemas
+
+    event = await make_event()
+    organiser = await make_account(Role.organiser, event.id)
+    await client.put(
+        f"{API}/events/{event.id}/travel/fares/NPL", json={"amount": "600.00"}, headers=organiser.headers
+    )
+    row = await registration_event_row(event.id)
+    nights = (row["end_date"] - row["start_date"]).days + 2
+    with_dsa = await register(event.id, "reprice@example.org")
+    decided = await client.put(
+        f"{API}/registrations/{with_dsa}/travel/funding",
+        json={"level": "ticket_dsa"},
+        headers=organiser.headers,
+    )
+    assert Decimal(decided.json()["decision"]["estimated_cost"]) == Decimal("600.00")  # no rate yet
+
+    async def cost() -> Decimal:
+        found = await FundingDecision.select(FundingDecision.estimated_cost).where(
+            FundingDecision.registration == with_dsa
+        )
+        return Decimal(found[0]["estimated_cost"]).quantize(Decimal("0.01"))
+
+    rate = await dsa_rates.create_rate(
+        SYSTEM,
+        msgspec.convert(
+            {
+                "country": row["country"],
+                "city": row["city"].upper(),  # the city compared without case
+                "valid_from": (row["start_date"] - datetime.timedelta(days=10)).isoformat(),
+                "amount": "200.00",
+            },
+            travel_schemas.DsaRateCreate,
+        ),
+    )
+    assert await cost() == Decimal("600.00") + 200 * nights
+    await dsa_rates.update_rate(
+        SYSTEM, rate.id, msgspec.convert({"amount": "150.00"}, travel_schemas.DsaRateUpdate)
+    )
+    assert await cost() == Decimal("600.00") + 150 * nights
+    await dsa_rates.delete_rate(SYSTEM, rate.id)
+    assert await cost() == Decimal("600.00")
+    assert [entry["data"]["decisions_repriced"] for entry in await entries("travel.dsa.rate_created")] == [1]

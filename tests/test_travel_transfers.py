@@ -129,7 +129,7 @@ async def plan(client, event, account, direction="arrival"):
     )
 
 
-async def test_planning_arrivals_writes_runs_replacing_the_previous_plan(client, event, seeded, make_account):
+async def test_planning_arrivals_writes_runs_and_a_replan_keeps_them(client, event, seeded, make_account):
     organiser = await make_account(Role.organiser, event.id)
     response = await plan(client, event, organiser)
     assert response.status_code == 200, response.text
@@ -150,11 +150,20 @@ async def test_planning_arrivals_writes_runs_replacing_the_previous_plan(client,
     assert first["meeting_point"] == "Arrivals hall, GYD" and first["key"].startswith("TR-")
     assert all(grace not in [r["registration_id"] for r in run["riders"]] for run in body["runs"])
 
+    runs_url = f"/api/v1/events/{event.id}/travel/transfers/runs"
+    edited = await client.patch(
+        f"{runs_url}/{first['id']}", json={"meeting_point": "Gate B, arrivals"}, headers=organiser.headers
+    )
+    assert edited.status_code == 200, edited.text
     again = await plan(client, event, organiser)
     assert again.status_code == 200
     assert await TransferRun.count().where(TransferRun.event == event.id) == 3
-    assert await TransferRider.count() == 5  # the previous plan's riders went with its runs
-    assert {run["key"] for run in again.json()["runs"]}.isdisjoint({run["key"] for run in body["runs"]})
+    assert await TransferRider.count() == 5  # riders replaced, not added
+    # The same runs: their keys (boarding checkpoints) and the edited meeting point survive a re-plan.
+    assert [(run["id"], run["key"]) for run in again.json()["runs"]] == [
+        (run["id"], run["key"]) for run in body["runs"]
+    ]
+    assert again.json()["runs"][0]["meeting_point"] == "Gate B, arrivals"
     audit = await AuditEntry.select().where(AuditEntry.action == "travel.transfers.planned")
     assert len(audit) == 2
 

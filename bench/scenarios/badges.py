@@ -8,10 +8,12 @@ Runs as a trial of the harness (``python -m bench --only badges``) or alone, wit
     .venv/bin/python -m bench.scenarios.badges --count 3000 --repeat 3
 
 Figures are medians over the repeats. ``badges/s`` is wall-clock throughput of one process
-rendering a complete run (chunks of 200 badges into a ZIP, as ``events badges print`` does), fresh
-tokens each run so no QR symbol comes from a cache; ``cpu ms/badge`` is the process's CPU time per
+rendering a complete run (chunks of 200 badges into a ZIP, the service's ``printing.zip_pieces``),
+fresh tokens each run so no QR symbol comes from a cache; ``cpu ms/badge`` is the CPU time per
 badge, and ``badges/cpu-s`` its inverse: what one otherwise idle core renders, steadier than
-wall-clock figures on a shared machine. Reference: pretix renders about 200 badges/s single and
+wall-clock figures on a shared machine. The ``(all cores)`` figures are the same run drawn by the
+rendering pool (``events.rendering.pool``, one worker process per CPU: ``processes (all cores)``),
+their CPU including the workers'; ``badges/s per core`` divides the rate by the processes. Reference: pretix renders about 200 badges/s single and
 90/s on 4 x A6 sheets on this class of machine.
 """
 
@@ -21,10 +23,13 @@ import argparse
 import asyncio
 import datetime
 import itertools
+import os
+import resource
 import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 
 from bench.registry import Check, Context, Trial, TrialResult, trials
 
@@ -78,16 +83,42 @@ def _renderer(sheet: str):
     return BadgeRenderer(event, sheet)
 
 
-def _run_zip(sheet: str, badges) -> int:
+def _run_zip(sheet: str, badges, workers: int = 1) -> int:
+    """A whole run into a ZIP of 200-badge PDFs, the service's path (``printing.zip_pieces``):
+    ``workers`` 1 draws in a thread of this process, more in that many worker processes."""
     from events.badges import printing
 
-    return sum(len(piece) for piece in printing.zip_stream(_renderer(sheet), badges))
+    async def run() -> int:
+        pieces = printing.zip_pieces(_renderer(sheet), badges, workers=workers)
+        return sum([len(piece) async for piece in pieces])
+
+    return asyncio.run(run())
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of the rendering pool's workers so far. The workers are
+    children of the pool's fork server (``events.rendering.pool``), which reaps them: their time is
+    in the server's ``cutime``/``cstime`` (Linux ``/proc``) once the pool has shut down."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    total = own.ru_utime + own.ru_stime
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if pid:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return total
+        # After the name: state is field 3, so utime..cstime (14-17) are items 11-14 here.
+        total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _timed(function: Callable[[], object]) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
+    """Wall-clock and CPU seconds of ``function()``: this process's and its rendering workers'."""
+    wall, used = time.perf_counter(), cpu_seconds()
     function()
-    return time.perf_counter() - wall, time.process_time() - cpu
+    return time.perf_counter() - wall, cpu_seconds() - used
 
 
 def _peak_mib(function: Callable[[], object]) -> float:
@@ -110,20 +141,29 @@ def measure(
 ) -> tuple[dict[str, float], list[Check]]:
     from events.badges import qr
     from events.rendering import draw_qr, qr_matrix, register_fonts
+    from events.rendering.pool import available_cpus
 
     register_fonts()
+    processes = available_cpus()
     _run_zip("a6", _badges(20))  # warm up: fonts, caches of the layout
-    figures: dict[str, float] = {}
+    _run_zip("a6", _badges(400), processes)  # and the pool's fork server (started once per process)
+    figures: dict[str, float] = {"processes (all cores)": processes}
     for sheet, label in (("a6", "single A6"), ("4xa6", "4xA6 sheets")):
-        rates, cpus = [], []
-        for _ in range(repeat):
-            badges = _badges(count)
-            wall, cpu = _timed(lambda badges=badges, sheet=sheet: _run_zip(sheet, badges))
-            rates.append(count / wall)
-            cpus.append(cpu / count * 1000)
-        figures[f"{label} badges/s"] = statistics.median(rates)
-        figures[f"{label} cpu ms/badge"] = statistics.median(cpus)
-        figures[f"{label} badges/cpu-s"] = 1000 / figures[f"{label} cpu ms/badge"]
+        for workers, suffix in ((1, ""), (processes, " (all cores)")):
+            rates, cpus = [], []
+            for _ in range(repeat):
+                badges = _badges(count)
+                wall, cpu = _timed(
+                    lambda badges=badges, sheet=sheet, workers=workers: _run_zip(sheet, badges, workers)
+                )
+                rates.append(count / wall)
+                cpus.append(cpu / count * 1000)
+            figures[f"{label} badges/s{suffix}"] = statistics.median(rates)
+            figures[f"{label} cpu ms/badge{suffix}"] = statistics.median(cpus)
+            figures[f"{label} badges/cpu-s{suffix}"] = 1000 / figures[f"{label} cpu ms/badge{suffix}"]
+        figures[f"{label} badges/s per core (all cores)"] = (
+            figures[f"{label} badges/s (all cores)"] / processes
+        )
     figures["single A6 x pretix"] = figures["single A6 badges/s"] / PRETIX_SINGLE
     figures["4xA6 sheets x pretix"] = figures["4xA6 sheets badges/s"] / PRETIX_SHEETS
     figures["single A6 x pretix (cpu)"] = figures["single A6 badges/cpu-s"] / PRETIX_SINGLE
@@ -134,6 +174,9 @@ def measure(
     figures["peak MiB, one PDF"] = _peak_mib(lambda: _renderer("a6").render(badges))
     half = badges[: count // 2]
     figures["peak MiB, zip, half the badges"] = _peak_mib(lambda: _run_zip("a6", half))
+    figures["peak MiB, zip, parent of the worker processes"] = _peak_mib(
+        lambda: _run_zip("a6", _badges(count), processes)
+    )
 
     samples = [badge.token for badge in _badges(qr_samples)]
     figures["qr matrix, qrcode lib ms"] = statistics.median(

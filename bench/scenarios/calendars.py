@@ -9,7 +9,8 @@ the event feed 1,001 VEVENTs (about 900 kB).
 Scenarios (load, at each ``--concurrency``):
 
 * ``calendar event feed`` / ``calendar personal feed``: plain GETs (what a subscriber without
-  validators gets): the version query, then the rendered body kept per ETag;
+  validators gets): the version query (for the personal feed, one statement: the token, its
+  owner and the whole fingerprint), then the rendered body kept per ETag;
 * ``calendar event feed 304`` / ``calendar personal feed 304``: GETs with ``If-None-Match``; the
   ETag comes from one query, nothing is built. Issue target: personal feed p99 < 10 ms at c=8;
 * ``calendar event feed gzip`` / ``calendar personal feed gzip``: the same GETs with

@@ -138,7 +138,8 @@ def four_script_page() -> bytes:
     from events.rendering import draw_text, fit_lines, text
 
     text.prepare.cache_clear()  # every name new to the process, as on a badge sheet
-    text._runs.cache_clear()
+    text._logical_runs.cache_clear()
+    text._layout.cache_clear()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(595, 842), invariant=True)
     y = 780.0

@@ -30,22 +30,35 @@ async def record_all(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Several actions on one object at the same moment (e.g. submitted and approved), one statement."""
+    rows = entries(actor, actions, object_type, object_id, event_id=event_id, data=data)
+    await AuditEntry.insert(*(AuditEntry(**row) for row in rows))
+
+
+def entries(
+    actor: Actor,
+    actions: list[str],
+    object_type: str,
+    object_id: int | str,
+    *,
+    event_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The audit rows :func:`record_all` writes, as column values (for a statement program that
+    inserts them itself, :func:`events.db.statements.insert`)."""
     moment = clock.now()
-    await AuditEntry.insert(
-        *(
-            AuditEntry(
-                at=moment,
-                actor=actor.user_id,
-                actor_label=f"{actor.label} ({actor.via})",
-                action=action,
-                object_type=object_type,
-                object_id=str(object_id),
-                event_id=event_id,
-                data=data or {},
-            )
-            for action in actions
-        )
-    )
+    return [
+        {
+            "at": moment,
+            "actor": actor.user_id,
+            "actor_label": f"{actor.label} ({actor.via})",
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "event_id": event_id,
+            "data": data or {},
+        }
+        for action in actions
+    ]
 
 
 async def list_entries(

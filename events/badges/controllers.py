@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -128,14 +129,13 @@ class BadgeManagementController(Controller):
         summary = selection.summary
 
         async def body() -> AsyncIterator[bytes]:
-            chunks = printing.zip_stream(
-                selection.renderer, selection.badges, prefix=f"badges-{event_id}-{data.sheet.value}"
-            )
-            while True:
-                piece = await anyio.to_thread.run_sync(next, chunks, None)
-                if piece is None:
-                    return
-                yield piece
+            async with contextlib.aclosing(
+                printing.zip_pieces(
+                    selection.renderer, selection.badges, prefix=f"badges-{event_id}-{data.sheet.value}"
+                )
+            ) as pieces:
+                async for piece in pieces:
+                    yield piece
 
         stamp = datetime.date.today().isoformat()
         headers = {

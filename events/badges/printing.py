@@ -2,42 +2,50 @@
 
 :func:`select` chooses the badges (:func:`events.badges.services.print_selection`: rights, missing
 badges issued, revoked ones skipped); :func:`render_pdf` draws them as one PDF and
-:func:`write_zip` / :func:`zip_stream` as a ZIP of chunk PDFs. :func:`print_pdf` is selection and
-PDF together: what the print job and ``events badges print --out FILE.pdf`` run. Drawing runs in a
-worker thread; ``progress(done, total)`` (a coroutine function) is awaited on the event loop every
-50 badges, so a job reports its progress bar and sees a cancel there (an exception it raises stops
-the drawing), and the CLI moves its bar.
+:func:`zip_pieces` / :func:`write_zip` as a ZIP of chunk PDFs. :func:`print_pdf` is selection and
+PDF together: what the print job and ``events badges print --out FILE.pdf`` run.
 
-ZIPs: reportlab holds a whole document in memory until it is saved, so a run of thousands of
-badges is cut into chunks (``DEFAULT_CHUNK`` = 200 badges, rounded up to whole sheets), one PDF
-each, each added to the ZIP (stored, not deflated: the PDFs are compressed already) and handed on
-before the next is drawn. Peak memory is then that of one chunk, whatever the count (measured with
-tracemalloc in ``bench/scenarios/badges.py``).
+One drawing path, :func:`drawn_chunks`: the selection (read, decrypted and issued in this process)
+is cut into chunks of whole sheets, and worker processes draw the chunks
+(:mod:`events.rendering.pool`: one process per CPU, ``RENDER_PROCESSES`` caps it; they get plain
+:class:`~events.badges.render.Chunk` data and never touch the database), while this process takes
+the PDFs back in order and writes them out at once: as ZIP entries, or joined page after page into
+one PDF (:class:`events.rendering.pdfjoin.PdfJoiner`). ``progress(done, total)`` (a coroutine
+function) is awaited after each chunk, so a job reports its progress bar and sees a cancel there
+(an exception it raises stops the pool), and the CLI moves its bar.
+
+Chunk sizes: a chunk is one reportlab document, held whole in memory until it is saved, so never
+more than ``DEFAULT_CHUNK`` = 200 badges. For one PDF, about four chunks per worker (so the workers
+end together and the bar moves); for a ZIP, chunks are the entries, 200 badges each. Peak memory is
+that of the few chunks in flight, whatever the count (tracemalloc in ``bench/scenarios/badges.py``).
 """
 
 from __future__ import annotations
 
-import threading
-import zipfile
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+import contextlib
+import io
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
-import anyio.from_thread
 import anyio.to_thread
 
 from events import clock
 from events.api import Input
 from events.auth.principal import Actor
 from events.badges import services
-from events.badges.render import DEFAULT_CHUNK, BadgeData, BadgeRenderer, EventInfo
+from events.badges.render import DEFAULT_CHUNK, BadgeData, BadgeRenderer, Chunk, EventInfo, render_chunk
 from events.badges.schemas import SheetKind, SortOrder
 from events.badges.tables import BadgeRole
+from events.letters.archive import ZipStream
 from events.registration.tables import RegistrationStatus
+from events.rendering import pool
+from events.rendering.pdfjoin import PdfJoiner
+
+pool.preload("events.badges.preload")
 
 #: ``await progress(done, total)``: badges drawn so far, and how many there are.
 Progress = Callable[[int, int], Awaitable[None]]
-T = TypeVar("T")
 
 
 class PrintRequest(Input):
@@ -80,38 +88,59 @@ async def select(actor: Actor, event_id: int, request: PrintRequest, *, issue: b
     return Selection(event=event, badges=badges, summary=summary, renderer=renderer)
 
 
-class _Stopped(Exception):
-    """The caller stopped waiting (a cancelled task): the drawing thread gives up at its next step."""
-
-
-async def _in_thread(work: Callable[[Callable[[int], None]], T], total: int, progress: Progress | None) -> T:
-    """Run ``work(advance)`` in a worker thread; each ``advance(n)`` awaits ``progress`` on the loop.
-
-    An exception ``progress`` raises (a job's ``JobCancelled``) ends the drawing and comes out here.
-    When the awaiting task is cancelled (the service stops), the thread is abandoned at once and
-    stops at its next step."""
-    done = 0
-    stop = threading.Event()
-
-    def advance(count: int) -> None:
-        nonlocal done
-        if stop.is_set():
-            raise _Stopped
-        done += count
-        if progress is not None:
-            anyio.from_thread.run(progress, min(done, total), total)
-
-    try:
-        return await anyio.to_thread.run_sync(work, advance, abandon_on_cancel=True)
-    finally:
-        stop.set()
-
-
-async def render_pdf(selection: Selection, progress: Progress | None = None) -> bytes:
-    """All the selected badges in one PDF (one document: memory grows with the count)."""
-    return await _in_thread(
-        lambda advance: selection.renderer.render(selection.badges, advance), len(selection.badges), progress
+def _chunk_of(renderer: BadgeRenderer, badges: list[BadgeData]) -> Chunk:
+    return Chunk(
+        event=renderer.event, sheet=renderer.sheet_name, crop_marks=renderer.crop_marks, badges=badges
     )
+
+
+async def drawn_chunks(
+    renderer: BadgeRenderer,
+    badges: Sequence[BadgeData],
+    *,
+    chunk_size: int | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> AsyncIterator[tuple[int, bytes]]:
+    """``(badges in it, PDF)`` of each chunk of ``badges``, in order, drawn in worker processes
+    (:mod:`events.rendering.pool`). ``chunk_size`` None: about four chunks per worker, at most
+    ``DEFAULT_CHUNK`` badges; always whole sheets. ``progress(done, total)`` is awaited after each
+    chunk (an exception it raises, a job's ``JobCancelled``, stops the pool). ``workers`` None:
+    the pool's choice (``RENDER_PROCESSES``)."""
+    per_page = renderer.sheet.per_page
+    total = len(badges)
+    if workers is None:
+        workers = pool.worker_count(-(-total // per_page) or 1)
+    if chunk_size is None:
+        size = pool.chunk_size(total, workers, largest=DEFAULT_CHUNK, multiple=per_page)
+    else:
+        size = max(per_page, -(-chunk_size // per_page) * per_page)
+    starts = range(0, max(total, 1), size)
+    chunks = (_chunk_of(renderer, list(badges[start : start + size])) for start in starts)
+    done = 0
+    async with pool.mapped(render_chunk, chunks, workers=min(workers, len(starts))) as pdfs:
+        async for pdf in pdfs:
+            count = min(size, total - done)
+            done += count
+            yield count, pdf
+            if progress is not None:
+                await progress(done, total)
+
+
+async def render_pdf(
+    selection: Selection, progress: Progress | None = None, *, workers: int | None = None
+) -> bytes:
+    """All the selected badges in one PDF: the chunks drawn in worker processes, their pages
+    joined in order (:class:`events.rendering.pdfjoin.PdfJoiner`) as they come back."""
+    buffer = io.BytesIO()
+    joiner = PdfJoiner(buffer)
+    async with contextlib.aclosing(
+        drawn_chunks(selection.renderer, selection.badges, progress=progress, workers=workers)
+    ) as chunks:
+        async for _count, pdf in chunks:
+            joiner.add(pdf)
+    joiner.close()
+    return buffer.getvalue()
 
 
 async def print_pdf(
@@ -129,58 +158,35 @@ async def print_pdf(
     return await render_pdf(selection, progress), selection
 
 
-async def write_zip(
-    selection: Selection, target: BinaryIO, *, prefix: str, progress: Progress | None = None
-) -> None:
-    """The ZIP of chunk PDFs (:func:`zip_stream`) written to ``target`` as it is drawn."""
-
-    def work(advance: Callable[[int], None]) -> None:
-        for piece in zip_stream(selection.renderer, selection.badges, prefix=prefix, progress=advance):
-            target.write(piece)
-
-    await _in_thread(work, len(selection.badges), progress)
-
-
-class _Sink:
-    """A write-only stream that hands over what was written since the last ``take``."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-        self._position = 0
-
-    def write(self, data: bytes) -> int:
-        self._parts.append(bytes(data))
-        self._position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._position
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data, self._parts = b"".join(self._parts), []
-        return data
-
-
-def zip_stream(
+async def zip_pieces(
     renderer: BadgeRenderer,
     badges: Sequence[BadgeData],
     *,
     prefix: str = "badges",
     chunk_size: int = DEFAULT_CHUNK,
-    progress: Callable[[int], None] | None = None,
-) -> Iterator[bytes]:
-    """The bytes of a ZIP of chunk PDFs (``prefix-001.pdf`` …), yielded chunk by chunk."""
-    sink = _Sink()
-    stamp = clock.now().timetuple()[:6]
-    per_page = renderer.sheet.per_page
-    size = max(per_page, -(-chunk_size // per_page) * per_page)
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
-        for number, start in enumerate(range(0, max(len(badges), 1), size), start=1):
-            chunk = badges[start : start + size]
-            info = zipfile.ZipInfo(f"{prefix}-{number:03d}.pdf", date_time=stamp)
-            archive.writestr(info, renderer.render(chunk, progress))
-            yield sink.take()
-    yield sink.take()
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> AsyncIterator[bytes]:
+    """The bytes of a ZIP of chunk PDFs of ``chunk_size`` badges (``prefix-001.pdf`` …), each
+    entry yielded as soon as its chunk is drawn (stored, not deflated: the PDFs are compressed
+    already). The streamed API answer, ``events badges print --out FILE.zip`` and the bench."""
+    archive = ZipStream(clock.now().timetuple()[:6])
+    number = 0
+    async with contextlib.aclosing(
+        drawn_chunks(renderer, badges, chunk_size=chunk_size, progress=progress, workers=workers)
+    ) as chunks:
+        async for _count, pdf in chunks:
+            number += 1
+            yield archive.add(f"{prefix}-{number:03d}.pdf", pdf)
+    yield archive.close()
+
+
+async def write_zip(
+    selection: Selection, target: BinaryIO, *, prefix: str, progress: Progress | None = None
+) -> None:
+    """The ZIP of :func:`zip_pieces` written to ``target`` as it is drawn."""
+    async with contextlib.aclosing(
+        zip_pieces(selection.renderer, selection.badges, prefix=prefix, progress=progress)
+    ) as pieces:
+        async for piece in pieces:
+            await anyio.to_thread.run_sync(target.write, piece)

@@ -27,16 +27,16 @@ on a sheet are placed without gutters, centred. Crop marks (optional) are short 
 lines in the page margins, where the sheet has margins of 3 mm or more; on sheets that leave
 less (4 x A6, 8 x A7), 4 mm ticks on the cut lines from the page edge, which the blade removes.
 
-Large runs: reportlab keeps a whole document in memory until it is saved, so
-:meth:`BadgeRenderer.render_chunks` makes one PDF per chunk of badges (200 by default), which
-the service streams inside a ZIP; memory stays that of one chunk whatever the count.
+Large runs: reportlab keeps a whole document in memory until it is saved, so a run is drawn in
+chunks of badges (200 at most), one PDF each: :func:`render_chunk` draws one :class:`Chunk` in a
+worker process and :mod:`events.badges.printing` puts the chunks in a ZIP or joins their pages
+into one PDF; memory stays that of a few chunks whatever the count.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
-import functools
 import io
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -58,6 +58,7 @@ from events.rendering import (
     register_fonts,
     unsupported_scripts,
 )
+from events.rendering.memo import text_cache, transient
 
 DEFAULT_CHUNK = 200
 
@@ -108,7 +109,7 @@ _MUTED = HexColor("#444444")
 # --- what is printed ---------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
+@text_cache(maxsize=4096)
 def _missing(text: str) -> frozenset[str]:
     """``missing_glyphs`` (regular and bold), remembered: a badge asks about each string twice."""
     if text.isascii() and text.isprintable():
@@ -477,6 +478,12 @@ class BadgeRenderer:
     # per badge ---------------------------------------------------------------------------------
 
     def _draw_badge(self, canvas: Canvas, x: float, y: float, badge: BadgeData, code: qr.QrCode) -> None:
+        """One badge. Its names are laid out for this badge only (``events.rendering.memo``): they
+        do not repeat, so a long run does not grow the process-wide caches of text layout."""
+        with transient():
+            self._draw_person(canvas, x, y, badge, code)
+
+    def _draw_person(self, canvas: Canvas, x: float, y: float, badge: BadgeData, code: qr.QrCode) -> None:
         layout = self.layout
         role = badge.role if badge.role in ROLES else "participant"
         canvas.saveState()
@@ -537,3 +544,30 @@ class BadgeRenderer:
                 (grid_end + 1 * mm, grid_end + 1 * mm + length),
             ]
         return [(0, 4 * mm), (page_end - 4 * mm, page_end)]
+
+
+# --- in a worker process ---------------------------------------------------------------------------
+
+
+class Chunk(msgspec.Struct, frozen=True, kw_only=True):
+    """One chunk of a run, as a worker process receives it (pickled): plain data only."""
+
+    event: EventInfo
+    sheet: str
+    crop_marks: bool
+    badges: list[BadgeData]
+
+
+_renderers: dict[tuple[EventInfo, str, bool], BadgeRenderer] = {}
+
+
+def render_chunk(chunk: Chunk) -> bytes:
+    """The PDF of one chunk (run by :mod:`events.rendering.pool`, usually in a worker process).
+    The renderer of the event and sheet is made once per process and reused for its next chunks."""
+    key = (chunk.event, chunk.sheet, chunk.crop_marks)
+    renderer = _renderers.get(key)
+    if renderer is None:
+        if len(_renderers) > 16:
+            _renderers.clear()
+        renderer = _renderers[key] = BadgeRenderer(chunk.event, chunk.sheet, crop_marks=chunk.crop_marks)
+    return renderer.render(chunk.badges)

@@ -85,7 +85,9 @@ async def _answer(request: Request, feed: services.ResolvedFeed, download: bool)
     headers["Content-Disposition"] = f'{disposition}; filename="{feed.filename}"'
     if gzipped:
         headers["Content-Encoding"] = "gzip"
-        return Response(entry.gzipped(), media_type=CALENDAR_MEDIA_TYPE, headers=headers)
+        return Response(
+            services.rendered_feeds.gzipped(feed.etag, entry), media_type=CALENDAR_MEDIA_TYPE, headers=headers
+        )
     return Response(entry.body, media_type=CALENDAR_MEDIA_TYPE, headers=headers)
 
 

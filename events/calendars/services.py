@@ -12,14 +12,20 @@ Three feeds (``controllers.py`` serves them):
 comes from one query that fingerprints everything the feed is built from (counts, id and
 SEQUENCE sums, latest ``updated_at``), plus the day that decides which cancelled sessions are
 still shown. A ``304`` needs nothing else. Only a ``200`` builds the feed, and the rendered bytes
-are kept per ETag in a bounded in-process LRU: an ETag names its inputs exactly, so an entry is
-never stale (a change makes a new ETag), and every worker computes the same bytes for it. A personal
-feed's ETag holds its owner (the registration) and the fingerprint, so the cache is keyed by
-(owner, fingerprint). A cache per process is enough with several instances: each one reads the
-fingerprint from the database on every request, so a change written through any instance (or
-straight into the database) moves the key everywhere at once; no instance can answer from a body
-whose inputs changed, and none needs to be told. The fingerprint's session part is answered from
-the index ``event_session_feed_fingerprint`` alone (migration 2026-12-02T16:20:00).
+are kept per ETag in a bounded in-process LRU (bytes, gzip copies included): an ETag names its
+inputs exactly, so an entry is never stale (a change makes a new ETag), and every worker computes
+the same bytes for it. A personal feed's ETag holds its owner (the registration) and the
+fingerprint, so the cache is keyed by (owner, fingerprint). A cache per process is enough with
+several instances: each one reads the fingerprint from the database on every request, so a change
+written through any instance (or straight into the database) moves the key everywhere at once; no
+instance can answer from a body whose inputs changed, and none needs to be told. The fingerprint's
+session part is answered from the index ``event_session_feed_fingerprint`` alone (migration
+2026-12-02T16:20:00).
+
+**The personal feed's hot path** is one statement (:func:`personal_version_sql`): the token by its
+unique index, its registration and event, and the whole fingerprint, the other areas' parts
+included, in one row; then a hit in :data:`rendered_feeds`. A revoked token finds no row, so it is
+a 404 from the next request on.
 
 **Personal feed tokens** (``osc_…``): the feed is found by the token's SHA-256. The API shows a token
 once; the token itself is also kept encrypted (:mod:`events.crypto`) so that the participant's own
@@ -38,17 +44,20 @@ An unknown and a revoked token are answered alike.
 
 ``visit_items(agenda)`` returns :class:`~events.calendars.render.Item` values for an approved
 registration (``agenda.registration_id``, ``agenda.event`` row, ``agenda.site`` for UIDs and
-links: use ``agenda.site.uid("visit", assignment_id)``). ``visit_version(owner)`` is one cheap
-query returning a string that changes whenever those items would (e.g. count, id sum and latest
-``updated_at`` of the participant's assignments); it becomes part of the ETag. Items without a
-version must come only from what the base fingerprint already covers (the registration, its
-event, the event's sessions and the registration's session sign-ups).
+links: use ``agenda.site.uid("visit", assignment_id)``). ``visit_version(dialect)`` returns a SQL
+scalar subquery (constant text, no placeholders) over the feed's registration, named by
+:data:`OWNER_ID` and :data:`OWNER_EVENT`, whose text changes whenever those items would (e.g. the
+participant's assignments with what the items show, joined in id order with
+``dialect.ordered_concat``); it becomes a column of the feed's one statement and part of the
+ETag. Items without a version must come only from what the base fingerprint already covers (the
+registration, its event, the event's sessions and the registration's session sign-ups).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import gzip
 import hashlib
 import re
@@ -70,7 +79,7 @@ from events.calendars.items import Site
 from events.calendars.render import RENDER_VERSION, Feed, Item, render_feed
 from events.calendars.tables import FeedToken
 from events.clock import now
-from events.db import locked, statements, write_transaction
+from events.db import dialect, locked, statements, write_transaction
 from events.errors import NotFound
 from events.programme.services import get_event_row
 from events.programme.tables import Event, Session
@@ -81,8 +90,8 @@ from events.settings import get_settings
 UTC = datetime.UTC
 TOKEN_PREFIX = "osc_"  # noqa: S105 (a prefix, not a secret)
 _TOKEN_SHAPE = re.compile(r"^osc_[A-Za-z0-9_-]{43}$")
-#: Rendered feeds kept per process (bytes of bodies, least recently used dropped first; their
-#: gzip copies, about a tenth of that, come on top).
+#: Rendered feeds kept per process: bytes of bodies and their gzip copies, least recently used
+#: dropped first.
 RENDERED_CACHE_BYTES = 64 * 1024 * 1024
 GZIP_LEVEL = 6
 PROGRAMME_FEED_NAME = "OneStop Events programme"
@@ -124,6 +133,11 @@ class Rendered:
     last_modified: datetime.datetime
     _gzipped: bytes | None = None
 
+    @property
+    def size(self) -> int:
+        """Bytes held: the body and its gzip copy once made."""
+        return len(self.body) + (len(self._gzipped) if self._gzipped is not None else 0)
+
     def gzipped(self) -> bytes:
         if self._gzipped is None:
             self._gzipped = gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
@@ -141,13 +155,20 @@ class ResolvedFeed:
 
 
 class RenderedFeeds:
-    """Bodies by ETag, least recently used first out, with one build at a time per ETag."""
+    """Bodies by ETag, least recently used first out, with one build at a time per ETag.
+
+    Bounded by bytes (``max_bytes``), gzip copies included: an entry's copy made later is counted
+    when it is made (:meth:`gzipped`), and older entries leave to make room."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[str, Rendered] = OrderedDict()
         self._size = 0
         self._building: dict[str, asyncio.Future[Rendered]] = {}
+
+    @property
+    def size(self) -> int:
+        return self._size
 
     def get(self, etag: str) -> Rendered | None:
         entry = self._entries.get(etag)
@@ -156,13 +177,26 @@ class RenderedFeeds:
         return entry
 
     def put(self, etag: str, entry: Rendered) -> None:
-        if etag in self._entries or len(entry.body) > self.max_bytes:
+        if etag in self._entries or entry.size > self.max_bytes:
             return
         self._entries[etag] = entry
-        self._size += len(entry.body)
-        while self._size > self.max_bytes:
+        self._size += entry.size
+        self._shrink()
+
+    def gzipped(self, etag: str, entry: Rendered) -> bytes:
+        """The entry's gzip coding, counted against the bound when it is made here."""
+        before = entry.size
+        zipped = entry.gzipped()
+        if entry.size != before and self._entries.get(etag) is entry:
+            self._size += entry.size - before
+            self._entries.move_to_end(etag)
+            self._shrink()
+        return zipped
+
+    def _shrink(self) -> None:
+        while self._size > self.max_bytes and self._entries:
             _, dropped = self._entries.popitem(last=False)
-            self._size -= len(dropped.body)
+            self._size -= dropped.size
 
     def clear(self) -> None:
         self._entries.clear()
@@ -243,23 +277,38 @@ SELECT e."slug" AS slug, CAST(e."updated_at" AS TEXT) AS changed, (
 FROM "event" e WHERE e."id" = ?
 """
 
+#: The personal feed's registration as the fingerprint statement names it: the
+#: :data:`events.signals.agenda_version` fragments refer to its columns as ``OWNER_ID`` and ``OWNER_EVENT``.
+OWNER_ID = 'agenda_owner."id"'
+OWNER_EVENT = 'agenda_owner."event"'
+
 #: The token's registration and event, the event's sessions and the registration's seats in
-#: optional sessions: everything the built-in agenda providers read, in one round trip.
+#: optional sessions (everything the built-in agenda providers read), then one column per
+#: ``agenda_version`` fragment: the whole fingerprint in one statement, by the token's unique index.
 _PERSONAL_VERSION_SQL = """
-SELECT r."id" AS registration_id, r."event" AS event_id, r."status" AS status,
-    CAST(r."updated_at" AS TEXT) AS registration_changed, CAST(e."updated_at" AS TEXT) AS event_changed, (
+SELECT agenda_owner."id" AS registration_id, agenda_owner."event" AS event_id, agenda_owner."status" AS status,
+    CAST(agenda_owner."updated_at" AS TEXT) AS registration_changed,
+    CAST(feed_event."updated_at" AS TEXT) AS event_changed, (
         SELECT CAST(count(*) AS TEXT) || '/' || CAST(coalesce(sum(s."id"), 0) AS TEXT) || '/'
             || CAST(coalesce(sum(s."sequence"), 0) AS TEXT) || '/' || coalesce(CAST(max(s."updated_at") AS TEXT), '')
-        FROM "event_session" s WHERE s."event" = r."event"
+        FROM "event_session" s WHERE s."event" = agenda_owner."event"
     ) AS sessions, (
         SELECT CAST(count(*) AS TEXT) || '/' || CAST(coalesce(sum(u."session"), 0) AS TEXT)
-        FROM "session_signup" u WHERE u."registration" = r."id"
-    ) AS seats
+        FROM "session_signup" u WHERE u."registration" = agenda_owner."id"
+    ) AS seats{parts}
 FROM "calendar_feed_token" t
-JOIN "registration" r ON r."id" = t."registration"
-JOIN "event" e ON e."id" = r."event"
+JOIN "registration" agenda_owner ON agenda_owner."id" = t."registration"
+JOIN "event" feed_event ON feed_event."id" = agenda_owner."event"
 WHERE t."token_hash" = ? AND t."revoked_at" IS NULL
 """
+
+
+@functools.lru_cache(maxsize=16)
+def personal_version_sql(fragments: tuple[str, ...]) -> str:
+    """The personal feed's fingerprint statement with these ``agenda_version`` fragments (made once
+    per set of receivers: the fragments are constant text)."""
+    parts = "".join(f",\n    ({fragment}) AS agenda_part_{index}" for index, fragment in enumerate(fragments))
+    return _PERSONAL_VERSION_SQL.format(parts=parts)
 
 
 # --- the programme feed ------------------------------------------------------------------------
@@ -412,18 +461,18 @@ def _no_feed() -> NotFound:
 
 
 async def personal_feed(token: str) -> ResolvedFeed:
-    """The feed a token opens; unknown, malformed and revoked tokens get the same 404."""
+    """The feed a token opens; unknown, malformed and revoked tokens get the same 404.
+
+    One statement (:func:`personal_version_sql`) answers the owner and the fingerprint of all the
+    feed shows; a plain GET then costs that statement and a hit in :data:`rendered_feeds`."""
     if not _TOKEN_SHAPE.match(token):
         raise _no_feed()
-    rows = await statements.fetch(_PERSONAL_VERSION_SQL, _digest(token))
+    fragments = tuple(await signals.agenda_version.send(dialect()))
+    rows = await statements.fetch(personal_version_sql(fragments), _digest(token))
     if not rows:
         raise _no_feed()
     row, where, cutoff = rows[0], site(), calendar_items.cancellation_cutoff(_today())
     owner = FeedOwner(row["registration_id"], row["event_id"], row["status"])
-    approved = owner.status == RegistrationStatus.approved.value
-    versions = []
-    if approved:
-        versions = await signals.agenda_version.send(owner)
     return ResolvedFeed(
         etag=strong_etag(
             RENDER_VERSION,
@@ -436,7 +485,7 @@ async def personal_feed(token: str) -> ResolvedFeed:
             row["sessions"],
             row["seats"],
             cutoff,
-            *versions,
+            *(row[f"agenda_part_{index}"] for index in range(len(fragments))),
         ),
         filename="my-agenda.ics",
         personal=True,

@@ -6,13 +6,19 @@ registered participants (signed up for an optional session, every approved one o
 at one of the session's checkpoints. Country groups are those of the represented country on the
 event's first day (as ``registration.reading.statistics`` counts them); a country can be in more
 than one group, so the group rows can add up to more than the total. Numbers are exact: nothing is
-suppressed or rounded here.
+suppressed or rounded here (the programme report, ``events/reports``, suppresses small cells).
+
+*Attendance depth* is, for each approved registration, the share of the sessions it was expected at
+that it was admitted to: the compulsory sessions and the optional ones it signed up for, cancelled
+sessions left out, and only sessions with a checkpoint (the others cannot be measured). Someone
+expected at no measurable session is not *measured*; the others fall in one of :data:`DEPTHS`.
 """
 
 from __future__ import annotations
 
 import datetime
 
+import msgspec
 from msgspec import Struct
 
 from events.auth.principal import Actor
@@ -21,11 +27,14 @@ from events.errors import PermissionDenied
 from events.programme import services as programme_services
 from events.reference.services import groups_by_country
 from events.reference.tables import CountryGroup
-from events.registration.schemas import Gender, Level
+from events.registration.schemas import Gender, GovernmentLevel, Level
 from events.registration.tables import ACTIVE_STATUSES, Registration, RegistrationStatus, SessionSignup
 
 #: The breakdowns of every report, in page order (``sector`` only when some registration gives one).
-BREAKDOWNS = ("country_group", "gender", "level", "sector")
+BREAKDOWNS = ("country_group", "gender", "level", "government_level", "sector")
+#: Attendance depth bands: no measurable session attended, under half, half to under three
+#: quarters, three quarters or more.
+DEPTHS = ("none", "under_50", "50_to_74", "75_or_more")
 #: Key of the country-group row for countries in none of the groups; of the sector row for no sector.
 NONE = "none"
 _ACTIVE = {status.value for status in ACTIVE_STATUSES}
@@ -33,6 +42,7 @@ _ORDER = {
     "country_group": [group.value for group in CountryGroup] + [NONE],
     "gender": [gender.value for gender in Gender],
     "level": [level.value for level in Level],
+    "government_level": [level.value for level in GovernmentLevel] + [NONE],
 }
 
 
@@ -46,6 +56,17 @@ class Row(Struct, kw_only=True):
     attended: int = 0
     #: How pages name a category that is no code (an event's title); empty for codes.
     label: str = ""
+    #: Approved registrations expected at one session with a checkpoint at least.
+    measured: int = 0
+    #: The shares (0–1) of their measurable sessions the measured ones attended, added up.
+    share_sum: float = 0.0
+    #: The measured ones per band of :data:`DEPTHS`, in that order.
+    depth: list[int] = msgspec.field(default_factory=lambda: [0] * len(DEPTHS))
+
+    @property
+    def mean_share(self) -> float | None:
+        """The mean share of their expected sessions the measured ones attended, or ``None``."""
+        return self.share_sum / self.measured if self.measured else None
 
 
 class SessionAttendance(Struct, kw_only=True):
@@ -110,6 +131,9 @@ async def programme_report(actor: Actor) -> ProgrammeReport:
             registered=report.totals.registered,
             approved=report.totals.approved,
             attended=report.totals.attended,
+            measured=report.totals.measured,
+            share_sum=report.totals.share_sum,
+            depth=list(report.totals.depth),
         )
         for report in reports
     ]
@@ -120,6 +144,16 @@ def _add(into: Row, row: Row) -> None:
     into.registered += row.registered
     into.approved += row.approved
     into.attended += row.attended
+    into.measured += row.measured
+    into.share_sum += row.share_sum
+    into.depth = [mine + theirs for mine, theirs in zip(into.depth, row.depth, strict=True)]
+
+
+def depth_band(share: float) -> int:
+    """The index in :data:`DEPTHS` of a share of sessions attended (0–1)."""
+    if share <= 0:
+        return 0
+    return 1 if share < 0.5 else 2 if share < 0.75 else 3
 
 
 def _ordered(name: str, rows: dict[str, Row]) -> list[Row]:
@@ -140,10 +174,15 @@ async def _event_report(event_id: int) -> EventReport:
         Registration.gender,
         Registration.level,
         Registration.sector,
+        Registration.government_level,
         Registration.country_represented,
     ).where(Registration.event == event_id)
     admitted = await admitted_by_session(event_id)
     anywhere = set().union(*admitted.values()) if admitted else set()
+    sessions = await programme_services.list_sessions(event_id, include_cancelled=False)
+    checked = await _checked_sessions(event_id)
+    signed = await _signups(sessions)
+    measurable = [session for session in sessions if session.id in checked]
     by_status = {status.value: 0 for status in RegistrationStatus}
     totals = Row(key="all")
     tables: dict[str, dict[str, Row]] = {name: {} for name in BREAKDOWNS}
@@ -155,13 +194,16 @@ async def _event_report(event_id: int) -> EventReport:
             continue
         approved = status == RegistrationStatus.approved
         attended = approved and registration["id"] in anywhere
+        share = None
         if approved:
             approved_ids.add(registration["id"])
+            share = _share(registration["id"], measurable, signed, admitted)
         sector = " ".join((registration["sector"] or "").split())
         keys = {
             "country_group": groups.get(registration["country_represented"]) or [NONE],
             "gender": [registration["gender"]],
             "level": [registration["level"]],
+            "government_level": [registration["government_level"] or NONE],
             "sector": [sector or NONE],
         }
         for row in [totals] + [
@@ -170,6 +212,10 @@ async def _event_report(event_id: int) -> EventReport:
             row.registered += 1
             row.approved += approved
             row.attended += attended
+            if share is not None:
+                row.measured += 1
+                row.share_sum += share
+                row.depth[depth_band(share)] += 1
     has_sector = any(key != NONE for key in tables["sector"])
     breakdowns = {
         name: _ordered(name, rows) for name, rows in tables.items() if name != "sector" or has_sector
@@ -182,8 +228,25 @@ async def _event_report(event_id: int) -> EventReport:
         by_status=by_status,
         totals=totals,
         breakdowns=breakdowns,
-        sessions=await _sessions(event_id, approved_ids, admitted),
+        sessions=_sessions(sessions, checked, signed, approved_ids, admitted),
     )
+
+
+def _share(
+    registration_id: int,
+    measurable: list,
+    signed: dict[int, set[int]],
+    admitted: dict[int | None, set[int]],
+) -> float | None:
+    """The share of its measurable expected sessions a registration was admitted to (None: none expected)."""
+    expected = [
+        session.id
+        for session in measurable
+        if not session.optional or registration_id in signed.get(session.id, set())
+    ]
+    if not expected:
+        return None
+    return sum(registration_id in admitted.get(session_id, set()) for session_id in expected) / len(expected)
 
 
 async def admitted_by_session(event_id: int) -> dict[int | None, set[int]]:
@@ -199,17 +262,19 @@ async def admitted_by_session(event_id: int) -> dict[int | None, set[int]]:
     return result
 
 
-async def _sessions(
-    event_id: int, approved_ids: set[int], admitted: dict[int | None, set[int]]
-) -> list[SessionAttendance]:
-    sessions = await programme_services.list_sessions(event_id, include_cancelled=False)
-    checked = {
+async def _checked_sessions(event_id: int) -> set[int]:
+    """The event's sessions with a checkpoint: those whose attendance can be measured."""
+    return {
         row["session"]
         for row in await statements.fetch(
             "SELECT DISTINCT session FROM checkin_checkpoint WHERE event = ? AND session IS NOT NULL",
             event_id,
         )
     }
+
+
+async def _signups(sessions: list) -> dict[int, set[int]]:
+    """Who signed up for each optional session."""
     optional = [session.id for session in sessions if session.optional]
     signed: dict[int, set[int]] = {}
     if optional:
@@ -217,6 +282,16 @@ async def _sessions(
             SessionSignup.session.is_in(optional)
         ):
             signed.setdefault(row["session"], set()).add(row["registration"])
+    return signed
+
+
+def _sessions(
+    sessions: list,
+    checked: set[int],
+    signed: dict[int, set[int]],
+    approved_ids: set[int],
+    admitted: dict[int | None, set[int]],
+) -> list[SessionAttendance]:
     result = []
     for session in sessions:
         expected = approved_ids & signed.get(session.id, set()) if session.optional else approved_ids

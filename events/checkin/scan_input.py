@@ -4,6 +4,7 @@ the checkpoint, the subject (a token or a registration), the direction, the devi
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 
 from events.badges import tokens
@@ -27,7 +28,14 @@ def fingerprint(
 
 
 def token_fields(token: str | None) -> tokens.TokenFields | None:
-    return tokens.read_token(token) if token else None
+    return _read_token(token) if token else None
+
+
+@functools.lru_cache(maxsize=16_384)
+def _read_token(token: str) -> tokens.TokenFields | None:
+    """A memo of :func:`events.badges.tokens.read_token`, a pure function whose base32 decoding is a
+    large share of a scan's own CPU; the same badge is scanned again and again (fields are frozen)."""
+    return tokens.read_token(token)
 
 
 async def keys_for(event_id: int, fields: tokens.TokenFields | None) -> list[tokens.PublicKey]:

@@ -3,13 +3,27 @@ and offline ones (:mod:`events.checkin.sync`) alike, once :mod:`events.checkin.s
 the request. One job: the statements below run in one transaction and must stay few (no extra
 statement per scan), so the SQL and the program that runs it live together.
 
+**Why plain SQL.** A badge scan is the busiest write of the service (a queue at the door: issue 17
+asks for half the rate of a bare single-row UPDATE). Through the ORM it was a dozen queries; here
+it is a statement program (:func:`events.db.statements.run`) of three statements for an admission
+on PostgreSQL, with the conditional writes the races need (``ON CONFLICT DO NOTHING``,
+``UPDATE … WHERE inside = FALSE``) and a data-modifying CTE the query builder cannot say. The rules
+stay in Python (:mod:`events.checkin.rules`), once: the statements only fetch what they judge and
+write what they decided, for every kind of scan (there is no second, faster path).
+
 A scan is a handful of short statements in one write transaction:
 
 1. **claim the nonce**: insert the scan row, ``ON CONFLICT (event, device_id, nonce) DO NOTHING``.
    Nothing inserted means a retry: the first answer is returned (or 409 if the nonce came with
-   another token, checkpoint or direction) and nothing else happens;
-2. **read the badge** with its registration and whether the checkpoint's rule lets it pass (one
-   query; the badge's own row gives its revocation state, so a withdrawn badge is refused at once);
+   another token, checkpoint or direction) and nothing else happens. The same statement reads the
+   access version (:mod:`events.auth.revocation`): when it moved since the device's account, the
+   checkpoint's rules or the keys were cached, the transaction is rolled back and the scan is tried
+   once more with everything read afresh, so a revoked token or a closed checkpoint stops the very
+   next scan in every process;
+2. **read the badge** with its registration and whether the checkpoint's rule lets it pass (the
+   badge's own row gives its revocation state, so a withdrawn badge is refused at once). Where
+   parameters can be arrays (PostgreSQL) and the group is at one checkpoint, this is the same
+   statement as the claim (:data:`_CLAIM_READ_MANY`), which also reads the checkpoint's counts;
 3. **decide** (:mod:`events.checkin.rules`: the badge verifier, then the registration, the rule and
    the time window);
 4. **presence**: an admission changes the (checkpoint, registration) row with a conditional write:
@@ -17,7 +31,17 @@ A scan is a handful of short statements in one write transaction:
    re-enter. On PostgreSQL a second transaction waits on the first one's row and then finds the
    condition false, so of concurrent scans of one single-entry badge exactly one is admitted, in
    one process or many. On SQLite writers take turns (``BEGIN IMMEDIATE``);
-5. **counts** of the checkpoint, then the answer is stored on the scan row (a retry gets it back).
+5. **counts** of the checkpoint: those read with the claim plus what this group's own writes did
+   (:class:`_Tally`: a new row is one more admitted and inside, an exit one fewer inside), or
+   counted again when they were not read with the claim or a change's effect is unknown. Under
+   concurrent writers elsewhere they are the counts as of the claim plus this scan: a figure for
+   people, not a guarantee. Then the answer is stored on the scan row (a retry gets it back).
+
+On SQLite the whole program runs in one hop to the writer thread, where a statement costs no round
+trip: claim, badge, presence, counts, answer. On PostgreSQL an admission is ``BEGIN``, claim-and-read,
+presence, answer, ``COMMIT`` (five round trips, seven before the claim read too); concurrent scans
+of one process share that transaction (:mod:`events.checkin.scanning` groups them): a group of
+scans at one checkpoint costs four round trips and one presence write per scan.
 
 Online scans are judged at the service's clock and every stored revocation counts. An offline scan
 carries the device's decision, recorded as it was made with the device's time; the service's own
@@ -142,6 +166,33 @@ _BADGES_MANY = (
     + ", {eligible} AS eligible FROM badge b JOIN registration r ON r.id = b.registration "
     "WHERE b.id = ANY(?::int[])"
 )
+#: The common case in one statement: the group's scans at one checkpoint claimed, the access version,
+#: the badges the new ones name (with their registrations and the rule's verdict) and the
+#: checkpoint's counts before this group (a data-modifying CTE; its SELECT sees the database as it
+#: was, so the counts exclude this group's own changes, added by :class:`_Tally`). The scan row is
+#: claimed as the common outcome (admitted, with the badge's registration): nobody sees it before
+#: the commit, :data:`_FINISH_MANY` writes what was decided, and when that equals the guess no
+#: indexed column changes, so PostgreSQL updates the row in place (a HOT update, no index writes).
+_CLAIM_READ_MANY = (
+    "WITH v AS (SELECT * FROM unnest(?::int[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], "  # noqa: S608
+    "?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[], ?::int[]) AS v(event, checkpoint, device_id, "
+    "nonce, fingerprint, direction, mode, scanned_at, received_at, scanned_by, badge)), "
+    "claimed AS (INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "
+    "scanned_at, received_at, scanned_by, registration, badge_id, result, reason, detail, server_reason, answer) "
+    "SELECT v.event, v.checkpoint, v.device_id, v.nonce, v.fingerprint, v.direction, v.mode, v.scanned_at, "
+    "v.received_at, v.scanned_by, o.registration, o.id, 'ok', '', '', '', '' FROM v "
+    "LEFT JOIN badge o ON o.id = v.badge AND o.event = v.event "
+    "ON CONFLICT (event, device_id, nonce) DO NOTHING RETURNING id, event, device_id, nonce) "
+    f"SELECT c.id AS scan_id, c.device_id AS scan_device, c.nonce AS scan_nonce, {revocation.CURRENT_SQL} "
+    "AS access_version, k.admitted AS admitted_before, k.inside AS inside_before, "
+    "b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "
+    + people.COLUMNS
+    + ", {eligible} AS eligible FROM claimed c "
+    "JOIN v ON v.event = c.event AND v.device_id = c.device_id AND v.nonce = c.nonce "
+    "CROSS JOIN (SELECT COUNT(*) AS admitted, COALESCE(SUM(CASE WHEN inside THEN 1 ELSE 0 END), 0) AS inside "
+    "FROM checkin_presence WHERE checkpoint = ?) k "
+    "LEFT JOIN badge b ON b.id = v.badge LEFT JOIN registration r ON r.id = b.registration"
+)
 _FINISH_MANY = (
     "UPDATE checkin_scan AS s SET registration = v.registration, badge_id = v.badge_id, result = v.result, "
     "reason = v.reason, detail = v.detail, server_reason = v.server_reason, answer = v.answer "
@@ -173,7 +224,7 @@ _ENTER_COUNTED = (
     "ON CONFLICT (checkpoint, registration) DO UPDATE SET entries = checkin_presence.entries + 1, "
     "last_in_at = CASE WHEN checkin_presence.last_in_at IS NULL "
     "OR checkin_presence.last_in_at < excluded.last_in_at "
-    "THEN excluded.last_in_at ELSE checkin_presence.last_in_at END RETURNING id"
+    "THEN excluded.last_in_at ELSE checkin_presence.last_in_at END RETURNING id, entries"
 )
 #: An admission a device made offline, on an existing row: kept in scan-time order.
 _ENTER_LATE = (
@@ -238,30 +289,65 @@ def _verdict(item: Item, row: dict[str, Any] | None) -> Verdict:
     )
 
 
-def _enter_online(found: Rules, registration_id: int, scan_id: int, at: datetime.datetime) -> Program[bool]:
+@dataclass(slots=True)
+class _Tally:
+    """What a group's presence changes did to each checkpoint's counts (admitted, inside), so the
+    counts read with the claim need no second look; a change whose effect on them is not known
+    (an offline admission merged into an existing row) marks its checkpoint to be counted again."""
+
+    changes: dict[int, list[int]] = field(default_factory=dict)
+    unknown: set[int] = field(default_factory=set)
+
+    def add(self, checkpoint_id: int, admitted: int, inside: int) -> None:
+        change = self.changes.setdefault(checkpoint_id, [0, 0])
+        change[0] += admitted
+        change[1] += inside
+
+    def counts(self, checkpoint_id: int, before: tuple[int, int] | None) -> tuple[int, int] | None:
+        """(inside, admitted) after the group, or ``None`` when they must be read again."""
+        if before is None or checkpoint_id in self.unknown:
+            return None
+        admitted, inside = self.changes.get(checkpoint_id, (0, 0))
+        return before[0] + inside, before[1] + admitted
+
+
+def _enter_online(
+    found: Rules, registration_id: int, scan_id: int, at: datetime.datetime, tally: _Tally
+) -> Program[bool]:
     args = (found.checkpoint_id, registration_id, at, at, at, scan_id)
     if not found.single_entry and not found.tracks_exit:
-        yield _ENTER_COUNTED, args
+        row = one((yield _ENTER_COUNTED, args))
+        if row is not None and int(row["entries"]) == 1:  # a new row: one more admitted, and inside
+            tally.add(found.checkpoint_id, 1, 1)
         return True
     if (yield _ENTER_FIRST, args):
+        tally.add(found.checkpoint_id, 1, 1)
         return True
     if found.single_entry:
         return False
-    return bool((yield _ENTER_AGAIN, (at, at, found.checkpoint_id, registration_id)))
+    if (yield _ENTER_AGAIN, (at, at, found.checkpoint_id, registration_id)):
+        tally.add(found.checkpoint_id, 0, 1)
+        return True
+    return False
 
 
 def _enter_offline(
-    found: Rules, registration_id: int, scan_id: int, at: datetime.datetime
+    found: Rules, registration_id: int, scan_id: int, at: datetime.datetime, tally: _Tally
 ) -> Program[int | None]:
     """Record an admission a device made; returns the earlier admitting scan when there was one."""
     if (yield _ENTER_FIRST, (found.checkpoint_id, registration_id, at, at, at, scan_id)):
+        tally.add(found.checkpoint_id, 1, 1)
         return None
+    tally.unknown.add(found.checkpoint_id)
     row = one((yield _ENTER_LATE, (at, at, at, at, at, at, at, found.checkpoint_id, registration_id)))
     return row["first_scan"] if row else None
 
 
-def _leave(found: Rules, registration_id: int, at: datetime.datetime) -> Program[bool]:
-    return bool((yield _LEAVE, (at, at, found.checkpoint_id, registration_id, at)))
+def _leave(found: Rules, registration_id: int, at: datetime.datetime, tally: _Tally) -> Program[bool]:
+    if (yield _LEAVE, (at, at, found.checkpoint_id, registration_id, at)):
+        tally.add(found.checkpoint_id, 0, -1)
+        return True
+    return False
 
 
 def _conflict(
@@ -303,13 +389,53 @@ def _claim_args(item: Item, received_at: datetime.datetime) -> tuple:
     )
 
 
+@dataclass(slots=True)
+class _Claimed:
+    #: The indexes whose nonce was new, with their scan ids.
+    scans: dict[int, int] = field(default_factory=dict)
+    #: The access version (``None`` when no nonce was new).
+    version: int | None = None
+    #: Rows read with the claim, by index (the badges of new scans with a token).
+    rows: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    #: Counts read with the claim, before this group's changes: checkpoint -> (inside, admitted).
+    before: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
 def _claim(
     items: list[Item], order: list[int], received_at: datetime.datetime, database: Dialect
-) -> Program[tuple[dict[int, int], int | None]]:
-    """Insert the scan rows: the indexes whose nonce was new, with their scan ids, and the access
-    version (``None`` when no nonce was new)."""
-    claimed: dict[int, int] = {}
-    version = None
+) -> Program[_Claimed]:
+    """Insert the scan rows. Where parameters can be arrays and the group is at one checkpoint (the
+    common case), the same statement reads the access version, the badges and the counts."""
+    claimed = _Claimed()
+    if database.array_parameters and len({items[index].rules.checkpoint_id for index in order}) == 1:
+        found = items[order[0]].rules
+        condition, args = config.eligible_sql(found)
+        columns = zip(
+            *((*_claim_args(items[index], received_at), items[index].badge_id) for index in order),
+            strict=True,
+        )
+        rows = yield (
+            _CLAIM_READ_MANY.format(eligible=condition),
+            (*(list(column) for column in columns), *args, found.checkpoint_id),
+        )
+        by_nonce = {(row["scan_device"], row["scan_nonce"]): row for row in rows}
+        for index in order:
+            item = items[index]
+            row = by_nonce.get((item.device_id, item.nonce))
+            if row is None:
+                continue
+            claimed.scans[index] = row["scan_id"]
+            if item.token is not None:
+                # The badge's event is checked here, not in SQL: the primary key is then the only way in.
+                ours = row["badge_id"] is not None and row["event"] == found.event_id
+                claimed.rows[index] = row if ours else None
+        if rows:
+            claimed.version = rows[0]["access_version"]
+            claimed.before[found.checkpoint_id] = (
+                int(rows[0]["inside_before"]),
+                int(rows[0]["admitted_before"]),
+            )
+        return claimed
     if database.array_parameters:
         columns = list(zip(*(_claim_args(items[index], received_at) for index in order), strict=True))
         rows = yield _CLAIM_MANY, tuple(list(column) for column in columns)
@@ -318,14 +444,15 @@ def _claim(
             item = items[index]
             scan_id = ids.get((item.rules.event_id, item.device_id, item.nonce))
             if scan_id is not None:
-                claimed[index] = scan_id
-        return claimed, (rows[0]["access_version"] if rows else None)
+                claimed.scans[index] = scan_id
+        claimed.version = rows[0]["access_version"] if rows else None
+        return claimed
     for index in order:
         row = one((yield _CLAIM, _claim_args(items[index], received_at)))
         if row is not None:
-            claimed[index] = row["id"]
-            version = row["access_version"]
-    return claimed, version
+            claimed.scans[index] = row["id"]
+            claimed.version = row["access_version"]
+    return claimed
 
 
 def _check_access(items: list[Item], version: int) -> None:
@@ -370,7 +497,7 @@ def _read_all(
 
 
 def _apply_one(
-    item: Item, index: int, scan_id: int, row: dict[str, Any] | None
+    item: Item, index: int, scan_id: int, row: dict[str, Any] | None, tally: _Tally
 ) -> Program[tuple[Outcome, _Written]]:
     """Decide one claimed scan and change presence (and open conflicts) accordingly."""
     found = item.rules
@@ -385,9 +512,9 @@ def _apply_one(
         held = server.badge_reason == BadgeReason.superseded.value
         if verdict.ok and registration_id is not None and not held:
             if item.direction is Direction.exit:
-                yield from _leave(found, registration_id, item.scanned_at)
+                yield from _leave(found, registration_id, item.scanned_at, tally)
             else:
-                first = yield from _enter_offline(found, registration_id, scan_id, item.scanned_at)
+                first = yield from _enter_offline(found, registration_id, scan_id, item.scanned_at, tally)
                 if first is not None and found.single_entry:
                     conflict = yield from _conflict(
                         item,
@@ -417,9 +544,9 @@ def _apply_one(
         verdict = server
         if verdict.ok and registration_id is not None:
             if item.direction is Direction.exit:
-                if not (yield from _leave(found, registration_id, item.scanned_at)):
+                if not (yield from _leave(found, registration_id, item.scanned_at, tally)):
                     verdict = Verdict(True, None, "was not recorded inside")
-            elif not (yield from _enter_online(found, registration_id, scan_id, item.scanned_at)):
+            elif not (yield from _enter_online(found, registration_id, scan_id, item.scanned_at, tally)):
                 verdict = Verdict(False, Reason.already_inside, "single entry" if found.single_entry else "")
     shown = row is not None and (verdict.ok or verdict.reason in rules.SHOWS_PERSON)
     person = people.person(row, row["role"]) if shown and row is not None else None
@@ -494,23 +621,28 @@ def _apply_program(items: list[Item], database: Dialect) -> Program[list[Outcome
         else:
             first_of[key] = index
             order.append(index)
-    claimed, version = yield from _claim(items, order, received_at, database)
-    if version is not None:
-        _check_access(items, version)
+    claimed = yield from _claim(items, order, received_at, database)
+    if claimed.version is not None:
+        _check_access(items, claimed.version)
     for index in order:
-        if index not in claimed:
+        if index not in claimed.scans:
             outcomes[index] = yield from _replay(items[index])
-    fresh = [index for index in order if index in claimed]
-    rows = yield from _read_all(items, fresh, database)
+    fresh = [index for index in order if index in claimed.scans]
+    rows = claimed.rows
+    rows.update((yield from _read_all(items, [index for index in fresh if index not in rows], database)))
     written: list[_Written] = []
+    tally = _Tally()
     for index in fresh:  # in lock order: checkpoint, then badge
-        outcome, done = yield from _apply_one(items[index], index, claimed[index], rows[index])
+        outcome, done = yield from _apply_one(items[index], index, claimed.scans[index], rows[index], tally)
         outcomes[index] = outcome
         written.append(done)
     counts: dict[int, tuple[int, int]] = {}
     for checkpoint_id in sorted({w.item.rules.checkpoint_id for w in written}):
-        row = one((yield _COUNTS, (checkpoint_id,)))
-        counts[checkpoint_id] = (int(row["inside"]), int(row["admitted"])) if row else (0, 0)
+        known = tally.counts(checkpoint_id, claimed.before.get(checkpoint_id))
+        if known is None:
+            row = one((yield _COUNTS, (checkpoint_id,)))
+            known = (int(row["inside"]), int(row["admitted"])) if row else (0, 0)
+        counts[checkpoint_id] = known
     finished = []
     for done in written:
         inside, admitted = counts[done.item.rules.checkpoint_id]

@@ -30,8 +30,10 @@ three places, each for a reason:
    or says what the ORM cannot (``INSERT … ON CONFLICT DO NOTHING RETURNING``, ``UPDATE … WHERE
    inside = FALSE`` as a race-free condition, ``FOR UPDATE SKIP LOCKED``, a fingerprint of a whole
    table in one row): the check-in scan path (:mod:`events.checkin.scan_path`, ``config``,
-   ``services``), the outbox claim (:mod:`events.notifications.sender`) and the calendar feeds'
-   fingerprints (:mod:`events.calendars.services`).
+   ``services``), the registration hot path (:mod:`events.registration.submission`, with its
+   sub-programs in ``seats`` and ``access``), the outbox claim and outcomes
+   (:mod:`events.notifications.sender`) and the calendar feeds' fingerprints
+   (:mod:`events.calendars.services`).
 2. Migrations (``piccolo_migrations/``), for schema Piccolo cannot declare.
 3. This package (pragmas, ``BEGIN IMMEDIATE``).
 
@@ -42,13 +44,24 @@ which database it is: no ``if sqlite`` outside this package.
 """
 
 from events.db.dialect import INTEGRITY_ERRORS, UNSTORABLE_VALUE_ERRORS, Dialect, dialect_for
-from events.db.engine import TunedSQLiteEngine, dialect, get_engine, is_sqlite, make_engine, start, stop
+from events.db.engine import (
+    TunedPostgresEngine,
+    TunedSQLiteEngine,
+    dialect,
+    get_engine,
+    is_sqlite,
+    make_engine,
+    start,
+    statement_log,
+    stop,
+)
 from events.db.transactions import locked, queue_for, serialise_on, write_transaction
 
 __all__ = [
     "INTEGRITY_ERRORS",
     "UNSTORABLE_VALUE_ERRORS",
     "Dialect",
+    "TunedPostgresEngine",
     "TunedSQLiteEngine",
     "dialect",
     "dialect_for",
@@ -59,6 +72,7 @@ __all__ = [
     "queue_for",
     "serialise_on",
     "start",
+    "statement_log",
     "stop",
     "write_transaction",
 ]

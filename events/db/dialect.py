@@ -36,12 +36,27 @@ class Dialect:
     array_parameters: bool
     #: Placeholders are numbered (``$1, $2 …``) rather than ``?``.
     numbered_placeholders: bool
+    #: A ``WITH`` clause may hold ``INSERT``/``UPDATE`` statements, so several writes are one statement
+    #: (one round trip; see :func:`events.db.statements.together`).
+    writable_cte: bool
+    #: ``FOR UPDATE`` where rows can be locked, else nothing (SQLite's write transaction is exclusive):
+    #: appended to a plain SQL ``SELECT`` that must hold its rows until the transaction ends.
+    for_update: str
     #: ``FOR UPDATE SKIP LOCKED`` where rows can be locked, else nothing: appended to the subquery that
     #: picks rows to claim, so concurrent claimers take different rows instead of waiting on each other.
     skip_locked: str
     #: A statement taking a transaction-scoped lock on a text key (one ``?`` parameter), or ``None``
     #: where the write transaction is exclusive already (SQLite's ``BEGIN IMMEDIATE``).
     key_lock: str | None
+    #: An aggregate joining a text column with ``|`` in a given order, as ``{piece}`` and ``{order}``:
+    #: ``string_agg(… ORDER BY …)`` on PostgreSQL; SQLite's ``group_concat`` (before 3.44) takes no
+    #: ORDER BY and keeps the order of the rows it reads, so aggregate over a subquery ordered alike.
+    ordered_text_aggregate: str
+
+    def ordered_concat(self, piece: str, order: str) -> str:
+        """An aggregate of ``piece`` texts joined with ``|`` in ``order`` (see
+        :attr:`ordered_text_aggregate`: read the rows from a subquery with ``ORDER BY order``)."""
+        return self.ordered_text_aggregate.format(piece=piece, order=order)
 
     def placeholders(self, sql: str) -> str:
         """``sql`` written with ``?`` placeholders, in this database's style (``$1, $2 …`` on PostgreSQL)."""
@@ -61,8 +76,11 @@ SQLITE = Dialect(
     row_locks=False,
     array_parameters=False,
     numbered_placeholders=False,
+    writable_cte=False,
+    for_update="",
     skip_locked="",
     key_lock=None,
+    ordered_text_aggregate="group_concat({piece}, '|')",
 )
 POSTGRESQL = Dialect(
     name="postgresql",
@@ -71,8 +89,11 @@ POSTGRESQL = Dialect(
     row_locks=True,
     array_parameters=True,
     numbered_placeholders=True,
+    writable_cte=True,
+    for_update="FOR UPDATE",
     skip_locked="FOR UPDATE SKIP LOCKED",
     key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+    ordered_text_aggregate="string_agg({piece}, '|' ORDER BY {order})",
 )
 
 

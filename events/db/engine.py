@@ -14,7 +14,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
+import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +25,7 @@ import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+from piccolo.querystring import QueryString
 
 from events.db.dialect import POSTGRESQL, SQLITE, Dialect
 from events.settings import Settings
@@ -34,6 +38,39 @@ T = TypeVar("T")
 #: Set on every connection: enforce foreign keys, wait up to 30 s for the write lock (another process
 #: holds it), and sync to disk at checkpoints only (safe with WAL: a crash loses no committed data).
 _SQLITE_PRAGMAS = ("PRAGMA foreign_keys = 1", "PRAGMA busy_timeout = 30000", "PRAGMA synchronous = NORMAL")
+
+#: The statements run in this context while :func:`statement_log` is open (``None``: not logging).
+_statement_log: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "statement_log", default=None
+)
+
+
+@contextlib.contextmanager
+def statement_log() -> Iterator[list[str]]:
+    """Collect the SQL of every statement this task runs (Piccolo's queries and plain statements,
+    statement programs included; ``BEGIN``/``COMMIT`` not), so a test can hold a hot path to its
+    statement budget on either database."""
+    seen: list[str] = []
+    token = _statement_log.set(seen)
+    try:
+        yield seen
+    finally:
+        _statement_log.reset(token)
+
+
+def note_statement(sql: str) -> None:
+    log = _statement_log.get()
+    if log is not None:
+        log.append(sql)
+
+
+class TunedPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine, with its queries noted in :func:`statement_log`."""
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = True):
+        if _statement_log.get() is not None:  # rendering the SQL costs; only when asked
+            note_statement(str(querystring))
+        return await super().run_querystring(querystring, in_pool)
 
 
 class TunedSQLiteEngine(SQLiteEngine):
@@ -64,6 +101,11 @@ class TunedSQLiteEngine(SQLiteEngine):
 
     async def get_connection(self) -> aiosqlite.Connection:
         return await self._connect()
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
+        if _statement_log.get() is not None:  # rendering the SQL costs; only when asked
+            note_statement(str(querystring))
+        return await super().run_querystring(querystring, in_pool)
 
     async def _run_in_new_connection(
         self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
@@ -108,7 +150,7 @@ class TunedSQLiteEngine(SQLiteEngine):
         """
         async with self.writer_lock:
             future = asyncio.get_running_loop().run_in_executor(
-                self._programs.executor, self._programs.run, program
+                self._programs.executor, self._programs.run, program, _statement_log.get()
             )
             try:
                 return await asyncio.shield(future)
@@ -148,11 +190,11 @@ class _ProgramThread:
             self.connection = connection
         return self.connection
 
-    def run(self, program: Program[T]) -> T:
+    def run(self, program: Program[T], log: list[str] | None = None) -> T:
         connection = self._connect()
         connection.execute("BEGIN IMMEDIATE")
         try:
-            result = _drive(connection, program)
+            result = _drive(connection, program, log)
             connection.execute("COMMIT")
             return result
         except BaseException:
@@ -161,10 +203,12 @@ class _ProgramThread:
             raise
 
 
-def _drive(connection: sqlite3.Connection, program: Program[T]) -> T:
+def _drive(connection: sqlite3.Connection, program: Program[T], log: list[str] | None) -> T:
     try:
         statement = next(program)
         while True:
+            if log is not None:
+                log.append(statement[0])
             rows = connection.execute(statement[0], statement[1]).fetchall()
             statement = program.send(rows)
     except StopIteration as stop:
@@ -177,7 +221,9 @@ def make_engine(settings: Settings) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         _enable_wal(path)
         return TunedSQLiteEngine(path=str(path), timeout=30)
-    return PostgresEngine(config={"dsn": settings.database_url.replace("postgres://", "postgresql://", 1)})
+    return TunedPostgresEngine(
+        config={"dsn": settings.database_url.replace("postgres://", "postgresql://", 1)}
+    )
 
 
 def _enable_wal(path: Path) -> None:
@@ -186,12 +232,22 @@ def _enable_wal(path: Path) -> None:
         connection.execute("PRAGMA journal_mode = WAL")
 
 
-def get_engine() -> Engine:
-    from piccolo.engine.finder import engine_finder
+#: The engine found for each ``PICCOLO_CONF`` value: Piccolo's finder imports and inspects the
+#: configuration module on every call (tens of microseconds), and hot paths ask for the engine on
+#: every statement. Piccolo's tables keep the engine they found the same way.
+_FOUND: dict[str | None, Engine] = {}
 
-    engine = engine_finder()
+
+def get_engine() -> Engine:
+    conf = os.environ.get("PICCOLO_CONF")
+    engine = _FOUND.get(conf)
     if engine is None:
-        raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+        from piccolo.engine.finder import engine_finder
+
+        engine = engine_finder()
+        if engine is None:
+            raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+        _FOUND[conf] = engine
     return engine
 
 
@@ -205,10 +261,18 @@ def is_sqlite() -> bool:
     return dialect() is SQLITE
 
 
+async def _keep_session(connection: Any) -> None:
+    """What the pool runs on a connection given back, after asyncpg rolled back any transaction
+    left open: nothing. asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL`` every time, a second round trip for every single query; this code keeps
+    no session state to undo (advisory locks are transaction-scoped, no ``SET``, ``LISTEN`` or
+    cursors outside transactions), so the round trip bought nothing."""
+
+
 async def start(engine: Engine | None = None) -> None:
     engine = engine or get_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
 
 
 async def stop(engine: Engine | None = None) -> None:

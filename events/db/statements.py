@@ -23,15 +23,19 @@ Rows are dicts. The drivers hand some values back differently; :func:`boolean` a
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Generator
 from typing import Any, TypeVar
 
+from piccolo.columns import JSON, JSONB
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
+from piccolo.utils.encoding import dump_json
 
 from events.db.dialect import POSTGRESQL
-from events.db.engine import get_engine
+from events.db.engine import dialect, get_engine, note_statement
 from events.db.transactions import write_transaction
 
 T = TypeVar("T")
@@ -47,6 +51,7 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
 
 
 async def _fetch(engine: Engine, sql: str, args: tuple) -> list[dict[str, Any]]:
+    note_statement(sql)
     if isinstance(engine, SQLiteEngine):
         return await engine.fetch(sql, args)
     statement = POSTGRESQL.placeholders(sql)
@@ -85,6 +90,61 @@ async def run(program: Program[T]) -> T:
                 statement = program.send(await _fetch(engine, *statement))
         except StopIteration as stop:
             return stop.value
+
+
+def insert(table: type[Table], *rows: dict[str, Any], returning: str = "") -> Statement:
+    """``INSERT INTO table (…) VALUES (…), (…) [RETURNING …]`` for rows that all name the same
+    columns, as a statement for a program. JSON columns are encoded as Piccolo encodes them; the SQL
+    for a table, column set and row count is built once."""
+    columns = tuple(rows[0])
+    encoded = _json_columns(table)
+    args = tuple(
+        dump_json(row[name]) if name in encoded and not isinstance(row[name], str) else row[name]
+        for row in rows
+        for name in columns
+    )
+    return _insert_sql(table._meta.tablename, columns, len(rows), returning), args
+
+
+def together(*writes: Statement) -> Program[None]:
+    """Writes whose rows nobody reads, as a sub-program (``yield from together(a, b, c)``): one
+    statement where a ``WITH`` clause may hold writes (PostgreSQL: one round trip instead of three,
+    while the program may hold a hot row's lock), else one after another (SQLite, where the program
+    runs beside its connection and a statement costs no round trip)."""
+    if len(writes) > 1 and dialect().writable_cte:
+        clauses = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(writes[:-1]))
+        yield f"WITH {clauses} {writes[-1][0]}", tuple(arg for _, args in writes for arg in args)
+        return
+    for write in writes:  # noqa: UP028 (rows are sent back: a tuple iterator cannot take them)
+        yield write
+
+
+@functools.lru_cache(maxsize=64)
+def _json_columns(table: type[Table]) -> frozenset[str]:
+    return frozenset(c._meta.db_column_name for c in table._meta.columns if isinstance(c, JSON | JSONB))
+
+
+@functools.lru_cache(maxsize=128)
+def _insert_sql(tablename: str, columns: tuple[str, ...], count: int, returning: str) -> str:
+    names = ", ".join(f'"{name}"' for name in columns)
+    values = ", ".join([f"({', '.join('?' * len(columns))})"] * count)
+    tail = f" RETURNING {returning}" if returning else ""
+    return f'INSERT INTO "{tablename}" ({names}) VALUES {values}{tail}'  # noqa: S608 (names from tables)
+
+
+async def write(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """One write statement, atomic on its own, joining the open transaction if there is one. On
+    SQLite through the program thread (the writer lock, ``BEGIN IMMEDIATE``, no new connection; see
+    :func:`run`); on PostgreSQL in autocommit on a pooled connection: one round trip, no
+    ``BEGIN``/``COMMIT`` around it."""
+    engine = get_engine()
+    if isinstance(engine, SQLiteEngine) and engine.current_transaction.get() is None:
+        return await run(_single(sql, args))
+    return await _fetch(engine, sql, args)
+
+
+def _single(sql: str, args: tuple) -> Program[list[dict[str, Any]]]:
+    return (yield sql, args)
 
 
 def json_list(value: Any) -> list:

@@ -57,7 +57,13 @@ async def serialise_on(*keys: str) -> None:
         await engine.run_querystring(QueryString(statement.replace("?", "{}"), key))
 
 
-_queues: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+_queues: weakref.WeakValueDictionary[str, asyncio.Semaphore] = weakref.WeakValueDictionary()
+
+#: Transactions of this process let through :func:`queue_for` at once: the next few already hold a
+#: connection and wait on the row lock in the database, so when one commits the database hands the
+#: lock straight to the next (no ``BEGIN`` round trip while the row is free), and the pool (20
+#: connections) keeps most of its connections for everything else.
+QUEUE_WIDTH = 3
 
 
 @contextlib.asynccontextmanager
@@ -66,14 +72,15 @@ async def queue_for(key: str) -> AsyncIterator[None]:
 
     Five hundred people registering for one event all lock its row; without this queue, twenty of
     them hold pool connections while they wait, and every other query of the process waits for a
-    connection behind them. The row lock stays the guarantee across processes; this only keeps the
-    wait in Python. Inside an open transaction it does nothing (taking it there could deadlock).
+    connection behind them. :data:`QUEUE_WIDTH` of them at a time go on to the database. The row
+    lock stays the guarantee across processes; this only keeps most of the wait in Python. Inside
+    an open transaction it does nothing (taking it there could deadlock).
     """
     if get_engine().current_transaction.get() is not None:
         yield
         return
-    lock = _queues.get(key)
-    if lock is None:
-        lock = _queues[key] = asyncio.Lock()
-    async with lock:
+    queue = _queues.get(key)
+    if queue is None:
+        queue = _queues[key] = asyncio.Semaphore(QUEUE_WIDTH)
+    async with queue:
         yield

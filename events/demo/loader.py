@@ -16,7 +16,7 @@ from events.commands import apply_migrations
 from events.db import write_transaction
 from events.demo.evaluations import load_demo_evaluations
 from events.demo.letters import load_letter_profiles
-from events.demo.people import generate_participants
+from events.demo.people import generate_participants, government_level
 from events.demo.programme import load_programme, load_sites
 from events.demo.travel import load_demo_travel
 from events.errors import DomainError
@@ -77,6 +77,7 @@ def _registration(person: dict[str, Any], rng: random.Random, event: dict) -> sc
         )
     }
     values["latin_name"] = person["latin_name"] or ""
+    values["government_level"] = government_level(person["institution"])
     values["accessibility"] = person["accessibility_needs"]
     values["dietary"] = person["dietary_requirements"]
     values["self_identification"] = person["self_identified_groups"]

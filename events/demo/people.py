@@ -67,6 +67,18 @@ INSTITUTIONS = (
     ("Ministry of Labour and Employment", "labour"),
     ("National Institute of Public Administration", "training and capacity development"),
 )
+#: Institutions of a city or region (the others are national, but the training institute).
+SUBNATIONAL_INSTITUTIONS = {"Capital City Council"}
+OTHER_GOVERNMENT_INSTITUTIONS = {"National Institute of Public Administration"}
+
+
+def government_level(institution: str) -> str:
+    """The demo's answer to "national or subnational government", read from the institution."""
+    if institution in SUBNATIONAL_INSTITUTIONS:
+        return "subnational"
+    return "other" if institution in OTHER_GOVERNMENT_INSTITUTIONS else "national"
+
+
 HIGH_POSITIONS = (
     "Minister",
     "Deputy Minister",

@@ -349,34 +349,67 @@ def identity_from_environment(environ=None, settings: Settings | None = None) ->
 
 _lock = threading.Lock()
 _identity: SigningIdentity | None = None
+#: What ``_identity`` was loaded from (see :func:`_stamp`); ``None`` while it is pinned by
+#: :func:`use_identity`.
+_loaded_from: tuple | None = None
+
+
+def _file_stamp(path: str | Path) -> tuple | None:
+    try:
+        found = Path(path).expanduser().stat()
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns)
+
+
+def _stamp(environ=None, settings: Settings | None = None) -> tuple:
+    """What the identity is loaded from: the variables and each file's inode, size and time.
+    When it changes (a key rotated: new files, or the variables pointing elsewhere) the next
+    letter loads the new identity. A few ``stat`` calls: cheap next to a signature."""
+    environ = os.environ if environ is None else environ
+    key_path = (environ.get(ENV_KEY) or "").strip()
+    cert_path = (environ.get(ENV_CERT) or "").strip()
+    password = environ.get(ENV_PASSWORD) or ""
+    if key_path or cert_path:
+        files = [key_path, cert_path]
+    else:
+        directory = development_directory(settings)
+        files = [str(directory / KEY_FILE), str(directory / CERT_FILE)]
+    return (key_path, cert_path, hash(password), *(_file_stamp(path) if path else None for path in files))
 
 
 def current_identity() -> SigningIdentity:
-    """The identity letters are signed with, loaded once per process (thread-safe).
+    """The identity letters are signed with: loaded (key parsed, signer built, CMS size measured)
+    once per process and kept while the key and certificate files and the variables stay the
+    same; a rotated key is picked up by the next letter. Thread-safe.
 
     Raises :class:`SigningConfigurationError` when it cannot be used, or when production has no
     key configured.
     """
-    global _identity
-    if _identity is not None:
-        return _identity
+    global _identity, _loaded_from
+    identity, loaded_from = _identity, _loaded_from
+    if identity is not None and (loaded_from is None or loaded_from == _stamp()):
+        return identity
     with _lock:
-        if _identity is None:
-            identity = identity_from_environment()
-            if identity is None:
-                raise SigningConfigurationError(
-                    f"Letters are signed: set {ENV_KEY} and {ENV_CERT} (and {ENV_PASSWORD} for an "
-                    "encrypted key) to the organiser's key and certificate"
-                )
-            _identity = identity
-    return _identity
+        if _identity is not None and (_loaded_from is None or _loaded_from == _stamp()):
+            return _identity
+        stamp = _stamp()
+        identity = identity_from_environment()
+        if identity is None:
+            raise SigningConfigurationError(
+                f"Letters are signed: set {ENV_KEY} and {ENV_CERT} (and {ENV_PASSWORD} for an "
+                "encrypted key) to the organiser's key and certificate"
+            )
+        _identity, _loaded_from = identity, stamp
+    return identity
 
 
 def use_identity(identity: SigningIdentity | None) -> None:
-    """Replace the process's identity (tests, ``events letters keys init --force``)."""
-    global _identity
+    """Pin the process's identity (tests, ``events letters keys init --force``); ``None`` goes
+    back to loading it from the configuration."""
+    global _identity, _loaded_from
     with _lock:
-        _identity = identity
+        _identity, _loaded_from = identity, None
 
 
 # --- signing ------------------------------------------------------------------------------------

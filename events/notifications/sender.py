@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import email.policy
 import email.utils
 import logging
 import os
@@ -39,7 +40,7 @@ import random
 import secrets
 import socket
 from contextlib import AbstractAsyncContextManager
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -108,12 +109,11 @@ RETURNING *
 """
 
 
-def _due(now: datetime.datetime):
-    return (
-        OutboxMessage.sent_at.is_null()
-        & (OutboxMessage.next_attempt_at <= now)
-        & (OutboxMessage.claimed_until.is_null() | (OutboxMessage.claimed_until < now))
-    )
+_ANY_DUE = """
+SELECT 1 AS due FROM outbox_message
+WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+LIMIT 1
+"""
 
 
 async def claim_batch(
@@ -129,37 +129,27 @@ async def claim_batch(
     now = clock.now()
     until = now + lease
     # A read first, so an idle sender opens no write transaction (on SQLite: takes no write lock).
-    if not await OutboxMessage.exists().where(_due(now)):
+    if await statements.first(_ANY_DUE, now, now) is None:
         return []
     claim = _CLAIM.format(skip_locked=dialect().skip_locked)
-    async with write_transaction():
-        rows = await statements.fetch(claim, now, now, limit, until, worker_id)
+    rows = await statements.write(claim, now, now, limit, until, worker_id)
     return sorted(rows, key=lambda row: row["id"])
 
 
-def _still_mine(message_id: int, worker_id: str):
-    return (
-        (OutboxMessage.id == message_id)
-        & (OutboxMessage.claimed_by == worker_id)
-        & OutboxMessage.sent_at.is_null()
-    )
+#: The outcome is recorded only while the sender still holds the claim (see the module's docstring).
+_STILL_MINE = "id = ? AND claimed_by = ? AND sent_at IS NULL"
 
 
 async def mark_sent(message_id: int, *, worker_id: str) -> bool:
     """Record a delivery and erase the message's withheld secrets; only while ``worker_id`` still
     holds the claim. True when recorded."""
-    async with write_transaction():
-        rows = await (
-            OutboxMessage.update(
-                {
-                    OutboxMessage.sent_at: clock.now(),
-                    OutboxMessage.claimed_until: None,
-                    OutboxMessage.withheld_enc: None,
-                }
-            )
-            .where(_still_mine(message_id, worker_id))
-            .returning(OutboxMessage.id)
-        )
+    rows = await statements.write(
+        "UPDATE outbox_message SET sent_at = ?, claimed_until = NULL, withheld_enc = NULL "  # noqa: S608
+        f"WHERE {_STILL_MINE} RETURNING id",
+        clock.now(),
+        message_id,
+        worker_id,
+    )
     if not rows:
         logger.warning("outbox message %s was re-claimed by another sender; not marked sent", message_id)
     return bool(rows)
@@ -170,26 +160,24 @@ async def mark_failed(message_id: int, error: str, *, worker_id: str) -> bool:
 
     Only while ``worker_id`` still holds the claim. True when recorded.
     """
-    async with write_transaction():
-        rows = await (
-            OutboxMessage.update(
-                {
-                    OutboxMessage.attempts: OutboxMessage.attempts + 1,
-                    OutboxMessage.last_error: error[:MAX_ERROR_LENGTH],
-                    OutboxMessage.claimed_until: None,
-                }
-            )
-            .where(_still_mine(message_id, worker_id))
-            .returning(OutboxMessage.attempts)
-        )
-        if not rows:
-            logger.warning(
-                "outbox message %s was re-claimed by another sender; not marked failed", message_id
-            )
-            return False
-        await OutboxMessage.update(
-            {OutboxMessage.next_attempt_at: clock.now() + backoff(rows[0]["attempts"])}
-        ).where(OutboxMessage.id == message_id)
+    recorded = await statements.run(_mark_failed(message_id, error[:MAX_ERROR_LENGTH], worker_id))
+    if not recorded:
+        logger.warning("outbox message %s was re-claimed by another sender; not marked failed", message_id)
+    return recorded
+
+
+def _mark_failed(message_id: int, error: str, worker_id: str) -> statements.Program[bool]:
+    rows = yield (
+        "UPDATE outbox_message SET attempts = attempts + 1, last_error = ?, claimed_until = NULL "  # noqa: S608
+        f"WHERE {_STILL_MINE} RETURNING attempts",
+        (error, message_id, worker_id),
+    )
+    if not rows:
+        return False
+    yield (
+        "UPDATE outbox_message SET next_attempt_at = ? WHERE id = ?",
+        (clock.now() + backoff(rows[0]["attempts"]), message_id),
+    )
     return True
 
 
@@ -215,6 +203,25 @@ def _domain(settings: Settings) -> str:
     return domain or "localhost"
 
 
+class _HeaderClasses(HeaderRegistry):
+    """The standard registry, but each header's class is made once: the stock one builds a new class
+    for every header set, a good part of what building an e-mail cost."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+_POLICY = email.policy.default.clone(header_factory=_HeaderClasses())
+
+
 def build_email(message: dict[str, Any], settings: Settings) -> EmailMessage:
     """The MIME message for an outbox row: plain text, UTF-8, quoted-printable (7-bit safe).
 
@@ -222,7 +229,7 @@ def build_email(message: dict[str, Any], settings: Settings) -> EmailMessage:
     ``Date`` is when the message was queued.
     """
     created = message.get("created_at") or clock.now()
-    mail = EmailMessage()
+    mail = EmailMessage(policy=_POLICY)
     mail["From"] = settings.email_from
     mail["To"] = Address(addr_spec=message["to_address"])
     mail["Subject"] = message["subject"]

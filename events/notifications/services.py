@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from typing import Any
 
 from events import clock, crypto
 from events.notifications.tables import OutboxMessage
@@ -21,7 +22,15 @@ def _placeholder(name: str) -> str:
     return f"[{name} withheld {secrets.token_hex(6)}]"
 
 
-async def queue_email(
+async def queue_email(kind: str, **fields: Any) -> int:
+    """Queue one e-mail (the fields of :func:`compose_email`); ``secret_context`` values fill their
+    placeholders only when it is sent."""
+    message = OutboxMessage(**compose_email(kind, **fields))
+    await message.save()
+    return message.id
+
+
+def compose_email(
     kind: str,
     *,
     to: str,
@@ -30,27 +39,27 @@ async def queue_email(
     secret_context: dict[str, str] | None = None,
     object_type: str = "",
     object_id: int | str = "",
-) -> int:
-    """Queue one e-mail; ``secret_context`` values fill their placeholders only when it is sent."""
+) -> dict[str, Any]:
+    """The outbox row of one e-mail as column values: rendered, its secrets withheld. No database, so
+    a statement program can insert it (:func:`events.db.statements.insert`); :func:`queue_email`
+    saves it through Piccolo."""
     secret_context = secret_context or {}
     markers = {name: _placeholder(name) for name in secret_context}
     withheld = {markers[name]: value for name, value in secret_context.items()}
     subject, body, used = render(kind, language, {**context, **markers})
     now = clock.now()
-    message = OutboxMessage(
-        kind=kind,
-        to_address=to,
-        subject=subject,
-        body=body,
-        withheld_enc=crypto.encrypt(json.dumps(withheld)) if withheld else None,
-        language=used,
-        object_type=object_type,
-        object_id=str(object_id),
-        created_at=now,
-        next_attempt_at=now,
-    )
-    await message.save()
-    return message.id
+    return {
+        "kind": kind,
+        "to_address": to,
+        "subject": subject,
+        "body": body,
+        "withheld_enc": crypto.encrypt(json.dumps(withheld)) if withheld else None,
+        "language": used,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "created_at": now,
+        "next_attempt_at": now,
+    }
 
 
 def delivered_body(message: dict) -> str:

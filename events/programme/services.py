@@ -12,7 +12,7 @@ from events.audit.services import record
 from events.auth import revocation
 from events.auth.principal import Actor
 from events.clock import now
-from events.db import write_transaction
+from events.db import statements, write_transaction
 from events.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from events.programme import schemas
 from events.programme.tables import Event, Programme, Session
@@ -102,7 +102,8 @@ def event_from_row(row: dict, at: datetime.datetime | None = None) -> schemas.Ev
 
 
 async def get_event_row(event_id: int) -> dict:
-    row = await Event.select().where(Event.id == event_id).first()
+    # Plain SQL (the same row Piccolo's ``Event.select()`` gives): every registration reads it first.
+    row = await statements.first("SELECT * FROM event WHERE id = ?", event_id)
     if row is None:
         raise NotFound(f"No event with id {event_id}")
     return row

@@ -17,7 +17,8 @@ from events.audit.services import record
 from events.auth.principal import Actor
 from events.auth.tables import ThrottledRequest
 from events.clock import now
-from events.db import locked, serialise_on, write_transaction
+from events.db import dialect, locked, serialise_on, write_transaction
+from events.db.statements import Program, Statement, one
 from events.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied, TooManyRequests
 from events.i18n.formatting import format_date, format_date_range, format_datetime
 from events.notifications.services import queue_email
@@ -48,18 +49,23 @@ def magic_link_url(token: str) -> str:
 
 async def issue_magic_link(registration_id: int) -> str:
     """A fresh single-use link for one registration (inside the caller's transaction)."""
+    row, link = magic_link(registration_id)
+    await AccessToken.insert(AccessToken(**row))
+    return link
+
+
+def magic_link(registration_id: int) -> tuple[dict, str]:
+    """A fresh single-use link: the token row to store (its hash only) and the link to e-mail."""
     token = MAGIC_PREFIX + secrets.token_urlsafe(32)
-    ttl = datetime.timedelta(minutes=get_settings().magic_link_ttl_minutes)
-    await AccessToken.insert(
-        AccessToken(
-            registration=registration_id,
-            purpose=AccessPurpose.magic_link.value,
-            token_hash=_digest(token),
-            created_at=now(),
-            expires_at=now() + ttl,
-        )
-    )
-    return magic_link_url(token)
+    moment = now()
+    row = {
+        "registration": registration_id,
+        "purpose": AccessPurpose.magic_link.value,
+        "token_hash": _digest(token),
+        "created_at": moment,
+        "expires_at": moment + datetime.timedelta(minutes=get_settings().magic_link_ttl_minutes),
+    }
+    return row, magic_link_url(token)
 
 
 async def admit_magic_link_request(email: str, *, client: str) -> bool:
@@ -308,12 +314,21 @@ async def list_invitations(actor: Actor, event_id: int) -> list[schemas.Invitati
     ]
 
 
-async def redeem_invitation(token: str, *, event_id: int, email: str) -> dict:
-    """Check an invitation inside the registering transaction. Bound to its address and event."""
+def redeem_invitation(token: str, *, event_id: int, email: str) -> Program[dict]:
+    """Check an invitation inside the registering statement program (its row locked). Bound to its
+    address and event."""
     invalid = InvalidInput.field("invitation_token", "this invitation is unknown, expired or used")
     if not token.startswith(INVITATION_PREFIX):
         raise invalid
-    row = await locked(Invitation.select().where(Invitation.token_hash == _digest(token))).first()
+    row = one(
+        (
+            yield (
+                "SELECT id, event, email, expires_at, used_at, skip_moderation FROM invitation "  # noqa: S608
+                f"WHERE token_hash = ? {dialect().for_update}",
+                (_digest(token),),
+            )
+        )
+    )
     if row is None or row["event"] != event_id or row["expires_at"] <= now():
         raise invalid
     if row["used_at"] is not None:
@@ -325,7 +340,9 @@ async def redeem_invitation(token: str, *, event_id: int, email: str) -> dict:
     return row
 
 
-async def mark_invitation_used(invitation_id: int, registration_id: int) -> None:
-    await Invitation.update({Invitation.used_at: now(), Invitation.registration: registration_id}).where(
-        Invitation.id == invitation_id
+def mark_invitation_used(invitation_id: int, registration_id: int) -> Statement:
+    return "UPDATE invitation SET used_at = ?, registration = ? WHERE id = ?", (
+        now(),
+        registration_id,
+        invitation_id,
     )

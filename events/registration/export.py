@@ -33,6 +33,7 @@ COLUMNS = (
     "position",
     "level",
     "sector",
+    "government_level",
     "preferred_language",
     "needs_visa",
     "passport_expiry",

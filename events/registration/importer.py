@@ -351,6 +351,7 @@ _FORMATS = {
 _CHOICES = {
     "gender": schemas.Gender,
     "level": schemas.Level,
+    "government_level": schemas.GovernmentLevel,
     "accessibility": schemas.AccessibilityNeed,
     "self_identification": schemas.ReportingGroup,
 }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from events.i18n.formatting import format_date_range
-from events.notifications.services import queue_email
+from events.notifications.services import compose_email, queue_email
 from events.notifications.templates import email_language, status_word
 from events.registration.tables import RegistrationStatus
 from events.settings import get_settings
@@ -17,12 +19,23 @@ async def notify(
     kind: str, row: dict, event: dict, *, sign_in_link: str | None = None, note: str = ""
 ) -> None:
     """``sign_in_link`` (a magic link) is a secret: withheld from the stored body until sending."""
+    await queue_email(kind, **_mail(kind, row, event, sign_in_link, note))
+
+
+def notice(
+    kind: str, row: dict, event: dict, *, sign_in_link: str | None = None, note: str = ""
+) -> dict[str, Any]:
+    """The outbox row :func:`notify` queues, as column values (for the registration hot path, which
+    inserts it in its own statement program)."""
+    return compose_email(kind, **_mail(kind, row, event, sign_in_link, note))
+
+
+def _mail(kind: str, row: dict, event: dict, sign_in_link: str | None, note: str) -> dict[str, Any]:
     language = row["preferred_language"]
-    await queue_email(
-        kind,
-        to=row["email"],
-        language=language,
-        context={
+    return {
+        "to": row["email"],
+        "language": language,
+        "context": {
             "name": row["preferred_name"] or f"{row['given_names']} {row['family_name']}",
             "event": event["title"],
             "dates": format_date_range(event["start_date"], event["end_date"], email_language(language)),
@@ -32,10 +45,10 @@ async def notify(
             "note": note,
         }
         | ({} if sign_in_link else {"link": _manage_link()}),
-        secret_context={"link": sign_in_link} if sign_in_link else None,
-        object_type="registration",
-        object_id=row["id"],
-    )
+        "secret_context": {"link": sign_in_link} if sign_in_link else None,
+        "object_type": "registration",
+        "object_id": row["id"],
+    }
 
 
 STATUS_MAIL = {

@@ -29,6 +29,14 @@ class Level(StrEnum):
     mid = "mid"
 
 
+class GovernmentLevel(StrEnum):
+    """Which government the participant works for; optional (``""`` in the table: not given)."""
+
+    national = "national"
+    subnational = "subnational"
+    other = "other"
+
+
 class AccessibilityNeed(StrEnum):
     step_free_access = "step_free_access"
     sign_language = "sign_language"
@@ -76,6 +84,7 @@ class RegistrationCreate(Input):
     phone: Phone = ""
     position: Text200 = ""
     sector: Text100 = ""
+    government_level: GovernmentLevel | None = None
     preferred_language: Language = "en"
     needs_visa: bool = False
     passport_number: PassportNumber | None = None
@@ -117,6 +126,8 @@ class RegistrationUpdate(Input):
     position: Text200 | UnsetType = UNSET
     level: Level | UnsetType = UNSET
     sector: Text100 | UnsetType = UNSET
+    #: ``None`` clears the answer.
+    government_level: GovernmentLevel | UnsetType | None = UNSET
     preferred_language: Language | UnsetType = UNSET
     needs_visa: bool | UnsetType = UNSET
     passport_number: PassportNumber | UnsetType | None = UNSET
@@ -160,6 +171,8 @@ class Registration(Struct):
     position: str
     level: Level
     sector: str
+    #: A :class:`GovernmentLevel` value, or ``""`` when not given.
+    government_level: str
     preferred_language: str
     needs_visa: bool
     passport_number: str | None

@@ -7,9 +7,10 @@ an event is never overbooked. Session seats work the same way on the session row
 from __future__ import annotations
 
 from events.clock import now
-from events.db import locked
+from events.db import dialect, locked, statements
+from events.db.statements import Program
 from events.errors import InvalidInput, NotFound
-from events.programme.tables import Event, Session
+from events.programme.tables import Event
 from events.registration.tables import Registration, RegistrationStatus, SessionSignup
 
 
@@ -26,40 +27,56 @@ async def approved_count(event_id: int) -> int:
     )
 
 
+def seat_status(approve: bool, approved: int, capacity: int) -> RegistrationStatus:
+    """What a new registration becomes: waiting for moderation, or (auto-approved) a seat while
+    ``approved`` is below ``capacity``, else the waiting list."""
+    if not approve:
+        return RegistrationStatus.submitted
+    return RegistrationStatus.approved if approved < capacity else RegistrationStatus.waitlisted
+
+
 async def take_session_seats(registration_id: int, event_id: int, session_ids: list[int]) -> list[int]:
     """Sign up for optional sessions while seats last; returns the sessions that were full."""
+    return await statements.run(session_seats(registration_id, event_id, session_ids))
+
+
+def session_seats(registration_id: int, event_id: int, session_ids: list[int]) -> Program[list[int]]:
+    """:func:`take_session_seats` as a statement program, for a program that registers and signs up
+    in one go: the session rows locked, their sign-ups counted, the free seats taken."""
     full: list[int] = []
     wanted = sorted(set(session_ids))
     if not wanted:
         return full
-    sessions = await locked(
-        Session.select(Session.id, Session.capacity, Session.optional, Session.cancelled).where(
-            Session.id.is_in(wanted), Session.event == event_id
-        )
+    sessions = yield (
+        f"SELECT id, capacity, optional, cancelled FROM event_session WHERE event = ? "  # noqa: S608
+        f"AND id IN ({', '.join('?' * len(wanted))}) ORDER BY id {dialect().for_update}",
+        (event_id, *wanted),
     )
     found = {row["id"]: row for row in sessions}
     unknown = [
-        sid for sid in wanted if sid not in found or found[sid]["cancelled"] or not found[sid]["optional"]
+        sid
+        for sid in wanted
+        if sid not in found
+        or statements.boolean(found[sid]["cancelled"])
+        or not statements.boolean(found[sid]["optional"])
     ]
     if unknown:
         raise InvalidInput.field("session_ids", f"not optional sessions of this event: {unknown}")
     already = {
         row["session"]
-        for row in await SessionSignup.select(SessionSignup.session).where(
-            SessionSignup.registration == registration_id
-        )
+        for row in (yield ('SELECT "session" FROM session_signup WHERE registration = ?', (registration_id,)))
     }
     for session_id in wanted:
         if session_id in already:
             continue
         capacity = found[session_id]["capacity"]
         if capacity is not None:
-            taken = await SessionSignup.count().where(SessionSignup.session == session_id)
-            if taken >= capacity:
+            taken = yield ('SELECT count(*) AS n FROM session_signup WHERE "session" = ?', (session_id,))
+            if taken[0]["n"] >= capacity:
                 full.append(session_id)
                 continue
-        await SessionSignup.insert(
-            SessionSignup(registration=registration_id, session=session_id, created_at=now())
+        yield statements.insert(
+            SessionSignup, {"registration": registration_id, "session": session_id, "created_at": now()}
         )
     return full
 

@@ -59,6 +59,8 @@ class Registration(Table, tablename="registration"):
     position = Varchar(length=200, default="")
     level = Varchar(length=4, null=False)
     sector = Varchar(length=100, default="")
+    #: national, subnational or other (``GovernmentLevel``); ``""`` when not given.
+    government_level = Varchar(length=12, default="")
     preferred_language = Varchar(length=2, default="en")
     needs_visa = Boolean(default=False)
     passport_number_enc = Text(null=True, default=None, secret=True)

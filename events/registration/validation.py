@@ -102,6 +102,9 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
         if field in values:
             value = values[field]
             out[field] = getattr(value, "value", value)
+    if "government_level" in values:
+        value = values["government_level"]
+        out["government_level"] = getattr(value, "value", value) or ""
     for field in ("accessibility", "self_identification"):
         if field in values:
             out[field] = sorted({getattr(v, "value", v) for v in values[field]})

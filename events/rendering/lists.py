@@ -43,13 +43,18 @@ def list_table(
     return table
 
 
-def page_footer(text: str, page_width: float, margin_mm: float = 12) -> Callable[[Any, Any], None]:
-    """A page callback for ``SimpleDocTemplate.build``: ``text`` at the start, the page number at the end."""
+def page_footer(
+    text: str, page_width: float, margin_mm: float = 12, *, page_label: str = "Page %(page)s"
+) -> Callable[[Any, Any], None]:
+    """A page callback for ``SimpleDocTemplate.build``: ``text`` at the start, the page number at
+    the end (``page_label``, already in the reader's language, with ``%(page)s``)."""
 
     def draw(canvas, doc) -> None:
         canvas.saveState()
         draw_text(canvas, margin_mm * mm, 8 * mm, text, 7)
-        draw_text(canvas, page_width - margin_mm * mm, 8 * mm, f"Page {doc.page}", 7, align="right")
+        draw_text(
+            canvas, page_width - margin_mm * mm, 8 * mm, page_label % {"page": doc.page}, 7, align="right"
+        )
         canvas.restoreState()
 
     return draw

@@ -32,11 +32,12 @@ order, which poppler (``pdftotext``), Acrobat and screen readers use in place of
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 
 import uharfbuzz as hb
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
+
+from events.rendering.memo import text_cache
 
 #: Private codes for (font, glyph, text) triples; Supplementary Private Use Area-B.
 _FIRST_PRIVATE = 0x100000
@@ -93,7 +94,7 @@ def _code_for(font_name: str, gid: int, text: str, width: int | None = None) -> 
     return code
 
 
-@lru_cache(maxsize=16384)
+@text_cache(maxsize=16384)
 def shape_run(text: str, font_name: str, rtl: bool, positioned: bool = True) -> ShapedStr:
     """``text`` (logical order, one font, one direction) shaped: glyph codes in drawing order.
 

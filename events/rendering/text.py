@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from typing import Literal
 from xml.sax.saxutils import escape
 
@@ -37,6 +36,7 @@ from reportlab.pdfbase.ttfonts import ShapedStr
 from reportlab.pdfgen.canvas import Canvas
 
 from events.rendering.fonts import Family, font_for, has_glyph, primary_font
+from events.rendering.memo import text_cache
 from events.rendering.shaping import (
     actual_text,
     install_text_layer,
@@ -75,7 +75,7 @@ def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(char) in _RTL_CLASSES for char in text)
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def prepare(text: str) -> str:
     """``text`` as it is laid out: NFC, one line, no control characters, in logical order."""
     text = unicodedata.normalize("NFC", text).translate(_LINE_BREAKS).translate(_BIDI_EMBEDDINGS)
@@ -122,7 +122,7 @@ def _is_ignorable(char: str) -> bool:
 # --- runs and missing glyphs ----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def _logical_runs(text: str, bold: bool, family: Family) -> tuple[tuple[str, str, int], ...]:
     """``(text, font, bidi level)`` runs, in visual order of the runs, each run in logical order."""
     primary = primary_font(bold=bold, family=family)
@@ -173,7 +173,7 @@ def _logical_runs(text: str, bold: bool, family: Family) -> tuple[tuple[str, str
     return tuple(runs)
 
 
-@lru_cache(maxsize=8192)
+@text_cache(maxsize=8192)
 def _layout(
     text: str, bold: bool, family: Family, positioned: bool = True
 ) -> tuple[tuple[tuple[ShapedStr, str], ...], float, bool]:

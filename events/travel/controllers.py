@@ -22,7 +22,18 @@ from events.auth.guards import (
 )
 from events.errors import InvalidInput
 from events.registration import importer
-from events.travel import allocation, dsa, funding, hotels, itineraries, mine, rooming, schemas, transfers
+from events.travel import (
+    allocation,
+    dsa,
+    dsa_rates,
+    funding,
+    hotels,
+    itineraries,
+    mine,
+    rooming,
+    schemas,
+    transfers,
+)
 from events.travel import schemas as travel_schemas
 
 # --- funding and budget ---------------------------------------------------------------------------
@@ -423,22 +434,22 @@ class DsaRateController(Controller):
         offset: Offset = 0,
     ) -> Page[schemas.DsaRate]:
         """Every rate, by country, city and newest first; a rate applies until the city's next one."""
-        return page_of(await dsa.list_rates(actor, country=country, city=city), limit, offset)
+        return page_of(await dsa_rates.list_rates(actor, country=country, city=city), limit, offset)
 
     @post("/", guards=[requires_programme_organiser], status_code=HTTP_201_CREATED)
     async def create_rate(self, actor: ActorDep, data: JSONBody[schemas.DsaRateCreate]) -> schemas.DsaRate:
         """A rate from ``valid_from``; a second rate for the same city and date is a 409."""
-        return await dsa.create_rate(actor, data)
+        return await dsa_rates.create_rate(actor, data)
 
     @patch("/{rate_id:int}", guards=[requires_programme_organiser])
     async def update_rate(
         self, actor: ActorDep, rate_id: FromPath[int], data: JSONBody[schemas.DsaRateUpdate]
     ) -> schemas.DsaRate:
-        return await dsa.update_rate(actor, rate_id, data)
+        return await dsa_rates.update_rate(actor, rate_id, data)
 
     @delete("/{rate_id:int}", guards=[requires_programme_organiser], status_code=HTTP_204_NO_CONTENT)
     async def delete_rate(self, actor: ActorDep, rate_id: FromPath[int]) -> None:
-        await dsa.delete_rate(actor, rate_id)
+        await dsa_rates.delete_rate(actor, rate_id)
 
 
 class EventDsaController(Controller):

@@ -10,8 +10,8 @@ Rules:
 - **Estimated cost** of a decision: 0 when not funded; else the fare estimate of the country of
   departure (0, flagged ``fare_missing``, when there is none) plus, for ``ticket_dsa`` and ``full``,
   the DSA estimate of :func:`dsa_estimate` (nights × the city's rates less the reductions; 0
-  until a rate covers the nights). A decision is re-priced when it is made again; a new DSA rate
-  does not re-price decisions already made.
+  until a rate covers the nights). A decision is re-priced when it is made again, and when a DSA rate
+  of its event's city is added, changed or deleted (:func:`reprice_dsa`).
   Editing or removing a fare estimate re-prices the decisions from that country in the same
   transaction, so the committed total always follows the fares as they stand.
 - **Committed** = the sum of the estimated costs of the decisions of registrations still approved
@@ -34,6 +34,7 @@ from events.db import write_transaction
 from events.db.transactions import locked
 from events.errors import Conflict, InvalidInput, NotFound
 from events.programme import services as programme_services
+from events.programme.tables import Event
 from events.reference.services import normalise_country
 from events.registration.tables import Registration, RegistrationStatus
 from events.travel import dsa, schemas
@@ -262,6 +263,38 @@ async def _reprice(event_id: int, country: str, fare: Decimal | None) -> int:
     for row in rows:
         cost = estimated_cost(
             FundingLevel(row["level"]), fare, await dsa_estimate(row["registration"], row["level"])
+        )
+        await FundingDecision.update({FundingDecision.estimated_cost: cost}).where(
+            FundingDecision.id == row["id"]
+        )
+    return len(rows)
+
+
+async def reprice_dsa(country: str, city: str) -> int:
+    """New estimated costs for the decisions with DSA of the events held in ``city`` (a rate of that
+    city changed): called by :mod:`events.travel.dsa_rates` inside its transaction."""
+    events = [
+        row["id"]
+        for row in await Event.select(Event.id, Event.city).where(Event.country == country)
+        if (row["city"] or "").strip().casefold() == city.strip().casefold()
+    ]
+    if not events:
+        return 0
+    rows = await FundingDecision.select(
+        FundingDecision.id,
+        FundingDecision.event,
+        FundingDecision.level,
+        FundingDecision.registration,
+        FundingDecision.registration.country_represented.as_alias("country"),
+    ).where(
+        FundingDecision.event.is_in(events),
+        FundingDecision.level.is_in([level.value for level in DSA_LEVELS]),
+    )
+    for row in rows:
+        cost = estimated_cost(
+            FundingLevel(row["level"]),
+            await _fare_for(row["event"], row["country"]),
+            await dsa_estimate(row["registration"], row["level"]),
         )
         await FundingDecision.update({FundingDecision.estimated_cost: cost}).where(
             FundingDecision.id == row["id"]

@@ -12,15 +12,15 @@ a pick-up in the event's zone.
 from __future__ import annotations
 
 import datetime
-import hashlib
+import functools
 from zoneinfo import ZoneInfo
 
 from events import clock
 from events.audit.services import record
 from events.auth.principal import Actor
 from events.calendars.render import Item
-from events.calendars.services import Agenda, FeedOwner
-from events.db import locked, statements, write_transaction
+from events.calendars.services import OWNER_ID, Agenda
+from events.db import Dialect, locked, write_transaction
 from events.notifications.services import queue_email
 from events.programme.tables import Event
 from events.registration.reading import check_access, get_registration_row
@@ -240,28 +240,36 @@ async def set_sharing(actor: Actor, registration_id: int, accepts: bool) -> bool
 
 # --- the personal calendar feed ---------------------------------------------------------------------
 
-_VERSION_SQL = """
-SELECT 'f' AS part, s."id" AS id, s."carrier" || s."flight_number" || s."from_airport" || s."to_airport"
-    || CAST(s."departs_at" AS TEXT) || CAST(s."arrives_at" AS TEXT) AS detail
-FROM "travel_flight_segment" s WHERE s."registration" = ?
-UNION ALL
-SELECT 't' AS part, r."id" AS id, CAST(r."leaves_at" AS TEXT) || coalesce(CAST(r."waits_until" AS TEXT), '')
-    || r."meeting_point" || r."contact_phone" || v."name" || v."driver_name" || v."driver_phone" AS detail
-FROM "travel_transfer_rider" x
-JOIN "travel_transfer_run" r ON r."id" = x."run"
-JOIN "visit_vehicle" v ON v."id" = r."vehicle"
-WHERE x."registration" = ?
-ORDER BY part, id
+#: One text piece per flight and per airport pick-up of the registration, in order: everything the
+#: items show (the booking reference included).
+_VERSION_FRAGMENT = """
+SELECT 'travel:' || coalesce({aggregate}, 'none') FROM (
+    SELECT 'f' AS part, s."id" AS id, 'f' || CAST(s."id" AS TEXT) || ':' || s."direction" || ':' || s."carrier"
+        || ':' || s."flight_number" || ':' || s."from_airport" || ':' || s."to_airport" || ':'
+        || CAST(s."departs_at" AS TEXT) || ':' || CAST(s."arrives_at" AS TEXT) || ':'
+        || coalesce(s."booking_reference", '') AS piece
+    FROM "travel_flight_segment" s WHERE s."registration" = {owner_id}
+    UNION ALL
+    SELECT 't' AS part, run."id" AS id, 't' || CAST(run."id" AS TEXT) || ':' || CAST(run."leaves_at" AS TEXT)
+        || ':' || coalesce(CAST(run."waits_until" AS TEXT), '') || ':' || run."meeting_point" || ':'
+        || run."contact_phone" || ':' || v."name" || ':' || v."driver_name" || ':' || v."driver_phone" AS piece
+    FROM "travel_transfer_rider" x
+    JOIN "travel_transfer_run" run ON run."id" = x."run"
+    JOIN "visit_vehicle" v ON v."id" = run."vehicle"
+    WHERE x."registration" = {owner_id}
+    ORDER BY part, id
+) travel_pieces
 """
 
 
-async def travel_version(owner: FeedOwner) -> str:
-    """What the travel items of this registration are made of, in one query."""
-    rows = await statements.fetch(_VERSION_SQL, owner.registration_id, owner.registration_id)
-    if not rows:
-        return "travel:none"
-    text = "\x1e".join(f"{row['part']}{row['id']}\x1f{row['detail']}" for row in rows)
-    return f"travel:{len(rows)}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+@functools.cache
+def _version_fragment(dialect: Dialect) -> str:
+    return _VERSION_FRAGMENT.format(aggregate=dialect.ordered_concat("piece", "part, id"), owner_id=OWNER_ID)
+
+
+async def travel_version(dialect: Dialect) -> str:
+    """What the travel items of a registration are made of: a fragment of the feed's one statement."""
+    return _version_fragment(dialect)
 
 
 def _sequence(changed_at: datetime.datetime) -> int:

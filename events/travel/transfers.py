@@ -29,7 +29,8 @@ choices and their "slots" (runs) are what is being made, so a small sweep does t
 
 :func:`plan_transfers` replaces the previous plan of one direction in one transaction (audited).
 A run's ``key`` (``TR-…``) is its boarding checkpoint id (:func:`list_checkpoints`,
-:func:`boarding_list`).
+:func:`boarding_list`); a re-plan keeps a saved run (its key, meeting point and contact phone) for
+each new run of the same vehicle, so checkpoints and edits survive it (:func:`_keep_runs`).
 """
 
 from __future__ import annotations
@@ -424,26 +425,34 @@ async def plan_transfers(
             wait_minutes=settings["transfer_wait_minutes"],
             busy=busy,
         )
-        await TransferRun.delete().where(TransferRun.event == event_id, TransferRun.direction == direction)
+        kept = await _keep_runs(event_id, direction, plan.runs)
         moment = clock.now()
         driver_phones = {vid: row["driver_phone"] for vid, row in vehicles.items()}
-        for run in plan.runs:
-            saved = TransferRun(
-                event=event_id,
-                direction=direction,
-                vehicle=run.vehicle_id,
-                key=new_key("TR-"),
-                leaves_at=run.leaves_at,
-                waits_until=run.waits_until,
-                meeting_point=MEETING_POINTS[direction].format(airport=airport),
-                contact_phone=driver_phones[run.vehicle_id],
-                created_at=moment,
-            )
-            await saved.save()
+        for index, run in enumerate(plan.runs):
+            if index in kept:
+                run_id = kept[index]
+                await TransferRun.update(
+                    {TransferRun.leaves_at: run.leaves_at, TransferRun.waits_until: run.waits_until}
+                ).where(TransferRun.id == run_id)
+                await TransferRider.delete().where(TransferRider.run == run_id)
+            else:
+                saved = TransferRun(
+                    event=event_id,
+                    direction=direction,
+                    vehicle=run.vehicle_id,
+                    key=new_key("TR-"),
+                    leaves_at=run.leaves_at,
+                    waits_until=run.waits_until,
+                    meeting_point=MEETING_POINTS[direction].format(airport=airport),
+                    contact_phone=driver_phones[run.vehicle_id],
+                    created_at=moment,
+                )
+                await saved.save()
+                run_id = saved.id
             await TransferRider.insert(
                 *(
                     TransferRider(
-                        run=saved.id,
+                        run=run_id,
                         registration=rider.registration_id,
                         segment=rider.segment_id,
                         step_free=rider.step_free,
@@ -478,6 +487,46 @@ async def plan_transfers(
             for u in plan.unplaced
         ],
     )
+
+
+async def _keep_runs(
+    event_id: int, direction: TransferDirection, planned: Sequence[PlannedRun]
+) -> dict[int, int]:
+    """Which saved runs the new plan keeps: planned run index → saved run id. The rest are deleted.
+
+    A re-plan (a flight changed, someone was added) must not reset what organisers and staff rely
+    on: a run keeps its key (its boarding checkpoint and the scanners' kits), its edited meeting point
+    and contact phone when the new plan has a run of the same vehicle. Pairs are made greedily, the
+    most riders in common first, then the nearest departure time.
+    """
+    saved = await TransferRun.select(TransferRun.id, TransferRun.vehicle, TransferRun.leaves_at).where(
+        TransferRun.event == event_id, TransferRun.direction == direction
+    )
+    riders: dict[int, set[int]] = {row["id"]: set() for row in saved}
+    if saved:
+        for row in await TransferRider.select(TransferRider.run, TransferRider.registration).where(
+            TransferRider.run.is_in(list(riders))
+        ):
+            riders[row["run"]].add(row["registration"])
+    pairs = sorted(
+        (
+            -len(riders[row["id"]] & {rider.registration_id for rider in run.riders}),
+            abs((row["leaves_at"] - run.leaves_at).total_seconds()),
+            index,
+            row["id"],
+        )
+        for index, run in enumerate(planned)
+        for row in saved
+        if row["vehicle"] == run.vehicle_id
+    )
+    kept: dict[int, int] = {}
+    for _, _, index, run_id in pairs:
+        if index not in kept and run_id not in kept.values():
+            kept[index] = run_id
+    dropped = [row["id"] for row in saved if row["id"] not in kept.values()]
+    if dropped:
+        await TransferRun.delete().where(TransferRun.id.is_in(dropped))
+    return kept
 
 
 async def _runs(

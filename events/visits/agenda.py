@@ -19,9 +19,9 @@ the vehicle, what to bring (the slot's notes) and whom to ask; its location is t
   deleted, and a subscribed calendar drops an item that leaves the feed. The participant is told
   by e-mail (``visit_cancelled``).
 
-:func:`visit_version` answers :data:`events.signals.agenda_version` with one query: the
-participant's assignments joined with their slot, site and vehicle, and the event's travel times and
-visit settings, digested. It changes when an assignment is added, removed or changed (vehicle
+:func:`visit_version` answers :data:`events.signals.agenda_version` with a fragment of the feed's one
+statement: the participant's assignments joined with their slot, site and vehicle, and the event's
+travel times and visit settings, as text. It changes when an assignment is added, removed or changed (vehicle
 included), when a slot's times, meeting point or notes change, when a site or vehicle is renamed or
 readdressed, and when a travel time or the venue's position changes, so the ETag (and the per-ETag
 body cache) moves with every change the items show, whoever wrote it.
@@ -30,12 +30,13 @@ body cache) moves with every change the items show, whoever wrote it.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 
 from events.calendars.items import Site as FeedSite
 from events.calendars.render import Item
-from events.calendars.services import Agenda, FeedOwner
-from events.db import statements
+from events.calendars.services import OWNER_EVENT, OWNER_ID, Agenda
+from events.db import Dialect
 from events.visits import context
 from events.visits.tables import TravelTime, VisitAssignment
 
@@ -44,24 +45,32 @@ UTC = datetime.UTC
 SEQUENCE_EPOCH = datetime.datetime(2024, 1, 1, tzinfo=UTC)
 CATEGORY = "study_visit"
 
-_VERSION_SQL = """
-SELECT a."id" AS id, a."slot" AS slot, a."vehicle" AS vehicle, CAST(a."updated_at" AS TEXT) AS changed,
-    CAST(s."starts_at" AS TEXT) AS starts_at, CAST(s."ends_at" AS TEXT) AS ends_at,
-    s."meeting_point" AS meeting_point, s."notes" AS notes, s."guide_language" AS guide_language,
-    s."site" AS site, CAST(s."updated_at" AS TEXT) AS slot_changed,
-    CAST(t."updated_at" AS TEXT) AS site_changed, v."name" AS vehicle_name, v."key" AS vehicle_key, (
+#: One text piece per assignment (with its slot, site and vehicle), in id order; then the event's
+#: travel times and visit settings, read only when the registration has an assignment.
+_VERSION_FRAGMENT = """
+SELECT CASE WHEN visit_rows.pieces IS NULL THEN 'visits:none' ELSE 'visits:' || visit_rows.pieces || '/' || (
         SELECT CAST(count(*) AS TEXT) || '/' || CAST(coalesce(sum(m."minutes"), 0) AS TEXT) || '/'
             || coalesce(CAST(max(m."updated_at") AS TEXT), '')
-        FROM "visit_travel_time" m WHERE m."event" = a."event"
-    ) AS travel, (
-        SELECT CAST(g."updated_at" AS TEXT) FROM "visit_settings" g WHERE g."event" = a."event"
-    ) AS settings
-FROM "visit_assignment" a
-JOIN "visit_slot" s ON s."id" = a."slot"
-JOIN "visit_site" t ON t."id" = s."site"
-LEFT JOIN "visit_vehicle" v ON v."id" = a."vehicle"
-WHERE a."registration" = ?
-ORDER BY a."id"
+        FROM "visit_travel_time" m WHERE m."event" = {owner_event}
+    ) || '/' || coalesce((
+        SELECT CAST(g."updated_at" AS TEXT) FROM "visit_settings" g WHERE g."event" = {owner_event}
+    ), '') END
+FROM (
+    SELECT {aggregate} AS pieces FROM (
+        SELECT a."id" AS id, CAST(a."id" AS TEXT) || ':' || CAST(a."slot" AS TEXT) || ':'
+            || coalesce(CAST(a."vehicle" AS TEXT), '') || ':' || CAST(a."updated_at" AS TEXT) || ':'
+            || CAST(s."starts_at" AS TEXT) || ':' || CAST(s."ends_at" AS TEXT) || ':'
+            || s."meeting_point" || ':' || s."notes" || ':' || s."guide_language" || ':'
+            || CAST(s."site" AS TEXT) || ':' || CAST(s."updated_at" AS TEXT) || ':'
+            || CAST(t."updated_at" AS TEXT) || ':' || coalesce(v."name", '') || ':' || coalesce(v."key", '') AS piece
+        FROM "visit_assignment" a
+        JOIN "visit_slot" s ON s."id" = a."slot"
+        JOIN "visit_site" t ON t."id" = s."site"
+        LEFT JOIN "visit_vehicle" v ON v."id" = a."vehicle"
+        WHERE a."registration" = {owner_id}
+        ORDER BY a."id"
+    ) assignment_pieces
+) visit_rows
 """
 
 
@@ -71,10 +80,16 @@ def digest(rows: list[dict]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-async def visit_version(owner: FeedOwner) -> str:
-    """What the visit items of this registration are made of, in one query."""
-    rows = await statements.fetch(_VERSION_SQL, owner.registration_id)
-    return f"visits:{len(rows)}:{digest(rows)}" if rows else "visits:none"
+@functools.cache
+def _version_fragment(dialect: Dialect) -> str:
+    return _VERSION_FRAGMENT.format(
+        aggregate=dialect.ordered_concat("piece", "id"), owner_id=OWNER_ID, owner_event=OWNER_EVENT
+    )
+
+
+async def visit_version(dialect: Dialect) -> str:
+    """What the visit items of a registration are made of: a fragment of the feed's one statement."""
+    return _version_fragment(dialect)
 
 
 def sequence_of(changed_at: datetime.datetime) -> int:

@@ -10,8 +10,9 @@ from collections import defaultdict
 from msgspec import Struct
 
 from events.auth.principal import Actor
-from events.visits import solver
+from events.visits import schemas, solver
 from events.visits.problem import build_problem
+from events.visits.runs import fills
 from events.visits.slots import list_slots
 
 
@@ -95,15 +96,6 @@ async def demand(actor: Actor, event_id: int) -> Demand:
     )
 
 
-class PlanFill(Struct):
-    id: int
-    name: str
-    starts_at: datetime.datetime | None
-    seats: int
-    assigned: int
-    fill: float
-
-
 class PlanFigures(Struct):
     """The same figures as a dry run's metrics, for the assignments in force."""
 
@@ -116,8 +108,8 @@ class PlanFigures(Struct):
     any_choice: int
     any_choice_share: float | None
     visits: int
-    per_site: list[PlanFill]
-    per_slot: list[PlanFill]
+    per_site: list[schemas.SiteFill]
+    per_slot: list[schemas.SlotFill]
 
 
 async def current_plan(actor: Actor, event_id: int) -> PlanFigures:
@@ -130,22 +122,7 @@ async def current_plan(actor: Actor, event_id: int) -> PlanFigures:
         if registration_id in built.people and rows
     }
     raw = solver.metrics(built.problem, assignment)
-    visits = built.visits
-    per_site = [
-        PlanFill(site_id, visits.sites[site_id]["name"], None, int(v["seats"]), int(v["assigned"]), v["fill"])
-        for site_id, v in raw["per_site"].items()
-    ]
-    per_slot = [
-        PlanFill(
-            slot_id,
-            visits.sites[visits.slots[slot_id]["site"]]["name"],
-            visits.local(visits.slots[slot_id]["starts_at"]),
-            int(v["seats"]),
-            int(v["assigned"]),
-            v["fill"],
-        )
-        for slot_id, v in raw["per_slot"].items()
-    ]
+    per_site, per_slot = fills(built, raw)
     return PlanFigures(
         participants=raw["participants"],
         with_choices=raw["with_choices"],
@@ -156,6 +133,6 @@ async def current_plan(actor: Actor, event_id: int) -> PlanFigures:
         any_choice=raw["any_choice"],
         any_choice_share=raw["any_choice_share"],
         visits=sum(len(slots) for slots in assignment.values()),
-        per_site=sorted(per_site, key=lambda s: s.name),
+        per_site=per_site,
         per_slot=per_slot,
     )

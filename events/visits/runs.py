@@ -83,12 +83,10 @@ def _current_sets(built: Built) -> dict[int, set[int]]:
     return {rid: {row["slot"] for row in rows} for rid, rows in built.current.items() if rows}
 
 
-def _metrics(
-    built: Built, assignment: dict[int, tuple[int, ...]], result: solver.Result
-) -> schemas.ScheduleMetrics:
-    raw = solver.metrics(built.problem, assignment)
+def fills(built: Built, raw: dict[str, Any]) -> tuple[list[schemas.SiteFill], list[schemas.SlotFill]]:
+    """Seats and assigned people per site (by name) and per slot, from ``solver.metrics``' figures:
+    for a dry run's proposal and for the plan in force alike."""
     visits = built.visits
-    quality = result.quality or solver.quality(built.problem, assignment)
     per_site = [
         schemas.SiteFill(
             site_id, visits.sites[site_id]["name"], int(v["seats"]), int(v["assigned"]), v["fill"]
@@ -106,6 +104,15 @@ def _metrics(
         )
         for slot_id, v in raw["per_slot"].items()
     ]
+    return sorted(per_site, key=lambda s: s.site_name), per_slot
+
+
+def _metrics(
+    built: Built, assignment: dict[int, tuple[int, ...]], result: solver.Result
+) -> schemas.ScheduleMetrics:
+    raw = solver.metrics(built.problem, assignment)
+    quality = result.quality or solver.quality(built.problem, assignment)
+    per_site, per_slot = fills(built, raw)
     proof = result.proof
     return schemas.ScheduleMetrics(
         participants=raw["participants"],
@@ -121,7 +128,7 @@ def _metrics(
         preference_score=quality.preference_score,
         sign_language_unmet=quality.unmet_support,
         country_mix=quality.country_mix,
-        per_site=sorted(per_site, key=lambda s: s.site_name),
+        per_site=per_site,
         per_slot=per_slot,
         visits_per_participant=built.problem.visits_per_participant,
         visits=quality.visits,

@@ -22,13 +22,20 @@ STYLES = [("#1d70b8", None), ("#505a5f", "hatch")]
 _ids = itertools.count(1)
 
 
-def bar_chart(title: str, rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str]) -> Markup:
-    """Horizontal grouped bars: ``rows`` are (category label, one value per series)."""
+def bar_chart(
+    title: str,
+    rows: Sequence[tuple[str, Sequence[int | float | None]]],
+    series: Sequence[str],
+    texts: Sequence[Sequence[str]] | None = None,
+) -> Markup:
+    """Horizontal grouped bars: ``rows`` are (category label, one value per series). ``texts``
+    (per row, per series) replace the numbers written beside the bars: a percentage, or "<5" for
+    a suppressed value, whose bar (``None``) is not drawn."""
     chart_id = f"chart-{next(_ids)}"
     top = 28 if len(series) > 1 else 6
     group = BAR_HEIGHT * len(series) + GAP
     height = top + max(len(rows), 1) * group + 4
-    scale_to = max([value for _, values in rows for value in values] + [1])
+    scale_to = max([value or 0 for _, values in rows for value in values] + [1])
     room = WIDTH - LABEL_WIDTH - VALUE_ROOM
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{chart_id}" '
@@ -54,14 +61,15 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Sequence[int]]], series: Seq
             f'text-anchor="end">{escape(label)}</text>'
         )
         for index, value in enumerate(values):
-            width = round(room * value / scale_to, 1)
+            width = round(room * (value or 0) / scale_to, 1)
+            text = escape(texts[row_index][index]) if texts else value
             bar_y = y + index * BAR_HEIGHT
             parts.append(
                 f'<rect x="{LABEL_WIDTH}" y="{bar_y + 1}" width="{width}" height="{BAR_HEIGHT - 2}" '
-                f'fill="{_fill(chart_id, index)}"><title>{escape(series[index])}: {value}</title></rect>'
+                f'fill="{_fill(chart_id, index)}"><title>{escape(series[index])}: {text}</title></rect>'
             )
             parts.append(
-                f'<text x="{LABEL_WIDTH + width + 6}" y="{bar_y + BAR_HEIGHT - 4}" font-size="12">{value}</text>'
+                f'<text x="{LABEL_WIDTH + width + 6}" y="{bar_y + BAR_HEIGHT - 4}" font-size="12">{text}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above is escaped)

@@ -6,7 +6,7 @@ The values are the services' own enums; only their wording lives here.
 from __future__ import annotations
 
 from events.i18n.languages import CODES
-from events.registration.schemas import AccessibilityNeed, Gender, Level, ReportingGroup
+from events.registration.schemas import AccessibilityNeed, Gender, GovernmentLevel, Level, ReportingGroup
 from events.registration.tables import RegistrationStatus
 from events.web.i18n import N_
 
@@ -20,6 +20,20 @@ GENDERS = [
 LEVELS = [
     (Level.high.value, N_("Senior"), N_("Minister, head of an agency, director general or similar")),
     (Level.mid.value, N_("Mid-level"), N_("Head of unit, manager, senior officer or expert")),
+]
+
+GOVERNMENT_LEVELS = [
+    (GovernmentLevel.national.value, N_("National government"), None),
+    (
+        GovernmentLevel.subnational.value,
+        N_("Subnational government"),
+        N_("A state, province, region, city or municipality"),
+    ),
+    (
+        GovernmentLevel.other.value,
+        N_("Other or not applicable"),
+        N_("For example, parliament, academia or an international organisation"),
+    ),
 ]
 
 ACCESSIBILITY = [

@@ -26,7 +26,7 @@ from events.reference.tables import CountryGroup
 from events.registration import moderation, reading, schemas
 from events.registration.tables import RegistrationStatus
 from events.settings import get_settings
-from events.web import charts, pages
+from events.web import charts, choices, pages
 from events.web.console import sections
 from events.web.console.common import VALUE_WORDS, organiser
 from events.web.forms import Form, read_form
@@ -299,6 +299,7 @@ async def _detail(request: Request, actor: Actor, registration_id: int, sensitiv
             "event": event,
             "sessions": [s for s in sessions if s.id in registration.sessions],
             "sensitive": sensitive,
+            "government_words": {value: label for value, label, _hint in choices.GOVERNMENT_LEVELS},
             "history": [audit_schemas.entry_from_row(row) for row in rows],
         },
     )

@@ -45,6 +45,7 @@ CREATE_FIELDS = (
     "position",
     "sector",
     "level",
+    "government_level",
     "needs_visa",
     "passport_number",
     "passport_expiry",

@@ -20,6 +20,7 @@ from events.checkin import attendance
 from events.errors import InvalidInput, NotFound
 from events.i18n.languages import locale
 from events.registration import export
+from events.reports import build, pdf, xlsx
 from events.web import charts, pages
 from events.web.console import common
 from events.web.i18n import N_
@@ -28,19 +29,9 @@ from events.web.i18n import N_
 JOB_PAGES: dict = {}
 
 #: Title of each table (the charts' and the downloads' too), in page order.
-TITLES = {
-    "event": N_("By event"),
-    "country_group": N_("By country group (LDC, LLDC, SIDS)"),
-    "gender": N_("By gender"),
-    "level": N_("By level"),
-    "sector": N_("By sector"),
-    "sessions": N_("Attendance by session"),
-}
-#: How tables name the rows that are no category.
-ROW_WORDS = {
-    ("country_group", attendance.NONE): N_("None of these groups"),
-    ("sector", attendance.NONE): N_("Not given"),
-}
+TITLES = {**build.BREAKDOWN_TITLES, "sessions": N_("Attendance by session")}
+#: How tables name categories (those that are no code too), as the programme report does.
+ROW_WORDS = {(name, key): word for name, words in build.CATEGORY_WORDS.items() for key, word in words.items()}
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -214,4 +205,122 @@ class ProgrammeReports(Controller):
         return _download(request, table, "report-all", COLUMNS, body)
 
 
-HANDLERS = [EventReports, ProgrammeReports]
+def _report_tables(report: build.Report) -> list[dict[str, Any]]:
+    """The programme report's tables as the page shows them: cells as text ("<5" when suppressed), a chart."""
+    result = []
+    for table in [report.summary, *report.tables]:
+        rows = [
+            {
+                "label": line.label,
+                "free_text": line.free_text,
+                "cells": [
+                    {"text": build.cell_text(report, table, line, index), "hidden": line.is_hidden(index)}
+                    for index in range(len(table.columns))
+                ],
+            }
+            for line in table.lines
+        ]
+        result.append(
+            {
+                "key": table.key,
+                "id": "table-" + table.key.replace(".", "-").replace("_", "-"),
+                "title": table.title,
+                "columns": [column.title for column in table.columns],
+                "rows": rows,
+                "note": table.note,
+                "svg": _report_chart(report, table),
+            }
+        )
+    return result
+
+
+def _report_chart(report: build.Report, table) -> Any:
+    """The same bars as the PDF's chart, as inline SVG (no bar for a suppressed value)."""
+    data = build.chart_data(report, table)
+    if data is None:
+        return None
+    rows = range(len(data.categories))
+    return charts.bar_chart(
+        table.title,
+        [(data.categories[row], [serie[row] for serie in data.values]) for row in rows],
+        data.series,
+        [[labels[row] for labels in data.labels] for row in rows],
+    )
+
+
+def _report_file(report: build.Report, kind: str, name: str) -> Response[bytes]:
+    stamp = report.generated_on.isoformat()
+    if kind == "pdf":
+        content, media = pdf.render_pdf(report), "application/pdf"
+    else:
+        content, media = xlsx.render_xlsx(report), FORMATS["xlsx"]
+    return Response(
+        content,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{kind}"'},
+    )
+
+
+def _report_context(report: build.Report, base: str) -> dict[str, Any]:
+    return {
+        "programme_report": report,
+        "report_tables": _report_tables(report),
+        "suppression_note": build.suppression_note(report),
+        "pdf": f"{base}/pdf",
+        "xlsx": f"{base}/xlsx",
+    }
+
+
+class EventProgrammeReport(Controller):
+    """The programme report of one event, for the donor: small cells suppressed; page, PDF, XLSX."""
+
+    path = "/organiser/events/{event_id:int}/reports/programme"
+
+    @get("/")
+    async def page(self, request: Request, event_id: FromPath[int]) -> Template:
+        actor, event = await common.event_page(request, event_id)
+        report = await build.event_report(actor, event_id, pages.language(request))
+        base = f"/organiser/events/{event_id}/reports/programme"
+        return common.render(
+            request,
+            "console/reports/programme_report.html",
+            actor,
+            event,
+            "reports",
+            _report_context(report, base),
+        )
+
+    @get("/{kind:str}")
+    async def file(self, request: Request, event_id: FromPath[int], kind: FromPath[str]) -> Response[bytes]:
+        if kind not in {"pdf", "xlsx"}:
+            raise NotFound("Choose pdf or xlsx")
+        actor, _event = await common.event_page(request, event_id)
+        report = await build.event_report(actor, event_id, pages.language(request))
+        return _report_file(report, kind, f"programme-report-event-{event_id}")
+
+
+class WholeProgrammeReport(Controller):
+    """The programme report across the organiser's events (every event for a programme organiser)."""
+
+    path = "/organiser/reports/programme"
+
+    @get("/")
+    async def page(self, request: Request) -> Template:
+        actor = await common.organiser(request)
+        report = await build.programme_report(actor, pages.language(request))
+        return pages.render(
+            request,
+            "console/reports/whole_programme.html",
+            {"actor": actor, **_report_context(report, "/organiser/reports/programme")},
+        )
+
+    @get("/{kind:str}")
+    async def file(self, request: Request, kind: FromPath[str]) -> Response[bytes]:
+        if kind not in {"pdf", "xlsx"}:
+            raise NotFound("Choose pdf or xlsx")
+        actor = await common.organiser(request)
+        report = await build.programme_report(actor, pages.language(request))
+        return _report_file(report, kind, "programme-report")
+
+
+HANDLERS = [EventReports, ProgrammeReports, EventProgrammeReport, WholeProgrammeReport]

@@ -739,8 +739,8 @@ def _comparison(run: schemas.ScheduleRun, plan: overview.PlanFigures) -> dict[st
                 "percent",
             ),
         ]
-    current_sites = {fill.id: fill for fill in plan.per_site}
-    current_slots = {fill.id: fill for fill in plan.per_slot}
+    current_sites = {fill.site_id: fill for fill in plan.per_site}
+    current_slots = {fill.slot_id: fill for fill in plan.per_slot}
     sites_rows = [
         (fill.site_name, fill.assigned, fill.seats, current_sites.get(fill.site_id))
         for fill in (metrics.per_site if metrics else [])

@@ -17,7 +17,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n.formatting import format_date
 from events.i18n.languages import locale as babel_locale
 from events.programme import schemas as programme_schemas
-from events.travel import dsa, schemas
+from events.travel import dsa, dsa_rates, schemas
 from events.web import messages, pages
 from events.web.console import common
 from events.web.console.travel import sections
@@ -93,9 +93,9 @@ class DsaPage(Controller):
     ) -> Template:
         every_city = request.query_params.get("rates") == "all"
         if every_city:
-            rates = (await dsa.list_rates(actor))[:RATES_SHOWN]
+            rates = (await dsa_rates.list_rates(actor))[:RATES_SHOWN]
         else:
-            rates = await dsa.list_rates(actor, country=event.country, city=event.city)
+            rates = await dsa_rates.list_rates(actor, country=event.country, city=event.city)
         result = await dsa.overview(actor, event.id)
         gettext = pages.gettext(request)
         language = pages.language(request)
@@ -134,7 +134,7 @@ class DsaPage(Controller):
         )
         if data is not None:
             try:
-                await dsa.create_rate(actor, data)
+                await dsa_rates.create_rate(actor, data)
             except (InvalidInput, Conflict) as exc:
                 if isinstance(exc, Conflict):
                     form.add("valid_from", gettext(N_("This city has a rate from this date already.")))
@@ -156,7 +156,7 @@ class DsaPage(Controller):
     ) -> Response:
         actor, _ = await common.event_page(request, event_id)
         try:
-            await dsa.delete_rate(actor, rate_id)
+            await dsa_rates.delete_rate(actor, rate_id)
         except NotFound:
             pass  # deleted meanwhile: the page shows the rates as they are
         return pages.redirect(
