@@ -25,6 +25,7 @@ from events.badges.tables import Badge, BadgeKey
 from events.calendars.tables import FeedToken
 from events.certificates.tables import CertificateNamedSession, CertificateRule
 from events.checkin.tables import CheckinConflict, Checkpoint, Presence, Scan
+from events.evaluations.tables import Attribution, Question, Questionnaire, Receipt, Reminder, Response
 from events.jobs.tables import Job
 from events.letters.tables import Letter, LetterProfile, LetterTemplate
 from events.notifications.tables import OutboxMessage
@@ -120,6 +121,12 @@ TABLES = [
     ActionPlanComment,
     CertificateRule,
     CertificateNamedSession,
+    Questionnaire,
+    Question,
+    Receipt,
+    Response,
+    Attribution,
+    Reminder,
 ]
 
 APP_CONFIG = AppConfig(

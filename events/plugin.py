@@ -27,6 +27,8 @@ from events.certificates import listeners as certificates_listeners
 from events.checkin import cli as checkin_cli
 from events.checkin import controllers as checkin_controllers
 from events.checkin import listeners as checkin_listeners
+from events.evaluations import controllers as evaluations_controllers
+from events.evaluations import listeners as evaluations_listeners
 from events.jobs import backends as jobs_backends
 from events.jobs import cli as jobs_cli
 from events.jobs import controllers as jobs_controllers
@@ -58,6 +60,7 @@ API_HANDLERS: list = [
     *checkin_controllers.API_HANDLERS,
     *travel_controllers.API_HANDLERS,
     *certificates_controllers.API_HANDLERS,
+    *evaluations_controllers.API_HANDLERS,
     *jobs_controllers.API_HANDLERS,
     *action_plans_controllers.API_HANDLERS,
 ]
@@ -99,6 +102,7 @@ LISTENERS: list[Callable[[], None]] = [
     travel_listeners.connect,
     action_plans_listeners.connect,
     certificates_listeners.connect,
+    evaluations_listeners.connect,
 ]
 
 

@@ -49,10 +49,14 @@ EXPECTED_WIRING = {
     "agenda_items": ["events.visits.agenda.visit_items", "events.travel.mine.travel_items"],
     "agenda_version": ["events.visits.agenda.visit_version", "events.travel.mine.travel_version"],
     "sensitive_data_purged": ["events.letters.retention.erase_visa_letters"],
-    "periodic_tick": ["events.travel.listeners.transfer_notices_on_tick"],
+    "periodic_tick": [
+        "events.travel.listeners.transfer_notices_on_tick",
+        "events.evaluations.reminders.remind_on_tick",
+    ],
     "report_sections": [
         "events.action_plans.report.action_plan_tables",
         "events.certificates.report.certificate_section",
+        "events.evaluations.report.report_tables",
     ],
 }
 

@@ -163,6 +163,20 @@ TEMPLATES: dict[str, tuple[str, str]] = {
             "OneStop Events"
         ),
     ),
+    "evaluation_reminder": (
+        N_("A few questions about {event}"),
+        N_(
+            "Dear {name},\n"
+            "\n"
+            "Please tell us what you think: the questionnaire about {event} takes a few minutes and is open until {closes}.\n"
+            'Sign in with this link (it works once, until {expires}) and open "Evaluation":\n'
+            "{link}\n"
+            "\n"
+            "Reference: {reference}.\n"
+            "\n"
+            "OneStop Events"
+        ),
+    ),
 }
 
 #: How the registration's status reads in the "received" e-mail, in English.

@@ -8,6 +8,7 @@ part of their journey, and each part's own pages.
 * :mod:`.agenda` — the sessions they attend; join or leave optional ones;
 * :mod:`.visits` — rank study visits, then see the assignment;
 * :mod:`.travel` — arrival, departure, needs and emergency contact.
+* :mod:`.evaluations` — the questionnaire before and after the event, answered once per phase.
 
 Each part module offers ``async def section(view) -> dict | None`` (the hub's partial
 ``portal/my/_<name>.html`` gets the dict as ``section``; ``None`` leaves the part out) and
