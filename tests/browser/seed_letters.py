@@ -54,7 +54,7 @@ async def main(event_id: int, count: int) -> dict:
                 approve_when_seats=True,
             )
             originals.append(submitted.registration.id)
-            for kind in LetterKind:
+            for kind in (LetterKind.invitation, LetterKind.visa_support):
                 await issuing.issue_letter(SYSTEM, submitted.registration.id, kind)
 
         template = await Registration.select().where(Registration.id == originals[0]).first()
