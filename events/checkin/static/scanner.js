@@ -285,12 +285,21 @@
     await loadCheckpoints();
   }
 
+  // Loads can overlap (the first one and a change of event): only the latest fills the list, and it
+  // empties the list only once its answer is in, so two loads never add the checkpoints twice.
+  let checkpointLoads = 0;
+
   async function loadCheckpoints() {
     const select = $("checkpoint");
-    select.replaceChildren();
+    const load = ++checkpointLoads;
     const eventId = Number($("event").value);
-    if (!eventId) return;
+    if (!eventId) {
+      select.replaceChildren();
+      return;
+    }
     const answer = await api("GET", `/events/${eventId}/checkin/checkpoints?limit=200`);
+    if (load !== checkpointLoads) return;
+    select.replaceChildren();
     if (!answer.ok) {
       say(answer.data && answer.data.detail ? answer.data.detail : "Cannot list the checkpoints", true);
       return;
