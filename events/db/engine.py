@@ -81,12 +81,17 @@ class TunedSQLiteEngine(SQLiteEngine):
     transaction; reusing a few idle ones removes that cost from every read. Connections are in
     autocommit mode, so a pooled connection never holds a snapshot or a lock between queries.
     Transactions still get a connection of their own, which Piccolo closes at the end.
+
+    At most ``pool_size`` single queries run at once: a burst (five hundred people registering in
+    the same second) waits here for a pooled connection instead of opening a connection and a
+    thread for each request, which cost more CPU than the queries (issue 17's registration race).
     """
 
     def __init__(self, *args: Any, pool_size: int = 4, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pool_size = pool_size
         self._idle: list[aiosqlite.Connection] = []
+        self._slots = asyncio.Semaphore(pool_size)
         #: Writers of this process queue here before they take the database's write lock, so they
         #: wait in Python instead of spinning on ``SQLITE_BUSY`` (see ``write_transaction()``).
         self.writer_lock = asyncio.Lock()
@@ -110,6 +115,10 @@ class TunedSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(
         self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
     ):
+        async with self._slots:
+            return await self._run_pooled(query, args)
+
+    async def _run_pooled(self, query: str, args: list[Any] | None):
         connection = self._idle.pop() if self._idle else await self._connect()
         reusable = False
         try:
