@@ -52,6 +52,10 @@ class Dialect:
     #: ``string_agg(… ORDER BY …)`` on PostgreSQL; SQLite's ``group_concat`` (before 3.44) takes no
     #: ORDER BY and keeps the order of the rows it reads, so aggregate over a subquery ordered alike.
     ordered_text_aggregate: str
+    #: An expression taking the next id of ``{table}``'s serial primary key, or ``None`` where ids are
+    #: only known from the insert (SQLite). Taken before a hot row is locked, it lets the rows that
+    #: refer to the new one be written in the same statement as it (see ``statements.together``).
+    next_id: str | None
 
     def ordered_concat(self, piece: str, order: str) -> str:
         """An aggregate of ``piece`` texts joined with ``|`` in ``order`` (see
@@ -81,6 +85,7 @@ SQLITE = Dialect(
     skip_locked="",
     key_lock=None,
     ordered_text_aggregate="group_concat({piece}, '|')",
+    next_id=None,
 )
 POSTGRESQL = Dialect(
     name="postgresql",
@@ -94,6 +99,7 @@ POSTGRESQL = Dialect(
     skip_locked="FOR UPDATE SKIP LOCKED",
     key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
     ordered_text_aggregate="string_agg({piece}, '|' ORDER BY {order})",
+    next_id="nextval('{table}_id_seq')",
 )
 
 

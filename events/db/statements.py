@@ -106,6 +106,36 @@ def insert(table: type[Table], *rows: dict[str, Any], returning: str = "") -> St
     return _insert_sql(table._meta.tablename, columns, len(rows), returning), args
 
 
+def insert_select(
+    table: type[Table], row: dict[str, Any], source: str, computed: dict[str, Statement] | None = None
+) -> Statement:
+    """``INSERT INTO table (…) SELECT ?, …, <computed> FROM source``: one row per row of ``source``
+    (a ``WITH`` clause's name, whose columns ``computed`` expressions may use), for a statement that
+    writes a row only when an earlier clause decided so. Each value's placeholder is cast to its
+    column's type (a parameter in a ``SELECT`` list has no type of its own on PostgreSQL); lengths are
+    left out of the casts, so an over-long text is refused by the column, not cut. JSON columns are
+    encoded as :func:`insert` encodes them."""
+    computed = computed or {}
+    types = _column_types(table)
+    encoded = _json_columns(table)
+    columns = [*row, *computed]
+    selected = [f"?::{types[name]}" for name in row] + [sql for sql, _ in computed.values()]
+    args = tuple(
+        dump_json(value) if name in encoded and not isinstance(value, str) else value
+        for name, value in row.items()
+    ) + tuple(arg for _, extra in computed.values() for arg in extra)
+    names = ", ".join(f'"{name}"' for name in columns)
+    sql = f'INSERT INTO "{table._meta.tablename}" ({names}) SELECT {", ".join(selected)} FROM {source}'  # noqa: S608
+    return sql, args
+
+
+@functools.lru_cache(maxsize=64)
+def _column_types(table: type[Table]) -> dict[str, str]:
+    serial = {"SERIAL": "INTEGER", "BIGSERIAL": "BIGINT"}
+    types = {c._meta.db_column_name: c.column_type.split("(")[0] for c in table._meta.columns}
+    return {name: serial.get(kind, kind) for name, kind in types.items()}
+
+
 def together(*writes: Statement) -> Program[None]:
     """Writes whose rows nobody reads, as a sub-program (``yield from together(a, b, c)``): one
     statement where a ``WITH`` clause may hold writes (PostgreSQL: one round trip instead of three,

@@ -71,6 +71,10 @@ class Event(Table, tablename="event"):
     languages = Array(base_column=Varchar(length=2), default=list)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    #: Registrations approved and waitlisted, kept by database triggers on ``registration`` (see the
+    #: migration ``2026-12-04T16:01``), so a submission reads its seats in the statement that locks this row.
+    approved_seats = Integer(default=0)
+    waitlisted_seats = Integer(default=0)
 
 
 class Session(Table, tablename="event_session"):

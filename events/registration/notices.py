@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from events.i18n.formatting import format_date_range
@@ -28,6 +29,19 @@ def notice(
     """The outbox row :func:`notify` queues, as column values (for the registration hot path, which
     inserts it in its own statement program)."""
     return compose_email(kind, **_mail(kind, row, event, sign_in_link, note))
+
+
+def notice_any_status(
+    kind: str, row: dict, event: dict, statuses: tuple[str, ...], *, sign_in_link: str | None = None
+) -> tuple[dict[str, Any], str, dict[str, str]]:
+    """:func:`notice` for a row whose status is decided later, in the statement that writes it: the
+    outbox row with a marker where the status's word goes, the marker, and the word of each status
+    (in the row's language) to put in its place."""
+    marker = f"[status {secrets.token_hex(6)}]"
+    mail = _mail(kind, {**row, "status": statuses[0]}, event, sign_in_link, "")
+    mail["context"]["status"] = marker
+    words = {status: status_word(status, row["preferred_language"]) for status in statuses}
+    return compose_email(kind, **mail), marker, words
 
 
 def _mail(kind: str, row: dict, event: dict, sign_in_link: str | None, note: str) -> dict[str, Any]:

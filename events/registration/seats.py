@@ -1,7 +1,8 @@
 """Seats: the locked event row, approved seats counted, and seats in optional sessions.
 
 Capacity: the event row is locked (``FOR UPDATE`` on PostgreSQL; the SQLite write transaction is
-exclusive) before seats are counted, so concurrent submissions are decided one after another and
+exclusive) before its seat counters are read (``Event.approved_seats``/``waitlisted_seats``, kept by
+database triggers on ``registration``), so concurrent submissions are decided one after another and
 an event is never overbooked. Session seats work the same way on the session row."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from events.db import dialect, locked, statements
 from events.db.statements import Program
 from events.errors import InvalidInput, NotFound
 from events.programme.tables import Event
-from events.registration.tables import Registration, RegistrationStatus, SessionSignup
+from events.registration.tables import RegistrationStatus, SessionSignup
 
 
 async def lock_event(event_id: int) -> dict:
@@ -22,9 +23,10 @@ async def lock_event(event_id: int) -> dict:
 
 
 async def approved_count(event_id: int) -> int:
-    return await Registration.count().where(
-        Registration.event == event_id, Registration.status == RegistrationStatus.approved.value
-    )
+    """Approved registrations, from the counter the database keeps on the event row (current once the
+    row is locked: call :func:`lock_event` first)."""
+    row = await Event.select(Event.approved_seats).where(Event.id == event_id).first()
+    return row["approved_seats"] if row else 0
 
 
 def seat_status(approve: bool, approved: int, capacity: int) -> RegistrationStatus:

@@ -8,20 +8,23 @@ Why plain SQL: self-registration is the busiest write of the service (issue 17: 
 and 500 released at once for 50 seats settling within 2 s). Built with Piccolo it cost about 15 ms
 of CPU, a third of it building SQL for eleven statements, each a hop to SQLite's thread or a round
 trip to PostgreSQL while the event's lock was held. So everything that needs no lock happens first
-(validation, the fingerprint, the reference, the country groups), and the locked part is one
-statement program (:func:`events.db.statements.run`: one hop to the SQLite writer, or one
-PostgreSQL transaction) of statements written once: the event row locked, the seats and the
-e-mail's active registration read in one query, the registration inserted, then its sign-in link,
-audit and outbox rows (:func:`events.db.statements.together`: one statement on PostgreSQL, so the
-event row is held for four round trips). There is no other path: imports, invitations, walk-ins and the pages use this one.
-The rules stay in Python (:func:`events.registration.seats.seat_status`, the duplicate-e-mail
-check); the outbox row and the audit rows come from their areas' own builders
+(validation, the fingerprint, the reference; one read for the event row, the country's groups and,
+on PostgreSQL, the new id), and the locked part is
+one statement on PostgreSQL (:func:`_one_statement`: lock, decide and write in one ``WITH``, so the
+event row is held across no round trip), or else one statement program
+(:func:`events.db.statements.run`: one hop to the SQLite writer; on PostgreSQL, with optional
+sessions or an invitation, one transaction): the event row locked with its seat counters (kept by
+database triggers, see ``Event.approved_seats``) and the e-mail's active registration, then the
+registration, its sign-in link, audit and outbox rows. There is no other path: imports, invitations, walk-ins and the
+pages use this one. The rules stay in Python (:func:`events.registration.seats.seat_status`, the
+duplicate-e-mail check); the outbox row and the audit rows come from their areas' own builders
 (:func:`events.registration.notices.notice`, :func:`events.audit.services.entries`).
 ``tests/test_registration_hot_path.py`` holds the statement budget."""
 
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,14 +34,14 @@ from events.audit.services import entries
 from events.audit.tables import AuditEntry
 from events.auth.principal import Actor
 from events.clock import now
-from events.db import dialect, queue_for, statements
-from events.db.statements import Program, one
+from events.db import INTEGRITY_ERRORS, Dialect, dialect, queue_for, statements
+from events.db.statements import Program, Statement, one
 from events.errors import Conflict, InvalidInput, NotFound
 from events.notifications.tables import OutboxMessage
 from events.programme import services as programme_services
-from events.reference.services import groups_of
+from events.reference.services import normalise_country
 from events.registration import access, schemas
-from events.registration.notices import notice
+from events.registration.notices import notice, notice_any_status
 from events.registration.reading import get_registration, to_schema
 from events.registration.seats import seat_status, session_seats
 from events.registration.tables import ACTIVE_STATUSES, AccessToken, Channel, Registration, RegistrationStatus
@@ -71,7 +74,7 @@ async def submit(
     email = normalise_email(data.email)
     acting = actor or Actor.system("self-registration")
     # Everything that needs no lock happens first, so the event row is held only for the decision.
-    event = await programme_services.get_event_row(event_id)
+    event = await _event_for_submission(event_id, data.country_represented)
     if channel is Channel.self_service or channel is Channel.invitation:
         _check_window(event)
     values, _ = validate(msgspec.to_builtins(data, builtin_types=(datetime.date, datetime.datetime)), event)
@@ -91,8 +94,7 @@ async def submit(
         reference=new_reference(event["slug"]),
     )
     values["warnings"] = check_whole(values, event)
-    country = values["country_represented"]
-    groups = {country: [group.value for group in await groups_of(country, event["start_date"])]}
+    groups = {values["country_represented"]: event["country_groups"]}
 
     prepared = _Prepared(
         values=values,
@@ -102,9 +104,16 @@ async def submit(
         approve_when_seats=approve_when_seats,
         invitation_token=data.invitation_token,
         session_ids=data.session_ids,
+        registration_id=event["next_registration_id"],
     )
-    async with queue_for(f"event-seats:{event_id}"):
-        outcome = await statements.run(_decide_and_write(prepared))
+    try:
+        outcome = await _decide_and_write_queued(prepared)
+    except INTEGRITY_ERRORS as error:
+        if not _same_email_raced(error):
+            raise
+        # Another submission for this e-mail committed while this one waited for the lock (see
+        # _LOCK_SEATS): decide again, now seeing it (the same data: that registration; else 409).
+        outcome = await _decide_and_write_queued(prepared)
     if outcome.existing_id is not None:
         return schemas.RegistrationSubmitted(
             registration=await get_registration(outcome.existing_id), created=False, sessions_full=[]
@@ -128,6 +137,9 @@ class _Prepared:
     approve_when_seats: bool | None
     invitation_token: str | None
     session_ids: list[int]
+    #: The new registration's id taken before the lock where the database can (PostgreSQL's
+    #: sequence), so it and the rows that refer to it are one statement; else ``None``.
+    registration_id: int | None
 
 
 @dataclass(slots=True)
@@ -140,60 +152,116 @@ class _Outcome:
 
 _ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
 
-#: The seats taken and the e-mail's active registration, read after the event row is locked (so
-#: on PostgreSQL the statement's snapshot sees every registration committed before the lock).
-_SEATS_AND_SAME_EMAIL = f"""
-SELECT same.id, same.fingerprint,
-    (SELECT count(*) FROM registration WHERE event = ? AND status = 'approved') AS approved,
-    (SELECT count(*) FROM registration WHERE event = ? AND status = 'waitlisted') AS waitlisted
-FROM (SELECT 1 AS here) AS one
-LEFT JOIN registration AS same
-    ON same.event = ? AND same.email = ? AND same.status IN ({", ".join("?" * len(_ACTIVE))})
+#: The event row locked, its seat counters (kept by triggers, see ``Event.approved_seats``) and the
+#: e-mail's active registration, in one statement. On PostgreSQL, a statement that waited for the lock
+#: reads the locked row as the last transaction left it, but its subqueries still see the snapshot
+#: taken when it started: an e-mail registered meanwhile is then caught by the unique index
+#: ``registration_one_active_per_email`` and :func:`submit` decides again.
+_LOCK_SEATS = f"""
+SELECT e.capacity, e.auto_approve, e.approved_seats, e.waitlisted_seats,
+    (SELECT id FROM registration WHERE event = e.id AND email = ? AND status IN ({", ".join("?" * len(_ACTIVE))}))
+        AS same_id,
+    (SELECT fingerprint FROM registration
+        WHERE event = e.id AND email = ? AND status IN ({", ".join("?" * len(_ACTIVE))})) AS same_fingerprint
+FROM event AS e WHERE e.id = ? {{for_update}}
 """  # noqa: S608 (placeholders only)
+
+#: The event row with the country's groups on its first day, and (where the database has sequences)
+#: the new registration's id: one statement before the lock.
+_EVENT_FOR_SUBMISSION = """
+SELECT e.*, (
+    SELECT {groups} FROM (
+        SELECT m."group" FROM country_group_membership AS m
+        WHERE m.country = ? AND (m.member_since IS NULL OR m.member_since <= e.start_date)
+            AND (m.member_until IS NULL OR m.member_until > e.start_date)
+        ORDER BY m."group"
+    ) AS m
+) AS country_groups{next_id}
+FROM event AS e WHERE e.id = ?
+"""
+
+
+@functools.cache
+def _event_sql(db: Dialect) -> str:
+    next_id = f", {db.next_id.format(table='registration')} AS next_registration_id" if db.next_id else ""
+    return _EVENT_FOR_SUBMISSION.format(groups=db.ordered_concat('m."group"', 'm."group"'), next_id=next_id)
+
+
+@functools.cache
+def _lock_sql(db: Dialect) -> str:
+    return _LOCK_SEATS.format(for_update=db.for_update)
+
+
+async def _event_for_submission(event_id: int, country: str) -> dict:
+    """The event row (as ``get_event_row``), ``country_groups`` (the values of the represented
+    country's groups on the event's first day) and ``next_registration_id`` (or ``None``)."""
+    try:
+        iso3 = normalise_country(country, "country_represented")
+    except InvalidInput:
+        iso3 = ""  # validate() refuses it, beside the other fields' errors
+    row = await statements.first(_event_sql(dialect()), iso3, event_id)
+    if row is None:
+        raise NotFound(f"No event with id {event_id}")
+    row["country_groups"] = sorted(set(filter(None, (row["country_groups"] or "").split("|"))))
+    row.setdefault("next_registration_id", None)
+    return row
+
+
+async def _decide_and_write_queued(p: _Prepared) -> _Outcome:
+    async with queue_for(f"event-seats:{p.values['event']}"):
+        if p.registration_id is not None and not p.session_ids and not p.invitation_token:
+            sql, args = _one_statement(p)
+            return _outcome_of_one_statement(p, await statements.write(sql, *args))
+        return await statements.run(_decide_and_write(p))
+
+
+def _same_email_raced(error: Exception) -> bool:
+    constraint = getattr(error, "constraint_name", None) or str(error)
+    return "registration_one_active_per_email" in constraint
 
 
 def _decide_and_write(p: _Prepared) -> Program[_Outcome]:
     """The locked part of a submission, as one statement program (see the module's docstring).
 
-    Statements for a new self-registration: the event row locked, the seats and the e-mail's
-    active registration in one query, the registration inserted, then its sign-in link, its audit
-    entries and its e-mail together. Session sign-ups and invitations add their own.
+    Statements for a new self-registration: the event row locked with its seats and the e-mail's
+    active registration, then the registration, its sign-in link, its audit entries and its e-mail
+    (on PostgreSQL one statement, the registration's id taken before the lock; elsewhere the
+    registration first, for its id). Session sign-ups and invitations add their own.
     """
     values, event_id = p.values, p.values["event"]
-    seats = one(
-        (
-            yield (
-                f"SELECT capacity, auto_approve FROM event WHERE id = ? {dialect().for_update}",  # noqa: S608
-                (event_id,),
-            )
-        )
-    )
+    email = values["email"]
+    seats = one((yield (_lock_sql(dialect()), (email, *_ACTIVE, email, *_ACTIVE, event_id))))
     if seats is None:
         raise NotFound(f"No event with id {event_id}")
-    taken = (yield (_SEATS_AND_SAME_EMAIL, (event_id, event_id, event_id, values["email"], *_ACTIVE)))[0]
-    if taken["id"] is not None:
-        if taken["fingerprint"] != p.fingerprint:
+    if seats["same_id"] is not None:
+        if seats["same_fingerprint"] != p.fingerprint:
             raise Conflict(
-                f"{values['email']} is already registered for this event; ask for a sign-in link to change the registration",
+                f"{email} is already registered for this event; ask for a sign-in link to change the registration",
                 registration_reference_hint="POST /api/v1/events/{event_id}/registrations/magic-link",
             )
-        return _Outcome(existing_id=taken["id"])
+        return _Outcome(existing_id=seats["same_id"])
     approve_when_seats = p.approve_when_seats
     invitation = None
     if p.invitation_token:
-        invitation = yield from access.redeem_invitation(
-            p.invitation_token, event_id=event_id, email=values["email"]
-        )
+        invitation = yield from access.redeem_invitation(p.invitation_token, event_id=event_id, email=email)
         values["channel"] = Channel.invitation.value
         if statements.boolean(invitation["skip_moderation"]):
             approve_when_seats = True
     approve = statements.boolean(seats["auto_approve"]) if approve_when_seats is None else approve_when_seats
-    status = seat_status(approve, taken["approved"], seats["capacity"])
+    status = seat_status(approve, seats["approved_seats"], seats["capacity"])
     values["status"] = status.value
-    registration_id = (yield statements.insert(Registration, values, returning="id"))[0]["id"]
+    writes = []
+    registration_id = p.registration_id
+    if registration_id is None or p.session_ids:
+        if registration_id is not None:
+            values["id"] = registration_id
+        registration_id = (yield statements.insert(Registration, values, returning="id"))[0]["id"]
+    else:
+        values["id"] = registration_id
+        writes.append(statements.insert(Registration, values))
     sessions_full = yield from session_seats(registration_id, event_id, p.session_ids)
     if invitation is not None:
-        yield access.mark_invitation_used(invitation["id"], registration_id)
+        writes.append(access.mark_invitation_used(invitation["id"], registration_id))
     token_row, link = access.magic_link(registration_id)
     actions = ["registration.submitted"]
     if status is not RegistrationStatus.submitted:
@@ -208,14 +276,118 @@ def _decide_and_write(p: _Prepared) -> Program[_Outcome]:
     )
     row = {**_NEW_ROW_DEFAULTS, **values, "id": registration_id}
     yield from statements.together(
+        *writes,
         statements.insert(AccessToken, token_row),
         statements.insert(AuditEntry, *audit),
         statements.insert(OutboxMessage, notice("registration_received", row, p.event, sign_in_link=link)),
     )
     positions = {}
     if status is RegistrationStatus.waitlisted:
-        positions[registration_id] = taken["waitlisted"] + 1
+        positions[registration_id] = seats["waitlisted_seats"] + 1
     return _Outcome(row=row, positions=positions, sessions_full=sessions_full)
+
+
+#: The statuses a submission can take, decided in :func:`_one_statement`.
+_NEW_STATUSES = ("submitted", "approved", "waitlisted")
+
+
+def _one_statement(p: _Prepared) -> Statement:
+    """The locked part of the common submission (no sessions, no invitation; the id taken before
+    the lock) as one statement, sent outside a transaction: the event row is held only while
+    PostgreSQL runs it and commits, never across a round trip.
+
+    It is :func:`_decide_and_write` written in SQL: ``ev`` locks the event row with its seat counters
+    and the e-mail's active registration (as :data:`_LOCK_SEATS`); ``decided`` is
+    :func:`~events.registration.seats.seat_status` (nothing when the e-mail is registered); the
+    registration, its sign-in link, audit entries and e-mail are written from it, the e-mail with
+    the decided status's word put in. The last ``SELECT`` answers what :func:`submit` needs.
+    """
+    values, event_id = p.values, p.values["event"]
+    email, registration_id = values["email"], p.registration_id
+    row = {**values, "id": registration_id}
+    row.pop("status", None)
+    token_row, link = access.magic_link(registration_id)
+    audit = entries(p.actor, ["registration.submitted"], "registration", registration_id, event_id=event_id)[
+        0
+    ]
+    mail, marker, words = notice_any_status(
+        "registration_received", {**_NEW_ROW_DEFAULTS, **row}, p.event, _NEW_STATUSES, sign_in_link=link
+    )
+    worded = (
+        "replace(?::text, ?::text, CASE r.status WHEN 'approved' THEN ?::text "
+        "WHEN 'waitlisted' THEN ?::text ELSE ?::text END)"
+    )
+    word_args = (marker, words["approved"], words["waitlisted"], words["submitted"])
+    approve = p.approve_when_seats
+    parts = [
+        ("ev AS (" + _lock_sql(dialect()) + ")", (email, *_ACTIVE, email, *_ACTIVE, event_id)),
+        (
+            "decided AS (SELECT CASE WHEN NOT coalesce(?::boolean, ev.auto_approve) THEN 'submitted' "
+            "WHEN ev.approved_seats < ev.capacity THEN 'approved' ELSE 'waitlisted' END AS status "
+            "FROM ev WHERE ev.same_id IS NULL)",
+            (approve,),
+        ),
+        _clause(
+            "r",
+            statements.insert_select(Registration, row, "decided", {"status": ("decided.status", ())}),
+            " RETURNING id, status",
+        ),
+        _clause("t", statements.insert_select(AccessToken, token_row, "r")),
+        _clause(
+            "a",
+            statements.insert_select(
+                AuditEntry,
+                {k: audit[k] for k in ("at", "actor", "actor_label", "object_type", "object_id", "event_id")},
+                "r CROSS JOIN LATERAL (SELECT 1 AS n, 'registration.submitted' AS action UNION ALL "
+                "SELECT 2, 'registration.' || r.status WHERE r.status <> 'submitted') AS x",
+                {
+                    "action": ("x.action", ()),
+                    "data": (
+                        "json_build_object('channel', ?::text, 'status', r.status)",
+                        (values["channel"],),
+                    ),
+                },
+            ),
+            " ORDER BY x.n",
+        ),
+        _clause(
+            "o",
+            statements.insert_select(
+                OutboxMessage,
+                {k: v for k, v in mail.items() if k not in ("subject", "body")},
+                "r",
+                {
+                    "subject": (worded, (mail["subject"], *word_args)),
+                    "body": (worded, (mail["body"], *word_args)),
+                },
+            ),
+        ),
+    ]
+    clauses = ", ".join(clause for clause, _ in parts)
+    sql = f"WITH {clauses} SELECT ev.same_id, ev.same_fingerprint, ev.waitlisted_seats, r.status FROM ev LEFT JOIN r ON TRUE"  # noqa: S608
+    return sql, tuple(arg for _, args in parts for arg in args)
+
+
+def _clause(name: str, statement: Statement, tail: str = "") -> Statement:
+    return f"{name} AS ({statement[0]}{tail})", statement[1]
+
+
+def _outcome_of_one_statement(p: _Prepared, rows: list[dict[str, Any]]) -> _Outcome:
+    answer = one(rows)
+    values = p.values
+    if answer is None:
+        raise NotFound(f"No event with id {values['event']}")
+    if answer["same_id"] is not None:
+        if answer["same_fingerprint"] != p.fingerprint:
+            raise Conflict(
+                f"{values['email']} is already registered for this event; ask for a sign-in link to change the registration",
+                registration_reference_hint="POST /api/v1/events/{event_id}/registrations/magic-link",
+            )
+        return _Outcome(existing_id=answer["same_id"])
+    registration_id = p.registration_id
+    row = {**_NEW_ROW_DEFAULTS, **values, "id": registration_id, "status": answer["status"]}
+    positions = {registration_id: answer["waitlisted_seats"] + 1} if answer["status"] == "waitlisted" else {}
+    return _Outcome(row=row, positions=positions)
 
 
 #: Columns a new registration row has that ``submit`` does not set itself.
