@@ -83,7 +83,9 @@ async def test_counters_hold_under_a_burst_of_submissions_and_cancellations(clie
 
     async def cancel(registration):
         headers = await participant_headers(client, registration["email"])
-        return await client.post(f"/api/v1/registrations/{registration['id']}/cancel", json={}, headers=headers)
+        return await client.post(
+            f"/api/v1/registrations/{registration['id']}/cancel", json={}, headers=headers
+        )
 
     await asyncio.gather(*(cancel(r) for r in approved[:3]))
     counted = await _assert_counters_match(event.id)
