@@ -11,22 +11,26 @@ word processors put them in genuine Arabic and Hebrew names.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from events.errors import FieldError
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_MULTILINE_ALLOWED = frozenset("\n\r\t")
+#: Unicode's control characters (general category ``Cc``: U+0000–U+001F and U+007F–U+009F, a set the
+#: standard keeps fixed), as one pattern: every text field of every request is checked, and a regular
+#: expression does it in C instead of a Python loop over ``unicodedata.category``.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def text_problem(value: str, *, single_line: bool) -> str | None:
     """Why ``value`` is not acceptable text, or ``None``."""
-    allowed = frozenset() if single_line else _MULTILINE_ALLOWED
-    if any(unicodedata.category(char) == "Cc" and char not in allowed for char in value):
+    if (_CONTROLS if single_line else _CONTROLS_BUT_LINE_BREAKS).search(value):
         return "must not contain control characters"
-    if not BIDI_CONTROLS.isdisjoint(value):
+    if _BIDI.search(value):
         return "must not contain bidirectional control characters (such as right-to-left override)"
     return None
 
