@@ -178,10 +178,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--mail-worker",
         choices=("web", "separate"),
-        default="web",
+        default=None,
         help="who delivers the e-mails the writes queue: 'web', the outbox sender inside the service "
         "process (the default, as `make run`); 'separate', an `events worker` process beside it, the "
-        "service with OUTBOX_WORKER=off (production's set-up; srv µs/req then leaves mail out)",
+        "service with OUTBOX_WORKER=off (production's set-up, and the default with --issue-17, whose "
+        "item 1 takes e-mail out of the request; srv µs/req then leaves mail out)",
     )
     parser.add_argument(
         "--workers",
@@ -209,6 +210,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ]
     #: Names asked for by --issue-17: one whose module is absent is left out with a note, not an error.
     args.optional = []
+    if args.mail_worker is None:
+        args.mail_worker = "separate" if args.issue_17 else "web"
     if args.issue_17:
         args.optional = [
             name for name in map(registry.normalise_name, targets.issue_17_names()) if name not in args.only
