@@ -37,6 +37,7 @@ development keys are; any key a reader accepts can be configured.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import os
@@ -84,6 +85,7 @@ class SigningIdentity:
     source: str  # "LETTER_SIGNING_KEY=…" or "development key in …"
     development: bool
     reserve: int  # bytes reserved for the CMS signature
+    chain: tuple[x509.Certificate, ...] = ()  # intermediates embedded after the certificate
 
     @property
     def subject(self) -> str:
@@ -425,6 +427,25 @@ def identity_from_files(
         raise SigningConfigurationError(
             f"{cert_variable}: the certificate is valid only from {certificate.not_valid_before_utc:%Y-%m-%d}"
         )
+    return _build_identity(
+        private_key,
+        certificate,
+        chain,
+        source=source or f"{key_variable}={key_path}",
+        development=development,
+    )
+
+
+def _build_identity(
+    private_key,
+    certificate: x509.Certificate,
+    chain: list[x509.Certificate],
+    *,
+    source: str,
+    development: bool,
+    reserve: int | None = None,
+) -> SigningIdentity:
+    """The identity of a checked key and certificate; ``reserve`` None: measured (a dry run)."""
     der_key = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -441,11 +462,66 @@ def identity_from_files(
     identity = SigningIdentity(
         signer=signer,
         certificate=certificate,
-        source=source or f"{key_variable}={key_path}",
+        source=source,
         development=development,
-        reserve=0,
+        reserve=reserve or 0,
+        chain=tuple(chain),
     )
-    return SigningIdentity(**{**identity.__dict__, "reserve": _measure_reserve(identity)})
+    if reserve is None:
+        identity = dataclasses.replace(identity, reserve=_measure_reserve(identity))
+    return identity
+
+
+@dataclass(frozen=True)
+class PortableIdentity:
+    """A :class:`SigningIdentity` as plain bytes, for the worker processes that sign letters in
+    bulk (:mod:`events.rendering.pool`: what they are sent is pickled). The key travels
+    unencrypted through the pool's pipe, between processes of the same user."""
+
+    key: bytes  # PKCS#8 DER
+    certificates: tuple[bytes, ...]  # DER: the certificate, then its chain
+    source: str
+    development: bool
+    reserve: int
+
+    @classmethod
+    def of(cls, identity: SigningIdentity) -> PortableIdentity:
+        return cls(
+            key=identity.signer._private_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+            certificates=tuple(
+                certificate.public_bytes(serialization.Encoding.DER)
+                for certificate in (identity.certificate, *identity.chain)
+            ),
+            source=identity.source,
+            development=identity.development,
+            reserve=identity.reserve,
+        )
+
+
+_portable_lock = threading.Lock()
+_from_portable: dict[PortableIdentity, SigningIdentity] = {}
+
+
+def identity_from_portable(portable: PortableIdentity) -> SigningIdentity:
+    """The identity ``portable`` carries, built once per process and key (a worker signs many
+    chunks with it; the signer keeps its CMS template)."""
+    with _portable_lock:
+        identity = _from_portable.get(portable)
+        if identity is None:
+            certificate, *chain = (x509.load_der_x509_certificate(der) for der in portable.certificates)
+            identity = _build_identity(
+                serialization.load_der_private_key(portable.key, password=None),
+                certificate,
+                chain,
+                source=portable.source,
+                development=portable.development,
+                reserve=portable.reserve,
+            )
+            _from_portable.clear()  # a rotated key replaces the previous one
+            _from_portable[portable] = identity
+    return identity
 
 
 def identity_from_environment(environ=None, settings: Settings | None = None) -> SigningIdentity | None:
