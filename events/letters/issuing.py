@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -506,7 +506,7 @@ async def issue_missing(
     event_id: int,
     kinds: Iterable[LetterKind],
     *,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int], Awaitable[None] | None] | None = None,
     workers: int | None = None,
 ) -> schemas.BuildReport:
     """Issue every missing letter of the event; a registration that cannot get one is skipped
@@ -527,23 +527,25 @@ async def issue_missing(
     report = schemas.BuildReport(issued=0, already_valid=0)
     done = 0
 
-    def advance() -> None:
+    async def advance() -> None:
         nonlocal done
         done += 1
         if on_progress is not None:
-            on_progress(done, eligible)
+            told = on_progress(done, eligible)
+            if told is not None:
+                await told  # a job's progress: it may stop the run (cancelled), pool included
 
-    def skip(row: dict, kind: LetterKind, exc: Conflict | NotFound | InvalidInput) -> None:
+    async def skip(row: dict, kind: LetterKind, exc: Conflict | NotFound | InvalidInput) -> None:
         details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors) or exc.detail
         report.skipped.append(schemas.Skipped(row["id"], row["reference"], kind, details))
-        advance()
+        await advance()
 
-    def count(result: schemas.LetterIssued) -> None:
+    async def count(result: schemas.LetterIssued) -> None:
         if result.created:
             report.issued += 1
         else:
             report.already_valid += 1
-        advance()
+        await advance()
 
     todo: list[tuple[dict, LetterKind, _Prepared, str]] = []
     numbers: dict[LetterKind, int] = {}
@@ -551,11 +553,13 @@ async def issue_missing(
         try:
             prepared = await _prepare(row["id"], kind)
         except (Conflict, NotFound, InvalidInput) as exc:
-            skip(row, kind, exc)
+            await skip(row, kind, exc)
             continue
         current = await current_letter(row["id"], kind)
         if current is not None and (await facts(current)).fingerprint == prepared.fingerprint:
-            count(schemas.LetterIssued(letter=to_schema(current), created=False, warnings=prepared.warnings))
+            await count(
+                schemas.LetterIssued(letter=to_schema(current), created=False, warnings=prepared.warnings)
+            )
             continue
         if kind not in numbers:
             first = await _next_reference(event_id, kind, prepared.prefix)
@@ -588,12 +592,12 @@ async def issue_missing(
             for (row, kind, prepared, reference), pdf in zip(chunks[position], pdfs, strict=True):
                 try:
                     if pdf is None:  # refused while making: issued alone, it says why
-                        count(await issue_letter(actor, row["id"], kind))
+                        await count(await issue_letter(actor, row["id"], kind))
                     else:
                         made = _Made(reference=reference, pdf=pdf, fingerprint=prepared.fingerprint)
-                        count(await _store(actor, row["id"], kind, prepared, made, identity))
+                        await count(await _store(actor, row["id"], kind, prepared, made, identity))
                 except (Conflict, NotFound, InvalidInput) as exc:
-                    skip(row, kind, exc)
+                    await skip(row, kind, exc)
             chunks[position] = []  # the chunk's sources are no longer needed
             position += 1
     return report
