@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -58,6 +59,20 @@ async def _database(_: Litestar) -> AsyncIterator[None]:
         await db.stop()
 
 
+@asynccontextmanager
+async def _settled_heap(_: Litestar) -> AsyncIterator[None]:
+    """Once started, move every object alive (modules, the routes, the app: some 400,000) out of
+    the garbage collector's reach (``gc.freeze``). Otherwise each full collection walks them all,
+    a pause of 0.1–0.5 s for every request in flight, which set the tail latency of busy paths;
+    after it, a collection sees only what requests made."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def api_router() -> Router:
     return Router(path=API_PREFIX, route_handlers=plugin.API_HANDLERS)
 
@@ -90,7 +105,7 @@ def create_app() -> Litestar:
         middleware=[integer_bounds_middleware],
         plugins=[DocumentedBodies(plugin.OPENAPI_BODIES)],
         before_send=[no_store_personal_responses],
-        lifespan=[_database, lifespan_worker(), *(start() for start in plugin.LIFESPANS)],
+        lifespan=[_database, lifespan_worker(), *(start() for start in plugin.LIFESPANS), _settled_heap],
         request_max_body_size=2 * 1024 * 1024,
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"

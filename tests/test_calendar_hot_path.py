@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 
 from events.calendars import services
+from events.db import engine
 from events.programme.tables import Session
 from events.registration.signups import join_session
 from events.registration.tables import SessionSignup
@@ -39,11 +40,16 @@ def statements_sent(monkeypatch):
     """Every SQL statement sent to the database driver while the block runs (both drivers)."""
     sent: list[str] = []
     sqlite_execute = aiosqlite.Connection.execute
+    reader_run = engine._ReaderThreads._run  # SQLite's single statements outside transactions
     pg_execute, pg_query = asyncpg.connection.Connection._execute, asyncpg.connection.Connection.execute
 
     def counted_sqlite(self, sql, parameters=None):
         sent.append(sql)
         return sqlite_execute(self, sql, parameters)
+
+    def counted_reader(self, sql, args):
+        sent.append(sql)
+        return reader_run(self, sql, args)
 
     async def counted_pg(self, query, *args, **kwargs):
         sent.append(query)
@@ -56,6 +62,7 @@ def statements_sent(monkeypatch):
 
     with monkeypatch.context() as patch:
         patch.setattr(aiosqlite.Connection, "execute", counted_sqlite)
+        patch.setattr(engine._ReaderThreads, "_run", counted_reader)
         patch.setattr(asyncpg.connection.Connection, "_execute", counted_pg)
         patch.setattr(asyncpg.connection.Connection, "execute", counted_pg_query)
         yield sent

@@ -330,6 +330,19 @@ async def test_the_zip_job_reports_each_letter_and_stops_when_cancelled(console)
     assert len(stopping.reports) == 2
 
 
+async def test_the_zip_job_can_issue_the_missing_letters_first(console):
+    _, event, account = console
+    ids = await _approved_directly(event.id, 3)
+    await issuing.issue_letter(SYSTEM, ids[0], LetterKind.invitation)
+    recorder = _Recorder(account.actor)
+    result = await jobs.letters_zip(recorder, event_id=event.id, kind="invitation", issue=True)
+    assert result.data == {"letters": 3, "issued": 2, "skipped": 0}
+    fractions = [round(fraction, 2) for fraction, _, _ in recorder.reports]
+    assert fractions == sorted(fractions) and fractions[:2] == [0.25, 0.5]  # issuing: the first half
+    names = zipfile.ZipFile(io.BytesIO(result.file)).namelist()
+    assert len(names) == 4 and names[-1] == "letters.csv"
+
+
 async def test_a_running_zip_job_is_cancelled_from_its_page(console):
     client, event, _ = console
     await _letters(event.id, 1)

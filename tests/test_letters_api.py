@@ -636,6 +636,40 @@ async def test_missing_letters_are_issued_in_bulk_and_streamed_as_a_zip(
     ]
 
 
+async def test_bulk_letters_are_made_in_worker_processes_with_consecutive_references(event, profile):
+    """Two pool processes render and sign; the references follow the one issued before, in the
+    order of the registrations, and every letter's signature validates with the service's key."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from events.letters import signing
+
+    ids = await _approved_directly(event.id, 6)
+    first = await issuing.issue_letter(SYSTEM, ids[2], LetterKind.visa_support)
+    report = await issuing.issue_missing(SYSTEM, event.id, [LetterKind.visa_support], workers=2)
+    assert (report.issued, report.already_valid, report.skipped) == (5, 0, [])
+    rows = await Letter.select(Letter.registration, Letter.reference, Letter.pdf, Letter.sha256).order_by(
+        Letter.id
+    )
+    prefix = f"{event.slug.upper()}-VSL-"
+    assert rows[0]["reference"] == first.letter.reference == f"{prefix}000001"
+    assert [(row["registration"], row["reference"]) for row in rows[1:]] == [
+        (rid, f"{prefix}{n:06d}") for n, rid in enumerate([i for i in ids if i != ids[2]], start=2)
+    ]
+    identity = signing.current_identity()
+    root = asn1_x509.Certificate.load(identity.certificate.public_bytes(serialization.Encoding.DER))
+    for row in rows[1:]:
+        pdf = stored.unseal(row["pdf"])
+        assert hashlib.sha256(pdf).hexdigest() == row["sha256"]
+        (embedded,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+        status = await async_validate_pdf_signature(embedded, ValidationContext(trust_roots=[root]))
+        assert status.bottom_line and status.intact and status.coverage.name == "ENTIRE_FILE"
+        assert row["reference"] in embedded.sig_object["/Reason"]
+
+
 async def test_the_archive_is_written_one_letter_at_a_time(event, profile):
     ids = await _approved_directly(event.id, 2)
     for registration_id in ids:

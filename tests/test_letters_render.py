@@ -636,3 +636,34 @@ def test_the_qr_png_logo_is_a_valid_profile_image() -> None:
     from events.letters.profiles import check_image
 
     assert check_image(qr_png("logo"), "logo") == "image/png"
+
+
+@pytest.mark.parametrize("key_kind", ["ecdsa-p256", "rsa-2048"])
+async def test_letters_signed_in_a_row_from_the_kept_template_all_validate(
+    renderer, tmp_path, key_kind
+) -> None:
+    """The signer builds its CMS once and then fills a template (digest, signature): every letter
+    after the first must still validate, with the development key (P-256) and an RSA key as
+    development keys were made before."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if key_kind == "rsa-2048" else None
+    key_path, cert_path = signing.create_development_key(tmp_path / "letters", key=key)
+    identity = await asyncio.to_thread(signing.identity_from_files, str(key_path), str(cert_path))
+    signed = []
+    for number in range(3):
+        reference = f"BAKU27-VSL-{number:06d}"
+        pdf = render(renderer, source(), issue(reference=reference))
+        signed.append(
+            await asyncio.to_thread(
+                signing.sign_pdf, pdf, identity, reason=f"Visa-support letter {reference}", location="Baku"
+            )
+        )
+    assert identity.signer._templates.get("sha256") is not None  # the template was cut and is used
+    containers = set()
+    for letter in signed:
+        embedded, status = await _validate(letter, identity)
+        assert status.bottom_line and status.intact and status.valid and status.trusted
+        assert status.coverage.name == "ENTIRE_FILE"
+        containers.add(embedded.pkcs7_content)
+    assert len(containers) == 3

@@ -3,7 +3,7 @@
 Trial ``letters render`` (in-process, no HTTP, no database; CPU time of this process, median of
 repeats, like ``rendering``): composing and rendering a visa-support letter (a different name
 each time: Latin with diacritics, Cyrillic, Arabic, Chinese), signing it (PAdES B-B with a fresh
-self-signed RSA-2048 key), and writing 500 signed letters into a ZIP with the service's
+self-signed development key, ECDSA P-256), and writing 500 signed letters into a ZIP with the service's
 ``ZipStream``. Figures: ms per letter unsigned and signed, letters per second on one core, the
 share of signing, sizes. Issue target: at least 50 unsigned letters/s (checked).
 

@@ -17,6 +17,8 @@ import contextlib
 import contextvars
 import os
 import sqlite3
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -74,28 +76,27 @@ class TunedPostgresEngine(PostgresEngine):
 
 
 class TunedSQLiteEngine(SQLiteEngine):
-    """SQLite with WAL-friendly pragmas, a small pool of open connections for single queries, the
-    in-process writer lock, and a thread that runs statement programs.
+    """SQLite with WAL-friendly pragmas, reader threads with a connection each for single
+    queries, the in-process writer lock, and a thread that runs statement programs.
 
     Piccolo's SQLite engine opens a connection (and an aiosqlite thread) for every query outside a
-    transaction; reusing a few idle ones removes that cost from every read. Connections are in
-    autocommit mode, so a pooled connection never holds a snapshot or a lock between queries.
-    Transactions still get a connection of their own, which Piccolo closes at the end.
-
-    At most ``pool_size`` single queries run at once: a burst (five hundred people registering in
-    the same second) waits here for a pooled connection instead of opening a connection and a
-    thread for each request, which cost more CPU than the queries (issue 17's registration race).
+    transaction, and aiosqlite takes three hops to its thread for one query (execute, fetch, close
+    the cursor). Queries outside a transaction go instead to :class:`_ReaderThreads`: a few threads
+    that keep a connection each, one hop per query; more queries than threads wait in the
+    executor's queue rather than open and close connections (which cost the tail latency of
+    concurrent reads, and in a burst — five hundred people registering in the same second — more
+    CPU than the queries themselves). Connections are in autocommit mode, so they never hold a snapshot or a
+    lock between queries. Transactions still get an aiosqlite connection of their own, which
+    Piccolo closes at the end.
     """
 
     def __init__(self, *args: Any, pool_size: int = 4, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pool_size = pool_size
-        self._idle: list[aiosqlite.Connection] = []
-        self._slots = asyncio.Semaphore(pool_size)
         #: Writers of this process queue here before they take the database's write lock, so they
         #: wait in Python instead of spinning on ``SQLITE_BUSY`` (see ``write_transaction()``).
         self.writer_lock = asyncio.Lock()
         self._programs = _ProgramThread(self.connection_kwargs)
+        self._readers = _ReaderThreads(self.connection_kwargs, pool_size)
 
     async def _connect(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -115,22 +116,7 @@ class TunedSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(
         self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
     ):
-        async with self._slots:
-            return await self._run_pooled(query, args)
-
-    async def _run_pooled(self, query: str, args: list[Any] | None):
-        connection = self._idle.pop() if self._idle else await self._connect()
-        reusable = False
-        try:
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
-            reusable = not connection.in_transaction
-            return rows
-        finally:
-            if reusable and len(self._idle) < self._pool_size:
-                self._idle.append(connection)
-            else:
-                await connection.close()
+        return await self._readers.fetch(query, args or [])
 
     async def _run_in_existing_connection(
         self,
@@ -150,7 +136,7 @@ class TunedSQLiteEngine(SQLiteEngine):
         if transaction is not None:
             async with transaction.connection.execute(sql, args) as cursor:
                 return await cursor.fetchall()
-        return await self._run_in_new_connection(sql, list(args))
+        return await self._readers.fetch(sql, args)
 
     async def run_program(self, program: Program[T]) -> T:
         """Run a statement program in a write transaction of its own, in one hop to the program thread.
@@ -169,9 +155,66 @@ class TunedSQLiteEngine(SQLiteEngine):
                 raise
 
     async def close_idle_connections(self) -> None:
-        idle, self._idle = self._idle, []
-        for connection in idle:
-            await connection.close()
+        await asyncio.to_thread(self._readers.close)
+
+
+class _ReaderThreads:
+    """Threads that run single statements outside transactions, each on a connection of its own
+    that stays open (autocommit). Created on first use; :meth:`close` ends the threads and closes
+    the connections (the next query starts them again)."""
+
+    def __init__(self, connection_kwargs: dict[str, Any], size: int) -> None:
+        self.kwargs = connection_kwargs
+        self.size = max(1, size)
+        self._lock = threading.Lock()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(**{**self.kwargs, "isolation_level": None}, check_same_thread=False)
+            connection.row_factory = dict_factory  # type: ignore[assignment]
+            for pragma in _SQLITE_PRAGMAS:
+                connection.execute(pragma)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def _run(self, sql: str, args: tuple | list) -> list[dict[str, Any]]:
+        connection = self._connection()
+        try:
+            return connection.execute(sql, args).fetchall()
+        finally:
+            if connection.in_transaction:  # a statement that opened one (BEGIN): never keep it open
+                self._local.connection = None
+                with self._lock:
+                    self._connections.remove(connection)
+                connection.close()
+
+    async def fetch(self, sql: str, args: tuple | list) -> list[dict[str, Any]]:
+        executor = self._executor
+        if executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = concurrent.futures.ThreadPoolExecutor(
+                        self.size, thread_name_prefix="sqlite-read"
+                    )
+                executor = self._executor
+        return await asyncio.get_running_loop().run_in_executor(executor, self._run, sql, args)
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
 
 
 class _ProgramThread:
@@ -278,10 +321,20 @@ async def _keep_session(connection: Any) -> None:
     cursors outside transactions), so the round trip bought nothing."""
 
 
+#: The GIL switch interval with SQLite (seconds; Python's default is 0.005).
+SQLITE_SWITCH_INTERVAL = 0.0005
+
+
 async def start(engine: Engine | None = None) -> None:
+    """Open the engine's pools. On SQLite, also shorten the interpreter's GIL switch interval:
+    every query runs in a reader thread, which needs the GIL back to hand its rows to the event
+    loop; while the loop is busy with other requests, the thread waits up to the switch interval
+    for it (5 ms by default, per query), which was the tail of concurrent reads' latency."""
     engine = engine or get_engine()
     if isinstance(engine, PostgresEngine) and engine.pool is None:
         await engine.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
+    if isinstance(engine, SQLiteEngine) and sys.getswitchinterval() > SQLITE_SWITCH_INTERVAL:
+        sys.setswitchinterval(SQLITE_SWITCH_INTERVAL)
 
 
 async def stop(engine: Engine | None = None) -> None:

@@ -8,6 +8,7 @@ Pure parts (no database, no HTTP):
   characters out, ``compose``.
 * ``render``: ``LetterRenderer``: a ``LetterData`` in, PDF bytes out.
 * ``signing``: PAdES B-B signatures with pyHanko; where the key comes from.
+* ``making``: compose, render and sign one letter, or a chunk of them in a rendering pool worker.
 * ``verification``: the code in the printed link, and the public page's rate limiter.
 * ``archive``: ZIP files written piece by piece, for streamed downloads.
 

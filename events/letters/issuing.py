@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -42,8 +42,8 @@ from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound
 from events.letters import content, schemas, signing, verification, wording
+from events.letters.making import LetterChunk, LetterOrder, make_chunk, make_letter, renderer
 from events.letters.profiles import default_prefix, profile_row
-from events.letters.render import LetterRenderer
 from events.letters.stored import LETTER_COLUMNS, facts, readable_registration, seal, to_schema
 from events.letters.tables import Letter, LetterKind, LetterStatus
 from events.letters.templates import stored_template
@@ -51,16 +51,11 @@ from events.programme import services as programme_services
 from events.programme.tables import Event
 from events.registration import reading
 from events.registration.tables import Registration, RegistrationStatus
+from events.rendering import pool
 
 UTC = datetime.UTC
-_renderer: LetterRenderer | None = None
-
-
-def renderer() -> LetterRenderer:
-    global _renderer
-    if _renderer is None:
-        _renderer = LetterRenderer()
-    return _renderer
+#: Letters per chunk a pool worker makes at most (about 50 kB each, held until the chunk is done).
+BULK_CHUNK = 16
 
 
 # --- issuing ------------------------------------------------------------------------------------
@@ -224,25 +219,16 @@ class _Made:
     fingerprint: str
 
 
-def make_letter(
-    source: content.LetterSource,
-    issue: content.IssueFacts,
-    identity: signing.SigningIdentity,
-    fingerprint: str,
-) -> bytes:
-    """Compose, render and sign one letter (CPU only: run it in a worker thread)."""
-    data = msgspec.structs.replace(content.compose(source, issue), fingerprint=fingerprint)
-    pdf = renderer().render(data)
-    reason = f"{getattr(wording.LABELS[source.language], source.kind)} {issue.reference}"
-    return signing.sign_pdf(pdf, identity, reason=reason, location=source.event.city)
-
-
-async def _make(prepared: _Prepared, reference: str, identity: signing.SigningIdentity) -> _Made:
-    issue = content.IssueFacts(
+def _issue_facts(prepared: _Prepared, reference: str) -> content.IssueFacts:
+    return content.IssueFacts(
         reference=reference,
         issued_on=prepared.issued_on,
         verification_url=verification.verification_url(reference),
     )
+
+
+async def _make(prepared: _Prepared, reference: str, identity: signing.SigningIdentity) -> _Made:
+    issue = _issue_facts(prepared, reference)
     try:
         pdf = await asyncio.to_thread(make_letter, prepared.source, issue, identity, prepared.fingerprint)
     except content.LetterDataError as exc:
@@ -272,8 +258,21 @@ async def issue_letter(actor: Actor, registration_id: int, kind: LetterKind) -> 
     if current is not None and (await facts(current)).fingerprint == prepared.fingerprint:
         return schemas.LetterIssued(letter=to_schema(current), created=False, warnings=prepared.warnings)
     identity = await _identity()
+    made = await _make(prepared, await _next_reference(prepared.event["id"], kind, prepared.prefix), identity)
+    return await _store(actor, registration_id, kind, prepared, made, identity)
+
+
+async def _store(
+    actor: Actor,
+    registration_id: int,
+    kind: LetterKind,
+    prepared: _Prepared,
+    made: _Made,
+    identity: signing.SigningIdentity,
+) -> schemas.LetterIssued:
+    """Store a letter made outside the lock, in its transaction with the event locked: the data
+    is read again there, and the letter made again if it changed or its reference was taken."""
     event_id = prepared.event["id"]
-    made = await _make(prepared, await _next_reference(event_id, kind, prepared.prefix), identity)
     async with write_transaction():
         await locked(Event.select(Event.id).where(Event.id == event_id)).first()
         again = await _prepare(registration_id, kind)
@@ -507,27 +506,98 @@ async def issue_missing(
     event_id: int,
     kinds: Iterable[LetterKind],
     *,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int], Awaitable[None] | None] | None = None,
+    workers: int | None = None,
 ) -> schemas.BuildReport:
     """Issue every missing letter of the event; a registration that cannot get one is skipped
-    with the reason (no passport data, expired passport, incomplete profile…)."""
+    with the reason (no passport data, expired passport, incomplete profile…).
+
+    The letters are made (rendered and signed: the CPU) in the rendering pool's processes
+    (:mod:`events.rendering.pool`, ``RENDER_PROCESSES``; ``workers`` overrides it), in chunks,
+    with the references the event lock will most likely give them: the next numbers of each
+    kind, in order. This process reads the data first and stores each letter as it comes back,
+    in its own transaction as :func:`issue_letter` does (a letter whose reference another one
+    took meanwhile, or whose data changed, is made again there). At most a few chunks of PDFs are
+    in memory whatever the number of letters."""
     actor.require_organiser(event_id)
     await programme_services.get_event_row(event_id)
     kinds = list(kinds)
     wanted = await missing_letters(event_id, kinds)
     eligible = len(wanted)
     report = schemas.BuildReport(issued=0, already_valid=0)
-    for done, (row, kind) in enumerate(wanted, start=1):
-        try:
-            result = await issue_letter(actor, row["id"], kind)
-        except (Conflict, NotFound, InvalidInput) as exc:
-            details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors) or exc.detail
-            report.skipped.append(schemas.Skipped(row["id"], row["reference"], kind, details))
-        else:
-            if result.created:
-                report.issued += 1
-            else:
-                report.already_valid += 1
+    done = 0
+
+    async def advance() -> None:
+        nonlocal done
+        done += 1
         if on_progress is not None:
-            on_progress(done, eligible)
+            told = on_progress(done, eligible)
+            if told is not None:
+                await told  # a job's progress: it may stop the run (cancelled), pool included
+
+    async def skip(row: dict, kind: LetterKind, exc: Conflict | NotFound | InvalidInput) -> None:
+        details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors) or exc.detail
+        report.skipped.append(schemas.Skipped(row["id"], row["reference"], kind, details))
+        await advance()
+
+    async def count(result: schemas.LetterIssued) -> None:
+        if result.created:
+            report.issued += 1
+        else:
+            report.already_valid += 1
+        await advance()
+
+    todo: list[tuple[dict, LetterKind, _Prepared, str]] = []
+    numbers: dict[LetterKind, int] = {}
+    for row, kind in wanted:
+        try:
+            prepared = await _prepare(row["id"], kind)
+        except (Conflict, NotFound, InvalidInput) as exc:
+            await skip(row, kind, exc)
+            continue
+        current = await current_letter(row["id"], kind)
+        if current is not None and (await facts(current)).fingerprint == prepared.fingerprint:
+            await count(
+                schemas.LetterIssued(letter=to_schema(current), created=False, warnings=prepared.warnings)
+            )
+            continue
+        if kind not in numbers:
+            first = await _next_reference(event_id, kind, prepared.prefix)
+            numbers[kind] = int(first.rsplit("-", 1)[1])
+        else:
+            numbers[kind] += 1
+        reference = f"{prepared.prefix}-{content.KIND_CODES[kind]}-{numbers[kind]:06d}"
+        todo.append((row, kind, prepared, reference))
+    if not todo:
+        return report
+
+    identity = await _identity()
+    portable = signing.PortableIdentity.of(identity)
+    count_workers = workers if workers is not None else pool.worker_count(len(todo))
+    size = pool.chunk_size(len(todo), count_workers, largest=BULK_CHUNK)
+    chunks = [todo[start : start + size] for start in range(0, len(todo), size)]
+    orders = (
+        LetterChunk(
+            identity=portable,
+            letters=tuple(
+                LetterOrder(prepared.source, _issue_facts(prepared, reference), prepared.fingerprint)
+                for _row, _kind, prepared, reference in chunk
+            ),
+        )
+        for chunk in chunks
+    )
+    async with pool.mapped(make_chunk, orders, workers=max(1, min(count_workers, len(chunks)))) as results:
+        position = 0
+        async for pdfs in results:
+            for (row, kind, prepared, reference), pdf in zip(chunks[position], pdfs, strict=True):
+                try:
+                    if pdf is None:  # refused while making: issued alone, it says why
+                        await count(await issue_letter(actor, row["id"], kind))
+                    else:
+                        made = _Made(reference=reference, pdf=pdf, fingerprint=prepared.fingerprint)
+                        await count(await _store(actor, row["id"], kind, prepared, made, identity))
+                except (Conflict, NotFound, InvalidInput) as exc:
+                    await skip(row, kind, exc)
+            chunks[position] = []  # the chunk's sources are no longer needed
+            position += 1
     return report

@@ -8,7 +8,16 @@ Pure functions: data in, drawing or bytes out; nothing here knows the database o
   Paragraph markup; ``shaping``: HarfBuzz shaping of a run and the PDF text layer;
   ``flowables``: ``TextBlock``, a name in a table cell drawn by ``draw_text``.
 * ``qr``: QR matrices, drawn as one vector path on a canvas, or as SVG or PNG.
+
+Importing this package turns off reportlab's ASCII85 wrapping of compressed streams
+(``rl_config.useA85``) for the whole process: without its C accelerator, reportlab encodes ASCII85
+in Python, a tenth of a letter's CPU, for streams 25% larger; binary streams are what every PDF
+reader expects. Process-wide rather than per document, because reportlab reads the setting while
+it writes, so a per-render switch in one thread would change the bytes of a document another
+thread is writing (a letter's bytes must be the same for the same data).
 """
+
+from reportlab import rl_config
 
 from events.rendering.fonts import (
     ARABIC,
@@ -44,6 +53,8 @@ from events.rendering.text import (
     string_width,
     unsupported_scripts,
 )
+
+rl_config.useA85 = 0
 
 __all__ = [
     "ARABIC",
