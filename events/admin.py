@@ -9,7 +9,8 @@ The admin must not be a side door around the services:
   through :func:`events.auth.services.sign_in`: the same failure count and lockout as the API and the
   pages, the same ``user.signed_in`` audit entry. Piccolo's own login endpoint is unplugged.
 * Tables whose rows only services may change (they check capacity, send e-mail, sign badges, write
-  the audit log) are read-only there: every write to them is refused with 403 by the server, whatever
+  the audit log; an event's edits move its waiting list, a session's raise the ``SEQUENCE`` that
+  subscribed calendars and the feeds' fingerprints follow) are read-only there: every write to them is refused with 403 by the server, whatever
   the UI shows. Organisers keep editing reference data (country groups, sites, templates …).
 * Accounts and their roles are among them: creating accounts, granting roles, disabling and changing
   passwords go through :mod:`events.auth.services` (the API and the dashboard). The admin's own
@@ -51,6 +52,7 @@ from events.checkin.tables import CheckinConflict, Presence, Scan
 from events.letters.tables import Letter
 from events.notifications.tables import OutboxMessage
 from events.piccolo_app import TABLES
+from events.programme.tables import Event, Session
 from events.registration.tables import AccessToken, Invitation, Registration, SessionSignup
 from events.settings import get_settings
 from events.visits.tables import ScheduleRun, VisitAssignment
@@ -76,6 +78,8 @@ READ_ONLY = (
     CheckinConflict,
     ScheduleRun,
     VisitAssignment,
+    Event,
+    Session,
 )
 
 LOGIN_PATH = "/admin/public/login/"
