@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from events.auth.guards import current_actor
 from events.auth.principal import Actor
 from events.errors import Conflict, DomainError, InvalidInput, NotAuthenticated
+from events.i18n import choices
 from events.jobs import registry as job_registry
 from events.jobs import services as job_services
 from events.jobs.schemas import Job
@@ -25,7 +26,7 @@ from events.jobs.tables import FINISHED
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
 from events.registration.tables import RegistrationStatus
-from events.web import choices, messages, pages
+from events.web import messages, pages
 from events.web.console import sections
 from events.web.forms import Form, Gettext, read_form
 from events.web.i18n import N_
