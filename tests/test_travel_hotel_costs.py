@@ -95,6 +95,10 @@ async def test_a_full_decision_counts_the_stay_at_the_cheapest_rate_until_a_room
     deleted = await client.delete(f"{base}/room-types/{twin.json()['id']}", headers=headers)
     assert deleted.status_code == 204
     assert await cost(full) == Decimal("600.00")  # only the suite in euros is priced now
+    # a budget kept in euros counts the suite: the decisions follow the settings' currency
+    settings = await client.put(f"{base}/settings", json={"currency": "EUR", "budget": "0"}, headers=headers)
+    assert settings.status_code == 200, settings.text
+    assert await cost(full) == Decimal("600.00") + 10 * nights
 
     for bad in ("-1", "12.345", "lots"):
         refused = await client.patch(

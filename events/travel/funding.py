@@ -161,6 +161,8 @@ async def update_settings(
             await TravelSettings.update({**changed, "updated_at": now()}).where(
                 TravelSettings.event == event_id
             )
+        if "currency" in changed:  # which room rates can be added to the budget changed
+            await reprice_rooms(event_id)
         await record(
             actor,
             "travel.funding.settings_updated",
