@@ -128,3 +128,18 @@ def test_no_import_cycle_among_events_modules():
         " ↔ ".join(sorted(cycle)) for cycle in found - ALLOWED_CYCLES
     )
     assert ALLOWED_CYCLES <= found, "an allowed cycle is gone: remove it from ALLOWED_CYCLES"
+
+
+#: Core packages that build what a reader gets outside the pages (documents, reports): they must not
+#: reach into the web layer for words; the words they share with the pages are in events.i18n.
+WEB_FREE = ("events.i18n", "events.reports", "events.action_plans.report")
+
+
+def test_the_report_and_its_words_do_not_import_the_web_layer():
+    graph = import_graph()
+    found = {
+        module: sorted(imported for imported in graph[module] if imported.split(".")[:2] == ["events", "web"])
+        for module in graph
+        if module.startswith(WEB_FREE)
+    }
+    assert {module: imported for module, imported in found.items() if imported} == {}

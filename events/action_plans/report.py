@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from events.action_plans import services
 from events.i18n.catalogues import N_, translations
+from events.i18n.labels import country_names
 from events.programme.tables import Event
 from events.reports.sections import ReportRow, ReportTable
-from events.web.i18n import country_names
 
 STATUSES = ("none", "draft", "submitted", "reviewed")
 STATUS_WORDS = {

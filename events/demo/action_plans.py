@@ -14,9 +14,9 @@ from reportlab.pdfgen import canvas
 from events.action_plans import schemas, services
 from events.action_plans.tables import ActionPlan
 from events.auth.principal import Actor
+from events.i18n.labels import country_names
 from events.programme.tables import Event
 from events.registration.tables import Registration, RegistrationStatus
-from events.web.i18n import country_names
 
 #: The status each of the first countries' plans reaches, in alphabetical order of the countries.
 STATUSES = ("reviewed", "submitted", "submitted", "draft", "fields")

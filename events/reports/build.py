@@ -16,14 +16,14 @@ from babel import numbers
 from events import clock
 from events.auth.principal import Actor
 from events.checkin import attendance
+from events.i18n import choices
 from events.i18n.formatting import format_number
+from events.i18n.labels import N_, gettext_for
 from events.i18n.languages import locale
 from events.reports import document
 from events.reports.document import Column, Line, Table
 from events.reports.programme import area_tables
 from events.settings import get_settings
-from events.web import choices
-from events.web.i18n import N_, gettext_for
 
 #: Title of each breakdown, in report order.
 BREAKDOWN_TITLES = {

@@ -18,13 +18,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, SimpleDocTemplate, Spacer
 
 from events.i18n.formatting import format_date
+from events.i18n.labels import N_, gettext_for
 from events.i18n.languages import direction
 from events.rendering import SANS, draw_text, fit_lines, register_fonts
 from events.rendering.flowables import TextBlock
 from events.rendering.lists import list_table, page_footer
 from events.reports.build import Report, cell_text, chart_data, suppression_note
 from events.reports.document import Table
-from events.web.i18n import N_, gettext_for
 
 MARGIN_MM = 14
 WIDTH = A4[0] - 2 * MARGIN_MM * mm

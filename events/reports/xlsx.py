@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from events.i18n.formatting import format_date
+from events.i18n.labels import N_, gettext_for
 from events.registration.export import table_xlsx
 from events.reports.build import Report, suppression_note
 from events.reports.document import Table
-from events.web.i18n import N_, gettext_for
 
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\']")
 

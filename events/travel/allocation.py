@@ -42,7 +42,7 @@ from events.db import write_transaction
 from events.errors import NotFound
 from events.programme import services as programme_services
 from events.registration.tables import Registration, RegistrationStatus
-from events.travel import rooming, schemas
+from events.travel import funding, rooming, schemas
 from events.travel.hotels import lock_event
 from events.travel.tables import (
     FundingDecision,
@@ -336,6 +336,8 @@ async def allocate(actor: Actor, event_id: int) -> schemas.AllocationOutcome:
                     for p in outcome.placements
                 ]
             )
+        # The hotel part of a full decision is its room's nights and rate once a room is given.
+        repriced = await funding.reprice_rooms(event_id)
         await record(
             actor,
             "travel.hotels.allocated",
@@ -345,6 +347,7 @@ async def allocate(actor: Actor, event_id: int) -> schemas.AllocationOutcome:
             data={
                 "placed": len(outcome.placements),
                 "not_placed": [[n.registration_id, n.reason] for n in outcome.not_placed],
+                "decisions_repriced": repriced,
             },
         )
     by_id = {g.registration_id: g for g in guests}

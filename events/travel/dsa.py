@@ -352,6 +352,35 @@ async def _assessment(event: dict) -> tuple[Assessment, set[int]]:
     return assessment, {s.registration_id for s in stays}
 
 
+def _expected_dates(registration: dict, event: dict) -> tuple[datetime.date, datetime.date]:
+    """The arrival and departure dates an estimate counts: the itinerary's, read in the event's zone,
+    or before it is booked the day before the event starts and the day after it ends."""
+    zone = ZoneInfo(event["time_zone"])
+    one_day = datetime.timedelta(days=1)
+    return (
+        _local_date(registration["arrival_at"], zone) or event["start_date"] - one_day,
+        _local_date(registration["departure_at"], zone) or event["end_date"] + one_day,
+    )
+
+
+async def expected_stay(registration_id: int) -> tuple[datetime.date, datetime.date] | None:
+    """The arrival and departure dates the funding estimates count (see :func:`estimate`); ``None``
+    for an unknown registration."""
+    registration = (
+        await Registration.select(Registration.event, Registration.arrival_at, Registration.departure_at)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if registration is None:
+        return None
+    event = (
+        await Event.select(Event.time_zone, Event.start_date, Event.end_date)
+        .where(Event.id == registration["event"])
+        .first()
+    )
+    return _expected_dates(registration, event)
+
+
 async def estimate(registration_id: int, level: str) -> Decimal:
     """The DSA a funding decision commits, for the event's budget (``events.travel.funding``): the
     participant's nights from their itinerary, or, before it is booked, from the day before the event
@@ -381,15 +410,14 @@ async def estimate(registration_id: int, level: str) -> Decimal:
         .where(Event.id == registration["event"])
         .first()
     )
-    zone = ZoneInfo(event["time_zone"])
-    one_day = datetime.timedelta(days=1)
+    arrival, departure = _expected_dates(registration, event)
     stay = Stay(
         registration_id=registration_id,
         name=person_name(registration),
         reference=registration["reference"],
         level=level,
-        arrival=_local_date(registration["arrival_at"], zone) or event["start_date"] - one_day,
-        departure=_local_date(registration["departure_at"], zone) or event["end_date"] + one_day,
+        arrival=arrival,
+        departure=departure,
         room_provided=level == FundingLevel.full.value
         or await RoomAllocation.exists().where(RoomAllocation.registration == registration_id),
     )

@@ -10,8 +10,10 @@ Rules:
 - **Estimated cost** of a decision: 0 when not funded; else the fare estimate of the country of
   departure (0, flagged ``fare_missing``, when there is none) plus, for ``ticket_dsa`` and ``full``,
   the DSA estimate of :func:`dsa_estimate` (nights × the city's rates less the reductions; 0
-  until a rate covers the nights). A decision is re-priced when it is made again, and when a DSA rate
-  of its event's city is added, changed or deleted (:func:`reprice_dsa`).
+  until a rate covers the nights), plus, for ``full``, the hotel of :func:`hotel_estimate` (nights ×
+  the room type's nightly rate; 0 until a room type is priced). A decision is re-priced when it is
+  made again, when a DSA rate of its event's city is added, changed or deleted (:func:`reprice_dsa`),
+  and when the event's room types, their rates or the rooms given out change (:func:`reprice_rooms`).
   Editing or removing a fare estimate re-prices the decisions from that country in the same
   transaction, so the committed total always follows the fares as they stand.
 - **Committed** = the sum of the estimated costs of the decisions of registrations still approved
@@ -23,7 +25,7 @@ Rules:
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from msgspec import UNSET
 
@@ -38,7 +40,14 @@ from events.programme.tables import Event
 from events.reference.services import normalise_country
 from events.registration.tables import Registration, RegistrationStatus
 from events.travel import dsa, schemas
-from events.travel.tables import FareEstimate, FundingDecision, FundingLevel, TravelSettings
+from events.travel.tables import (
+    FareEstimate,
+    FundingDecision,
+    FundingLevel,
+    RoomAllocation,
+    RoomType,
+    TravelSettings,
+)
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -47,6 +56,8 @@ LEVELS = [level.value for level in FundingLevel]
 #: Levels whose cost includes the ticket, and the DSA.
 TICKET_LEVELS = frozenset({FundingLevel.ticket, FundingLevel.ticket_dsa, FundingLevel.full})
 DSA_LEVELS = frozenset({FundingLevel.ticket_dsa, FundingLevel.full})
+#: Levels whose cost includes the hotel room.
+HOTEL_LEVELS = frozenset({FundingLevel.full})
 SETTINGS_FIELDS = (
     "currency",
     "budget",
@@ -150,6 +161,8 @@ async def update_settings(
             await TravelSettings.update({**changed, "updated_at": now()}).where(
                 TravelSettings.event == event_id
             )
+        if "currency" in changed:  # which room rates can be added to the budget changed
+            await reprice_rooms(event_id)
         await record(
             actor,
             "travel.funding.settings_updated",
@@ -261,13 +274,21 @@ async def _reprice(event_id: int, country: str, fare: Decimal | None) -> int:
         FundingDecision.registration.country_represented == country,
     )
     for row in rows:
-        cost = estimated_cost(
-            FundingLevel(row["level"]), fare, await dsa_estimate(row["registration"], row["level"])
-        )
-        await FundingDecision.update({FundingDecision.estimated_cost: cost}).where(
-            FundingDecision.id == row["id"]
-        )
+        await _store_cost(row, fare)
     return len(rows)
+
+
+async def _store_cost(row: dict, fare: Decimal | None) -> None:
+    """A decision's estimated cost worked out again (``row``: its id, level and registration)."""
+    cost = estimated_cost(
+        FundingLevel(row["level"]),
+        fare,
+        await dsa_estimate(row["registration"], row["level"]),
+        await hotel_estimate(row["registration"], row["level"]),
+    )
+    await FundingDecision.update({FundingDecision.estimated_cost: cost}).where(
+        FundingDecision.id == row["id"]
+    )
 
 
 async def reprice_dsa(country: str, city: str) -> int:
@@ -291,14 +312,25 @@ async def reprice_dsa(country: str, city: str) -> int:
         FundingDecision.level.is_in([level.value for level in DSA_LEVELS]),
     )
     for row in rows:
-        cost = estimated_cost(
-            FundingLevel(row["level"]),
-            await _fare_for(row["event"], row["country"]),
-            await dsa_estimate(row["registration"], row["level"]),
-        )
-        await FundingDecision.update({FundingDecision.estimated_cost: cost}).where(
-            FundingDecision.id == row["id"]
-        )
+        await _store_cost(row, await _fare_for(row["event"], row["country"]))
+    return len(rows)
+
+
+async def reprice_rooms(event_id: int) -> int:
+    """New estimated costs for the event's decisions that include the hotel (a room type was added,
+    priced or deleted, or the rooms were given out again): called by :mod:`events.travel.hotels`
+    and :mod:`events.travel.allocation` inside their transaction."""
+    rows = await FundingDecision.select(
+        FundingDecision.id,
+        FundingDecision.level,
+        FundingDecision.registration,
+        FundingDecision.registration.country_represented.as_alias("country"),
+    ).where(
+        FundingDecision.event == event_id,
+        FundingDecision.level.is_in([level.value for level in HOTEL_LEVELS]),
+    )
+    for row in rows:
+        await _store_cost(row, await _fare_for(event_id, row["country"]))
     return len(rows)
 
 
@@ -311,13 +343,66 @@ async def dsa_estimate(registration_id: int, level: str) -> Decimal:
     return await dsa.estimate(registration_id, level)
 
 
-def estimated_cost(level: FundingLevel, fare: Decimal | None, dsa: Decimal) -> Decimal:
-    """What a decision commits: nothing when not funded, the fare for a ticket, plus the DSA."""
+async def hotel_estimate(registration_id: int, level: str) -> Decimal:
+    """The hotel counted in a decision's estimated cost (level ``full``).
+
+    With a room given out: its nights × its room type's nightly rate, shared equally by the people
+    in that room. Before: the nights of the stay as the DSA estimate counts them
+    (:func:`events.travel.dsa.expected_stay`) × the lowest nightly rate among the event's room
+    types, a room each (what the programme pays at least). Only rates in the budget's currency
+    count, since they are added to it; 0 when no room type is priced yet."""
+    if level not in HOTEL_LEVELS:
+        return ZERO
+    registration = (
+        await Registration.select(Registration.event).where(Registration.id == registration_id).first()
+    )
+    if registration is None:
+        return ZERO
+    currency = (await _settings_row(registration["event"]))["currency"]
+    given = (
+        await RoomAllocation.select(
+            RoomAllocation.room_type,
+            RoomAllocation.room_label,
+            RoomAllocation.check_in,
+            RoomAllocation.check_out,
+            RoomAllocation.room_type.nightly_rate.as_alias("rate"),
+            RoomAllocation.room_type.currency.as_alias("currency"),
+        )
+        .where(RoomAllocation.registration == registration_id)
+        .first()
+    )
+    if given is not None:
+        if given["rate"] is None or given["currency"] != currency:
+            return ZERO
+        sharing = await RoomAllocation.count().where(
+            RoomAllocation.room_type == given["room_type"], RoomAllocation.room_label == given["room_label"]
+        )
+        nights = (given["check_out"] - given["check_in"]).days
+        return (_amount(given["rate"]) * nights / max(sharing, 1)).quantize(CENT, rounding=ROUND_HALF_UP)
+    rates = [
+        _amount(row["nightly_rate"])
+        for row in await RoomType.select(RoomType.nightly_rate, RoomType.currency).where(
+            RoomType.hotel.event == registration["event"], RoomType.nightly_rate.is_not_null()
+        )
+        if row["currency"] == currency
+    ]
+    stay = await dsa.expected_stay(registration_id)
+    if not rates or stay is None:
+        return ZERO
+    arrival, departure = stay
+    return (min(rates) * max((departure - arrival).days, 0)).quantize(CENT)
+
+
+def estimated_cost(level: FundingLevel, fare: Decimal | None, dsa: Decimal, hotel: Decimal = ZERO) -> Decimal:
+    """What a decision commits: nothing when not funded, the fare for a ticket, plus the DSA, plus
+    the hotel."""
     cost = ZERO
     if level in TICKET_LEVELS:
         cost += fare if fare is not None else ZERO
     if level in DSA_LEVELS:
         cost += dsa
+    if level in HOTEL_LEVELS:
+        cost += hotel
     return cost.quantize(CENT)
 
 
@@ -362,7 +447,12 @@ async def decide(
                 f"Only approved registrations get a funding decision; this one is {current['status']}"
             )
         fare = await _fare_for(event_id, registration["country_represented"])
-        cost = estimated_cost(chosen, fare, await dsa_estimate(registration_id, chosen.value))
+        cost = estimated_cost(
+            chosen,
+            fare,
+            await dsa_estimate(registration_id, chosen.value),
+            await hotel_estimate(registration_id, chosen.value),
+        )
         previous = (
             await FundingDecision.select(FundingDecision.level)
             .where(FundingDecision.registration == registration_id)

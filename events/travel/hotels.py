@@ -4,12 +4,17 @@ One function per action, each in one transaction that first locks the event's ro
 locks it too, so an edit never interleaves with an allocation), audited as ``travel.hotels.*``.
 A room type with rooms given out keeps its occupancy and accessibility, and a night's block cannot
 fall below the rooms given out that night: run the allocation again after changing those.
+
+A room type's nightly rate (amount and currency) prices the hotel part of the ``full`` funding
+decisions: adding, pricing or deleting a room type re-prices the event's decisions in the same
+transaction (:func:`events.travel.funding.reprice_rooms`), as DSA rates do for the DSA part.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from decimal import Decimal
 
 import msgspec
 
@@ -19,7 +24,7 @@ from events.clock import now
 from events.db import locked, write_transaction
 from events.errors import Conflict, FieldError, InvalidInput, NotFound
 from events.programme.tables import Event
-from events.travel import schemas
+from events.travel import funding, schemas
 from events.travel.tables import Hotel, RoomAllocation, RoomBlock, RoomType
 
 #: The longest block one form may set (a year of nights).
@@ -67,6 +72,8 @@ async def list_hotels(actor: Actor, event_id: int) -> list[schemas.Hotel]:
                 accessible=row["accessible"],
                 nights=nights[row["id"]],
                 allocated=allocated[row["id"]],
+                nightly_rate=_rate(row["nightly_rate"]),
+                currency=row["currency"],
             )
         )
     return [
@@ -111,6 +118,25 @@ async def _room_type_row(event_id: int, room_type_id: int) -> dict:
 
 def _strip(values: dict) -> dict:
     return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+
+
+def _rate(value) -> Decimal | None:
+    """A stored rate (SQLite may hand back a float or a string) as a two-decimal Decimal."""
+    return None if value is None else Decimal(str(value)).quantize(funding.CENT)
+
+
+def _priced(values: dict) -> dict:
+    """The rate checked (0 or more, two decimals: a 422 naming ``nightly_rate``), the currency in
+    capitals."""
+    if values.get("nightly_rate") is not None:
+        values["nightly_rate"] = funding.money("nightly_rate", values["nightly_rate"])
+    if values.get("currency"):
+        values["currency"] = values["currency"].upper()
+    return values
+
+
+def _audited(values: dict) -> dict:
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
 
 
 async def create_hotel(actor: Actor, event_id: int, data: schemas.HotelCreate) -> schemas.Hotel:
@@ -185,7 +211,7 @@ async def create_room_type(
     actor: Actor, event_id: int, hotel_id: int, data: schemas.RoomTypeCreate
 ) -> schemas.RoomType:
     actor.require_organiser(event_id)
-    values = _strip(msgspec.structs.asdict(data))
+    values = _priced(_strip(msgspec.structs.asdict(data)))
     if not values["name"]:
         raise InvalidInput.field("name", "must not be blank")
     async with write_transaction():
@@ -193,15 +219,18 @@ async def create_room_type(
         await _hotel_row(event_id, hotel_id)
         if await RoomType.exists().where(RoomType.hotel == hotel_id, RoomType.name == values["name"]):
             raise Conflict(f"This hotel has a room type called {values['name']!r} already")
+        if not values["currency"]:
+            values["currency"] = (await funding.settings_for(event_id)).currency
         room_type = RoomType(hotel=hotel_id, **values)
         await room_type.save()
+        repriced = await funding.reprice_rooms(event_id) if values["nightly_rate"] is not None else 0
         await record(
             actor,
             "travel.hotels.room_type_created",
             "room_type",
             room_type.id,
             event_id=event_id,
-            data={"hotel_id": hotel_id, **values},
+            data={"hotel_id": hotel_id, **_audited(values), "decisions_repriced": repriced},
         )
     return await _room_type(actor, event_id, room_type.id)
 
@@ -218,12 +247,13 @@ async def update_room_type(
     actor: Actor, event_id: int, room_type_id: int, data: schemas.RoomTypeUpdate
 ) -> schemas.RoomType:
     actor.require_organiser(event_id)
-    values = _strip(_changes(data))
+    values = _priced(_strip(_changes(data)))
     if values.get("name") == "":
         raise InvalidInput.field("name", "must not be blank")
     async with write_transaction():
         await lock_event(event_id)
         current = await _room_type_row(event_id, room_type_id)
+        current["nightly_rate"] = _rate(current["nightly_rate"])
         values = {k: v for k, v in values.items() if v != current[k]}
         given = await RoomAllocation.count().where(RoomAllocation.room_type == room_type_id)
         if given and ({"occupancy", "accessible"} & values.keys()):
@@ -237,13 +267,24 @@ async def update_room_type(
             raise Conflict(f"This hotel has a room type called {values['name']!r} already")
         if values:
             await RoomType.update(values).where(RoomType.id == room_type_id)
+        repriced = 0
+        if {"nightly_rate", "currency"} & values.keys():
+            repriced = await funding.reprice_rooms(event_id)
         await record(
             actor,
             "travel.hotels.room_type_updated",
             "room_type",
             room_type_id,
             event_id=event_id,
-            data={"fields": sorted(values)},
+            data={
+                "fields": sorted(values),
+                **{
+                    name: {"before": _audited(current)[name], "after": _audited(values)[name]}
+                    for name in ("nightly_rate", "currency")
+                    if name in values
+                },
+                "decisions_repriced": repriced,
+            },
         )
     return await _room_type(actor, event_id, room_type_id)
 
@@ -259,13 +300,14 @@ async def delete_room_type(actor: Actor, event_id: int, room_type_id: int) -> No
                 f"{given} room(s) of type {row['name']!r} are given out; allocate without it first"
             )
         await RoomType.delete().where(RoomType.id == room_type_id)
+        repriced = await funding.reprice_rooms(event_id) if row["nightly_rate"] is not None else 0
         await record(
             actor,
             "travel.hotels.room_type_deleted",
             "room_type",
             room_type_id,
             event_id=event_id,
-            data={"name": row["name"]},
+            data={"name": row["name"], "decisions_repriced": repriced},
         )
 
 

@@ -91,7 +91,8 @@ class FundingDecision(Struct):
     level: str
     reason: str
     #: The fare estimate of the participant's country of departure (``country_represented``), plus the
-    #: DSA estimate when the level includes DSA (none yet: 0); 0 when not funded.
+    #: DSA estimate when the level includes DSA (none yet: 0), plus the hotel nights × the room's
+    #: nightly rate at level ``full`` (none priced yet: 0); 0 when not funded.
     estimated_cost: Decimal
     currency: str
     #: The participant's country has no fare estimate: the ticket is counted as 0 until one is entered.
@@ -223,6 +224,8 @@ HotelName = Annotated[str, Meta(min_length=1, max_length=200)]
 RoomTypeName = Annotated[str, Meta(min_length=1, max_length=100)]
 Occupancy = Annotated[int, Meta(ge=1, le=4)]
 RoomCount = Annotated[int, Meta(ge=0, le=10_000)]
+RoomRate = Annotated[Decimal, Meta(description='The price of one room for one night, e.g. "120.00"')]
+RateCurrency = Annotated[str, Meta(pattern="^[A-Za-z]{3}$", description="ISO 4217, e.g. USD")]
 
 
 class RoomType(Struct):
@@ -234,6 +237,9 @@ class RoomType(Struct):
     #: Rooms held per night (ISO date of the night's start → rooms).
     nights: dict[datetime.date, int]
     allocated: int
+    #: The price of one room for one night, in ``currency``; ``None``: not priced yet.
+    nightly_rate: Decimal | None = None
+    currency: str = "USD"
 
 
 class Hotel(Struct):
@@ -270,17 +276,24 @@ class HotelUpdate(Input):
 
 
 class RoomTypeCreate(Input):
-    single_line: ClassVar[frozenset[str]] = frozenset({"name"})
+    single_line: ClassVar[frozenset[str]] = frozenset({"name", "currency"})
     name: RoomTypeName
     occupancy: Occupancy = 1
     accessible: bool = False
+    #: The price of one room for one night (0 or more, two decimals); ``None``: not known yet.
+    nightly_rate: RoomRate | None = None
+    #: The rate's currency; ``None``: the event's travel currency.
+    currency: RateCurrency | None = None
 
 
 class RoomTypeUpdate(Input):
-    single_line: ClassVar[frozenset[str]] = frozenset({"name"})
+    single_line: ClassVar[frozenset[str]] = frozenset({"name", "currency"})
     name: RoomTypeName | UnsetType = UNSET
     occupancy: Occupancy | UnsetType = UNSET
     accessible: bool | UnsetType = UNSET
+    #: ``null`` takes the price away (the estimate counts the room as 0 again).
+    nightly_rate: RoomRate | UnsetType | None = UNSET
+    currency: RateCurrency | UnsetType = UNSET
 
 
 class BlockRange(Input):

@@ -143,6 +143,10 @@ class RoomType(Table, tablename="travel_room_type"):
     #: 1 for a single room, 2 for a twin or double that two participants may share.
     occupancy = Integer(default=1)
     accessible = Boolean(default=False)
+    #: The price of one room for one night, in ``currency``; none until the hotel's price is entered
+    #: (the funding estimate then counts the room as 0).
+    nightly_rate = Numeric(digits=MONEY, null=True, default=None)
+    currency = Varchar(length=3, default="USD")
 
 
 class RoomBlock(Table, tablename="travel_room_block"):

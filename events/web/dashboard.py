@@ -21,12 +21,13 @@ from events.auth import services as auth_services
 from events.auth.guards import SESSION_COOKIE
 from events.auth.principal import Actor
 from events.errors import Conflict, NotAuthenticated, PermissionDenied, TooManyRequests
+from events.i18n import choices
 from events.programme import services as programme_services
 from events.reference.tables import CountryGroup
 from events.registration import moderation, reading, schemas
 from events.registration.tables import RegistrationStatus
 from events.settings import get_settings
-from events.web import charts, choices, pages
+from events.web import charts, pages
 from events.web.console import sections
 from events.web.console.common import VALUE_WORDS, organiser
 from events.web.forms import Form, read_form

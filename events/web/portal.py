@@ -18,11 +18,12 @@ from litestar.response import Template
 from events import clock
 from events.auth.schemas import Email
 from events.errors import Conflict, InvalidInput, NotAuthenticated
+from events.i18n import choices
 from events.programme import services as programme_services
 from events.registration import access, editing, moderation, reading, schemas, submission
 from events.registration.tables import Channel
 from events.settings import get_settings
-from events.web import choices, i18n, messages, pages
+from events.web import i18n, messages, pages
 from events.web.forms import Form, form_from, read_form
 from events.web.i18n import N_
 from events.web.my.sections import HANDLERS as MY_HANDLERS

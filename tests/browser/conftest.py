@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,6 +150,25 @@ class ServerProcess:
         self.log.close()
 
 
+def run_seed(module: str, *args: object, env: dict[str, str], timeout: float = 180) -> Any:
+    """Run the seed module ``tests/browser/<module>.py`` with ``args`` in a subprocess, against the
+    database of ``env`` (a server's environment), and answer the JSON it prints on its last line.
+
+    A subprocess, not a call: the seed opens the server's database with its own settings, which the
+    test process (on the suite's database) must not take over."""
+    seeded = subprocess.run(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", f"tests.browser.{module}", *map(str, args)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
+    return json.loads(seeded.stdout.strip().splitlines()[-1])
+
+
 def _seeded_service(prefix: str, **settings: str) -> tuple[ServerProcess, dict]:
     """A fresh data folder and database set up by tests/browser/seed.py, and the service for it
     (not started); ``settings`` are extra environment variables."""
@@ -169,18 +189,7 @@ def _seeded_service(prefix: str, **settings: str) -> tuple[ServerProcess, dict]:
         "PICCOLO_CONF": "events.piccolo_conf",
         **settings,
     }
-    seeded = subprocess.run(
-        [sys.executable, "-m", "tests.browser.seed"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    info = json.loads(seeded.stdout.strip().splitlines()[-1])
-    return ServerProcess(env, data_dir, port), info
+    return ServerProcess(env, data_dir, port), run_seed("seed", env=env)
 
 
 @pytest.fixture(scope="session")

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 from contextlib import closing
 
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import LAPTOP, PHONE, organiser_page
 from tests.browser.layout import assert_fits, axe_check
 
@@ -29,17 +26,8 @@ BADGES = 1000
 def seeded(restartable_server):
     """The module's own server with 1,000 approved registrations, their badges issued."""
     assert restartable_server.service is not None
-    seeded = subprocess.run(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "tests.browser.seed_badges", str(restartable_server.event_id), str(BADGES)],
-        env=restartable_server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    assert json.loads(seeded.stdout.strip().splitlines()[-1]) == {"registrations": BADGES, "issued": BADGES}
+    seeded = run_seed("seed_badges", restartable_server.event_id, BADGES, env=restartable_server.service.env)
+    assert seeded == {"registrations": BADGES, "issued": BADGES}
     return restartable_server
 
 

@@ -8,15 +8,13 @@ import io
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 import zipfile
 from contextlib import closing
 
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import PHONE, organiser_page
 from tests.browser.layout import assert_fits, axe_check
 
@@ -29,17 +27,9 @@ LETTERS = 1200
 @pytest.fixture(scope="module")
 def letters_server(restartable_server):
     """The restartable server's event with a letter profile and ``LETTERS`` valid letters."""
-    seeded = subprocess.run(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "tests.browser.seed_letters", str(restartable_server.event_id), str(LETTERS)],
-        env=restartable_server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    assert json.loads(seeded.stdout.strip().splitlines()[-1])["letters"] == LETTERS + 6
+    env = restartable_server.service.env
+    seeded = run_seed("seed_letters", restartable_server.event_id, LETTERS, env=env, timeout=300)
+    assert seeded["letters"] == LETTERS + 6
     return restartable_server
 
 

@@ -3,13 +3,9 @@ checked-in event), a CSV download, and the page in Arabic; both fit a phone and 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import PHONE, organiser_page
 from tests.browser.layout import assert_fits, axe_check
 
@@ -19,17 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def report_event(restartable_server) -> int:
     """An event on now in the module's own server, with check-ins (tests/browser/seed_reports.py)."""
-    seeded = subprocess.run(
-        [sys.executable, "-m", "tests.browser.seed_reports"],
-        env=restartable_server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    return json.loads(seeded.stdout.strip().splitlines()[-1])["event_id"]
+    return run_seed("seed_reports", env=restartable_server.service.env)["event_id"]
 
 
 async def test_event_report_on_a_phone(restartable_server, new_page, report_event):

@@ -3,13 +3,9 @@ participant's allowance and the problem of the one without dates; the page fits 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import PHONE, organiser_page
 from tests.browser.layout import assert_fits, axe_check
 
@@ -19,17 +15,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def dsa_server(restartable_server):
     """The module's own server with funded participants (tests/browser/seed_dsa.py)."""
-    seeded = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "tests.browser.seed_dsa", str(restartable_server.event_id)],
-        env=restartable_server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    return restartable_server, run_seed(
+        "seed_dsa", restartable_server.event_id, env=restartable_server.service.env
     )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    return restartable_server, json.loads(seeded.stdout.strip().splitlines()[-1])
 
 
 async def test_add_a_rate_and_compute_the_dsa_on_a_phone(dsa_server, new_page):

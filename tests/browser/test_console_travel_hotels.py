@@ -3,14 +3,11 @@ pages, the rooms allocated to the seeded funded participants; every page fits an
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import PHONE, organiser_page
 from tests.browser.layout import assert_fits, axe_check
 
@@ -21,17 +18,8 @@ pytestmark = pytest.mark.browser
 def seeded(restartable_server):
     """The module's own server with two approved participants funded in full (12 to 15 October)."""
     assert restartable_server.service is not None
-    seeded = subprocess.run(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "tests.browser.seed_hotels", str(restartable_server.event_id)],
-        env=restartable_server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    assert len(json.loads(seeded.stdout.strip().splitlines()[-1])["registrations"]) == 2
+    seeded = run_seed("seed_hotels", restartable_server.event_id, env=restartable_server.service.env)
+    assert len(seeded["registrations"]) == 2
     return restartable_server
 
 

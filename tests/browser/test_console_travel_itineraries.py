@@ -3,14 +3,10 @@ itinerary; a bad airport code is refused beside its field; the page fits a phone
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import PHONE, organiser_page
 from tests.browser.layout import assert_fits, axe_check
 
@@ -19,17 +15,7 @@ pytestmark = pytest.mark.browser
 
 def _approved_participant(server) -> int:
     """One approved participant in the module's own server (the shared one's event stays as seeded)."""
-    seeded = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "tests.browser.seed_itineraries", str(server.event_id)],
-        env=server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    result = json.loads(seeded.stdout.strip().splitlines()[-1])
+    result = run_seed("seed_itineraries", server.event_id, env=server.service.env)
     assert result["status"] == "approved", result
     return result["registration_id"]
 

@@ -3,15 +3,12 @@ and opens one with its riders and the driver's manifest; both pages fit a phone 
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import PHONE, organiser_page
 from tests.browser.layout import assert_fits, axe_check
 
@@ -21,17 +18,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def transfers_server(restartable_server):
     """The module's own server with the airport, two vehicles and funded travellers' flights."""
-    seeded = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "tests.browser.seed_transfers", str(restartable_server.event_id)],
-        env=restartable_server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    return restartable_server, run_seed(
+        "seed_transfers", restartable_server.event_id, env=restartable_server.service.env
     )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    return restartable_server, json.loads(seeded.stdout.strip().splitlines()[-1])
 
 
 async def test_an_organiser_plans_arrivals_on_a_phone_and_opens_a_run(transfers_server, new_page):

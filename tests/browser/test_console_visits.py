@@ -4,15 +4,12 @@ the run page fits a phone and passes axe."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import PHONE, organiser_page
 from tests.browser.layout import assert_fits, axe_check
 
@@ -22,17 +19,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def visits_server(restartable_server):
     """The module's own server (its environment is at hand) with sites, slots and participants."""
-    seeded = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "tests.browser.seed_visits", str(restartable_server.event_id)],
-        env=restartable_server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    return restartable_server, run_seed(
+        "seed_visits", restartable_server.event_id, env=restartable_server.service.env
     )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    return restartable_server, json.loads(seeded.stdout.strip().splitlines()[-1])
 
 
 async def test_an_organiser_runs_the_scheduler_and_commits_its_plan(visits_server, new_page):

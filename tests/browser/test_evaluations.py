@@ -4,13 +4,9 @@ before/after change."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import PHONE, organiser_page, register_participant
 from tests.browser.layout import assert_fits, axe_check
 from tests.browser.test_pages import magic_link
@@ -19,23 +15,8 @@ pytestmark = pytest.mark.browser
 
 
 def _seed(server, *registration_ids: int) -> None:
-    seeded = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [
-            sys.executable,
-            "-m",
-            "tests.browser.seed_evaluations",
-            str(server.event_id),
-            *map(str, registration_ids),
-        ],
-        env=server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    assert json.loads(seeded.stdout.strip().splitlines()[-1])["approved"] == list(registration_ids)
+    seeded = run_seed("seed_evaluations", server.event_id, *registration_ids, env=server.service.env)
+    assert seeded["approved"] == list(registration_ids)
 
 
 async def test_a_participant_answers_on_a_phone_and_the_organiser_reads_the_results(

@@ -4,13 +4,9 @@ funding, flights, hotel, pick-up and DSA shown, the itinerary confirmed and the 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import run_seed
 from tests.browser.console import register_participant
 from tests.browser.layout import assert_fits, axe_check
 from tests.browser.test_pages import magic_link
@@ -21,23 +17,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _seed(server, *registration_ids: int) -> None:
-    seeded = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [
-            sys.executable,
-            "-m",
-            "tests.browser.seed_my_travel",
-            str(server.event_id),
-            *map(str, registration_ids),
-        ],
-        env=server.service.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert seeded.returncode == 0, seeded.stderr + seeded.stdout
-    assert json.loads(seeded.stdout.strip().splitlines()[-1])["funded"] == list(registration_ids)
+    seeded = run_seed("seed_my_travel", server.event_id, *registration_ids, env=server.service.env)
+    assert seeded["funded"] == list(registration_ids)
 
 
 async def _signed_in(server, new_page, email: str):

@@ -14,7 +14,7 @@ from litestar.response import Template
 
 from events.action_plans import report, schemas, services
 from events.action_plans.controllers import attachment
-from events.errors import Conflict, InvalidInput
+from events.errors import DomainError, InvalidInput
 from events.programme import services as programme_services
 from events.reference.tables import CountryGroup
 from events.web import pages
@@ -113,14 +113,13 @@ class ActionPlanConsole(Controller):
             form.add("body", gettext(WRITE_COMMENT))
         elif len(body) > 2000:
             form.add("body", f"{gettext(N_('Check this answer'))}: ≤ 2000")
-        else:
-            try:
-                await services.add_comment(actor, event_id, country, body)
-            except (Conflict, InvalidInput) as exc:
-                form.add_service_error(exc, gettext)
-            else:
-                return pages.redirect(f"{_base(event_id)}/{country.upper()}", flash=COMMENTED)
-        return await self._plan_page(request, event_id, country, form, status_code=422)
+        return await common.act(
+            request,
+            form,
+            lambda: services.add_comment(actor, event_id, country, body),
+            done=lambda _: pages.redirect(f"{_base(event_id)}/{country.upper()}", flash=COMMENTED),
+            again=lambda form, status: self._plan_page(request, event_id, country, form, status_code=status),
+        )
 
     @post("/events/{event_id:int}/action-plans/{country:str}/status")
     async def change_status(
@@ -134,20 +133,26 @@ class ActionPlanConsole(Controller):
         form = Form(values={"comment": comment}, order=("body", "comment"))
         if target not in {"draft", "reviewed"}:
             form.add(None, gettext(CANNOT, status=target or ""))
-        else:
-            try:
-                await services.change_status(
-                    actor, event_id, country, schemas.StatusChange(status=target, comment=comment)
-                )
-            except InvalidInput:
+
+        async def refusal(form: Form, exc: DomainError, gettext) -> None:
+            if isinstance(exc, InvalidInput):
                 form.add("comment", gettext(SAY_WHY))
-            except Conflict:
+            else:  # changed meanwhile: say what the plan is now
                 plan = await services.get_plan(actor, event_id, country)
                 form.add(None, gettext(CANNOT, status=gettext(STATUS_WORDS[plan.status])))
-            else:
-                flash = RETURNED if target == "draft" else REVIEWED
-                return pages.redirect(f"{_base(event_id)}/{country.upper()}", flash=flash)
-        return await self._plan_page(request, event_id, country, form, status_code=422)
+
+        return await common.act(
+            request,
+            form,
+            lambda: services.change_status(
+                actor, event_id, country, schemas.StatusChange(status=target, comment=comment)
+            ),
+            done=lambda _: pages.redirect(
+                f"{_base(event_id)}/{country.upper()}", flash=RETURNED if target == "draft" else REVIEWED
+            ),
+            again=lambda form, status: self._plan_page(request, event_id, country, form, status_code=status),
+            refusal=refusal,
+        )
 
     @get("/action-plans")
     async def programme(self, request: Request) -> Template:

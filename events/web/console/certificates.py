@@ -21,7 +21,7 @@ from events.letters import stored
 from events.registration import reading
 from events.web import pages
 from events.web.console import common
-from events.web.forms import Form, read_form
+from events.web.forms import Form
 from events.web.i18n import N_
 
 RULE_FIELDS = ("min_percent", "session_ids")
@@ -104,16 +104,15 @@ class CertificatePages(Controller):
     @post("/rule")
     async def save_rule(self, request: Request, event_id: FromPath[int]) -> Response:
         actor, _event = await common.event_page(request, event_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(await request.form(), schemas.CertificateRuleUpdate, RULE_FIELDS, gettext)
-        if data is not None:
-            try:
-                await rules.put_rule(actor, event_id, data)
-            except InvalidInput as exc:
-                form.add_service_error(exc, gettext)
-            else:
-                return pages.redirect(_page(event_id), flash=N_("Certificate rule saved."))
-        return await self._render(request, event_id, form)
+        return await common.post_form(
+            request,
+            schemas.CertificateRuleUpdate,
+            RULE_FIELDS,
+            lambda data: rules.put_rule(actor, event_id, data),
+            done=lambda _: pages.redirect(_page(event_id), flash=N_("Certificate rule saved.")),
+            again=lambda form, _status: self._render(request, event_id, form),
+            refused=(InvalidInput,),
+        )
 
     @post("/issue")
     async def issue_all(self, request: Request, event_id: FromPath[int]) -> Response:

@@ -1,4 +1,5 @@
-"""What the console pages share: the signed-in organiser, pages with the event's tab bar, jobs.
+"""What the console pages share: the signed-in organiser, pages with the event's tab bar, jobs, and
+the way a posted form is handled (:func:`act`, :func:`post_form`).
 
 Rights are the services' business (each checks ``actor.require_organiser``); :func:`event_page` checks
 up front only so that a page of an event someone does not organise is a 403 page before any work.
@@ -6,14 +7,18 @@ up front only so that a page of an event someone does not organise is a 403 page
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from litestar import Request
+import msgspec
+from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 from events.auth.guards import current_actor
 from events.auth.principal import Actor
-from events.errors import NotAuthenticated
+from events.errors import Conflict, DomainError, InvalidInput, NotAuthenticated
+from events.i18n import choices
 from events.jobs import registry as job_registry
 from events.jobs import services as job_services
 from events.jobs.schemas import Job
@@ -21,9 +26,16 @@ from events.jobs.tables import FINISHED
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
 from events.registration.tables import RegistrationStatus
-from events.web import choices, pages
+from events.web import messages, pages
 from events.web.console import sections
+from events.web.forms import Form, Gettext, read_form
 from events.web.i18n import N_
+
+S = TypeVar("S", bound=msgspec.Struct)
+T = TypeVar("T")
+#: Puts a service's refusal into the form, in the page's words; may answer the status to show the
+#: form again with (422 when it answers nothing), and may be a coroutine function.
+Refusal = Callable[[Form, Any, Gettext], "int | Awaitable[int | None] | None"]
 
 #: How the dashboard names the values of statuses, genders and levels (the codes stay in links,
 #: filters and exports; country groups are the UN's acronyms).
@@ -134,3 +146,84 @@ async def latest_jobs(actor: Actor, event_id: int, kind: str, request: Request, 
 def query_int(request: Request, name: str) -> int | None:
     value = request.query_params.get(name, "")
     return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+# --- posted forms ------------------------------------------------------------------------------------
+
+
+def service_refusal(form: Form, exc: DomainError, gettext: Gettext) -> None:
+    """The service's field errors beside their fields, anything else in the summary."""
+    form.add_service_error(exc, gettext)
+
+
+def own_words(form: Form, gettext: Gettext, field_messages: Mapping[str, str]) -> None:
+    """An area's own words beside its fields in place of the generic "Check this answer" (alone or
+    followed by the service's English)."""
+    generic = gettext(messages.CHECK)
+    for name, text in list(form.errors.items()):
+        if name in field_messages and (text == generic or text.startswith(f"{generic}:")):
+            form.errors[name] = gettext(field_messages[name])
+
+
+async def act(
+    request: Request,
+    form: Form,
+    call: Callable[[], Awaitable[T]],
+    *,
+    done: Callable[[T], Response],
+    again: Callable[[Form, int], Awaitable[Response]],
+    refused: tuple[type[Exception], ...] = (InvalidInput, Conflict),
+    refusal: Refusal = service_refusal,
+    words: Callable[[Form, Gettext], None] | None = None,
+) -> Response:
+    """What every console form post does once its form is read (into ``form``, with any error the
+    page found itself): unless the form has errors already, ``call`` the service; when it accepts,
+    answer ``done(result)`` (a redirect, 303, with a flash); when it refuses with one of ``refused``,
+    ``refusal`` puts why into the form. Then ``words`` (the area's words for its fields) and the page
+    again with the form as typed, ``again(form, status)`` (422, or the status ``refusal`` answered).
+
+    Only the exceptions in ``refused`` become messages: anything else (not found, not allowed) goes to
+    the console's error pages as it would from any handler."""
+    gettext = pages.gettext(request)
+    status = 422
+    if not form.has_errors:
+        try:
+            result = await call()
+        except refused as exc:
+            answer = refusal(form, exc, gettext)
+            if inspect.isawaitable(answer):
+                answer = await answer
+            status = answer or 422
+        else:
+            return done(result)
+    if words is not None:
+        words(form, gettext)
+    return await again(form, status)
+
+
+async def post_form(
+    request: Request,
+    struct: type[S],
+    fields: Sequence[str],
+    call: Callable[[S], Awaitable[T]],
+    *,
+    required: Iterable[str] = (),
+    done: Callable[[T], Response],
+    again: Callable[[Form, int], Awaitable[Response]],
+    refused: tuple[type[Exception], ...] = (InvalidInput, Conflict),
+    refusal: Refusal = service_refusal,
+    words: Callable[[Form, Gettext], None] | None = None,
+) -> Response:
+    """:func:`act` for a form read into ``struct`` by :func:`events.web.forms.read_form` (every
+    field's error at once); ``call`` gets the struct."""
+    data, form = read_form(await request.form(), struct, fields, pages.gettext(request), required=required)
+    return await act(
+        request,
+        form,
+        lambda: call(data),
+        done=done,
+        again=again,
+        refused=refused,
+        refusal=refusal,
+        words=words,
+    )

@@ -135,6 +135,34 @@ def _service_errors(form: Form, exc: DomainError, gettext) -> None:
         form.add(None, exc.detail)
 
 
+def _question_refusal(form: Form, exc: Exception, gettext) -> int:
+    """A refused question: beside its fields (422), or on top when answers keep it as it is (409)."""
+    if isinstance(exc, Conflict):
+        form.add(None, exc.detail)
+        return 409
+    _service_errors(form, exc if isinstance(exc, DomainError) else InvalidInput(str(exc)), gettext)
+    return 422
+
+
+def _settings_refusal(form: Form, exc: DomainError, gettext) -> int:
+    """Refused settings: a phase's window beside its field (422); anonymity kept once people
+    answered anonymously (409)."""
+    if isinstance(exc, Conflict):
+        form.add(
+            "anonymous",
+            gettext(N_("People answered anonymously already: the questionnaire stays anonymous.")),
+        )
+        return 409
+    for error in exc.errors:
+        message = (
+            N_("The phase must close after it opens.")
+            if "close after" in error.message
+            else N_("Give a date and time, or leave it empty for the default.")
+        )
+        form.add(error.field if error.field in SETTINGS_FIELDS else None, gettext(message))
+    return 422
+
+
 async def _editor(
     request: Request,
     actor,
@@ -272,44 +300,30 @@ class EvaluationPages(Controller):
             body["after_days"] = int(days)
         else:
             form.add("after_days", gettext(N_("Give a number of days from 0 to 365.")))
-        if form.has_errors:
-            return await _editor(request, actor, event, settings=form, status_code=422)
-        try:
-            await services.update_questionnaire(
+        return await common.act(
+            request,
+            form,
+            lambda: services.update_questionnaire(
                 actor, event_id, msgspec.convert(body, schemas.QuestionnaireUpdate)
-            )
-        except InvalidInput as exc:
-            for error in exc.errors:
-                message = (
-                    N_("The phase must close after it opens.")
-                    if "close after" in error.message
-                    else N_("Give a date and time, or leave it empty for the default.")
-                )
-                form.add(
-                    error.field if error.field in SETTINGS_FIELDS else None,
-                    gettext(message),
-                )
-            return await _editor(request, actor, event, settings=form, status_code=422)
-        except Conflict:
-            form.add(
-                "anonymous",
-                gettext(N_("People answered anonymously already: the questionnaire stays anonymous.")),
-            )
-            return await _editor(request, actor, event, settings=form, status_code=409)
-        return pages.redirect(_base(event_id), flash=N_("Settings saved."))
+            ),
+            done=lambda _: pages.redirect(_base(event_id), flash=N_("Settings saved.")),
+            again=lambda form, status: _editor(request, actor, event, settings=form, status_code=status),
+            refusal=_settings_refusal,
+        )
 
     @post("/questions")
     async def add(self, request: Request, event_id: FromPath[int]) -> Response:
         actor, event = await common.event_page(request, event_id)
         body, form = _question_body(await request.form())
-        try:
-            await services.add_question(actor, event_id, msgspec.convert(body, schemas.QuestionCreate))
-        except (InvalidInput, msgspec.ValidationError) as exc:
-            _service_errors(
-                form, exc if isinstance(exc, DomainError) else InvalidInput(str(exc)), pages.gettext(request)
-            )
-            return await _editor(request, actor, event, form=form, status_code=422)
-        return pages.redirect(_base(event_id), flash=N_("Question added."))
+        return await common.act(
+            request,
+            form,
+            lambda: services.add_question(actor, event_id, msgspec.convert(body, schemas.QuestionCreate)),
+            done=lambda _: pages.redirect(_base(event_id), flash=N_("Question added.")),
+            again=lambda form, status: _editor(request, actor, event, form=form, status_code=status),
+            refused=(InvalidInput, msgspec.ValidationError),
+            refusal=_question_refusal,
+        )
 
     @get("/questions/{question_id:int}")
     async def edit(self, request: Request, event_id: FromPath[int], question_id: FromPath[int]) -> Template:
@@ -325,19 +339,19 @@ class EvaluationPages(Controller):
         body.setdefault("options", [])
         body.setdefault("low_label", {})
         body.setdefault("high_label", {})
-        try:
-            await services.update_question(
+        return await common.act(
+            request,
+            form,
+            lambda: services.update_question(
                 actor, event_id, question_id, msgspec.convert(body, schemas.QuestionUpdate)
-            )
-        except (InvalidInput, msgspec.ValidationError) as exc:
-            _service_errors(
-                form, exc if isinstance(exc, DomainError) else InvalidInput(str(exc)), pages.gettext(request)
-            )
-            return await _question_page(request, actor, event, question, form, status_code=422)
-        except Conflict as exc:
-            form.add(None, exc.detail)
-            return await _question_page(request, actor, event, question, form, status_code=409)
-        return pages.redirect(_base(event_id), flash=N_("Question saved."))
+            ),
+            done=lambda _: pages.redirect(_base(event_id), flash=N_("Question saved.")),
+            again=lambda form, status: _question_page(
+                request, actor, event, question, form, status_code=status
+            ),
+            refused=(InvalidInput, msgspec.ValidationError, Conflict),
+            refusal=_question_refusal,
+        )
 
     @post("/questions/{question_id:int}/move")
     async def move(self, request: Request, event_id: FromPath[int], question_id: FromPath[int]) -> Response:

@@ -25,11 +25,12 @@ from msgspec import UNSET
 
 from events.auth.principal import Actor
 from events.errors import Conflict, InvalidInput, PermissionDenied
+from events.i18n import choices
 from events.i18n.languages import CODES
 from events.programme import schemas
 from events.programme import services as programme_services
 from events.programme.tables import Partner
-from events.web import choices, i18n, messages, pages
+from events.web import i18n, messages, pages
 from events.web.console import common
 from events.web.forms import _LOCAL_MINUTES, TRUE_VALUES, Form, form_from, read_form
 from events.web.i18n import N_

@@ -20,12 +20,13 @@ from markupsafe import Markup
 
 from events import clock
 from events.errors import Conflict
+from events.i18n import choices
 from events.i18n.languages import locale
 from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
 from events.reference.time_zones import country_time_zone, is_time_zone
 from events.registration import editing, signups
-from events.web import choices, i18n, messages, pages
+from events.web import i18n, messages, pages
 from events.web.forms import Form
 from events.web.i18n import N_
 from events.web.my.view import MyView, my_view

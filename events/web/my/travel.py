@@ -17,11 +17,12 @@ from litestar.datastructures import FormMultiDict
 
 from events import clock
 from events.errors import Conflict, InvalidInput
+from events.i18n import choices
 from events.programme import services as programme_services
 from events.registration import editing, reading, schemas
 from events.travel import itineraries
 from events.travel import mine as travel_mine
-from events.web import choices, pages
+from events.web import pages
 from events.web.forms import Form, read_form
 from events.web.i18n import N_
 from events.web.my.view import MyView, my_view

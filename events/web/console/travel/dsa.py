@@ -21,7 +21,7 @@ from events.travel import dsa, dsa_rates, schemas
 from events.web import messages, pages
 from events.web.console import common
 from events.web.console.travel import sections
-from events.web.forms import Form, read_form
+from events.web.forms import Form
 from events.web.i18n import N_
 
 BASE = "/organiser/events/{event_id:int}/travel/dsa"
@@ -66,6 +66,16 @@ def _own_messages(form: Form, gettext) -> None:
     for name, text in list(form.errors.items()):
         if name in FIELD_MESSAGES and text == generic:
             form.errors[name] = gettext(FIELD_MESSAGES[name])
+
+
+def _rate_refusal(form: Form, exc: InvalidInput | Conflict, gettext) -> None:
+    if isinstance(exc, Conflict):
+        form.add("valid_from", gettext(N_("This city has a rate from this date already.")))
+    elif all(error.field in FIELD_MESSAGES for error in exc.errors) and exc.errors:
+        for error in exc.errors:  # the service's English, said in the page's words
+            form.add(error.field, gettext(FIELD_MESSAGES[error.field]))
+    else:
+        form.add_service_error(exc, gettext, fallback=gettext(REFUSED, reason=exc.detail))
 
 
 def _problem_text(problem: schemas.DsaProblem, gettext, language: str) -> str:
@@ -128,27 +138,19 @@ class DsaPage(Controller):
     @post("/rates")
     async def add_rate(self, request: Request, event_id: FromPath[int]) -> Response:
         actor, event = await common.event_page(request, event_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(
-            await request.form(), schemas.DsaRateCreate, RATE_FIELDS, gettext, required=RATE_FIELDS
+        return await common.post_form(
+            request,
+            schemas.DsaRateCreate,
+            RATE_FIELDS,
+            lambda data: dsa_rates.create_rate(actor, data),
+            required=RATE_FIELDS,
+            done=lambda _: pages.redirect(
+                f"/organiser/events/{event_id}/travel/dsa", flash=N_("The DSA rate was added.")
+            ),
+            again=lambda form, status: self._page(request, actor, event, form, status),
+            refusal=_rate_refusal,
+            words=_own_messages,
         )
-        if data is not None:
-            try:
-                await dsa_rates.create_rate(actor, data)
-            except (InvalidInput, Conflict) as exc:
-                if isinstance(exc, Conflict):
-                    form.add("valid_from", gettext(N_("This city has a rate from this date already.")))
-                elif all(error.field in FIELD_MESSAGES for error in exc.errors) and exc.errors:
-                    for error in exc.errors:  # the service's English, said in the page's words
-                        form.add(error.field, gettext(FIELD_MESSAGES[error.field]))
-                else:
-                    form.add_service_error(exc, gettext, fallback=gettext(REFUSED, reason=exc.detail))
-            else:
-                return pages.redirect(
-                    f"/organiser/events/{event_id}/travel/dsa", flash=N_("The DSA rate was added.")
-                )
-        _own_messages(form, gettext)
-        return await self._page(request, actor, event, form, 422)
 
     @post("/rates/{rate_id:int}/delete")
     async def delete_rate(

@@ -18,15 +18,15 @@ from litestar.response import Template
 from msgspec import Meta, Struct
 
 from events.auth.principal import Actor
-from events.errors import Conflict, DomainError, InvalidInput
+from events.errors import DomainError, InvalidInput
 from events.i18n.languages import locale
 from events.programme import schemas as programme_schemas
 from events.travel import funding, schemas
 from events.travel.tables import FundingLevel
-from events.web import i18n, messages, pages
+from events.web import i18n, pages
 from events.web.console import common
 from events.web.console.travel import sections
-from events.web.forms import Form, read_form
+from events.web.forms import Form
 from events.web.i18n import N_
 
 BASE = "/organiser/events/{event_id:int}/travel"
@@ -98,16 +98,11 @@ def money(value: Decimal | None, currency: str, language: str) -> str:
 
 
 def _own_messages(form: Form, gettext) -> None:
-    """This area's words beside a field in place of the generic "Check this answer"."""
-    generic = gettext(messages.CHECK)
-    for name, text in list(form.errors.items()):
-        if name in FIELD_MESSAGES and (text == generic or text.startswith(f"{generic}:")):
-            form.errors[name] = gettext(FIELD_MESSAGES[name])
+    common.own_words(form, gettext, FIELD_MESSAGES)
 
 
 def _refusal(form: Form, exc: DomainError, gettext) -> None:
     form.add_service_error(exc, gettext, fallback=gettext(REFUSED, reason=exc.detail))
-    _own_messages(form, gettext)
 
 
 def _render(
@@ -210,53 +205,56 @@ class FundingPages(Controller):
         self, request: Request, event_id: FromPath[int], registration_id: FromPath[int]
     ) -> Response:
         actor, event = await common.event_page(request, event_id)
-        gettext = pages.gettext(request)
-        submitted = await request.form()
-        state = submitted.get("state") or None
-        data, form = read_form(submitted, DecisionForm, ["level", "reason"], gettext, required=["level"])
-        if data is not None:
-            try:
-                result = await funding.decide(
-                    actor, registration_id, data.level, data.reason, event_id=event_id
-                )
-            except (InvalidInput, Conflict) as exc:
-                _refusal(form, exc, gettext)
-            else:
-                back = f"/organiser/events/{event_id}/travel/funding"
-                if state in STATES:
-                    back += f"?state={state}"
-                return pages.redirect(
-                    f"{back}#registration-{registration_id}",
-                    flash=N_("Decision saved: %(level)s. Committed: %(committed)s of %(budget)s."),
-                    level=pages.Word(LEVEL_WORDS[result.decision.level]),
-                    committed=money(result.budget.committed, result.budget.currency, pages.language(request)),
-                    budget=money(result.budget.budget, result.budget.currency, pages.language(request)),
-                )
-        _own_messages(form, gettext)
-        return await self._page(
-            request, actor, event, state=state, row_forms={registration_id: form}, status_code=422
+        state = (await request.form()).get("state") or None
+        language = pages.language(request)
+
+        def done(result: schemas.DecisionResult) -> Response:
+            back = f"/organiser/events/{event_id}/travel/funding"
+            if state in STATES:
+                back += f"?state={state}"
+            return pages.redirect(
+                f"{back}#registration-{registration_id}",
+                flash=N_("Decision saved: %(level)s. Committed: %(committed)s of %(budget)s."),
+                level=pages.Word(LEVEL_WORDS[result.decision.level]),
+                committed=money(result.budget.committed, result.budget.currency, language),
+                budget=money(result.budget.budget, result.budget.currency, language),
+            )
+
+        return await common.post_form(
+            request,
+            DecisionForm,
+            ["level", "reason"],
+            lambda data: funding.decide(actor, registration_id, data.level, data.reason, event_id=event_id),
+            required=["level"],
+            done=done,
+            again=lambda form, status: self._page(
+                request, actor, event, state=state, row_forms={registration_id: form}, status_code=status
+            ),
+            refusal=_refusal,
+            words=_own_messages,
         )
 
     @post("/funding/fares")
     async def set_fare(self, request: Request, event_id: FromPath[int]) -> Response:
         actor, event = await common.event_page(request, event_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(
-            await request.form(), FareForm, ["country", "amount"], gettext, required=["country", "amount"]
+        return await common.post_form(
+            request,
+            FareForm,
+            ["country", "amount"],
+            lambda data: funding.set_fare_estimate(actor, event_id, data.country, data.amount),
+            required=["country", "amount"],
+            done=lambda fare: pages.redirect(
+                f"/organiser/events/{event_id}/travel/funding#fares",
+                flash=N_("The fare estimate for %(country)s was saved."),
+                country=i18n.country_names(pages.language(request)).get(fare.country, fare.country),
+            ),
+            again=lambda form, status: self._page(
+                request, actor, event, state=None, fare_form=form, status_code=status
+            ),
+            refused=(InvalidInput,),
+            refusal=_refusal,
+            words=_own_messages,
         )
-        if data is not None:
-            try:
-                fare = await funding.set_fare_estimate(actor, event_id, data.country, data.amount)
-            except InvalidInput as exc:
-                _refusal(form, exc, gettext)
-            else:
-                return pages.redirect(
-                    f"/organiser/events/{event_id}/travel/funding#fares",
-                    flash=N_("The fare estimate for %(country)s was saved."),
-                    country=i18n.country_names(pages.language(request)).get(fare.country, fare.country),
-                )
-        _own_messages(form, gettext)
-        return await self._page(request, actor, event, state=None, fare_form=form, status_code=422)
 
     @post("/funding/fares/{country:str}/remove")
     async def remove_fare(
@@ -284,35 +282,39 @@ class FundingPages(Controller):
     @post("/settings")
     async def save_settings(self, request: Request, event_id: FromPath[int]) -> Response:
         actor, event = await common.event_page(request, event_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(
-            await request.form(), SettingsForm, SETTINGS_FIELDS, gettext, required=["currency", "budget"]
-        )
-        if data is not None:
-            try:
-                update = schemas.TravelSettingsUpdate(
-                    currency=data.currency.upper(),
-                    budget=funding.money("budget", data.budget),
-                    airport=data.airport.upper(),
-                    transfer_window_minutes=data.transfer_window_minutes,
-                    transfer_wait_minutes=data.transfer_wait_minutes,
-                    dsa_accommodation_reduction=data.dsa_accommodation_reduction,
-                    dsa_breakfast_reduction=data.dsa_breakfast_reduction,
-                    dsa_lunch_reduction=data.dsa_lunch_reduction,
-                    dsa_dinner_reduction=data.dsa_dinner_reduction,
-                )
-                await funding.update_settings(actor, event_id, update)
-            except InvalidInput as exc:
-                _refusal(form, exc, gettext)
-            else:
-                return pages.redirect(
-                    f"/organiser/events/{event_id}/travel/settings",
-                    flash=N_("The travel settings were saved."),
-                )
-        _own_messages(form, gettext)
-        current = await funding.settings_for(event_id)
-        return _render(
-            request, "settings.html", actor, event, "funding", {"form": form, "settings": current}, 422
+
+        async def save(data: SettingsForm) -> None:
+            update = schemas.TravelSettingsUpdate(
+                currency=data.currency.upper(),
+                budget=funding.money("budget", data.budget),
+                airport=data.airport.upper(),
+                transfer_window_minutes=data.transfer_window_minutes,
+                transfer_wait_minutes=data.transfer_wait_minutes,
+                dsa_accommodation_reduction=data.dsa_accommodation_reduction,
+                dsa_breakfast_reduction=data.dsa_breakfast_reduction,
+                dsa_lunch_reduction=data.dsa_lunch_reduction,
+                dsa_dinner_reduction=data.dsa_dinner_reduction,
+            )
+            await funding.update_settings(actor, event_id, update)
+
+        async def again(form: Form, status: int) -> Template:
+            current = await funding.settings_for(event_id)
+            context = {"form": form, "settings": current}
+            return _render(request, "settings.html", actor, event, "funding", context, status)
+
+        return await common.post_form(
+            request,
+            SettingsForm,
+            SETTINGS_FIELDS,
+            save,
+            required=["currency", "budget"],
+            done=lambda _: pages.redirect(
+                f"/organiser/events/{event_id}/travel/settings", flash=N_("The travel settings were saved.")
+            ),
+            again=again,
+            refused=(InvalidInput,),
+            refusal=_refusal,
+            words=_own_messages,
         )
 
 

@@ -19,18 +19,20 @@ from litestar.response import Template
 from events.auth.principal import Actor
 from events.errors import Conflict, DomainError, InvalidInput, NotFound
 from events.programme import schemas as programme_schemas
-from events.travel import allocation, hotels, rooming, schemas
-from events.web import messages, pages
+from events.travel import allocation, funding, hotels, rooming, schemas
+from events.web import pages
 from events.web.console import common
 from events.web.console.travel import sections
-from events.web.forms import Form, read_form
+from events.web.console.travel.funding import money
+from events.web.forms import Form
 from events.web.i18n import N_
 
 BASE = "/organiser/events/{event_id:int}/travel/hotels"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 HOTEL_FIELDS = ["name", "city", "address", "contact_email", "contact_phone"]
-TYPE_FIELDS = ["name", "occupancy", "accessible"]
+TYPE_FIELDS = ["name", "occupancy", "accessible", "nightly_rate", "currency"]
+RATE_FIELDS = ["nightly_rate", "currency"]
 RANGE_FIELDS = ["check_in", "check_out", "rooms"]
 FIELD_MESSAGES = {
     "name": N_("Enter a name"),
@@ -38,6 +40,11 @@ FIELD_MESSAGES = {
     "check_in": N_("Enter the first night as a date, like 2027-10-11"),
     "check_out": N_("Enter the check-out date, after the first night, like 2027-10-16"),
     "rooms": N_("Enter a whole number of rooms, 0 or more"),
+    "nightly_rate": N_(
+        "Enter the price of one room for one night, 0 or more with at most two decimals, like 120.00, "
+        "or leave it blank"
+    ),
+    "currency": N_("Enter the currency as a 3-letter code, like USD"),
 }
 NIGHT_MESSAGE = N_("Enter a whole number of rooms, 0 or more")
 #: Why someone has no room, by the allocation's code.
@@ -65,6 +72,7 @@ def _render(
     context: dict[str, Any],
     status_code: int = 200,
 ) -> Template:
+    language = pages.language(request)
     return common.render(
         request,
         f"console/travel/hotels/{template}",
@@ -75,6 +83,7 @@ def _render(
             **sections.context(event.id, "hotels"),
             "base": f"/organiser/events/{event.id}/travel/hotels",
             "reason_words": REASON_WORDS,
+            "money": lambda value, currency: money(value, currency, language),
             **context,
         },
         status_code=status_code,
@@ -82,15 +91,20 @@ def _render(
 
 
 def _own_messages(form: Form, gettext) -> None:
-    generic = gettext(messages.CHECK)
-    for name, text in list(form.errors.items()):
-        if name in FIELD_MESSAGES and (text == generic or text.startswith(generic + ":")):
-            form.errors[name] = gettext(FIELD_MESSAGES[name])
+    common.own_words(form, gettext, FIELD_MESSAGES)
 
 
 def _refusal(form: Form, exc: DomainError, gettext) -> None:
     form.add_service_error(exc, gettext, fallback=gettext(REFUSED, reason=exc.detail))
-    _own_messages(form, gettext)
+
+
+def _night_refusal(form: Form, exc: DomainError, gettext) -> None:
+    """A refused night beside its own field; a conflict in the summary."""
+    if isinstance(exc, InvalidInput):
+        for error in exc.errors:
+            form.add(f"night-{error.field.removeprefix('nights.')}", gettext(NIGHT_MESSAGE))
+    else:
+        form.add(None, gettext(REFUSED, reason=exc.detail))
 
 
 def _file(body: bytes, media_type: str, filename: str) -> Response[bytes]:
@@ -128,21 +142,19 @@ class HotelPages(Controller):
     @post("")
     async def create_hotel(self, request: Request, event_id: FromPath[int]) -> Response:
         actor, event = await common.event_page(request, event_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(
-            await request.form(), schemas.HotelCreate, HOTEL_FIELDS, gettext, required=["name"]
+        return await common.post_form(
+            request,
+            schemas.HotelCreate,
+            HOTEL_FIELDS,
+            lambda data: hotels.create_hotel(actor, event_id, data),
+            required=["name"],
+            done=lambda hotel: pages.redirect(
+                f"/organiser/events/{event_id}/travel/hotels/{hotel.id}", flash=N_("The hotel was added.")
+            ),
+            again=lambda form, status: self._list(request, actor, event, form, status),
+            refusal=_refusal,
+            words=_own_messages,
         )
-        if data is not None:
-            try:
-                hotel = await hotels.create_hotel(actor, event_id, data)
-            except (InvalidInput, Conflict) as exc:
-                _refusal(form, exc, gettext)
-            else:
-                return pages.redirect(
-                    f"/organiser/events/{event_id}/travel/hotels/{hotel.id}", flash=N_("The hotel was added.")
-                )
-        _own_messages(form, gettext)
-        return await self._list(request, actor, event, form, 422)
 
     @post("/allocate")
     async def allocate(self, request: Request, event_id: FromPath[int]) -> Response:
@@ -169,7 +181,8 @@ class HotelPages(Controller):
     @get("/{hotel_id:int}")
     async def hotel(self, request: Request, event_id: FromPath[int], hotel_id: FromPath[int]) -> Template:
         actor, event = await common.event_page(request, event_id)
-        form = Form(order=TYPE_FIELDS, values={"occupancy": "1"})
+        currency = (await funding.settings_for(event_id)).currency
+        form = Form(order=TYPE_FIELDS, values={"occupancy": "1", "currency": currency})
         return await self._hotel(request, actor, event, hotel_id, form)
 
     async def _hotel(
@@ -183,22 +196,20 @@ class HotelPages(Controller):
         self, request: Request, event_id: FromPath[int], hotel_id: FromPath[int]
     ) -> Response:
         actor, event = await common.event_page(request, event_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(
-            await request.form(), schemas.RoomTypeCreate, TYPE_FIELDS, gettext, required=["name", "occupancy"]
+        return await common.post_form(
+            request,
+            schemas.RoomTypeCreate,
+            TYPE_FIELDS,
+            lambda data: hotels.create_room_type(actor, event_id, hotel_id, data),
+            required=["name", "occupancy"],
+            done=lambda room_type: pages.redirect(
+                f"/organiser/events/{event_id}/travel/hotels/room-types/{room_type.id}",
+                flash=N_("The room type was added: now set its rooms per night."),
+            ),
+            again=lambda form, status: self._hotel(request, actor, event, hotel_id, form, status),
+            refusal=_refusal,
+            words=_own_messages,
         )
-        if data is not None:
-            try:
-                room_type = await hotels.create_room_type(actor, event_id, hotel_id, data)
-            except (InvalidInput, Conflict) as exc:
-                _refusal(form, exc, gettext)
-            else:
-                return pages.redirect(
-                    f"/organiser/events/{event_id}/travel/hotels/room-types/{room_type.id}",
-                    flash=N_("The room type was added: now set its rooms per night."),
-                )
-        _own_messages(form, gettext)
-        return await self._hotel(request, actor, event, hotel_id, form, 422)
 
     @post("/{hotel_id:int}/delete")
     async def delete_hotel(
@@ -264,6 +275,7 @@ class HotelPages(Controller):
         range_form: Form,
         night_form: Form | None,
         status_code: int = 200,
+        rate_form: Form | None = None,
     ) -> Template:
         hotel, room_type = await self._room_type(actor, event.id, room_type_id)
         nights = _block_nights(room_type, event)
@@ -272,36 +284,63 @@ class HotelPages(Controller):
                 order=[f"night-{n.isoformat()}" for n in nights],
                 values={f"night-{n.isoformat()}": str(room_type.nights.get(n, 0)) for n in nights},
             )
+        if rate_form is None:
+            rate = room_type.nightly_rate
+            rate_form = Form(
+                order=RATE_FIELDS,
+                values={"nightly_rate": "" if rate is None else str(rate), "currency": room_type.currency},
+            )
         context = {
             "hotel": hotel,
             "room_type": room_type,
             "nights": nights,
             "range_form": range_form,
             "night_form": night_form,
+            "rate_form": rate_form,
         }
         return _render(request, "block.html", actor, event, context, status_code)
+
+    @post("/room-types/{room_type_id:int}/rate")
+    async def set_rate(
+        self, request: Request, event_id: FromPath[int], room_type_id: FromPath[int]
+    ) -> Response:
+        """The room's price per night (blank: not priced); the funding estimates follow at once."""
+        actor, event = await common.event_page(request, event_id)
+        return await common.post_form(
+            request,
+            schemas.RoomTypeUpdate,
+            RATE_FIELDS,
+            lambda data: hotels.update_room_type(actor, event_id, room_type_id, data),
+            done=lambda _: pages.redirect(
+                f"/organiser/events/{event_id}/travel/hotels/room-types/{room_type_id}",
+                flash=N_("The nightly rate was saved: the funding estimates follow it."),
+            ),
+            again=lambda form, status: self._block(
+                request, actor, event, room_type_id, Form(order=RANGE_FIELDS), None, status, rate_form=form
+            ),
+            refusal=_refusal,
+            words=_own_messages,
+        )
 
     @post("/room-types/{room_type_id:int}/range")
     async def set_range(
         self, request: Request, event_id: FromPath[int], room_type_id: FromPath[int]
     ) -> Response:
         actor, event = await common.event_page(request, event_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(
-            await request.form(), schemas.BlockRange, RANGE_FIELDS, gettext, required=RANGE_FIELDS
+        return await common.post_form(
+            request,
+            schemas.BlockRange,
+            RANGE_FIELDS,
+            lambda data: hotels.set_block(actor, event_id, room_type_id, hotels.range_nights(data)),
+            required=RANGE_FIELDS,
+            done=lambda _: pages.redirect(
+                f"/organiser/events/{event_id}/travel/hotels/room-types/{room_type_id}",
+                flash=N_("The rooms per night were saved."),
+            ),
+            again=lambda form, status: self._block(request, actor, event, room_type_id, form, None, status),
+            refusal=_refusal,
+            words=_own_messages,
         )
-        if data is not None:
-            try:
-                await hotels.set_block(actor, event_id, room_type_id, hotels.range_nights(data))
-            except (InvalidInput, Conflict) as exc:
-                _refusal(form, exc, gettext)
-            else:
-                return pages.redirect(
-                    f"/organiser/events/{event_id}/travel/hotels/room-types/{room_type_id}",
-                    flash=N_("The rooms per night were saved."),
-                )
-        _own_messages(form, gettext)
-        return await self._block(request, actor, event, room_type_id, form, None, 422)
 
     @post("/room-types/{room_type_id:int}/nights")
     async def set_nights(
@@ -319,21 +358,19 @@ class HotelPages(Controller):
                 counts[datetime.date.fromisoformat(_NIGHT.match(name).group(1))] = int(raw)
             except ValueError:
                 form.add(name, gettext(NIGHT_MESSAGE))
-        if not form.has_errors:
-            try:
-                await hotels.set_block(actor, event_id, room_type_id, counts)
-            except InvalidInput as exc:
-                for error in exc.errors:
-                    night = error.field.removeprefix("nights.")
-                    form.add(f"night-{night}", gettext(NIGHT_MESSAGE))
-            except Conflict as exc:
-                form.add(None, gettext(REFUSED, reason=exc.detail))
-            else:
-                return pages.redirect(
-                    f"/organiser/events/{event_id}/travel/hotels/room-types/{room_type_id}",
-                    flash=N_("The rooms per night were saved."),
-                )
-        return await self._block(request, actor, event, room_type_id, Form(order=RANGE_FIELDS), form, 422)
+        return await common.act(
+            request,
+            form,
+            lambda: hotels.set_block(actor, event_id, room_type_id, counts),
+            done=lambda _: pages.redirect(
+                f"/organiser/events/{event_id}/travel/hotels/room-types/{room_type_id}",
+                flash=N_("The rooms per night were saved."),
+            ),
+            again=lambda form, status: self._block(
+                request, actor, event, room_type_id, Form(order=RANGE_FIELDS), form, status
+            ),
+            refusal=_night_refusal,
+        )
 
 
 HANDLERS: list = [HotelPages]

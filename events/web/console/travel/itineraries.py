@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from events.auth.principal import Actor
-from events.errors import Conflict, DomainError, InvalidInput, NotFound
+from events.errors import DomainError, NotFound
 from events.programme import schemas as programme_schemas
 from events.registration import importer
 from events.registration.tables import Registration, RegistrationStatus
@@ -25,7 +25,7 @@ from events.travel.tables import FundingDecision, FundingLevel
 from events.web import messages, pages
 from events.web.console import common
 from events.web.console.travel import sections
-from events.web.forms import Form, read_form
+from events.web.forms import Form
 from events.web.i18n import N_
 
 BASE = "/organiser/events/{event_id:int}/travel/itineraries"
@@ -288,21 +288,21 @@ class ItinerariesPages(Controller):
     ) -> Response:
         actor, event = await common.event_page(request, event_id, travel=True)
         await _registration(event_id, registration_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(
-            await request.form(), schemas.SegmentCreate, FIELDS, gettext, required=REQUIRED
+        return await common.post_form(
+            request,
+            schemas.SegmentCreate,
+            FIELDS,
+            lambda data: itineraries.add_segment(actor, registration_id, data),
+            required=REQUIRED,
+            done=lambda _: pages.redirect(
+                f"{_base(event_id)}/{registration_id}", flash=N_("The flight was added.")
+            ),
+            again=lambda form, status: self._person(
+                request, actor, event, registration_id, form, status_code=status
+            ),
+            refusal=_refusal,
+            words=_own_messages,
         )
-        if data is not None:
-            try:
-                await itineraries.add_segment(actor, registration_id, data)
-            except (InvalidInput, Conflict) as exc:
-                _refusal(form, exc, gettext)
-            else:
-                return pages.redirect(
-                    f"{_base(event_id)}/{registration_id}", flash=N_("The flight was added.")
-                )
-        _own_messages(form, gettext)
-        return await self._person(request, actor, event, registration_id, form, status_code=422)
 
     async def _segment(self, actor: Actor, registration_id: int, segment_id: int) -> schemas.Segment:
         segment = await itineraries.get_segment(actor, segment_id)
@@ -334,22 +334,20 @@ class ItinerariesPages(Controller):
         actor, event = await common.event_page(request, event_id, travel=True)
         await _registration(event_id, registration_id)
         segment = await self._segment(actor, registration_id, segment_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(
-            await request.form(), schemas.SegmentUpdate, FIELDS, gettext, required=REQUIRED
-        )
-        if data is not None:
-            try:
-                await itineraries.update_segment(actor, segment_id, data)
-            except (InvalidInput, Conflict) as exc:
-                _refusal(form, exc, gettext)
-            else:
-                return pages.redirect(
-                    f"{_base(event_id)}/{registration_id}", flash=N_("The flight was saved.")
-                )
-        _own_messages(form, gettext)
-        return await self._person(
-            request, actor, event, registration_id, form, editing=segment, status_code=422
+        return await common.post_form(
+            request,
+            schemas.SegmentUpdate,
+            FIELDS,
+            lambda data: itineraries.update_segment(actor, segment_id, data),
+            required=REQUIRED,
+            done=lambda _: pages.redirect(
+                f"{_base(event_id)}/{registration_id}", flash=N_("The flight was saved.")
+            ),
+            again=lambda form, status: self._person(
+                request, actor, event, registration_id, form, editing=segment, status_code=status
+            ),
+            refusal=_refusal,
+            words=_own_messages,
         )
 
     @post("/{registration_id:int}/segments/{segment_id:int}/remove")

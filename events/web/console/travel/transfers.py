@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from events.auth.principal import Actor
-from events.errors import Conflict, DomainError, InvalidInput
+from events.errors import DomainError
 from events.programme import schemas as programme_schemas
 from events.programme.services import to_local
 from events.travel import schemas, transfers
@@ -24,7 +24,7 @@ from events.travel.tables import TransferDirection
 from events.web import pages
 from events.web.console import common
 from events.web.console.travel import sections
-from events.web.forms import Form, form_from, read_form
+from events.web.forms import Form, form_from
 from events.web.i18n import N_
 
 BASE = "/organiser/events/{event_id:int}/travel/transfers"
@@ -141,23 +141,23 @@ class TransfersPages(Controller):
     async def plan(self, request: Request, event_id: FromPath[int], direction: FromPath[str]) -> Response:
         actor, event = await common.event_page(request, event_id)
         gettext = pages.gettext(request)
+        form = Form()
         if direction not in DIRECTIONS:
-            form = Form()
             form.add(None, gettext(REFUSED, reason=direction))
-            return await _overview(request, actor, event, form, 422)
-        try:
-            plan = await transfers.plan_transfers(actor, event_id, direction)
-        except (InvalidInput, Conflict) as exc:
-            form = Form()
-            form.add(None, gettext(REFUSED, reason=exc.errors[0].message if exc.errors else exc.detail))
-            return await _overview(request, actor, event, form, 422)
-        return pages.redirect(
-            f"/organiser/events/{event_id}/travel/transfers",
-            flash=PLANNED,
-            direction=gettext(DIRECTIONS[TransferDirection(direction)]),
-            runs=len(plan.runs),
-            riders=sum(len(run.riders) for run in plan.runs),
-            unplaced=_unplaced_text(plan, gettext),
+        return await common.act(
+            request,
+            form,
+            lambda: transfers.plan_transfers(actor, event_id, direction),
+            done=lambda plan: pages.redirect(
+                f"/organiser/events/{event_id}/travel/transfers",
+                flash=PLANNED,
+                direction=gettext(DIRECTIONS[TransferDirection(direction)]),
+                runs=len(plan.runs),
+                riders=sum(len(run.riders) for run in plan.runs),
+                unplaced=_unplaced_text(plan, gettext),
+            ),
+            again=lambda form, status: _overview(request, actor, event, form, status),
+            refusal=_plan_refusal,
         )
 
     @get("/runs/{run_id:int}")
@@ -170,22 +170,26 @@ class TransfersPages(Controller):
     async def update_run(self, request: Request, event_id: FromPath[int], run_id: FromPath[int]) -> Response:
         actor, event = await common.event_page(request, event_id)
         run = await transfers.get_run(actor, event_id, run_id)
-        gettext = pages.gettext(request)
-        data, form = read_form(await request.form(), schemas.TransferRunUpdate, RUN_FIELDS, gettext)
-        if data is not None:
-            try:
-                await transfers.update_run(actor, event_id, run_id, data)
-            except (InvalidInput, Conflict) as exc:
-                _refusal(form, exc, gettext)
-            else:
-                return pages.redirect(
-                    f"/organiser/events/{event_id}/travel/transfers/runs/{run_id}", flash=SAVED
-                )
-        return await _run_page(request, actor, event, run, form, 422)
+        return await common.post_form(
+            request,
+            schemas.TransferRunUpdate,
+            RUN_FIELDS,
+            lambda data: transfers.update_run(actor, event_id, run_id, data),
+            done=lambda _: pages.redirect(
+                f"/organiser/events/{event_id}/travel/transfers/runs/{run_id}", flash=SAVED
+            ),
+            again=lambda form, status: _run_page(request, actor, event, run, form, status),
+            refusal=_refusal,
+        )
 
 
 def _refusal(form: Form, exc: DomainError, gettext) -> None:
     form.add_service_error(exc, gettext, fallback=gettext(REFUSED, reason=exc.detail))
+
+
+def _plan_refusal(form: Form, exc: DomainError, gettext) -> None:
+    """The plan form has no field: the first reason goes in the summary."""
+    form.add(None, gettext(REFUSED, reason=exc.errors[0].message if exc.errors else exc.detail))
 
 
 HANDLERS: list = [TransfersPages]

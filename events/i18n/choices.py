@@ -1,14 +1,15 @@
 """Labels of the choices the registration form offers, in the order shown (translated when shown).
 
-The values are the services' own enums; only their wording lives here.
+The values are the services' own enums; only their wording lives here, shared by the pages and the
+programme report (:mod:`events.reports`), hence in the core.
 """
 
 from __future__ import annotations
 
+from events.i18n.catalogues import N_
 from events.i18n.languages import CODES
 from events.registration.schemas import AccessibilityNeed, Gender, GovernmentLevel, Level, ReportingGroup
 from events.registration.tables import RegistrationStatus
-from events.web.i18n import N_
 
 GENDERS = [
     (Gender.female.value, N_("Female"), None),
