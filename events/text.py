@@ -23,6 +23,8 @@ _MULTILINE_ALLOWED = frozenset("\n\r\t")
 
 def text_problem(value: str, *, single_line: bool) -> str | None:
     """Why ``value`` is not acceptable text, or ``None``."""
+    if value.isprintable():  # neither control (Cc) nor format (Cf, the bidi controls) characters
+        return None
     allowed = frozenset() if single_line else _MULTILINE_ALLOWED
     if any(unicodedata.category(char) == "Cc" and char not in allowed for char in value):
         return "must not contain control characters"
