@@ -52,15 +52,23 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 EVENT = "/events/{event_id:int}/checkin"
 
 
+def _authorization(connection: ASGIConnection) -> str:
+    """The ``Authorization`` header, read from the scope (parsing every header costs more)."""
+    for name, value in connection.scope["headers"]:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return ""
+
+
 async def _device_actor(connection: ASGIConnection, *, check_version: bool = True) -> Actor:
     """The account of a device's request; tokens are remembered for a few seconds (see above). A
     remembered one is compared with the database's access version unless ``check_version`` is off
     (the scan compares it in its first statement)."""
-    cached = connection.state.get("actor")
+    state = connection.scope["state"]  # the request's state, as a dict (a State wrapper per use costs)
+    cached = state.get("actor")
     if cached is not None:
         return cached
-    authorization = connection.headers.get("authorization", "")
-    scheme, _, secret = authorization.partition(" ")
+    scheme, _, secret = _authorization(connection).partition(" ")
     key = version = None
     if scheme.lower() == "bearer" and secret.strip().startswith("ose_"):
         key = hashlib.sha256(secret.strip().encode()).digest()
@@ -68,8 +76,8 @@ async def _device_actor(connection: ASGIConnection, *, check_version: bool = Tru
         if hit is not None and hit[0] > time.monotonic():
             version = hit[1] if not check_version else await revocation.current()
             if version == hit[1]:
-                connection.state["actor"] = hit[2]
-                connection.state[_ACTOR_VERSION] = hit[1]
+                state["actor"] = hit[2]
+                state[_ACTOR_VERSION] = hit[1]
                 return hit[2]
             _actors.clear()  # the version moved: nothing remembered holds
         if version is None:
@@ -81,7 +89,7 @@ async def _device_actor(connection: ASGIConnection, *, check_version: bool = Tru
         if len(_actors) >= _MAX_ACTORS:
             _actors.clear()
         _actors[key] = (time.monotonic() + DEVICE_ACTOR_TTL, version, actor)
-        connection.state[_ACTOR_VERSION] = version
+        state[_ACTOR_VERSION] = version
     return actor
 
 

@@ -5,8 +5,8 @@ statement per scan), so the SQL and the program that runs it live together.
 
 **Why plain SQL.** A badge scan is the busiest write of the service (a queue at the door: issue 17
 asks for half the rate of a bare single-row UPDATE). Through the ORM it was a dozen queries; here
-it is a statement program (:func:`events.db.statements.run`) of three statements for an admission
-on PostgreSQL, with the conditional writes the races need (``ON CONFLICT DO NOTHING``,
+it is a statement program (:func:`events.db.statements.run`) of two statements for an admission at
+a counted door on PostgreSQL (three at a single-entry or exit-tracking one), with the conditional writes the races need (``ON CONFLICT DO NOTHING``,
 ``UPDATE … WHERE inside = FALSE``) and a data-modifying CTE the query builder cannot say. The rules
 stay in Python (:mod:`events.checkin.rules`), once: the statements only fetch what they judge and
 write what they decided, for every kind of scan (there is no second, faster path).
@@ -26,7 +26,10 @@ A scan is a handful of short statements in one write transaction:
    statement as the claim (:data:`_CLAIM_READ_MANY`), which also reads the checkpoint's counts;
 3. **decide** (:mod:`events.checkin.rules`: the badge verifier, then the registration, the rule and
    the time window);
-4. **presence**: an admission changes the (checkpoint, registration) row with a conditional write:
+4. **presence**: at a counted door (every valid scan admits, no exits) the admission cannot fail:
+   its write waits for the answers' statement and goes with it (one ``INSERT … ON CONFLICT DO
+   UPDATE`` for the group's people, in lock order); whether it is a new row was read with the badge.
+   Elsewhere an admission changes the (checkpoint, registration) row with a conditional write:
    ``INSERT … ON CONFLICT DO NOTHING`` for a single entry, ``UPDATE … WHERE inside = FALSE`` to
    re-enter. On PostgreSQL a second transaction waits on the first one's row and then finds the
    condition false, so of concurrent scans of one single-entry badge exactly one is admitted, in
@@ -38,10 +41,12 @@ A scan is a handful of short statements in one write transaction:
    people, not a guarantee. Then the answer is stored on the scan row (a retry gets it back).
 
 On SQLite the whole program runs in one hop to the writer thread, where a statement costs no round
-trip: claim, badge, presence, counts, answer. On PostgreSQL an admission is ``BEGIN``, claim-and-read,
-presence, answer, ``COMMIT`` (five round trips, seven before the claim read too); concurrent scans
-of one process share that transaction (:mod:`events.checkin.scanning` groups them): a group of
-scans at one checkpoint costs four round trips and one presence write per scan.
+trip: claim, badge, counts, presence, answer. On PostgreSQL an admission at a counted door is
+``BEGIN``, claim-and-read, presence-and-answer, ``COMMIT`` (four round trips; a single-entry door
+adds the conditional presence write); concurrent scans of one process share that transaction
+(:mod:`events.checkin.scanning` groups them): a group of scans at one counted door costs four round
+trips in all. The statements run with generic plans (planned once per connection: see
+:func:`events.db.statements.run`), so each is written to need no other plan whatever the group.
 
 Online scans are judged at the service's clock and every stored revocation counts. An offline scan
 carries the device's decision, recorded as it was made with the device's time; the service's own
