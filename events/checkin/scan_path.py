@@ -5,8 +5,8 @@ statement per scan), so the SQL and the program that runs it live together.
 
 **Why plain SQL.** A badge scan is the busiest write of the service (a queue at the door: issue 17
 asks for half the rate of a bare single-row UPDATE). Through the ORM it was a dozen queries; here
-it is a statement program (:func:`events.db.statements.run`) of three statements for an admission
-on PostgreSQL, with the conditional writes the races need (``ON CONFLICT DO NOTHING``,
+it is a statement program (:func:`events.db.statements.run`) of two statements for an admission at
+a counted door on PostgreSQL (three at a single-entry or exit-tracking one), with the conditional writes the races need (``ON CONFLICT DO NOTHING``,
 ``UPDATE … WHERE inside = FALSE``) and a data-modifying CTE the query builder cannot say. The rules
 stay in Python (:mod:`events.checkin.rules`), once: the statements only fetch what they judge and
 write what they decided, for every kind of scan (there is no second, faster path).
@@ -26,7 +26,10 @@ A scan is a handful of short statements in one write transaction:
    statement as the claim (:data:`_CLAIM_READ_MANY`), which also reads the checkpoint's counts;
 3. **decide** (:mod:`events.checkin.rules`: the badge verifier, then the registration, the rule and
    the time window);
-4. **presence**: an admission changes the (checkpoint, registration) row with a conditional write:
+4. **presence**: at a counted door (every valid scan admits, no exits) the admission cannot fail:
+   its write waits for the answers' statement and goes with it (one ``INSERT … ON CONFLICT DO
+   UPDATE`` for the group's people, in lock order); whether it is a new row was read with the badge.
+   Elsewhere an admission changes the (checkpoint, registration) row with a conditional write:
    ``INSERT … ON CONFLICT DO NOTHING`` for a single entry, ``UPDATE … WHERE inside = FALSE`` to
    re-enter. On PostgreSQL a second transaction waits on the first one's row and then finds the
    condition false, so of concurrent scans of one single-entry badge exactly one is admitted, in
@@ -38,10 +41,12 @@ A scan is a handful of short statements in one write transaction:
    people, not a guarantee. Then the answer is stored on the scan row (a retry gets it back).
 
 On SQLite the whole program runs in one hop to the writer thread, where a statement costs no round
-trip: claim, badge, presence, counts, answer. On PostgreSQL an admission is ``BEGIN``, claim-and-read,
-presence, answer, ``COMMIT`` (five round trips, seven before the claim read too); concurrent scans
-of one process share that transaction (:mod:`events.checkin.scanning` groups them): a group of
-scans at one checkpoint costs four round trips and one presence write per scan.
+trip: claim, badge, counts, presence, answer. On PostgreSQL an admission at a counted door is
+``BEGIN``, claim-and-read, presence-and-answer, ``COMMIT`` (four round trips; a single-entry door
+adds the conditional presence write); concurrent scans of one process share that transaction
+(:mod:`events.checkin.scanning` groups them): a group of scans at one counted door costs four round
+trips in all. The statements run with generic plans (planned once per connection: see
+:func:`events.db.statements.run`), so each is written to need no other plan whatever the group.
 
 Online scans are judged at the service's clock and every stored revocation counts. An offline scan
 carries the device's decision, recorded as it was made with the device's time; the service's own
@@ -69,7 +74,7 @@ from events.checkin.rules import Reason, Rules, Verdict
 from events.checkin.tables import ConflictKind, Direction, ScanMode, ScanResult
 from events.clock import now
 from events.db import Dialect, dialect, statements
-from events.db.statements import Program, one
+from events.db.statements import Program, Statement, one, together
 from events.errors import Conflict, DomainError
 from events.programme.services import to_local
 
@@ -141,11 +146,18 @@ _FINISH = (
     "server_reason = ?, answer = ? WHERE id = ?"
 )
 # The SQL below is assembled from constants of this package only (column lists, rule fragments).
+#: What an admission at a counted door (:func:`_enter_counted`) needs to know: whether the person
+#: already has a presence row there (over registration ``r``; its checkpoint is the first argument
+#: after the rule's).
+_PRESENCE = (
+    "(SELECT p.id FROM checkin_presence p WHERE p.checkpoint = ? AND p.registration = r.id) AS presence_id"
+)
 _BADGE = (
     "SELECT b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "  # noqa: S608
     + people.COLUMNS
-    + ", {eligible} AS eligible FROM badge b JOIN registration r ON r.id = b.registration "
-    "WHERE b.id = ?"
+    + ", {eligible} AS eligible, "
+    + _PRESENCE
+    + " FROM badge b JOIN registration r ON r.id = b.registration WHERE b.id = ?"
 )
 #: A whole group in one statement each, where parameters can be arrays (PostgreSQL: one round trip);
 #: otherwise the statements above run one by one (SQLite: in its program thread, where a statement
@@ -161,37 +173,49 @@ _CLAIM_MANY = (
     f"RETURNING id, event, device_id, nonce, {revocation.CURRENT_SQL} AS access_version"
 )
 _BADGES_MANY = (
-    "SELECT b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "  # noqa: S608
+    "SELECT x.* FROM unnest(?::int[]) AS q(id) CROSS JOIN LATERAL ("  # noqa: S608
+    "SELECT b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "
     + people.COLUMNS
-    + ", {eligible} AS eligible FROM badge b JOIN registration r ON r.id = b.registration "
-    "WHERE b.id = ANY(?::int[])"
+    + ", {eligible} AS eligible, "
+    + _PRESENCE
+    + " FROM badge b JOIN registration r ON r.id = b.registration WHERE b.id = q.id OFFSET 0) x"
 )
 #: The common case in one statement: the group's scans at one checkpoint claimed, the access version,
-#: the badges the new ones name (with their registrations and the rule's verdict) and the
-#: checkpoint's counts before this group (a data-modifying CTE; its SELECT sees the database as it
-#: was, so the counts exclude this group's own changes, added by :class:`_Tally`). The scan row is
-#: claimed as the common outcome (admitted, with the badge's registration): nobody sees it before
-#: the commit, :data:`_FINISH_MANY` writes what was decided, and when that equals the guess no
-#: indexed column changes, so PostgreSQL updates the row in place (a HOT update, no index writes).
+#: the badges the new ones name (with their registrations, the rule's verdict and whether they have a
+#: presence row at the checkpoint) and the checkpoint's counts before this group (a data-modifying
+#: CTE; its SELECT sees the database as it was, so the counts exclude this group's own changes, added
+#: by :class:`_Tally`). The scan row is claimed as the common outcome (admitted, with the badge's
+#: registration): nobody sees it before the commit, :data:`_FINISH_MANY` writes what was decided, and
+#: when that equals the guess no indexed column changes, so PostgreSQL updates the row in place (a HOT
+#: update, no index writes).
+#:
+#: Written for a plan made once (:func:`events.db.statements.run` with ``generic_plans``), which cannot
+#: know how many scans a group has: each badge is found by its primary key in a subquery the planner
+#: keeps apart (``LATERAL … OFFSET 0``, so it is never tempted to read all of an event's badges or to
+#: hash the table), its event compared in the select list; the claimed rows carry the badge on to the
+#: read (no join back to the arguments); the counts are a materialized CTE, counted once, not once per
+#: scan of the group.
 _CLAIM_READ_MANY = (
-    "WITH v AS (SELECT * FROM unnest(?::int[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], "  # noqa: S608
-    "?::text[], ?::timestamptz[], ?::timestamptz[], ?::int[], ?::int[]) AS v(event, checkpoint, device_id, "
-    "nonce, fingerprint, direction, mode, scanned_at, received_at, scanned_by, badge)), "
-    "claimed AS (INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, mode, "
-    "scanned_at, received_at, scanned_by, registration, badge_id, result, reason, detail, server_reason, answer) "
-    "SELECT v.event, v.checkpoint, v.device_id, v.nonce, v.fingerprint, v.direction, v.mode, v.scanned_at, "
-    "v.received_at, v.scanned_by, o.registration, o.id, 'ok', '', '', '', '' FROM v "
-    "LEFT JOIN badge o ON o.id = v.badge AND o.event = v.event "
-    "ON CONFLICT (event, device_id, nonce) DO NOTHING RETURNING id, event, device_id, nonce) "
+    "WITH claimed AS (INSERT INTO checkin_scan (event, checkpoint, device_id, nonce, fingerprint, direction, "  # noqa: S608
+    "mode, scanned_at, received_at, scanned_by, registration, badge_id, result, reason, detail, server_reason, "
+    "answer) SELECT v.event, v.checkpoint, v.device_id, v.nonce, v.fingerprint, v.direction, v.mode, "
+    "v.scanned_at, v.received_at, v.scanned_by, CASE WHEN o.event = v.event THEN o.registration END, "
+    "CASE WHEN o.event = v.event THEN o.id END, 'ok', '', '', '', '' "
+    "FROM unnest(?::int[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], "
+    "?::timestamptz[], ?::int[], ?::int[]) AS v(event, checkpoint, device_id, nonce, fingerprint, direction, "
+    "mode, scanned_at, received_at, scanned_by, badge) "
+    "LEFT JOIN LATERAL (SELECT o.id, o.event, o.registration FROM badge o WHERE o.id = v.badge OFFSET 0) o "
+    "ON TRUE ON CONFLICT (event, device_id, nonce) DO NOTHING RETURNING id, device_id, nonce, badge_id), "
+    "k AS MATERIALIZED (SELECT COUNT(*) AS admitted, COALESCE(SUM(CASE WHEN inside THEN 1 ELSE 0 END), 0) "
+    "AS inside FROM checkin_presence WHERE checkpoint = ?) "
     f"SELECT c.id AS scan_id, c.device_id AS scan_device, c.nonce AS scan_nonce, {revocation.CURRENT_SQL} "
-    "AS access_version, k.admitted AS admitted_before, k.inside AS inside_before, "
-    "b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "
+    "AS access_version, k.admitted AS admitted_before, k.inside AS inside_before, x.* "
+    "FROM k CROSS JOIN claimed c LEFT JOIN LATERAL ("
+    "SELECT b.id AS badge_id, b.event, b.role, b.revoked_at, b.revoke_reason, r.status, "
     + people.COLUMNS
-    + ", {eligible} AS eligible FROM claimed c "
-    "JOIN v ON v.event = c.event AND v.device_id = c.device_id AND v.nonce = c.nonce "
-    "CROSS JOIN (SELECT COUNT(*) AS admitted, COALESCE(SUM(CASE WHEN inside THEN 1 ELSE 0 END), 0) AS inside "
-    "FROM checkin_presence WHERE checkpoint = ?) k "
-    "LEFT JOIN badge b ON b.id = v.badge LEFT JOIN registration r ON r.id = b.registration"
+    + ", {eligible} AS eligible, "
+    + _PRESENCE
+    + " FROM badge b JOIN registration r ON r.id = b.registration WHERE b.id = c.badge_id OFFSET 0) x ON TRUE"
 )
 _FINISH_MANY = (
     "UPDATE checkin_scan AS s SET registration = v.registration, badge_id = v.badge_id, result = v.result, "
@@ -206,8 +230,9 @@ _REGISTRATION = (
     "(SELECT b.role FROM badge b WHERE b.registration = r.id AND b.revoked_at IS NULL "
     "ORDER BY b.version DESC LIMIT 1) AS role, "
     "(SELECT b.id FROM badge b WHERE b.registration = r.id AND b.revoked_at IS NULL "
-    "ORDER BY b.version DESC LIMIT 1) AS badge_id "
-    "FROM registration r WHERE r.id = ? AND r.event = ?"
+    "ORDER BY b.version DESC LIMIT 1) AS badge_id, "
+    + _PRESENCE
+    + " FROM registration r WHERE r.id = ? AND r.event = ?"
 )
 _ENTER_FIRST = (
     "INSERT INTO checkin_presence (checkpoint, registration, inside, entries, first_in_at, last_in_at, "
@@ -218,13 +243,25 @@ _ENTER_AGAIN = (
     "UPDATE checkin_presence SET inside = TRUE, entries = entries + 1, last_in_at = ?, changed_at = ? "
     "WHERE checkpoint = ? AND registration = ? AND inside = FALSE RETURNING id"
 )
-_ENTER_COUNTED = (
+#: Admissions at a counted door (every valid scan admits, no exits), written with the answers: a
+#: person's scans of one group in one row (``entries`` of them, from ``first_in_at`` to ``last_in_at``).
+_COUNTED_COLUMNS = (
     "INSERT INTO checkin_presence (checkpoint, registration, inside, entries, first_in_at, last_in_at, "
-    "last_out_at, changed_at, first_scan) VALUES (?, ?, TRUE, 1, ?, ?, NULL, ?, ?) "
-    "ON CONFLICT (checkpoint, registration) DO UPDATE SET entries = checkin_presence.entries + 1, "
+    "last_out_at, changed_at, first_scan) "
+)
+_COUNTED_CONFLICT = (
+    " ON CONFLICT (checkpoint, registration) DO UPDATE SET entries = checkin_presence.entries + excluded.entries, "
     "last_in_at = CASE WHEN checkin_presence.last_in_at IS NULL "
     "OR checkin_presence.last_in_at < excluded.last_in_at "
-    "THEN excluded.last_in_at ELSE checkin_presence.last_in_at END RETURNING id, entries"
+    "THEN excluded.last_in_at ELSE checkin_presence.last_in_at END"
+)
+_ENTER_COUNTED = _COUNTED_COLUMNS + "VALUES (?, ?, TRUE, ?, ?, ?, NULL, ?, ?)" + _COUNTED_CONFLICT
+#: The same for a whole group, in lock order (checkpoint, registration), where parameters can be arrays.
+_ENTER_COUNTED_MANY = (
+    _COUNTED_COLUMNS  # noqa: S608 (constants)
+    + "SELECT x.checkpoint, x.registration, TRUE, x.entries, x.first_at, x.last_at, NULL, "
+    "x.first_at, x.first_scan FROM unnest(?::int[], ?::int[], ?::int[], ?::timestamptz[], ?::timestamptz[], "
+    "?::int[]) AS x(checkpoint, registration, entries, first_at, last_at, first_scan)" + _COUNTED_CONFLICT
 )
 #: An admission a device made offline, on an existing row: kept in scan-time order.
 _ENTER_LATE = (
@@ -260,10 +297,15 @@ def _read(item: Item) -> Program[dict[str, Any] | None]:
     if item.token is not None:
         if not item.badge_id:
             return None
-        row = one((yield _BADGE.format(eligible=condition), (*args, item.badge_id)))
+        row = one((yield _BADGE.format(eligible=condition), (*args, item.rules.checkpoint_id, item.badge_id)))
         return row if row is not None and row["event"] == item.rules.event_id else None
     return one(
-        (yield _REGISTRATION.format(eligible=condition), (*args, item.registration_id, item.rules.event_id))
+        (
+            yield (
+                _REGISTRATION.format(eligible=condition),
+                (*args, item.rules.checkpoint_id, item.registration_id, item.rules.event_id),
+            )
+        )
     )
 
 
@@ -293,15 +335,39 @@ def _verdict(item: Item, row: dict[str, Any] | None) -> Verdict:
 class _Tally:
     """What a group's presence changes did to each checkpoint's counts (admitted, inside), so the
     counts read with the claim need no second look; a change whose effect on them is not known
-    (an offline admission merged into an existing row) marks its checkpoint to be counted again."""
+    (an offline admission merged into an existing row) marks its checkpoint to be counted again.
+    It also holds the admissions at counted doors until they are written with the answers."""
 
     changes: dict[int, list[int]] = field(default_factory=dict)
     unknown: set[int] = field(default_factory=set)
+    #: Admissions at counted doors not written yet: (checkpoint, registration) ->
+    #: [entries, first scan, first time, last time].
+    later: dict[tuple[int, int], list[Any]] = field(default_factory=dict)
+    #: What those do to the counts (a fresh count does not see them yet).
+    unwritten: dict[int, list[int]] = field(default_factory=dict)
 
-    def add(self, checkpoint_id: int, admitted: int, inside: int) -> None:
+    def add(self, checkpoint_id: int, admitted: int, inside: int, *, written: bool = True) -> None:
         change = self.changes.setdefault(checkpoint_id, [0, 0])
         change[0] += admitted
         change[1] += inside
+        if not written:
+            change = self.unwritten.setdefault(checkpoint_id, [0, 0])
+            change[0] += admitted
+            change[1] += inside
+
+    def admit_later(
+        self, checkpoint_id: int, registration_id: int, scan_id: int, at: datetime.datetime, had_row: bool
+    ) -> None:
+        """An admission at a counted door; ``had_row``: the person had a presence row there when the
+        group read its badges (else the row is new, one more admitted and inside)."""
+        pending = self.later.get((checkpoint_id, registration_id))
+        if pending is not None:
+            pending[0] += 1
+            pending[3] = max(pending[3], at)
+            return
+        self.later[(checkpoint_id, registration_id)] = [1, scan_id, at, at]
+        if not had_row:
+            self.add(checkpoint_id, 1, 1, written=False)
 
     def counts(self, checkpoint_id: int, before: tuple[int, int] | None) -> tuple[int, int] | None:
         """(inside, admitted) after the group, or ``None`` when they must be read again."""
@@ -310,15 +376,47 @@ class _Tally:
         admitted, inside = self.changes.get(checkpoint_id, (0, 0))
         return before[0] + inside, before[1] + admitted
 
+    def recounted(self, checkpoint_id: int, fresh: tuple[int, int]) -> tuple[int, int]:
+        """(inside, admitted) after the group, from a count taken before the admissions held here."""
+        admitted, inside = self.unwritten.get(checkpoint_id, (0, 0))
+        return fresh[0] + inside, fresh[1] + admitted
+
+
+def _admissions(tally: _Tally, database: Dialect) -> list[Statement]:
+    """The writes of the admissions at counted doors, in lock order: one statement where parameters
+    can be arrays, else one a person."""
+    rows = [(*key, *tally.later[key]) for key in sorted(tally.later)]
+    if not rows:
+        return []
+    if database.array_parameters:
+        checkpoints, registrations, entries, scans, firsts, lasts = zip(*rows, strict=True)
+        return [
+            (
+                _ENTER_COUNTED_MANY,
+                (
+                    list(checkpoints),
+                    list(registrations),
+                    list(entries),
+                    list(firsts),
+                    list(lasts),
+                    list(scans),
+                ),
+            )
+        ]
+    return [
+        (_ENTER_COUNTED, (checkpoint_id, registration_id, entries, first, last, first, scan_id))
+        for checkpoint_id, registration_id, entries, scan_id, first, last in rows
+    ]
+
 
 def _enter_online(
-    found: Rules, registration_id: int, scan_id: int, at: datetime.datetime, tally: _Tally
+    found: Rules, registration_id: int, scan_id: int, at: datetime.datetime, tally: _Tally, had_row: bool
 ) -> Program[bool]:
+    """Admit online. At a counted door every valid scan admits: the write waits for the answers'
+    statement (:func:`_admissions`). Elsewhere the conditional write decides, at once."""
     args = (found.checkpoint_id, registration_id, at, at, at, scan_id)
     if not found.single_entry and not found.tracks_exit:
-        row = one((yield _ENTER_COUNTED, args))
-        if row is not None and int(row["entries"]) == 1:  # a new row: one more admitted, and inside
-            tally.add(found.checkpoint_id, 1, 1)
+        tally.admit_later(found.checkpoint_id, registration_id, scan_id, at, had_row)
         return True
     if (yield _ENTER_FIRST, args):
         tally.add(found.checkpoint_id, 1, 1)
@@ -416,7 +514,7 @@ def _claim(
         )
         rows = yield (
             _CLAIM_READ_MANY.format(eligible=condition),
-            (*(list(column) for column in columns), *args, found.checkpoint_id),
+            (*(list(column) for column in columns), found.checkpoint_id, *args, found.checkpoint_id),
         )
         by_nonce = {(row["scan_device"], row["scan_nonce"]): row for row in rows}
         for index in order:
@@ -487,7 +585,7 @@ def _read_all(
         condition, args = config.eligible_sql(rules_)
         rows = yield (
             _BADGES_MANY.format(eligible=condition),
-            (*args, sorted({items[index].badge_id for index in members})),
+            (sorted({items[index].badge_id for index in members}), *args, rules_.checkpoint_id),
         )
         # The badge's event is checked here, not in SQL: the primary key is then the only way in.
         by_badge = {row["badge_id"]: row for row in rows if row["event"] == rules_.event_id}
@@ -546,7 +644,16 @@ def _apply_one(
             if item.direction is Direction.exit:
                 if not (yield from _leave(found, registration_id, item.scanned_at, tally)):
                     verdict = Verdict(True, None, "was not recorded inside")
-            elif not (yield from _enter_online(found, registration_id, scan_id, item.scanned_at, tally)):
+            elif not (
+                yield from _enter_online(
+                    found,
+                    registration_id,
+                    scan_id,
+                    item.scanned_at,
+                    tally,
+                    row.get("presence_id") is not None,
+                )
+            ):
                 verdict = Verdict(False, Reason.already_inside, "single entry" if found.single_entry else "")
     shown = row is not None and (verdict.ok or verdict.reason in rules.SHOWS_PERSON)
     person = people.person(row, row["role"]) if shown and row is not None else None
@@ -641,7 +748,9 @@ def _apply_program(items: list[Item], database: Dialect) -> Program[list[Outcome
         known = tally.counts(checkpoint_id, claimed.before.get(checkpoint_id))
         if known is None:
             row = one((yield _COUNTS, (checkpoint_id,)))
-            known = (int(row["inside"]), int(row["admitted"])) if row else (0, 0)
+            known = tally.recounted(
+                checkpoint_id, (int(row["inside"]), int(row["admitted"])) if row else (0, 0)
+            )
         counts[checkpoint_id] = known
     finished = []
     for done in written:
@@ -662,10 +771,10 @@ def _apply_program(items: list[Item], database: Dialect) -> Program[list[Outcome
             )
         )
     if database.array_parameters and finished:
-        yield _FINISH_MANY, tuple(list(column) for column in zip(*finished, strict=True))
+        answers = [(_FINISH_MANY, tuple(list(column) for column in zip(*finished, strict=True)))]
     else:
-        for scan_id, *values in finished:
-            yield _FINISH, (*values, scan_id)
+        answers = [(_FINISH, (*values, scan_id)) for scan_id, *values in finished]
+    yield from together(*_admissions(tally, database), *answers)
     for index, first in repeats:
         original = outcomes[first]
         if items[index].fingerprint != items[first].fingerprint:
@@ -680,7 +789,7 @@ def _apply_program(items: list[Item], database: Dialect) -> Program[list[Outcome
 
 async def apply(items: list[Item]) -> list[Outcome]:
     """Write scans in one transaction (see the module's docstring); one outcome per item, in order."""
-    return await statements.run(_apply_program(items, dialect()))
+    return await statements.run(_apply_program(items, dialect()), generic_plans=True)
 
 
 async def apply_each(items: list[Item]) -> list[Outcome | BaseException]:

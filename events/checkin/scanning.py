@@ -91,6 +91,9 @@ class _Group:
     async def _drain(self) -> None:
         try:
             while self.pending:
+                # One turn of the loop first: requests already read and checked join this group
+                # instead of waiting for the next transaction (a group's cost is mostly per group).
+                await asyncio.sleep(0)
                 batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
                 results = await apply_each([item for item, _ in batch])
                 for (_, future), result in zip(batch, results, strict=True):
