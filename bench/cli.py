@@ -42,6 +42,7 @@ from bench.server import (
     run_setup,
     running,
     server_environment,
+    vacuum_postgres,
 )
 
 #: The key of the mail worker in the servers (``--mail-worker separate``); no scenario targets it.
@@ -304,6 +305,18 @@ async def wait_until_quiet(
     progress(f"note: the {server.label} server was still busy {limit:g} s after the last run")
 
 
+#: The PostgreSQL database to vacuum after each write run (``None`` on SQLite); see
+#: :func:`bench.server.vacuum_postgres`.
+VACUUM_URL: str | None = None
+
+
+async def settle_after_writes(server: Server, mail: Server | None) -> None:
+    """Wait until the servers are quiet (the e-mails sent), then vacuum PostgreSQL."""
+    await wait_until_quiet(server, mail)
+    if VACUUM_URL is not None:
+        await vacuum_postgres(VACUUM_URL)
+
+
 def on_workers(chosen: list[Scenario], workers: int) -> list[Scenario]:
     """The chosen service scenarios again, against the server with ``workers`` processes (wrk only)."""
     if workers < 2:
@@ -359,7 +372,7 @@ async def measure(
                 f"c={summary.concurrency}: {result.rps:,.0f} req/s, p50 {result.percentile(0.5) * 1000:.2f} ms{flag}"
             )
             if summary.scenario.method not in {"GET", "HEAD"}:
-                await wait_until_quiet(server, servers.get(MAIL))
+                await settle_after_writes(server, servers.get(MAIL))
         for wrk_summary in wrk_summaries:
             await _run_wrk(args, wrk_summary, servers, repeat)
         for trial_summary in trial_summaries:
@@ -382,7 +395,7 @@ async def measure(
             progress(
                 f"[{done}/{total}] run {repeat + 1}/{args.repeat} {trial_summary.trial.name}: {figures}{flag}"
             )
-            await wait_until_quiet(servers["service"], servers.get(MAIL))
+            await settle_after_writes(servers["service"], servers.get(MAIL))
     return summaries, trial_summaries, wrk_summaries
 
 
@@ -407,7 +420,7 @@ async def _run_wrk(
     flag = f"  {result.errors} ERRORS (socket errors, timeouts or non-2xx/3xx)" if result.errors else ""
     progress(f"    {name}: {result.rps:,.0f} req/s, p99 {result.p99_s * 1000:.2f} ms{flag}")
     if summary.scenario.method not in {"GET", "HEAD"}:
-        await wait_until_quiet(server, servers.get(MAIL))
+        await settle_after_writes(server, servers.get(MAIL))
 
 
 def run_event_loop(coroutine, no_uvloop: bool):
@@ -437,6 +450,8 @@ def benchmark(args: argparse.Namespace) -> int:
             if database.url is not None:
                 progress(f"resetting PostgreSQL schema public in {database.label} ...")
                 reset_postgres(database.url)
+                global VACUUM_URL
+                VACUUM_URL = database.url
             progress(f"setup: migrations, organiser and API token on {database.label} ...")
             started = time.perf_counter()
             setup = run_setup(env, work_dir)
