@@ -33,8 +33,6 @@ from events.clock import now
 from events.errors import Conflict
 
 BATCH = 64
-#: Groups written at once by one process (see :class:`_Group`).
-WRITERS = 3
 
 
 async def prepare(
@@ -75,25 +73,19 @@ async def prepare(
 
 
 class _Group:
-    """Scans waiting for the writer tasks of this event loop.
-
-    Up to :data:`WRITERS` groups are written at once: a group's commit waits for PostgreSQL to flush
-    its log to disk, and a second group written meanwhile shares the next flush instead of waiting
-    for this one to end (the groups lock presence rows in the same order, as two processes do)."""
+    """Scans waiting for the writer task of this event loop."""
 
     def __init__(self) -> None:
         self.pending: list[tuple[Item, asyncio.Future]] = []
-        self.tasks: set[asyncio.Task] = set()
+        self.task: asyncio.Task | None = None
 
     async def submit(self, item: Item) -> Outcome:
         loop = asyncio.get_running_loop()
         future: asyncio.Future = loop.create_future()
         self.pending.append((item, future))
-        if len(self.tasks) < WRITERS:
+        if self.task is None:
             # A fresh context: the writer must not inherit a caller's open transaction.
-            task = loop.create_task(self._drain(), context=contextvars.Context())
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self.task = loop.create_task(self._drain(), context=contextvars.Context())
         return await future
 
     async def _drain(self) -> None:
@@ -103,8 +95,6 @@ class _Group:
                 # instead of waiting for the next transaction (a group's cost is mostly per group).
                 await asyncio.sleep(0)
                 batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
-                if not batch:  # the other writer took them
-                    break
                 results = await apply_each([item for item, _ in batch])
                 for (_, future), result in zip(batch, results, strict=True):
                     if future.done():
@@ -113,12 +103,8 @@ class _Group:
                         future.set_exception(result)
                     else:
                         future.set_result(result)
-        except BaseException:
-            if not self.tasks - {asyncio.current_task()}:  # no other writer will take them
-                for _, future in self.pending:
-                    future.cancel()
-                self.pending = []
-            raise
+        finally:
+            self.task = None
 
 
 _groups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Group] = weakref.WeakKeyDictionary()
