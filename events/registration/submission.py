@@ -316,6 +316,19 @@ def _same_email_raced(error: Exception) -> bool:
     return "registration_one_active_per_email" in constraint
 
 
+def _checked_seats(p: _Prepared, seats: dict[str, Any] | None) -> dict[str, Any]:
+    """The locked event's seats row; refuses a missing event, and another submission for an e-mail
+    already registered (the same data is answered with that registration by the caller)."""
+    if seats is None:
+        raise NotFound(f"No event with id {p.values['event']}")
+    if seats["same_id"] is not None and seats["same_fingerprint"] != p.fingerprint:
+        raise Conflict(
+            f"{p.values['email']} is already registered for this event; ask for a sign-in link to change the registration",
+            registration_reference_hint="POST /api/v1/events/{event_id}/registrations/magic-link",
+        )
+    return seats
+
+
 def _decide_and_write(p: _Prepared) -> Program[_Outcome]:
     """The locked part of a submission, as one statement program (see the module's docstring).
 
@@ -326,15 +339,8 @@ def _decide_and_write(p: _Prepared) -> Program[_Outcome]:
     """
     values, event_id = p.values, p.values["event"]
     email = values["email"]
-    seats = one((yield (_lock_sql(dialect()), (email, email, event_id))))
-    if seats is None:
-        raise NotFound(f"No event with id {event_id}")
+    seats = _checked_seats(p, one((yield (_lock_sql(dialect()), (email, email, event_id)))))
     if seats["same_id"] is not None:
-        if seats["same_fingerprint"] != p.fingerprint:
-            raise Conflict(
-                f"{email} is already registered for this event; ask for a sign-in link to change the registration",
-                registration_reference_hint="POST /api/v1/events/{event_id}/registrations/magic-link",
-            )
         return _Outcome(existing_id=seats["same_id"])
     approve_when_seats = p.approve_when_seats
     invitation = None
@@ -469,16 +475,9 @@ def _clause(name: str, statement: Statement, tail: str = "") -> Statement:
 
 
 def _outcome_of_one_statement(p: _Prepared, rows: list[dict[str, Any]]) -> _Outcome:
-    answer = one(rows)
+    answer = _checked_seats(p, one(rows))
     values = p.values
-    if answer is None:
-        raise NotFound(f"No event with id {values['event']}")
     if answer["same_id"] is not None:
-        if answer["same_fingerprint"] != p.fingerprint:
-            raise Conflict(
-                f"{values['email']} is already registered for this event; ask for a sign-in link to change the registration",
-                registration_reference_hint="POST /api/v1/events/{event_id}/registrations/magic-link",
-            )
         return _Outcome(existing_id=answer["same_id"])
     registration_id = p.registration_id
     row = {**_NEW_ROW_DEFAULTS, **values, "id": registration_id, "status": answer["status"]}
