@@ -19,6 +19,7 @@ thread is writing (a letter's bytes must be the same for the same data).
 
 from reportlab import rl_config
 
+from events.rendering import flate  # noqa: F401  (installs the per-thread Flate level)
 from events.rendering.fonts import (
     ARABIC,
     CJK,
