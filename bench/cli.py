@@ -19,7 +19,17 @@ from pathlib import Path
 from bench import registry, targets, wrk
 from bench.floor_app import FLOOR_PATH
 from bench.loadgen import run_load
-from bench.registry import FLOOR, SERVICE, WORKERS, Check, Context, Scenario, Trial, TrialResult
+from bench.registry import (
+    FLOOR,
+    FLOOR_WORKERS,
+    SERVICE,
+    WORKERS,
+    Check,
+    Context,
+    Scenario,
+    Trial,
+    TrialResult,
+)
 from bench.report import (
     Summary,
     TrialSummary,
@@ -318,13 +328,18 @@ async def settle_after_writes(server: Server, mail: Server | None) -> None:
 
 
 def on_workers(chosen: list[Scenario], workers: int) -> list[Scenario]:
-    """The chosen service scenarios again, against the server with ``workers`` processes (wrk only)."""
+    """The chosen service scenarios again, against the service started with ``workers`` processes
+    (wrk only), and the update floor against the floor app started so: how much a second process
+    gains for the smallest write on this machine, beside which the service's scaling is read."""
     if workers < 2:
         return []
+    again = {SERVICE: WORKERS, FLOOR: FLOOR_WORKERS}
     return [
-        dataclasses.replace(scenario, name=targets.with_workers(scenario.name, workers), target=WORKERS)
+        dataclasses.replace(
+            scenario, name=targets.with_workers(scenario.name, workers), target=again[scenario.target]
+        )
         for scenario in chosen
-        if scenario.target == SERVICE
+        if scenario.target == SERVICE or scenario.name == targets.UPDATE_FLOOR_NAME
     ]
 
 
@@ -494,7 +509,22 @@ def benchmark(args: argparse.Namespace) -> int:
             if missing:
                 progress(f"note: --issue-17: not in this checkout, left out: {', '.join(missing)}")
             multi = on_workers(chosen, args.workers)
-            if multi:  # started after the seeds, on the same database: it serves the same data
+            if any(
+                scenario.target == FLOOR_WORKERS for scenario in multi
+            ):  # after the floor: its table is there
+                servers[FLOOR_WORKERS] = stack.enter_context(
+                    running(
+                        Server(
+                            f"floor-{args.workers}w",
+                            "bench.floor_app:create_app",
+                            FLOOR_PATH,
+                            env,
+                            work_dir,
+                            workers=args.workers,
+                        )
+                    )
+                )
+            if any(scenario.target == WORKERS for scenario in multi):  # after the seeds: the same data
                 progress(f"starting the service with {args.workers} workers ...")
                 servers[WORKERS] = stack.enter_context(
                     running(

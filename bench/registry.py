@@ -30,6 +30,9 @@ SERVICE = "service"
 FLOOR = "floor"
 #: The service started with ``--workers N`` (several uvicorn processes), for the wrk runs only.
 WORKERS = "service-workers"
+#: The floor app started with ``--workers N``: what the same stack's smallest write gains from a
+#: second process on this machine, the ceiling for the service's own scaling.
+FLOOR_WORKERS = "floor-workers"
 
 PathSpec = str | Callable[[int], str]
 BodySpec = bytes | Callable[[int], bytes] | None

@@ -5,7 +5,10 @@ ran (its client leaves the server more of the machine), else from the Python loa
 ``source`` column says which. A trial's value is the median of its figure over the repeats. Targets
 whose scenario or trial did not run say ``not run``. "Two workers against one" is the wrk req/s of
 the scenario on the service started with ``--workers 2`` divided by its wrk req/s on one worker, both
-measured in the same repeats (without ``--workers 2`` it says ``not measured``).
+measured in the same repeats (without ``--workers 2`` it says ``not measured``); beside it, the same
+ratio for the update floor (the floor app started with two workers too), which tells what a second
+process can gain at all for the smallest write when the load generator and the database share the
+same cores.
 The verdicts are printed only: the exit status keeps meaning errors and failed checks.
 """
 
@@ -110,7 +113,12 @@ def _value(
         many = wrk.get((with_workers(target.name, SCALING_WORKERS), CONCURRENCY))
         if one is None or many is None or not one.rps:
             return None, ""
-        return many.rps / one.rps, f"wrk c={CONCURRENCY}: {many.rps:,.0f} / {one.rps:,.0f} req/s"
+        source = f"wrk c={CONCURRENCY}: {many.rps:,.0f} / {one.rps:,.0f} req/s"
+        floor_one = wrk.get((UPDATE_FLOOR_NAME, CONCURRENCY))
+        floor_many = wrk.get((with_workers(UPDATE_FLOOR_NAME, SCALING_WORKERS), CONCURRENCY))
+        if floor_one is not None and floor_many is not None and floor_one.rps:
+            source += f"; the update floor itself: {floor_many.rps / floor_one.rps:.2f}x"
+        return many.rps / one.rps, source
     if target.source == "trial":
         summary = trials.get(target.name)
         if summary is None:
