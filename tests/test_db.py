@@ -165,3 +165,106 @@ def test_only_events_db_knows_which_database_it_runs_on():
         and (found := _database_knowledge(path))
     }
     assert offenders == {}
+
+
+_HOLDS_THE_WRITER_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.readline()
+"""
+
+
+class _Holder:
+    """Another process holding a writer lock file until :meth:`let_go`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    async def __aenter__(self) -> _Holder:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _HOLDS_THE_WRITER_LOCK,
+            self.path,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert await asyncio.wait_for(self.process.stdout.readline(), timeout=30) == b"held\n"
+        return self
+
+    async def let_go(self) -> None:
+        if self.process.returncode is None:
+            self.process.stdin.write(b"\n")
+            await self.process.stdin.drain()
+            await asyncio.wait_for(self.process.wait(), timeout=30)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.let_go()
+
+
+async def test_the_writer_lock_is_exclusive_across_processes(tmp_path):
+    from events.db.engine import ProcessWriterLock
+
+    lock = ProcessWriterLock(str(tmp_path / "events.sqlite3"))
+    async with _Holder(lock.path) as holder:
+        assert not lock.try_acquire()
+        waiting = asyncio.create_task(_hold_briefly(lock))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()  # queued in the kernel, not failed
+        await holder.let_go()
+        assert await asyncio.wait_for(waiting, timeout=10) == "written"
+    assert lock.try_acquire()
+    lock.release()
+
+
+async def _hold_briefly(lock) -> str:
+    async with lock.held_async():
+        return "written"
+
+
+async def test_a_writer_cancelled_while_waiting_leaves_the_lock_free(tmp_path):
+    from events.db.engine import ProcessWriterLock
+
+    lock = ProcessWriterLock(str(tmp_path / "events.sqlite3"))
+    async with _Holder(lock.path) as holder:
+        waiting = asyncio.create_task(_hold_briefly(lock))
+        await asyncio.sleep(0.2)
+        waiting.cancel()
+        await asyncio.sleep(0.1)
+        await holder.let_go()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(waiting, timeout=10)
+    async with _Holder(lock.path):  # another process takes it: nobody here kept it
+        pass
+
+
+def test_without_a_writable_folder_writers_rely_on_sqlites_lock(tmp_path):
+    from events.db.engine import ProcessWriterLock
+
+    lock = ProcessWriterLock(str(tmp_path / "missing-folder" / "events.sqlite3"))
+    assert lock.try_acquire()
+    with lock.held():
+        pass
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="SQLite's writers across processes")
+async def test_programs_and_write_transactions_wait_for_another_process_writer():
+    from events.db.engine import get_engine
+
+    engine = get_engine()
+    async with _Holder(engine.process_lock.path) as holder:
+        program = asyncio.create_task(statements.run(_insert("program@example.org")))
+
+        async def transaction() -> None:
+            async with write_transaction():
+                moment = datetime.datetime.now(datetime.UTC)
+                await statements.fetch(_INSERT, "transaction@example.org", moment, moment)
+
+        other = asyncio.create_task(transaction())
+        await asyncio.sleep(0.3)
+        assert not program.done() and not other.done()
+        await holder.let_go()
+        await asyncio.wait_for(asyncio.gather(program, other), timeout=30)
+    assert await _count() == 2

@@ -15,11 +15,13 @@ import asyncio
 import concurrent.futures
 import contextlib
 import contextvars
+import errno
+import fcntl
 import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -95,7 +97,9 @@ class TunedSQLiteEngine(SQLiteEngine):
         #: Writers of this process queue here before they take the database's write lock, so they
         #: wait in Python instead of spinning on ``SQLITE_BUSY`` (see ``write_transaction()``).
         self.writer_lock = asyncio.Lock()
-        self._programs = _ProgramThread(self.connection_kwargs)
+        #: ... and then across processes (several uvicorn workers, the job worker) on this one.
+        self.process_lock = ProcessWriterLock(self.path)
+        self._programs = _ProgramThread(self.connection_kwargs, self.process_lock)
         self._readers = _ReaderThreads(self.connection_kwargs, pool_size)
 
     async def _connect(self) -> aiosqlite.Connection:
@@ -225,8 +229,9 @@ class _ProgramThread:
     statement, which was most of its cost on SQLite.
     """
 
-    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+    def __init__(self, connection_kwargs: dict[str, Any], process_lock: ProcessWriterLock) -> None:
         self.kwargs = dict(connection_kwargs)
+        self.process_lock = process_lock
         #: Starts its thread at the first program.
         self.executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="sqlite-programs"
@@ -244,15 +249,93 @@ class _ProgramThread:
 
     def run(self, program: Program[T], log: list[str] | None = None) -> T:
         connection = self._connect()
-        connection.execute("BEGIN IMMEDIATE")
+        with self.process_lock.held():
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = _drive(connection, program, log)
+                connection.execute("COMMIT")
+                return result
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+
+
+class ProcessWriterLock:
+    """An exclusive ``flock`` on a file beside the database, held by a process's writer around its
+    write transaction, so that writers of several processes (uvicorn workers, ``events worker``)
+    queue in the kernel and the next one wakes the moment the lock is let go.
+
+    Without it they meet only at SQLite's own lock, whose busy handler sleeps 1, 2, 5, 10 … 100 ms
+    between tries: with two workers scanning badges, throughput fell below one worker's and p99 rose
+    to 120 ms. Taken after the process's own ``writer_lock`` (one holder per process, so one file
+    description will do). ``flock`` locks are apart from the POSIX locks SQLite takes on the
+    database itself. Where the file cannot be opened (a read-only folder) writers fall back to
+    SQLite's lock alone.
+    """
+
+    def __init__(self, database: str) -> None:
+        self.path = f"{database}-writer.lock"
+        self._fd: int | None = None
+        self._opened = False
+
+    def _descriptor(self) -> int | None:
+        if not self._opened:
+            self._opened = True
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:
+                self._fd = None
+        return self._fd
+
+    def try_acquire(self) -> bool:
+        """Take the lock if no other process holds it (True), without waiting."""
+        fd = self._descriptor()
+        if fd is None:
+            return True
         try:
-            result = _drive(connection, program, log)
-            connection.execute("COMMIT")
-            return result
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                return False
             raise
+        return True
+
+    def acquire(self) -> None:
+        """Take the lock, waiting for the process that holds it (blocks: call it in a thread)."""
+        fd = self._descriptor()
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    @contextlib.asynccontextmanager
+    async def held_async(self) -> AsyncIterator[None]:
+        if not self.try_acquire():
+            waiting = asyncio.ensure_future(asyncio.to_thread(self.acquire))
+            try:
+                await asyncio.shield(waiting)
+            except asyncio.CancelledError:
+                # The thread takes the lock anyway: wait for it and let go, still under this
+                # process's writer_lock, so no other writer here finds the lock held by nobody.
+                await asyncio.wait([waiting])
+                if not waiting.exception():
+                    self.release()
+                raise
+        try:
+            yield
+        finally:
+            self.release()
 
 
 def _drive(connection: sqlite3.Connection, program: Program[T], log: list[str] | None) -> T:

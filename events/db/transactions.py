@@ -28,7 +28,11 @@ async def write_transaction() -> AsyncIterator[None]:
         yield
         return
     if isinstance(engine, SQLiteEngine):
-        async with engine.writer_lock, engine.transaction(transaction_type=TransactionType.immediate):
+        async with (
+            engine.writer_lock,
+            engine.process_lock.held_async(),
+            engine.transaction(transaction_type=TransactionType.immediate),
+        ):
             yield
     else:
         async with engine.transaction():
