@@ -343,6 +343,34 @@ async def test_the_zip_job_can_issue_the_missing_letters_first(console):
     assert len(names) == 4 and names[-1] == "letters.csv"
 
 
+async def test_the_page_can_ask_the_zip_job_to_issue_the_missing_letters_first(console):
+    client, event, _ = console
+    ids = await _approved_directly(event.id, 2)
+    await issuing.issue_letter(SYSTEM, ids[0], LetterKind.invitation)
+    page = await client.get(f"/organiser/events/{event.id}/letters")
+    assert 'name="issue"' in page.text and "Issue the missing letters first" in page.text
+
+    refused = await client.post(
+        f"/organiser/events/{event.id}/letters/zip",
+        data={"kind": "invitation", "status": "revoked", "issue": "1"},
+    )
+    assert refused.status_code == 303 and "/jobs/" not in refused.headers["location"]
+    shown = await client.get(refused.headers["location"])
+    assert "choose the status Valid to issue them first" in shown.text
+    assert await Letter.count() == 1  # nothing issued, no job
+
+    started = await client.post(
+        f"/organiser/events/{event.id}/letters/zip",
+        data={"kind": "invitation", "status": "valid", "issue": "1"},
+    )
+    job_id = int(re.fullmatch(r"/organiser/jobs/(\d+)", started.headers["location"]).group(1))
+    status = await _run_jobs_until(client, job_id)
+    assert status["status"] == "succeeded", status
+    archive = zipfile.ZipFile(io.BytesIO((await client.get(f"/organiser/jobs/{job_id}/result")).content))
+    assert len([name for name in archive.namelist() if name.endswith(".pdf")]) == 2
+    assert await Letter.count().where(Letter.kind == LetterKind.invitation.value) == 2
+
+
 async def test_a_running_zip_job_is_cancelled_from_its_page(console):
     client, event, _ = console
     await _letters(event.id, 1)

@@ -256,13 +256,18 @@ class LetterPages(Controller):
         status = submitted.get("status", LetterStatus.valid.value)
         if kind not in (*KIND_WORDS, "all") or status not in STATUS_WORDS or status == "expired":
             return pages.redirect(_base(event_id), flash=N_("Choose which letters go in the ZIP."))
-        return await common.start_job(
-            request,
-            actor,
-            jobs.ZIP_JOB,
-            event_id=event_id,
-            params={"event_id": event_id, "kind": None if kind == "all" else kind, "status": status},
-        )
+        issue = submitted.get("issue") == "1"
+        if issue and status != LetterStatus.valid.value:
+            return pages.redirect(
+                _base(event_id),
+                flash=N_(
+                    "Missing letters are issued as valid letters: choose the status Valid to issue them first."
+                ),
+            )
+        params = {"event_id": event_id, "kind": None if kind == "all" else kind, "status": status}
+        if issue:
+            params["issue"] = True
+        return await common.start_job(request, actor, jobs.ZIP_JOB, event_id=event_id, params=params)
 
     # --- wording ------------------------------------------------------------------------------
 
