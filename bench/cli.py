@@ -509,35 +509,16 @@ def benchmark(args: argparse.Namespace) -> int:
             if missing:
                 progress(f"note: --issue-17: not in this checkout, left out: {', '.join(missing)}")
             multi = on_workers(chosen, args.workers)
-            if any(
-                scenario.target == FLOOR_WORKERS for scenario in multi
-            ):  # after the floor: its table is there
-                servers[FLOOR_WORKERS] = stack.enter_context(
-                    running(
-                        Server(
-                            f"floor-{args.workers}w",
-                            "bench.floor_app:create_app",
-                            FLOOR_PATH,
-                            env,
-                            work_dir,
-                            workers=args.workers,
-                        )
+            # Started after the floor (its table is there) and after the seeds (the same data).
+            again = {FLOOR_WORKERS: ("floor", "bench.floor_app:create_app", FLOOR_PATH)}
+            again[WORKERS] = ("service", "events.app:create_app", "/health")
+            for target, (label, app, ready_path) in again.items():
+                if any(scenario.target == target for scenario in multi):
+                    progress(f"starting the {label} with {args.workers} workers ...")
+                    server = Server(
+                        f"{label}-{args.workers}w", app, ready_path, env, work_dir, workers=args.workers
                     )
-                )
-            if any(scenario.target == WORKERS for scenario in multi):  # after the seeds: the same data
-                progress(f"starting the service with {args.workers} workers ...")
-                servers[WORKERS] = stack.enter_context(
-                    running(
-                        Server(
-                            f"service-{args.workers}w",
-                            "events.app:create_app",
-                            "/health",
-                            env,
-                            work_dir,
-                            workers=args.workers,
-                        )
-                    )
-                )
+                    servers[target] = stack.enter_context(running(server))
             if not chosen and not chosen_trials:
                 raise BenchError("no scenario left to run")
             if chosen:
