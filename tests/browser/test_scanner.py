@@ -5,6 +5,7 @@ synced: checked through the API). Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import itertools
 import re
@@ -237,3 +238,66 @@ async def test_scanner_online_then_offline_then_synced(server, new_page, artifac
     # Online again, the service refuses Losana too: the offline admission counts.
     after = await _scan_picture(page, losana["token"])
     assert (after["result"], after["reason"], after["offline"]) == ("denied", "already_inside", False)
+
+
+async def test_checkpoint_picked_during_a_slow_reload_stays_picked(server, new_page):
+    """On a slow link the checkpoint list can be loaded twice (once on sign-in, again when the event
+    is chosen). A checkpoint picked from the first list must stay picked when the later answer
+    refills it; otherwise the scanner opens on another door and its scans land there (the cause of
+    an intermittent failure of the test above)."""
+    setup = await _prepare(server)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        signed = await http.post(
+            f"{API}/auth/sign-in", json={"username": server.username, "password": server.password}
+        )
+        assert signed.status_code == 200, signed.text
+        other = await http.post(
+            f"{API}/events/{server.event_id}/checkin/checkpoints",
+            json={"name": f"Side door {next(_serial)}", "kind": "venue_entrance"},
+        )
+        assert other.status_code == 201, other.text
+
+    page = await new_page(viewport={"width": 390, "height": 844})
+    lists = 0
+    release = asyncio.Event()
+
+    async def hold_the_second_list(route):
+        nonlocal lists
+        lists += 1
+        if lists == 2:
+            await release.wait()
+        await route.continue_()
+
+    await page.route(
+        f"**/api/v1/events/{server.event_id}/checkin/checkpoints?limit=200", hold_the_second_list
+    )
+    await page.goto(f"{server.url}/scan")
+    await page.locator("#sign-in").wait_for(state="visible")
+    await page.fill("#username", server.username)
+    await page.fill("#password", server.password)
+    await page.click("#sign-in-form button[type=submit]")
+    await page.locator("#setup").wait_for(state="visible")
+    await page.locator(f"#checkpoint option[value='{setup.checkpoint_id}']").wait_for(state="attached")
+    await page.select_option("#event", str(server.event_id))  # the second load starts and is held
+    for _ in range(100):
+        if lists == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert lists == 2
+    values = await page.eval_on_selector_all("#checkpoint option", "options => options.map(o => o.value)")
+    first = await page.input_value("#checkpoint")
+    picked = next(value for value in values if value != first)  # not what the browser shows by default
+    await page.select_option("#checkpoint", picked)
+    await page.eval_on_selector_all(
+        "#checkpoint option", "options => options.forEach(o => o.dataset.old = '1')"
+    )
+    release.set()
+    await page.wait_for_function(  # the held answer has refilled the list
+        "() => document.querySelectorAll('#checkpoint option').length > 0"
+        " && !document.querySelector('#checkpoint option[data-old]')"
+    )
+    assert await page.input_value("#checkpoint") == picked
+    await page.click("#start")
+    await page.locator("#scanner").wait_for(state="visible")
+    state = await page.evaluate("JSON.parse(localStorage.getItem('scanner.state'))")
+    assert state["checkpointId"] == int(picked)

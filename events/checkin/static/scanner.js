@@ -286,7 +286,9 @@
   }
 
   // Loads can overlap (the first one and a change of event): only the latest fills the list, and it
-  // empties the list only once its answer is in, so two loads never add the checkpoints twice.
+  // empties the list only once its answer is in, so two loads never add the checkpoints twice. A
+  // checkpoint picked while a load was under way stays picked when that load refills the list (on a
+  // slow link the person may choose from the earlier list before the later answer arrives).
   let checkpointLoads = 0;
 
   async function loadCheckpoints() {
@@ -299,15 +301,19 @@
     }
     const answer = await api("GET", `/events/${eventId}/checkin/checkpoints?limit=200`);
     if (load !== checkpointLoads) return;
+    const picked = select.value;
     select.replaceChildren();
     if (!answer.ok) {
       say(answer.data && answer.data.detail ? answer.data.detail : "Cannot list the checkpoints", true);
       return;
     }
+    const active = answer.data.items.filter((c) => c.active).map((c) => String(c.id));
     for (const checkpoint of answer.data.items.filter((c) => c.active)) {
       select.add(new Option(checkpoint.name, String(checkpoint.id)));
     }
-    if (state.checkpointId) select.value = String(state.checkpointId);
+    const remembered = state.checkpointId ? String(state.checkpointId) : "";
+    if (picked && active.includes(picked)) select.value = picked;
+    else if (active.includes(remembered)) select.value = remembered;
   }
 
   async function start() {
