@@ -149,20 +149,20 @@ async def test_a_burst_with_repeats_and_duplicates_stays_exact(make_event):
 
 
 async def test_a_batch_that_fails_gives_each_submission_its_own_outcome():
-    """Concurrent submissions share a transaction (submission._Batches); when one statement of a
+    """Concurrent submissions share a transaction (submission._BATCHES); when one statement of a
     batch fails, the others are written on their own and only the failing one gets the error."""
     import asyncio
 
     from events.db import statements
 
-    batches = submission._Batches()
+    batches = submission._BATCHES
     numbers = [1, 2, 3, 4]
     outcomes = await asyncio.gather(
-        *(batches.submit(0, ("SELECT CAST(? AS INTEGER) AS n", (n,))) for n in numbers[:2]),
-        batches.submit(0, ("SELECT n FROM no_such_table_here", ())),
-        *(batches.submit(0, ("SELECT CAST(? AS INTEGER) AS n", (n,))) for n in numbers[2:]),
+        *(batches.submit(("SELECT CAST(? AS INTEGER) AS n", (n,)), key=0) for n in numbers[:2]),
+        batches.submit(("SELECT n FROM no_such_table_here", ()), key=0),
+        *(batches.submit(("SELECT CAST(? AS INTEGER) AS n", (n,)), key=0) for n in numbers[2:]),
         return_exceptions=True,
     )
     assert [o[0]["n"] for o in outcomes if not isinstance(o, Exception)] == numbers
-    assert isinstance(outcomes[2], Exception) and not batches.tasks and not batches.pending
+    assert isinstance(outcomes[2], Exception) and batches.idle()
     assert (await statements.first("SELECT 1 AS one"))["one"] == 1

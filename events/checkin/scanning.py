@@ -12,10 +12,6 @@ group fails (a deadlock, a race on a nonce), each scan of it is retried in a tra
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import weakref
-
 from events.auth import revocation
 from events.auth.principal import Actor
 from events.checkin import config, schemas
@@ -30,6 +26,7 @@ from events.checkin.scan_input import (
 from events.checkin.scan_path import Item, Outcome, apply, apply_each
 from events.checkin.tables import ScanMode
 from events.clock import now
+from events.db.grouping import WriteGroups
 from events.errors import Conflict
 
 BATCH = 64
@@ -69,53 +66,8 @@ async def prepare(
     )
 
 
-# --- grouping concurrent scans ---------------------------------------------------------------------
-
-
-class _Group:
-    """Scans waiting for the writer task of this event loop."""
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[Item, asyncio.Future]] = []
-        self.task: asyncio.Task | None = None
-
-    async def submit(self, item: Item) -> Outcome:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future = loop.create_future()
-        self.pending.append((item, future))
-        if self.task is None:
-            # A fresh context: the writer must not inherit a caller's open transaction.
-            self.task = loop.create_task(self._drain(), context=contextvars.Context())
-        return await future
-
-    async def _drain(self) -> None:
-        try:
-            while self.pending:
-                # One turn of the loop first: requests already read and checked join this group
-                # instead of waiting for the next transaction (a group's cost is mostly per group).
-                await asyncio.sleep(0)
-                batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
-                results = await apply_each([item for item, _ in batch])
-                for (_, future), result in zip(batch, results, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(result, BaseException):
-                        future.set_exception(result)
-                    else:
-                        future.set_result(result)
-        finally:
-            self.task = None
-
-
-_groups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Group] = weakref.WeakKeyDictionary()
-
-
-def _group() -> _Group:
-    loop = asyncio.get_running_loop()
-    group = _groups.get(loop)
-    if group is None:
-        group = _groups[loop] = _Group()
-    return group
+#: Online scans handed to one writer task per process and written together (see the module's text).
+_GROUPS: WriteGroups[Item, Outcome] = WriteGroups(apply_each, BATCH)
 
 
 #: Group concurrent online scans into shared transactions (tests turn it off to race transactions).
@@ -132,7 +84,7 @@ async def scan(
     caller reads the actor again and calls once more."""
     item = await prepare(actor, event_id, data, actor_version)
     try:
-        outcome = await _group().submit(item) if GROUP_SCANS else (await apply([item]))[0]
+        outcome = await _GROUPS.submit(item) if GROUP_SCANS else (await apply([item]))[0]
     except revocation.AccessChanged:
         config.forget()
         raise

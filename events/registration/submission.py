@@ -23,11 +23,8 @@ duplicate-e-mail check); the outbox row and the audit rows come from their areas
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import datetime
 import functools
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +36,7 @@ from events.auth.principal import Actor
 from events.clock import now
 from events.db import INTEGRITY_ERRORS, Dialect, dialect, get_engine, queue_for, statements, write_transaction
 from events.db.engine import note_statement
+from events.db.grouping import WriteGroups
 from events.db.statements import Program, Statement, one
 from events.errors import Conflict, InvalidInput, NotFound
 from events.notifications.tables import OutboxMessage
@@ -223,92 +221,48 @@ async def _decide_and_write_queued(p: _Prepared) -> _Outcome:
             rows = await statements.write(sql, *args)
         else:
             note_statement(sql)  # the batch runs in a context of its own (see statement_log)
-            rows = await _batches().submit(p.values["event"], (sql, args))
+            rows = await _BATCHES.submit((sql, args), key=p.values["event"])
         return _outcome_of_one_statement(p, rows)
     async with queue_for(f"event-seats:{p.values['event']}"):
         return await statements.run(_decide_and_write(p))
 
 
-#: Submissions for one event written in one transaction at most, by :class:`_Batches`.
+#: Submissions for one event written in one transaction at most, by :data:`_BATCHES`.
 BATCH = 32
 #: Group concurrent submissions for an event into shared transactions (tests turn it off to race
 #: transactions against each other).
 GROUP_SUBMISSIONS = True
 
 
-class _Batches:
+async def _write_batch(batch: list[Statement]) -> list[list[dict[str, Any]] | BaseException]:
     """Concurrent submissions for an event, written together (PostgreSQL's one-statement path).
 
     Each submission commits while it holds the event row, and a commit waits for the write-ahead log
     to reach the disk: one event's submissions could go no faster than one disk flush each (about
-    100 a second on the benchmark machine, whatever the CPU). So one task per event and process
-    takes the submissions that arrived while the previous batch was being written and runs their
-    statements in one transaction, one after another: each still locks, decides from the counters
-    as the previous one left them, sees the e-mails written before it, and writes; the batch shares
-    one commit and one flush. When a batch fails (a submission's e-mail raced in from another
-    process, a constraint), each of its submissions runs again on its own, so one cannot fail the
-    others. Alone, a submission is a batch of one.
+    100 a second on the benchmark machine, whatever the CPU). So :data:`_BATCHES` hands the
+    submissions that arrived while the previous batch was being written to one task per event and
+    process, which runs their statements here in one transaction, one after another: each still
+    locks, decides from the counters as the previous one left them, sees the e-mails written before
+    it, and writes; the batch shares one commit and one flush. When a batch fails (a submission's
+    e-mail raced in from another process, a constraint), each of its submissions runs again on its
+    own, so one cannot fail the others. Alone, a submission is a batch of one.
     """
-
-    def __init__(self) -> None:
-        self.pending: dict[int, list[tuple[Statement, asyncio.Future]]] = {}
-        self.tasks: dict[int, asyncio.Task] = {}
-
-    async def submit(self, event_id: int, statement: Statement) -> list[dict[str, Any]]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future = loop.create_future()
-        self.pending.setdefault(event_id, []).append((statement, future))
-        if event_id not in self.tasks:
-            # A fresh context: the writer must not inherit a caller's open transaction.
-            self.tasks[event_id] = loop.create_task(self._drain(event_id), context=contextvars.Context())
-        return await future
-
-    async def _drain(self, event_id: int) -> None:
+    try:
+        async with write_transaction():
+            return [await statements.fetch(sql, *args) for sql, args in batch]
+    except Exception as error:
+        if len(batch) == 1:
+            return [error]
+    results: list[list[dict[str, Any]] | BaseException] = []
+    for sql, args in batch:
         try:
-            while self.pending.get(event_id):
-                await asyncio.sleep(0)  # requests already validated join this batch
-                waiting = self.pending[event_id]
-                batch, self.pending[event_id] = waiting[:BATCH], waiting[BATCH:]
-                await self._write(batch)
-        finally:
-            self.tasks.pop(event_id, None)
-            for _, future in self.pending.pop(event_id, []):  # only when the task was cancelled
-                if not future.done():
-                    future.cancel()
-
-    @staticmethod
-    async def _write(batch: list[tuple[Statement, asyncio.Future]]) -> None:
-        try:
-            async with write_transaction():
-                results = [await statements.fetch(sql, *args) for (sql, args), _ in batch]
-        except Exception as error:
-            if len(batch) == 1:
-                results = [error]
-            else:
-                results = []
-                for (sql, args), _ in batch:
-                    try:
-                        results.append(await statements.write(sql, *args))
-                    except Exception as alone:
-                        results.append(alone)
-        for (_, future), result in zip(batch, results, strict=True):
-            if future.done():
-                continue
-            if isinstance(result, BaseException):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+            results.append(await statements.write(sql, *args))
+        except Exception as alone:
+            results.append(alone)
+    return results
 
 
-_batches_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batches] = weakref.WeakKeyDictionary()
-
-
-def _batches() -> _Batches:
-    loop = asyncio.get_running_loop()
-    batches = _batches_by_loop.get(loop)
-    if batches is None:
-        batches = _batches_by_loop[loop] = _Batches()
-    return batches
+_BATCHES: WriteGroups[Statement, list[dict[str, Any]]] = WriteGroups(_write_batch, BATCH)
 
 
 def _same_email_raced(error: Exception) -> bool:
