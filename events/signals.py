@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from events.db.dialect import Dialect
     from events.registration.schemas import Registration
     from events.reports.sections import ReportTable
-    from events.web.downloads import Download
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -93,6 +93,18 @@ event_changed: Signal[[Actor, int], Any] = Signal(
     """Sent inside the transaction that updated an event, with the actor and the event id (e.g. a
     raised capacity lets the waiting list move up). What receivers return is ignored.""",
 )
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file offered by :data:`participant_downloads` (defined here, with its signal, so that the
+    areas offering files need not import the web layer that shows them)."""
+
+    label: str
+    #: Empty for a sentence without a link (the certificate of attendance not issued yet).
+    url: str
+    hint: str = ""
+
 
 participant_downloads: Signal[[Registration, str], list[Download]] = Signal(
     "participant_downloads",

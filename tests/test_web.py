@@ -21,8 +21,8 @@ from events.programme import schemas as programme_schemas
 from events.programme import services as programme_services
 from events.registration.schemas import RegistrationCreate
 from events.registration.tables import AccessToken, Registration
+from events.signals import Download
 from events.web import i18n
-from events.web.downloads import Download
 from tests.factories import SYSTEM
 
 PASSPORT = "P9876543"

@@ -11,7 +11,7 @@ from events.errors import Gone, NotFound
 from events.i18n import catalogues
 from events.i18n.catalogues import N_
 from events.registration.schemas import Registration
-from events.web.downloads import Download
+from events.signals import Download
 
 #: Pages' texts (the ``messages`` domain: ``events/i18n/extract/messages.cfg`` reads this file).
 _DOMAIN = "messages"

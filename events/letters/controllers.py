@@ -51,6 +51,7 @@ from events.letters.tables import LetterKind, LetterStatus
 from events.programme import services as programme_services
 from events.programme.zones import in_event_zones
 from events.registration import reading
+from events.signals import Download
 
 SKIP_COMPRESSION = "skip_compression"
 PDF = "application/pdf"
@@ -430,10 +431,8 @@ _CERTIFICATE_HINT = N_("Signed; the QR code on it lets your employer check it.")
 _PORTAL_FILE = re.compile(r"^(invitation|visa_support|attendance_certificate)\.pdf$")
 
 
-async def portal_downloads(registration, lang: str) -> list:
+async def portal_downloads(registration, lang: str) -> list[Download]:
     """The letters an approved participant can take from "My registration" (made on first click)."""
-    from events.web.downloads import Download
-
     if registration.status != "approved" or not await profiles.letters_available(registration.event_id):
         return []
     hint = catalogues.gettext(_PORTAL_HINT, lang, wording.DOMAIN)
@@ -467,11 +466,9 @@ _CERTIFICATE_FIGURES = N_(
 )
 
 
-async def _certificate_notice(registration, lang: str) -> list:
+async def _certificate_notice(registration, lang: str) -> list[Download]:
     """After the event, before a certificate is issued: a sentence (no link) saying it will come,
     or, kindly, what the check-in records show when the rule is not met."""
-    from events.web.downloads import Download
-
     event = await programme_services.get_event_row(registration.event_id)
     if event["end_date"] >= now().astimezone(ZoneInfo(event["time_zone"])).date():
         return []

@@ -6,7 +6,7 @@ Those features come with their own areas. An area offers its files by connecting
     async def letters(registration, lang):
         if registration.status != "approved":
             return []
-        return [Download(label=..., url=f"/my/registration/letters/{...}.pdf", hint=...)]
+        return [signals.Download(label=..., url=f"/my/registration/letters/{...}.pdf", hint=...)]
 
     signals.participant_downloads.connect(letters)
 
@@ -16,21 +16,13 @@ links while no area offers any. Receivers translate their own labels into ``lang
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from events import signals
 from events.registration.schemas import Registration
-
-
-@dataclass(frozen=True)
-class Download:
-    label: str
-    #: Empty for a sentence without a link (the certificate of attendance not issued yet).
-    url: str
-    hint: str = ""
+from events.signals import Download
 
 
 async def downloads_for(registration: Registration, lang: str) -> list[Download]:
+    """What the areas offer ``registration`` on "My registration", labels in ``lang``."""
     return [
         found for offered in await signals.participant_downloads.send(registration, lang) for found in offered
     ]
