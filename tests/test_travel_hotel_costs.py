@@ -114,6 +114,64 @@ async def test_a_full_decision_counts_the_stay_at_the_cheapest_rate_until_a_room
     assert [entry["data"]["decisions_repriced"] for entry in created] == [1, 1, 1]
 
 
+async def test_the_funding_page_and_the_budget_show_the_hotel_apart(client, make_event, make_account):
+    """A decision keeps its cost in parts (ticket, DSA, hotel) that add up to it; the budget sums
+    them; the console page shows each decision's parts and the committed total's; a decision made
+    before the parts were kept gets them worked out when read."""
+    event = await make_event()
+    organiser = await make_account(Role.organiser, event.id)
+    headers = organiser.headers
+    base = f"{API}/events/{event.id}/travel"
+    await client.put(f"{base}/fares/NPL", json={"amount": "600.00"}, headers=headers)
+    row = await registration_event_row(event.id)
+    nights = (row["end_date"] - row["start_date"]).days + 2
+    hotel = (await client.post(f"{base}/hotels", json={"name": "Hotel Caspian"}, headers=headers)).json()
+    priced = await client.post(
+        f"{base}/hotels/{hotel['id']}/room-types",
+        json={"name": "Single", "nightly_rate": "110.00"},
+        headers=headers,
+    )
+    assert priced.status_code == 201, priced.text
+    full, ticket = await register(event.id, "f@example.org"), await register(event.id, "t@example.org")
+    for registration_id, level in ((full, "full"), (ticket, "ticket")):
+        decided = await client.put(
+            f"{API}/registrations/{registration_id}/travel/funding", json={"level": level}, headers=headers
+        )
+        assert decided.status_code == 200, decided.text
+    decision = (await client.get(f"{API}/registrations/{full}/travel/funding", headers=headers)).json()
+    hotel_part = Decimal(110 * nights).quantize(Decimal("0.01"))
+    assert Decimal(decision["ticket_cost"]) == Decimal("600.00")
+    assert Decimal(decision["hotel_cost"]) == hotel_part
+    parts = sum(Decimal(decision[name]) for name in ("ticket_cost", "dsa_cost", "hotel_cost"))
+    assert parts == Decimal(decision["estimated_cost"])  # no DSA rate for the city: its part is 0
+    only_ticket = (await client.get(f"{API}/registrations/{ticket}/travel/funding", headers=headers)).json()
+    assert (only_ticket["dsa_cost"], only_ticket["hotel_cost"]) == ("0.00", "0.00")
+
+    budget = (await client.get(f"{base}/budget", headers=headers)).json()
+    assert Decimal(budget["committed_tickets"]) == Decimal("1200.00")
+    assert Decimal(budget["committed_hotels"]) == hotel_part
+    assert Decimal(budget["committed"]) == Decimal("1200.00") + hotel_part
+    (audit,) = [e for e in await entries("travel.funding.decided") if e["object_id"] == str(full)]
+    assert audit["data"]["parts"]["hotel"] == str(hotel_part)
+
+    # Made before the parts were kept: read all the same, from the estimates as they stand.
+    await FundingDecision.update(
+        {FundingDecision.ticket_cost: None, FundingDecision.dsa_cost: None, FundingDecision.hotel_cost: None}
+    ).where(FundingDecision.registration == full)
+    again = (await client.get(f"{API}/registrations/{full}/travel/funding", headers=headers)).json()
+    assert (again["ticket_cost"], again["hotel_cost"]) == (decision["ticket_cost"], decision["hotel_cost"])
+    assert (await client.get(f"{base}/budget", headers=headers)).json() == budget
+
+    await sign_in_organiser(client, organiser)
+    page = await client.get(f"/organiser/events/{event.id}/travel/funding")
+    assert page.status_code == 200
+    shown = " ".join(page.text.split())
+    assert f"Hotels: US${hotel_part:,}" in shown and "Tickets: US$1,200.00" in shown
+    assert f"Ticket US$600.00 · DSA US$0.00 · Hotel US${hotel_part:,}" in shown
+    french = " ".join((await client.get(f"/organiser/events/{event.id}/travel/funding?lang=fr")).text.split())
+    assert "Hôtels" in french
+
+
 async def test_a_given_room_counts_its_own_nights_and_rate_shared_by_whoever_sleeps_there(
     event, event_organiser
 ):

@@ -27,6 +27,7 @@ import airportsdata
 from events.db import write_transaction
 from events.programme.tables import Event
 from events.registration.tables import Registration, RegistrationStatus
+from events.travel import funding
 from events.travel.tables import (
     DsaPayment,
     DsaRate,
@@ -247,14 +248,21 @@ async def load_demo_travel(*, seed: int = 2027) -> dict[str, Any]:
             )
         )[0]["id"]
         room_types = {}
-        for name, occupancy, accessible, rooms in (
-            ("Single room", 1, False, 14),
-            ("Twin room", 2, False, 6),
-            ("Accessible single room", 1, True, 2),
+        for name, occupancy, accessible, rooms, rate in (
+            ("Single room", 1, False, 14, Decimal("120.00")),
+            ("Twin room", 2, False, 6, Decimal("150.00")),
+            ("Accessible single room", 1, True, 2, Decimal("120.00")),
         ):
             room_type = (
                 await RoomType.insert(
-                    RoomType(hotel=hotel, name=name, occupancy=occupancy, accessible=accessible)
+                    RoomType(
+                        hotel=hotel,
+                        name=name,
+                        occupancy=occupancy,
+                        accessible=accessible,
+                        nightly_rate=rate,
+                        currency="USD",
+                    )
                 )
             )[0]["id"]
             room_types[name] = room_type
@@ -304,7 +312,7 @@ async def load_demo_travel(*, seed: int = 2027) -> dict[str, Any]:
                     event=event_id,
                     level=level.value,
                     reason="Demo: official from an LDC, LLDC or SIDS",
-                    estimated_cost=Decimal(ROUTES[country][6]) + dsa,
+                    estimated_cost=Decimal(ROUTES[country][6]) + dsa,  # priced below, once all is in
                 )
             )
             counts[level.value] += 1
@@ -445,6 +453,8 @@ async def load_demo_travel(*, seed: int = 2027) -> dict[str, Any]:
                     currency="USD",
                 )
             )
+        # The decisions priced as the service prices them: fare, DSA and the rooms given out.
+        await funding.reprice_event(event_id)
     return {"created": True, "funded": len(funded), "levels": counts, "rooms": rooms, "runs": runs}
 
 

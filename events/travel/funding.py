@@ -25,6 +25,7 @@ Rules:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from msgspec import UNSET
@@ -280,15 +281,17 @@ async def _reprice(event_id: int, country: str, fare: Decimal | None) -> int:
 
 async def _store_cost(row: dict, fare: Decimal | None) -> None:
     """A decision's estimated cost worked out again (``row``: its id, level and registration)."""
-    cost = estimated_cost(
-        FundingLevel(row["level"]),
-        fare,
-        await dsa_estimate(row["registration"], row["level"]),
-        await hotel_estimate(row["registration"], row["level"]),
-    )
-    await FundingDecision.update({FundingDecision.estimated_cost: cost}).where(
-        FundingDecision.id == row["id"]
-    )
+    parts = await priced(row["registration"], FundingLevel(row["level"]), fare)
+    await FundingDecision.update(_cost_values(parts)).where(FundingDecision.id == row["id"])
+
+
+def _cost_values(parts: CostParts) -> dict:
+    return {
+        "estimated_cost": parts.total,
+        "ticket_cost": parts.ticket,
+        "dsa_cost": parts.dsa,
+        "hotel_cost": parts.hotel,
+    }
 
 
 async def reprice_dsa(country: str, city: str) -> int:
@@ -331,6 +334,20 @@ async def reprice_rooms(event_id: int) -> int:
     )
     for row in rows:
         await _store_cost(row, await _fare_for(event_id, row["country"]))
+    return len(rows)
+
+
+async def reprice_event(event_id: int) -> int:
+    """New estimated costs for every decision of the event (a bulk change, such as the demo's)."""
+    fares = await _fares(event_id)
+    rows = await FundingDecision.select(
+        FundingDecision.id,
+        FundingDecision.level,
+        FundingDecision.registration,
+        FundingDecision.registration.country_represented.as_alias("country"),
+    ).where(FundingDecision.event == event_id)
+    for row in rows:
+        await _store_cost(row, fares.get(row["country"]))
     return len(rows)
 
 
@@ -393,17 +410,45 @@ async def hotel_estimate(registration_id: int, level: str) -> Decimal:
     return (min(rates) * max((departure - arrival).days, 0)).quantize(CENT)
 
 
+@dataclass(frozen=True)
+class CostParts:
+    """What a decision commits, by part; each part 0 when the level does not include it."""
+
+    ticket: Decimal = ZERO
+    dsa: Decimal = ZERO
+    hotel: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return (self.ticket + self.dsa + self.hotel).quantize(CENT)
+
+    def __add__(self, other: CostParts) -> CostParts:
+        return CostParts(self.ticket + other.ticket, self.dsa + other.dsa, self.hotel + other.hotel)
+
+
+def cost_parts(level: FundingLevel, fare: Decimal | None, dsa: Decimal, hotel: Decimal = ZERO) -> CostParts:
+    """What a decision commits: nothing when not funded, the fare for a ticket (0 while the country
+    has no estimate), plus the DSA, plus the hotel, as the level says."""
+    return CostParts(
+        ticket=(fare if fare is not None and level in TICKET_LEVELS else ZERO).quantize(CENT),
+        dsa=(dsa if level in DSA_LEVELS else ZERO).quantize(CENT),
+        hotel=(hotel if level in HOTEL_LEVELS else ZERO).quantize(CENT),
+    )
+
+
 def estimated_cost(level: FundingLevel, fare: Decimal | None, dsa: Decimal, hotel: Decimal = ZERO) -> Decimal:
-    """What a decision commits: nothing when not funded, the fare for a ticket, plus the DSA, plus
-    the hotel."""
-    cost = ZERO
-    if level in TICKET_LEVELS:
-        cost += fare if fare is not None else ZERO
-    if level in DSA_LEVELS:
-        cost += dsa
-    if level in HOTEL_LEVELS:
-        cost += hotel
-    return cost.quantize(CENT)
+    """The total of :func:`cost_parts`."""
+    return cost_parts(level, fare, dsa, hotel).total
+
+
+async def priced(registration_id: int, level: FundingLevel, fare: Decimal | None) -> CostParts:
+    """The parts of a decision at ``level`` for the registration, as the estimates stand now."""
+    return cost_parts(
+        level,
+        fare,
+        await dsa_estimate(registration_id, level.value),
+        await hotel_estimate(registration_id, level.value),
+    )
 
 
 async def _fare_for(event_id: int, country: str) -> Decimal | None:
@@ -447,12 +492,8 @@ async def decide(
                 f"Only approved registrations get a funding decision; this one is {current['status']}"
             )
         fare = await _fare_for(event_id, registration["country_represented"])
-        cost = estimated_cost(
-            chosen,
-            fare,
-            await dsa_estimate(registration_id, chosen.value),
-            await hotel_estimate(registration_id, chosen.value),
-        )
+        parts = await priced(registration_id, chosen, fare)
+        cost = parts.total
         previous = (
             await FundingDecision.select(FundingDecision.level)
             .where(FundingDecision.registration == registration_id)
@@ -461,7 +502,7 @@ async def decide(
         values = {
             "level": chosen.value,
             "reason": reason,
-            "estimated_cost": cost,
+            **_cost_values(parts),
             "decided_by": actor.user_id,
             "decided_at": now(),
         }
@@ -482,6 +523,7 @@ async def decide(
                 "previous": None if previous is None else previous["level"],
                 "reason": reason,
                 "estimated_cost": str(cost),
+                "parts": {"ticket": str(parts.ticket), "dsa": str(parts.dsa), "hotel": str(parts.hotel)},
             },
         )
     decision = await _decision(registration_id)
@@ -495,20 +537,37 @@ _DECISION_COLUMNS = (
     FundingDecision.level,
     FundingDecision.reason,
     FundingDecision.estimated_cost,
+    FundingDecision.ticket_cost,
+    FundingDecision.dsa_cost,
+    FundingDecision.hotel_cost,
     FundingDecision.decided_by.username,
     FundingDecision.decided_at,
     FundingDecision.registration.country_represented,
 )
 
 
-def _decision_from(row: dict, currency: str, fares: dict[str, Decimal]) -> schemas.FundingDecision:
+async def stored_parts(row: dict, fares: dict[str, Decimal]) -> CostParts:
+    """The parts of a decision row (with its ``registration``, ``level``, the three part columns and
+    ``registration.country_represented``); for a decision made before the parts were kept, worked
+    out from the estimates as they stand (which its total followed, being re-priced at each change)."""
+    if None not in (row["ticket_cost"], row["dsa_cost"], row["hotel_cost"]):
+        return CostParts(_amount(row["ticket_cost"]), _amount(row["dsa_cost"]), _amount(row["hotel_cost"]))
     level = FundingLevel(row["level"])
+    return await priced(row["registration"], level, fares.get(row["registration.country_represented"]))
+
+
+async def _decision_from(row: dict, currency: str, fares: dict[str, Decimal]) -> schemas.FundingDecision:
+    level = FundingLevel(row["level"])
+    parts = await stored_parts(row, fares)
     return schemas.FundingDecision(
         registration_id=row["registration"],
         event_id=row["event"],
         level=level.value,
         reason=row["reason"],
         estimated_cost=_amount(row["estimated_cost"]),
+        ticket_cost=parts.ticket,
+        dsa_cost=parts.dsa,
+        hotel_cost=parts.hotel,
         currency=currency,
         fare_missing=level in TICKET_LEVELS and row["registration.country_represented"] not in fares,
         decided_by=row["decided_by.username"],
@@ -532,7 +591,7 @@ async def _decision(registration_id: int) -> schemas.FundingDecision | None:
     if row is None:
         return None
     settings = await _settings_row(row["event"])
-    return _decision_from(row, settings["currency"], await _fares(row["event"]))
+    return await _decision_from(row, settings["currency"], await _fares(row["event"]))
 
 
 async def get_decision(actor: Actor, registration_id: int) -> schemas.FundingDecision:
@@ -551,11 +610,15 @@ async def get_decision(actor: Actor, registration_id: int) -> schemas.FundingDec
 
 async def _figures(event_id: int) -> schemas.BudgetFigures:
     settings = await _settings_row(event_id)
-    rows = await FundingDecision.select(FundingDecision.estimated_cost).where(
+    rows = await FundingDecision.select(*_DECISION_COLUMNS).where(
         FundingDecision.event == event_id,
         FundingDecision.registration.status == RegistrationStatus.approved,
     )
     committed = sum((_amount(row["estimated_cost"]) for row in rows), ZERO)
+    fares = await _fares(event_id) if any(row["ticket_cost"] is None for row in rows) else {}
+    parts = CostParts()
+    for row in rows:
+        parts += await stored_parts(row, fares)
     budget = _amount(settings["budget"])
     return schemas.BudgetFigures(
         currency=settings["currency"],
@@ -563,6 +626,9 @@ async def _figures(event_id: int) -> schemas.BudgetFigures:
         committed=committed,
         remaining=budget - committed,
         over_budget=committed > budget,
+        committed_tickets=parts.ticket,
+        committed_dsa=parts.dsa,
+        committed_hotels=parts.hotel,
     )
 
 
@@ -578,7 +644,7 @@ async def funding_requests(
     settings = await _settings_row(event_id)
     fares = await _fares(event_id)
     decisions = {
-        row["registration"]: _decision_from(row, settings["currency"], fares)
+        row["registration"]: await _decision_from(row, settings["currency"], fares)
         for row in await FundingDecision.select(*_DECISION_COLUMNS).where(FundingDecision.event == event_id)
     }
     registrations = await Registration.select(
@@ -632,6 +698,9 @@ async def budget(actor: Actor, event_id: int) -> schemas.Budget:
         committed=figures.committed,
         remaining=figures.remaining,
         over_budget=figures.over_budget,
+        committed_tickets=figures.committed_tickets,
+        committed_dsa=figures.committed_dsa,
+        committed_hotels=figures.committed_hotels,
         levels=levels,
         missing_fares=sorted(missing),
         undecided=[item for item in requests if item.decision is None],

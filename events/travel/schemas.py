@@ -94,6 +94,11 @@ class FundingDecision(Struct):
     #: DSA estimate when the level includes DSA (none yet: 0), plus the hotel nights × the room's
     #: nightly rate at level ``full`` (none priced yet: 0); 0 when not funded.
     estimated_cost: Decimal
+    #: The parts of ``estimated_cost``: the ticket, the DSA and the hotel (each 0 when the level does
+    #: not include it, or while nothing prices it).
+    ticket_cost: Decimal
+    dsa_cost: Decimal
+    hotel_cost: Decimal
     currency: str
     #: The participant's country has no fare estimate: the ticket is counted as 0 until one is entered.
     fare_missing: bool
@@ -108,6 +113,10 @@ class BudgetFigures(Struct):
     committed: Decimal
     remaining: Decimal
     over_budget: bool
+    #: ``committed`` in parts: tickets, DSA and hotels.
+    committed_tickets: Decimal
+    committed_dsa: Decimal
+    committed_hotels: Decimal
 
 
 class DecisionResult(Struct):
@@ -137,6 +146,10 @@ class Budget(Struct):
     committed: Decimal
     remaining: Decimal
     over_budget: bool
+    #: ``committed`` in parts: tickets, DSA and hotels.
+    committed_tickets: Decimal
+    committed_dsa: Decimal
+    committed_hotels: Decimal
     #: Approved registrations per level decided (every level present, 0 when none).
     levels: dict[str, int]
     #: Countries of departure of requests or decisions without a fare estimate.

@@ -84,8 +84,14 @@ class FundingDecision(Table, tablename="travel_funding"):
     event = ForeignKey(references=Event, null=False, index=True, on_delete=OnDelete.cascade)
     level = Varchar(length=12, choices=FundingLevel, null=False)
     reason = Varchar(length=500, default="")
-    #: The cost committed when the decision was made: the fare estimate plus the DSA if funded.
+    #: The cost committed: the fare estimate, plus the DSA and the hotel when the level includes them
+    #: (re-priced when any of them changes); the three parts below add up to it.
     estimated_cost = Numeric(digits=MONEY, default=Decimal("0"))
+    #: The parts of ``estimated_cost`` (NULL for decisions made before they were kept: worked out
+    #: when read, see :func:`events.travel.funding.cost_parts`).
+    ticket_cost = Numeric(digits=MONEY, null=True, default=None)
+    dsa_cost = Numeric(digits=MONEY, null=True, default=None)
+    hotel_cost = Numeric(digits=MONEY, null=True, default=None)
     decided_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     decided_at = Timestamptz(default=TimestamptzNow())
 

@@ -1,0 +1,85 @@
+"""Travel: a funding decision keeps its estimated cost in parts (ticket, DSA, hotel) beside the total,
+so the funding page and the budget can show the hotel apart. NULL for decisions made before: the
+service works their parts out when it reads them, until they are re-priced."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import Numeric
+from piccolo.columns.indexes import IndexMethod
+
+ID = "2026-12-04T22:00:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "funding decision cost parts"
+
+
+async def forwards():
+    manager = MigrationManager(
+        migration_id=ID, app_name="events", description=DESCRIPTION
+    )
+
+    manager.add_column(
+        table_class_name="FundingDecision",
+        tablename="travel_funding",
+        column_name="ticket_cost",
+        db_column_name="ticket_cost",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (12, 2),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FundingDecision",
+        tablename="travel_funding",
+        column_name="dsa_cost",
+        db_column_name="dsa_cost",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (12, 2),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FundingDecision",
+        tablename="travel_funding",
+        column_name="hotel_cost",
+        db_column_name="hotel_cost",
+        column_class_name="Numeric",
+        column_class=Numeric,
+        params={
+            "default": None,
+            "digits": (12, 2),
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    return manager
