@@ -10,76 +10,32 @@ ID = "2026-12-04T22:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "funding decision cost parts"
 
+#: The parts of ``travel_funding.estimated_cost``, each a nullable amount like it.
+PARTS = ("ticket_cost", "dsa_cost", "hotel_cost")
+
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="events", description=DESCRIPTION
-    )
-
-    manager.add_column(
-        table_class_name="FundingDecision",
-        tablename="travel_funding",
-        column_name="ticket_cost",
-        db_column_name="ticket_cost",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (12, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="FundingDecision",
-        tablename="travel_funding",
-        column_name="dsa_cost",
-        db_column_name="dsa_cost",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (12, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="FundingDecision",
-        tablename="travel_funding",
-        column_name="hotel_cost",
-        db_column_name="hotel_cost",
-        column_class_name="Numeric",
-        column_class=Numeric,
-        params={
-            "default": None,
-            "digits": (12, 2),
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
+    manager = MigrationManager(migration_id=ID, app_name="events", description=DESCRIPTION)
+    for name in PARTS:
+        manager.add_column(
+            table_class_name="FundingDecision",
+            tablename="travel_funding",
+            column_name=name,
+            db_column_name=name,
+            column_class_name="Numeric",
+            column_class=Numeric,
+            params={
+                "default": None,
+                "digits": (12, 2),
+                "null": True,
+                "primary_key": False,
+                "unique": False,
+                "index": False,
+                "index_method": IndexMethod.btree,
+                "choices": None,
+                "db_column_name": None,
+                "secret": False,
+            },
+            schema=None,
+        )
     return manager

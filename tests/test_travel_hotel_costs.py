@@ -38,18 +38,25 @@ async def entries(action: str) -> list[dict]:
     )
 
 
+async def _event_with_a_fare(client, make_event, make_account):
+    """An event, its organiser (API token) and a 600.00 fare from Nepal; with the nights a stay
+    counts before an itinerary is booked (the day before the event to the day after)."""
+    event = await make_event()
+    organiser = await make_account(Role.organiser, event.id)
+    put = await client.put(
+        f"{API}/events/{event.id}/travel/fares/NPL", json={"amount": "600.00"}, headers=organiser.headers
+    )
+    assert put.status_code == 200, put.text
+    row = await registration_event_row(event.id)
+    return event, organiser, (row["end_date"] - row["start_date"]).days + 2
+
+
 async def test_a_full_decision_counts_the_stay_at_the_cheapest_rate_until_a_room_is_given(
     client, make_event, make_account
 ):
-    event = await make_event()
-    organiser = await make_account(Role.organiser, event.id)
+    event, organiser, nights = await _event_with_a_fare(client, make_event, make_account)
     headers = organiser.headers
     base = f"{API}/events/{event.id}/travel"
-    await client.put(f"{base}/fares/NPL", json={"amount": "600.00"}, headers=headers)
-    row = await registration_event_row(event.id)
-    nights = (
-        row["end_date"] - row["start_date"]
-    ).days + 2  # no itinerary yet: the day before to the day after
     full, ticket = (
         await register(event.id, "full@example.org"),
         await register(event.id, "ticket@example.org"),
@@ -118,13 +125,9 @@ async def test_the_funding_page_and_the_budget_show_the_hotel_apart(client, make
     """A decision keeps its cost in parts (ticket, DSA, hotel) that add up to it; the budget sums
     them; the console page shows each decision's parts and the committed total's; a decision made
     before the parts were kept gets them worked out when read."""
-    event = await make_event()
-    organiser = await make_account(Role.organiser, event.id)
+    event, organiser, nights = await _event_with_a_fare(client, make_event, make_account)
     headers = organiser.headers
     base = f"{API}/events/{event.id}/travel"
-    await client.put(f"{base}/fares/NPL", json={"amount": "600.00"}, headers=headers)
-    row = await registration_event_row(event.id)
-    nights = (row["end_date"] - row["start_date"]).days + 2
     hotel = (await client.post(f"{base}/hotels", json={"name": "Hotel Caspian"}, headers=headers)).json()
     priced = await client.post(
         f"{base}/hotels/{hotel['id']}/room-types",

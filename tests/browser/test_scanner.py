@@ -141,17 +141,22 @@ def _tampered(token: str) -> str:
     return token[:-10] + ("A" if last != "A" else "B") + token[-9:]
 
 
-async def test_scanner_online_then_offline_then_synced(server, new_page, artifacts):
-    setup = await _prepare(server)
-    mere, losana, vika = setup.people
-    page = await new_page(viewport={"width": 412, "height": 860}, service_workers="allow")
-    context = page.context
+async def _sign_in(page, server) -> None:
+    """Open the scanner and sign in as the seeded organiser, up to the choice of checkpoint."""
     await page.goto(f"{server.url}/scan")
     await page.locator("#sign-in").wait_for(state="visible")
     await page.fill("#username", server.username)
     await page.fill("#password", server.password)
     await page.click("#sign-in-form button[type=submit]")
     await page.locator("#setup").wait_for(state="visible")
+
+
+async def test_scanner_online_then_offline_then_synced(server, new_page, artifacts):
+    setup = await _prepare(server)
+    mere, losana, vika = setup.people
+    page = await new_page(viewport={"width": 412, "height": 860}, service_workers="allow")
+    context = page.context
+    await _sign_in(page, server)
     await page.select_option("#event", str(server.event_id))
     await page.locator(f"#checkpoint option[value='{setup.checkpoint_id}']").wait_for(state="attached")
     await page.select_option("#checkpoint", str(setup.checkpoint_id))
@@ -271,12 +276,7 @@ async def test_checkpoint_picked_during_a_slow_reload_stays_picked(server, new_p
     await page.route(
         f"**/api/v1/events/{server.event_id}/checkin/checkpoints?limit=200", hold_the_second_list
     )
-    await page.goto(f"{server.url}/scan")
-    await page.locator("#sign-in").wait_for(state="visible")
-    await page.fill("#username", server.username)
-    await page.fill("#password", server.password)
-    await page.click("#sign-in-form button[type=submit]")
-    await page.locator("#setup").wait_for(state="visible")
+    await _sign_in(page, server)
     await page.locator(f"#checkpoint option[value='{setup.checkpoint_id}']").wait_for(state="attached")
     await page.select_option("#event", str(server.event_id))  # the second load starts and is held
     for _ in range(100):
