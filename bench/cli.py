@@ -13,7 +13,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 
 from bench import registry, targets, wrk
@@ -315,16 +315,12 @@ async def wait_until_quiet(
     progress(f"note: the {server.label} server was still busy {limit:g} s after the last run")
 
 
-#: The PostgreSQL database to vacuum after each write run (``None`` on SQLite); see
-#: :func:`bench.server.vacuum_postgres`.
-VACUUM_URL: str | None = None
-
-
-async def settle_after_writes(server: Server, mail: Server | None) -> None:
-    """Wait until the servers are quiet (the e-mails sent), then vacuum PostgreSQL."""
+async def settle_after_writes(server: Server, mail: Server | None, vacuum_url: str | None) -> None:
+    """Wait until the servers are quiet (the e-mails sent), then vacuum the PostgreSQL database at
+    ``vacuum_url`` (``None`` on SQLite; see :func:`bench.server.vacuum_postgres`)."""
     await wait_until_quiet(server, mail)
-    if VACUUM_URL is not None:
-        await vacuum_postgres(VACUUM_URL)
+    if vacuum_url is not None:
+        await vacuum_postgres(vacuum_url)
 
 
 def on_workers(chosen: list[Scenario], workers: int) -> list[Scenario]:
@@ -350,7 +346,14 @@ async def measure(
     servers: dict[str, Server],
     ctx: Context,
     multi: list[Scenario] = (),  # type: ignore[assignment]
+    vacuum_url: str | None = None,
 ) -> tuple[list[Summary], list[TrialSummary], list[wrk.WrkSummary]]:
+    """Every chosen scenario and trial, ``args.repeat`` times, interleaved; after each write run the
+    servers settle and PostgreSQL (``vacuum_url``) is vacuumed."""
+
+    async def settle(server: Server) -> None:
+        await settle_after_writes(server, servers.get(MAIL), vacuum_url)
+
     summaries = [
         Summary(scenario, concurrency, []) for concurrency in args.concurrency for scenario in chosen
     ]
@@ -387,9 +390,9 @@ async def measure(
                 f"c={summary.concurrency}: {result.rps:,.0f} req/s, p50 {result.percentile(0.5) * 1000:.2f} ms{flag}"
             )
             if summary.scenario.method not in {"GET", "HEAD"}:
-                await settle_after_writes(server, servers.get(MAIL))
+                await settle(server)
         for wrk_summary in wrk_summaries:
-            await _run_wrk(args, wrk_summary, servers, repeat)
+            await _run_wrk(args, wrk_summary, servers, repeat, settle)
         for trial_summary in trial_summaries:
             try:
                 outcome = await trial_summary.trial.run(ctx, repeat)
@@ -410,12 +413,16 @@ async def measure(
             progress(
                 f"[{done}/{total}] run {repeat + 1}/{args.repeat} {trial_summary.trial.name}: {figures}{flag}"
             )
-            await settle_after_writes(servers["service"], servers.get(MAIL))
+            await settle(servers["service"])
     return summaries, trial_summaries, wrk_summaries
 
 
 async def _run_wrk(
-    args: argparse.Namespace, summary: wrk.WrkSummary, servers: dict[str, Server], repeat: int
+    args: argparse.Namespace,
+    summary: wrk.WrkSummary,
+    servers: dict[str, Server],
+    repeat: int,
+    settle: Callable[[Server], Awaitable[None]],
 ) -> None:
     """One wrk run of a scenario; a failure is reported and counted as an error, the rest goes on."""
     server = servers[summary.scenario.target]
@@ -435,7 +442,7 @@ async def _run_wrk(
     flag = f"  {result.errors} ERRORS (socket errors, timeouts or non-2xx/3xx)" if result.errors else ""
     progress(f"    {name}: {result.rps:,.0f} req/s, p99 {result.p99_s * 1000:.2f} ms{flag}")
     if summary.scenario.method not in {"GET", "HEAD"}:
-        await settle_after_writes(server, servers.get(MAIL))
+        await settle(server)
 
 
 def run_event_loop(coroutine, no_uvloop: bool):
@@ -465,8 +472,6 @@ def benchmark(args: argparse.Namespace) -> int:
             if database.url is not None:
                 progress(f"resetting PostgreSQL schema public in {database.label} ...")
                 reset_postgres(database.url)
-                global VACUUM_URL
-                VACUUM_URL = database.url
             progress(f"setup: migrations, organiser and API token on {database.label} ...")
             started = time.perf_counter()
             setup = run_setup(env, work_dir)
@@ -531,7 +536,7 @@ def benchmark(args: argparse.Namespace) -> int:
                     f"then, in each repeat, {len(chosen_trials)} trial(s): {', '.join(t.name for t in chosen_trials)}"
                 )
             summaries, trial_summaries, wrk_summaries = run_event_loop(
-                measure(args, chosen, chosen_trials, servers, ctx, multi), args.no_uvloop
+                measure(args, chosen, chosen_trials, servers, ctx, multi, database.url), args.no_uvloop
             )
             for server in servers.values():
                 if server.process is not None and server.process.poll() is not None:
