@@ -514,14 +514,22 @@ def benchmark(args: argparse.Namespace) -> int:
             if missing:
                 progress(f"note: --issue-17: not in this checkout, left out: {', '.join(missing)}")
             multi = on_workers(chosen, args.workers)
-            # Started after the floor (its table is there) and after the seeds (the same data).
-            again = {FLOOR_WORKERS: ("floor", "bench.floor_app:create_app", FLOOR_PATH)}
-            again[WORKERS] = ("service", "events.app:create_app", "/health")
-            for target, (label, app, ready_path) in again.items():
+            # Started after the floor (its table is there) and after the seeds (the same data). The
+            # service's workers get the one-worker service's environment: with a separate mail
+            # worker, none of them renders e-mails in its own process (else their CPU per request
+            # would count the e-mails the one-worker figures leave to the mail worker).
+            again = {FLOOR_WORKERS: ("floor", "bench.floor_app:create_app", FLOOR_PATH, env)}
+            again[WORKERS] = ("service", "events.app:create_app", "/health", service_env)
+            for target, (label, app, ready_path, environment) in again.items():
                 if any(scenario.target == target for scenario in multi):
                     progress(f"starting the {label} with {args.workers} workers ...")
                     server = Server(
-                        f"{label}-{args.workers}w", app, ready_path, env, work_dir, workers=args.workers
+                        f"{label}-{args.workers}w",
+                        app,
+                        ready_path,
+                        environment,
+                        work_dir,
+                        workers=args.workers,
                     )
                     servers[target] = stack.enter_context(running(server))
             if not chosen and not chosen_trials:
