@@ -52,5 +52,11 @@ async def test_an_organiser_decides_funding_and_the_committed_total_moves(server
     await expect(committed).not_to_have_text(before)
     await expect(committed).to_contain_text("1,450.75")
     await expect(row).to_contain_text("Ticket and DSA")
+    await expect(row.locator(".funding-decision-parts")).to_contain_text("Ticket US$1,450.75 · DSA")
+    await expect(page.locator("#budget-tickets")).to_contain_text("1,450.75")
+    await expect(page.locator("#budget-hotels")).to_be_visible()
     await assert_fits(page)
     await axe_check(page)
+    await page.goto(f"{funding}?lang=ar")  # the parts in Arabic, right to left, still within the phone
+    await expect(page.locator("#budget-hotels")).to_contain_text("الفنادق")
+    await assert_fits(page)
