@@ -25,6 +25,7 @@ from events.errors import DomainError, InvalidInput, PermissionDenied, field_err
 from events.programme import services as programme_services
 from events.registration import editing, schemas, submission
 from events.registration.tables import ACTIVE_STATUSES, Channel, Registration
+from events.registration.validation import normalise_email
 
 MAX_ROWS = 5000
 MAX_COLUMNS = 100
@@ -324,7 +325,7 @@ async def _import_one(
 ) -> None:
     """One row in a savepoint of the open transaction; its outcome appended to ``report``."""
     number = int(row.get(ROW_KEY) or position)
-    email = (row.get("email") or "").strip().lower() or None
+    email = normalise_email(row.get("email") or "") or None
     if email and email in seen:
         reason = f"email: {email} appears more than once in this file (first on row {seen[email]})"
         report.append(schemas.ImportRowReport(number, "rejected", email, None, [reason]))
@@ -401,7 +402,7 @@ async def _import_row(
         await Registration.select(Registration.id)
         .where(
             Registration.event == event_id,
-            Registration.email == data.email.strip().lower(),
+            Registration.email == normalise_email(data.email),
             Registration.status.is_in([s.value for s in ACTIVE_STATUSES]),
         )
         .first()

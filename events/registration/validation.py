@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+import unicodedata
 from typing import Any
 
 import msgspec
@@ -181,12 +182,23 @@ def submission_fingerprint(data: schemas.RegistrationCreate, values: dict[str, A
 
 
 def normalise_email(address: str) -> str:
-    """How an address is stored and compared: without surrounding spaces, case-folded as a whole.
+    """How an address is stored and compared: compatibility-normalised (NFKC), without surrounding
+    spaces, case-folded as a whole.
 
     The local part is case-sensitive in theory only; every mail system in use treats
     ``Kofi@`` and ``kofi@`` as one mailbox, and so does the one-registration-per-address index.
+    NFKC turns the fullwidth letters East Asian input methods type (``ｋｏｆｉ@``) into the
+    address they stand for, so they cannot take a second seat either.
     """
-    return address.strip().lower()
+    return unicodedata.normalize("NFKC", address).strip().lower()
+
+
+def email_problem(address: str) -> str | None:
+    """Why a normalised address cannot be one, or ``None``: an invisible character (zero-width
+    space, word joiner, byte-order mark…) or a space inside makes a look-alike of another address."""
+    if not _EMAIL.match(address) or any(unicodedata.category(char)[0] in "CZ" for char in address):
+        return "not an e-mail address"
+    return None
 
 
 def new_reference(event_slug: str) -> str:

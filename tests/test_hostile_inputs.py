@@ -1,0 +1,47 @@
+"""Hostile input found by an adversarial audit: each test names the input and what it must get."""
+
+from __future__ import annotations
+
+import pytest
+
+from events.registration.tables import Registration
+from tests.test_registration_workflow import person, register
+from tests.test_web import error_beside, open_event, submit  # noqa: F401 (open_event is a fixture)
+from tests.test_web import person as form
+
+# --- e-mail addresses and the one-registration-per-address rule -------------------------------
+
+
+async def test_a_fullwidth_address_is_the_same_address(client, event):
+    """East Asian input methods type ｆｕｌｌｗｉｄｔｈ letters: the same mailbox, so not a second seat."""
+    first = await register(client, event.id, person())
+    assert first.status_code == 201, first.text
+    again = await register(
+        client, event.id, person(email="ＡＭＩＮＡ.moussa@example.org", institution="Other")
+    )
+    assert again.status_code == 409, again.text
+    assert await Registration.count() == 1
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["amina\u200b.moussa@example.org", "amina.moussa@exam\u2060ple.org", "\ufeffamina.moussa@example.org"],
+    ids=["zero-width-space", "word-joiner", "byte-order-mark"],
+)
+async def test_an_address_with_invisible_characters_is_refused_naming_the_field(client, event, address):
+    first = await register(client, event.id, person())
+    assert first.status_code == 201, first.text
+    response = await register(client, event.id, person(email=address, institution="Other"))
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["email"]
+    assert await Registration.count() == 1
+
+
+async def test_the_form_says_which_address_is_wrong_in_the_readers_words(client, open_event):  # noqa: F811
+    response = await submit(client, open_event.id, form(email="amina\u200b.moussa@example.org"))
+    assert response.status_code == 422
+    assert (
+        error_beside(response.text, "email")
+        == "Enter an e-mail address in the correct format, like name@example.org"
+    )
+    assert await Registration.count() == 0
