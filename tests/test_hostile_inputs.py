@@ -45,3 +45,41 @@ async def test_the_form_says_which_address_is_wrong_in_the_readers_words(client,
         == "Enter an e-mail address in the correct format, like name@example.org"
     )
     assert await Registration.count() == 0
+
+
+# --- names without a letter -------------------------------------------------------------------
+
+NO_LETTER = {
+    "combining-mark-only": "\u0301",
+    "zero-width-space-only": "\u200b",
+    "joiner-only": "\u200d\u200c",
+    "word-joiner-only": "\u2060",
+    "punctuation-only": "-.",
+}
+
+
+@pytest.mark.parametrize("text", NO_LETTER.values(), ids=NO_LETTER.keys())
+@pytest.mark.parametrize("field", ["given_names", "family_name", "preferred_name", "latin_name"])
+async def test_a_name_without_a_letter_is_refused_naming_the_field(client, event, field, text):
+    """Nothing a badge, a letter or a list could print as a name (an accent on nothing, invisible joiners)."""
+    response = await register(client, event.id, person(**{field: text}))
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+    assert await Registration.count() == 0
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["राम\u200dकुमार", "می\u200cخواهم", "Nguyễn Thị", "Ana 😀", "ᠪᠠᠲᠤ", "O'Neil-Smith", "a\u0301"],
+    ids=["devanagari-zwj", "persian-zwnj", "vietnamese", "emoji", "mongolian", "punctuation", "decomposed"],
+)
+async def test_names_with_joiners_marks_and_emoji_are_kept(client, event, given):
+    response = await register(client, event.id, person(given_names=given))
+    assert response.status_code == 201, response.text
+
+
+async def test_the_form_refuses_a_name_without_a_letter_beside_the_field(client, open_event):  # noqa: F811
+    response = await submit(client, open_event.id, form(given_names="\u0301"))
+    assert response.status_code == 422
+    assert error_beside(response.text, "given_names") == "Write the name with at least one letter"
+    assert await Registration.count() == 0

@@ -57,6 +57,13 @@ _ONE_LINE_FIELDS = {
     "emergency_contact_email",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: A name is printed on badges, letters and lists: one made only of marks, joiners or punctuation
+#: (an accent on nothing, a zero-width space) prints as nothing, or as a box.
+_NAME_FIELDS = frozenset({"given_names", "family_name", "latin_name", "preferred_name"})
+
+
+def _has_letter(text: str) -> bool:
+    return any(unicodedata.category(char)[0] == "L" for char in text)
 
 
 def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[str]]:
@@ -92,6 +99,8 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
             out[field] = values[field].strip()
             if field in {"family_name", "institution"} and not out[field]:
                 errors.append(FieldError(field, "must not be blank"))
+            elif field in _NAME_FIELDS and out[field] and not _has_letter(out[field]):
+                errors.append(FieldError(field, "must contain a letter"))
     for field in (
         "gender",
         "level",

@@ -82,6 +82,7 @@ SERVICE = [
     ),
     ("consent", re.compile(r""), REQUIRED["consent"]),
     ("email", re.compile(r"^not an e-mail address"), INVALID["email"]),
+    (None, re.compile(r"^must contain a letter"), N_("Write the name with at least one letter")),
     (None, re.compile(r"must not be blank|is needed for a visa letter"), None),
     (None, re.compile(r"is not an ISO 3166 country code"), None),
 ]
