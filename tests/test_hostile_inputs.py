@@ -83,3 +83,46 @@ async def test_the_form_refuses_a_name_without_a_letter_beside_the_field(client,
     assert response.status_code == 422
     assert error_beside(response.text, "given_names") == "Write the name with at least one letter"
     assert await Registration.count() == 0
+
+
+# --- instants at the ends of the calendar -----------------------------------------------------
+
+EDGE_INSTANTS = {
+    "year-1-wall-clock": "0001-01-01T00:00:00",
+    "year-1-east-of-utc": "0001-01-01T00:00:00+14:00",
+    "year-9999-west-of-utc": "9999-12-31T23:59:59-12:00",
+    "year-9999-utc": "9999-12-31T23:00:00Z",
+}
+
+
+@pytest.mark.parametrize("instant", EDGE_INSTANTS.values(), ids=EDGE_INSTANTS.keys())
+@pytest.mark.parametrize("field", ["arrival_at", "departure_at"])
+async def test_a_travel_time_at_the_end_of_the_calendar_is_refused_naming_it(client, event, field, instant):
+    """Converting it to UTC (or later to the event's zone, for a page) overflowed: a 500."""
+    response = await register(client, event.id, person(**{field: instant}))
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+    assert await Registration.count() == 0
+
+
+@pytest.mark.parametrize("instant", EDGE_INSTANTS.values(), ids=EDGE_INSTANTS.keys())
+async def test_a_session_time_at_the_end_of_the_calendar_is_refused_naming_it(
+    client, event, event_organiser, instant
+):
+    session = {"title": "Edge", "kind": "panel", "starts_at": instant, "ends_at": "2027-10-12T10:00:00"}
+    response = await client.post(
+        f"/api/v1/events/{event.id}/sessions", json=session, headers=event_organiser.headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "starts_at"
+
+
+@pytest.mark.parametrize("instant", EDGE_INSTANTS.values(), ids=EDGE_INSTANTS.keys())
+async def test_a_registration_window_at_the_end_of_the_calendar_is_refused_naming_it(
+    client, event, event_organiser, instant
+):
+    response = await client.patch(
+        f"/api/v1/events/{event.id}", json={"registration_opens_at": instant}, headers=event_organiser.headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "registration_opens_at"

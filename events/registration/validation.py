@@ -141,7 +141,10 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
     zone = event["time_zone"]
     for field in ("arrival_at", "departure_at"):
         if field in values:
-            out[field] = programme_services.to_utc(values[field], zone)
+            try:
+                out[field] = programme_services.to_utc(values[field], zone, field=field)
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
     return out, warnings
