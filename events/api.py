@@ -15,6 +15,7 @@ from litestar.params import Body, QueryParameter
 from litestar.plugins import OpenAPISchemaPlugin
 
 from events.errors import BadRequest, InvalidInput
+from events.integer_bounds import integer_errors
 from events.text import text_errors
 
 API_PREFIX = "/api/v1"
@@ -75,6 +76,7 @@ class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             if field not in self.verbatim and isinstance(value := getattr(self, field), str)
         }
         errors = text_errors(values, self.single_line)
+        errors.extend(integer_errors({field: getattr(self, field) for field in self.__struct_fields__}))
         if errors:
             raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
 

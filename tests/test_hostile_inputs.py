@@ -126,3 +126,29 @@ async def test_a_registration_window_at_the_end_of_the_calendar_is_refused_namin
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "registration_opens_at"
+
+
+# --- integers in bodies that no column can hold -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", [2**31, 2**63, 2**70, -(2**31) - 1], ids=["2^31", "2^63", "2^70", "-2^31-1"]
+)
+async def test_a_session_id_no_column_can_hold_is_refused_naming_it(client, event, value):
+    """It reached the database as a parameter: OverflowError on SQLite, DataError on PostgreSQL (500)."""
+    response = await register(client, event.id, person(session_ids=[value]))
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["session_ids"]
+    assert await Registration.count() == 0
+
+
+async def test_an_id_no_column_can_hold_in_an_organiser_body_is_refused_naming_it(
+    client, event, event_organiser
+):
+    response = await client.put(
+        f"/api/v1/events/{event.id}/certificates/rule",
+        json={"min_percent": 75, "session_ids": [2**63]},
+        headers=event_organiser.headers,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "session_ids"
