@@ -128,6 +128,19 @@ async def test_a_registration_window_at_the_end_of_the_calendar_is_refused_namin
     assert response.json()["errors"][0]["field"] == "registration_opens_at"
 
 
+async def test_the_form_says_an_arrival_at_the_end_of_the_calendar_is_wrong_in_the_readers_words(
+    client,
+    open_event,  # noqa: F811
+):
+    response = await submit(client, open_event.id, form(arrival_at="0001-01-01T00:00"))
+    assert response.status_code == 422
+    assert (
+        error_beside(response.text, "arrival_at")
+        == "Enter your arrival as a date and time, like 2027-10-11 18:30"
+    )
+    assert await Registration.count() == 0
+
+
 # --- integers in bodies that no column can hold -----------------------------------------------
 
 

@@ -67,6 +67,8 @@ SERVICE = [
     ),
     ("date_of_birth", re.compile(r"past date"), INVALID["date_of_birth"]),
     ("departure_at", re.compile(r"after arrival"), N_("Your departure must be after your arrival")),
+    ("arrival_at", re.compile(r"between the years"), INVALID["arrival_at"]),
+    ("departure_at", re.compile(r"between the years"), INVALID["departure_at"]),
     ("session_ids", re.compile(r""), INVALID["session_ids"]),
     (
         "email",
