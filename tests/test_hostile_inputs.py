@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
+
 import pytest
 
 from events.registration.tables import Registration
@@ -165,3 +169,48 @@ async def test_an_id_no_column_can_hold_in_an_organiser_body_is_refused_naming_i
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "session_ids"
+
+
+# --- spreadsheet formulas in every CSV the service writes -------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example","open")'
+
+
+async def test_the_letters_zip_manifest_neutralises_formulas_in_names(client, event, event_organiser):
+    """The registrations export quoted them; letters.csv in the letters ZIP wrote them as they were."""
+    from tests.test_letters_api import PROFILE, approved, issue
+
+    await client.put(
+        f"/api/v1/events/{event.id}/letter-profile", json=PROFILE, headers=event_organiser.headers
+    )
+    body = person(given_names="@SUM(1+1)", family_name=FORMULA, latin_name="+Amina Moussa")
+    registration_id, headers = await approved(client, event, event_organiser, body)
+    assert (await issue(client, registration_id, "invitation", headers)).status_code == 201
+    response = await client.get(f"/api/v1/events/{event.id}/letters.zip", headers=event_organiser.headers)
+    assert response.status_code == 200, response.text
+    manifest = zipfile.ZipFile(io.BytesIO(response.content)).read("letters.csv").decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(manifest)))
+    assert (row["given_names"], row["family_name"], row["latin_name"]) == (
+        "'@SUM(1+1)",
+        "'" + FORMULA,
+        "'+Amina Moussa",
+    )
+    assert row["version"] == "1"
+
+
+def test_the_import_report_csv_neutralises_formulas_from_the_file():
+    """A rejected row's e-mail and reasons echo the uploaded file's cells into the report sheet."""
+    from events.registration import jobs, schemas
+
+    report = schemas.ImportReport(
+        dry_run=False,
+        atomic=False,
+        committed=True,
+        created=0,
+        updated=0,
+        rejected=1,
+        rows=[schemas.ImportRowReport(2, "rejected", FORMULA, None, [f"+{FORMULA}"])],
+    )
+    [row] = list(csv.DictReader(io.StringIO(jobs.report_csv(report).decode("utf-8-sig"))))
+    assert row["email"] == "'" + FORMULA and row["reasons"] == "'+" + FORMULA
+    assert row["row"] == "2"
