@@ -214,3 +214,54 @@ def test_the_import_report_csv_neutralises_formulas_from_the_file():
     [row] = list(csv.DictReader(io.StringIO(jobs.report_csv(report).decode("utf-8-sig"))))
     assert row["email"] == "'" + FORMULA and row["reasons"] == "'+" + FORMULA
     assert row["row"] == "2"
+
+
+# --- event dates at the ends of the calendar --------------------------------------------------
+
+EVENT = {
+    "slug": "far-future",
+    "title": "Far future",
+    "kind": "symposium",
+    "venue": "Congress Centre",
+    "city": "Baku",
+    "country": "AZE",
+    "time_zone": "Pacific/Kiritimati",
+    "start_date": "2027-10-12",
+    "end_date": "2027-10-14",
+    "capacity": 10,
+}
+
+
+@pytest.mark.parametrize(
+    ("dates", "field"),
+    [
+        ({"start_date": "9999-12-30", "end_date": "9999-12-31"}, "start_date"),
+        ({"end_date": "9999-12-31"}, "end_date"),
+        (
+            {"start_date": "0001-01-01", "end_date": "0001-01-02", "time_zone": "Pacific/Pago_Pago"},
+            "start_date",
+        ),
+    ],
+    ids=["year-9999", "ends-in-9999", "year-1"],
+)
+async def test_event_dates_at_the_end_of_the_calendar_are_refused_naming_them(
+    client, programme, programme_organiser, dates, field
+):
+    """Such an event was stored, and its feed and the whole programme's feed (every event's) answered 500."""
+    from events.programme.tables import Event
+
+    body = {**EVENT, **dates, "programme_id": programme.id}
+    response = await client.post("/api/v1/events", json=body, headers=programme_organiser.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+    assert await Event.count() == 0
+    assert (await client.get("/calendars/programme.ics")).status_code == 200
+
+
+async def test_moving_an_event_to_the_end_of_the_calendar_is_refused(client, event, event_organiser):
+    response = await client.patch(
+        f"/api/v1/events/{event.id}", json={"end_date": "9999-12-31"}, headers=event_organiser.headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "end_date"
+    assert (await client.get(f"/calendars/events/{event.id}.ics")).status_code == 200

@@ -147,6 +147,9 @@ def _validate_event(values: dict[str, Any]) -> dict[str, Any]:
     """Normalise and cross-check an event's fields (create, or current row merged with a PATCH)."""
     values["country"] = normalise_country(values["country"])
     values["time_zone"] = normalise_time_zone(values["time_zone"])
+    for field in ("start_date", "end_date"):
+        if not EARLIEST_INSTANT.year <= values[field].year < LATEST_INSTANT.year:
+            raise InvalidInput.field(field, "must be a date between the years 1900 and 2199")
     if values["end_date"] < values["start_date"]:
         raise InvalidInput.field("end_date", "must be on or after start_date")
     zone = values["time_zone"]
