@@ -265,3 +265,21 @@ async def test_moving_an_event_to_the_end_of_the_calendar_is_refused(client, eve
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "end_date"
     assert (await client.get(f"/calendars/events/{event.id}.ics")).status_code == 200
+
+
+# --- uploads ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bom", ["utf-16", "utf-16-be"], ids=["little-endian", "big-endian"])
+async def test_a_utf16_csv_is_refused_saying_how_to_save_it(client, event, event_organiser, bom):
+    """Excel's 'Unicode Text' and some exports write UTF-16: it was called 'not a CSV or XLSX file'."""
+    from tests.test_registration_import_export import PEOPLE, csv_bytes, upload
+
+    text = csv_bytes(PEOPLE).decode("utf-8")
+    content = ("\ufeff" + text).encode(bom)
+    response = await upload(client, event.id, content, event_organiser)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"field": "file", "message": "the CSV file is UTF-16; save it as 'CSV UTF-8'"}
+    ]
+    assert await Registration.count() == 0

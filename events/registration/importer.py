@@ -60,12 +60,20 @@ class _DryRun(Exception):
     """Raised to roll the import back after reporting."""
 
 
+def refuse_utf16(content: bytes) -> None:
+    """A UTF-16 text (Excel's 'Unicode Text', some exports) is refused saying how to save it, before
+    its NUL bytes make it look like a binary file."""
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InvalidInput.field("file", "the CSV file is UTF-16; save it as 'CSV UTF-8'")
+
+
 def read_table(content: bytes, filename: str = "") -> list[dict[str, str]]:
     """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file as dicts keyed by lower-case headers."""
     if not content.strip():
         raise InvalidInput.field("file", "the file is empty")
     if len(content) > MAX_BYTES:
         raise InvalidInput.field("file", f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    refuse_utf16(content)
     if content[:4] == b"PK\x03\x04":
         header, rows = _read_xlsx(content)
     elif (
