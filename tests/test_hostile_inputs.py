@@ -51,6 +51,23 @@ async def test_the_form_says_which_address_is_wrong_in_the_readers_words(client,
     assert await Registration.count() == 0
 
 
+async def test_an_invitation_to_an_address_with_invisible_characters_is_refused(
+    client, event, event_organiser
+):
+    """Nobody could register with it: the registration refuses such an address."""
+    from events.notifications.tables import OutboxMessage
+    from events.registration.tables import Invitation
+
+    response = await client.post(
+        f"/api/v1/events/{event.id}/invitations",
+        json={"email": "nominee\u200b@example.org"},
+        headers=event_organiser.headers,
+    )
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["email"]
+    assert await Invitation.count() == 0 and await OutboxMessage.count() == 0
+
+
 # --- names without a letter -------------------------------------------------------------------
 
 NO_LETTER = {

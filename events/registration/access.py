@@ -26,7 +26,7 @@ from events.notifications.templates import email_language
 from events.programme import services as programme_services
 from events.registration import schemas
 from events.registration.tables import ACTIVE_STATUSES, AccessPurpose, AccessToken, Invitation, Registration
-from events.registration.validation import normalise_email
+from events.registration.validation import email_problem, normalise_email
 from events.settings import get_settings
 
 #: Sign-in link requests: per client address, and e-mails per address, within the window.
@@ -262,6 +262,8 @@ async def invite(
     if not actor.organises(event_id):
         raise PermissionDenied("Only organisers of this event invite")
     email = normalise_email(data.email)
+    if problem := email_problem(email):
+        raise InvalidInput.field("email", problem)
     token = INVITATION_PREFIX + secrets.token_urlsafe(32)
     async with write_transaction():
         event = await programme_services.get_event_row(event_id)
