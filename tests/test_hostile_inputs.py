@@ -300,3 +300,17 @@ async def test_a_utf16_csv_is_refused_saying_how_to_save_it(client, event, event
         {"field": "file", "message": "the CSV file is UTF-16; save it as 'CSV UTF-8'"}
     ]
     assert await Registration.count() == 0
+
+
+# --- paths ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["/static", "/scan/static"])
+@pytest.mark.parametrize(
+    "name", ["%00", "app.css%00.png", "..%00/x"], ids=["nul", "nul-inside", "nul-in-folder"]
+)
+async def test_a_static_file_name_with_a_nul_byte_is_404(client, prefix, name):
+    """The file system refused it ('embedded null byte', a ValueError): a 500."""
+    response = await client.get(f"{prefix}/{name}")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
