@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 
 import pytest
@@ -104,6 +105,24 @@ async def test_the_form_refuses_a_name_without_a_letter_beside_the_field(client,
     assert response.status_code == 422
     assert error_beside(response.text, "given_names") == "Write the name with at least one letter"
     assert await Registration.count() == 0
+
+
+async def test_a_name_typed_decomposed_is_the_same_name(client, event):
+    """Some keyboards and macOS send "é" as "e" + U+0301: the same person sending the same form again
+    got a 409 instead of their registration, and lists, searches and badges saw two spellings."""
+    composed = person(given_names="José", family_name="Nuñez Đặng", institution="Ministère")
+    first = await register(client, event.id, composed)
+    assert first.status_code == 201, first.text
+    decomposed = {
+        key: unicodedata.normalize("NFD", value) if isinstance(value, str) else value
+        for key, value in composed.items()
+    }
+    assert decomposed["family_name"] != composed["family_name"]
+    again = await register(client, event.id, decomposed)
+    assert again.status_code == 200, again.text
+    assert again.json()["created"] is False
+    row = await Registration.select(Registration.given_names, Registration.family_name).first()
+    assert (row["given_names"], row["family_name"]) == ("José", "Nuñez Đặng")
 
 
 # --- instants at the ends of the calendar -----------------------------------------------------

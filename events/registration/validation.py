@@ -96,7 +96,8 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
         "emergency_contact_relationship",
     ):
         if field in values:
-            out[field] = values[field].strip()
+            # NFC: "é" typed as "e" + U+0301 (some keyboards, macOS) is stored, compared and searched as "é"
+            out[field] = unicodedata.normalize("NFC", values[field]).strip()
             if field in {"family_name", "institution"} and not out[field]:
                 errors.append(FieldError(field, "must not be blank"))
             elif field in _NAME_FIELDS and out[field] and not _has_letter(out[field]):
