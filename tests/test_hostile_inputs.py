@@ -28,6 +28,18 @@ async def test_a_fullwidth_address_is_the_same_address(client, event):
     assert await Registration.count() == 1
 
 
+async def test_a_sign_in_link_asked_for_in_fullwidth_letters_reaches_the_registration(client, event):
+    from events.notifications.tables import OutboxMessage
+
+    assert (await register(client, event.id, person())).status_code == 201
+    asked = await client.post(
+        f"/api/v1/events/{event.id}/registrations/magic-link", json={"email": "ＡＭＩＮＡ.moussa@example.org"}
+    )
+    assert asked.status_code == 202, asked.text
+    sent = await OutboxMessage.select(OutboxMessage.to_address).where(OutboxMessage.kind == "magic_link")
+    assert sent == [{"to_address": "amina.moussa@example.org"}]
+
+
 @pytest.mark.parametrize(
     "address",
     ["amina\u200b.moussa@example.org", "amina.moussa@exam\u2060ple.org", "\ufeffamina.moussa@example.org"],
