@@ -345,3 +345,36 @@ async def test_a_static_file_name_with_a_nul_byte_is_404(client, prefix, name):
     response = await client.get(f"{prefix}/{name}")
     assert response.status_code == 404, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+# --- "since" at the ends of the calendar ------------------------------------------------------
+
+EDGE_SINCE = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"]
+
+
+@pytest.mark.parametrize("since", EDGE_SINCE, ids=["year-1", "year-9999"])
+async def test_a_revocation_list_since_the_end_of_the_calendar_is_refused_naming_it(
+    client, event, staff, since
+):
+    """Compared with a stored instant it was converted to UTC first, which overflowed: a 500."""
+    response = await client.get(
+        f"/api/v1/events/{event.id}/badges/revoked", params={"since": since}, headers=staff.headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "since"
+
+
+@pytest.mark.parametrize("since", EDGE_SINCE, ids=["year-1", "year-9999"])
+async def test_a_scanner_kit_since_the_end_of_the_calendar_is_refused_naming_it(
+    client, event, event_organiser, staff, since
+):
+    from tests.test_checkin import checkpoint
+
+    door = await checkpoint(client, event.id, event_organiser.headers)
+    response = await client.get(
+        f"/api/v1/events/{event.id}/checkin/checkpoints/{door['id']}/kit",
+        params={"since": since},
+        headers=staff.headers,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "since"
