@@ -378,3 +378,22 @@ async def test_a_scanner_kit_since_the_end_of_the_calendar_is_refused_naming_it(
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "since"
+
+
+@pytest.mark.parametrize(
+    "value", [str(2**63), str(-(2**63) - 1), str(2**31)], ids=["2^63", "-2^63-1", "2^31"]
+)
+async def test_a_registration_id_no_column_can_hold_on_the_bulk_page_is_no_500(
+    client, event, event_organiser, value
+):
+    """Page forms read through forms.read_form into plain structs, which the API's Input check never saw."""
+    from tests.test_web import sign_in_organiser
+
+    kept = await register(client, event.id, person())
+    await sign_in_organiser(client, event_organiser)
+    response = await client.post(
+        f"/organiser/events/{event.id}/registrations/bulk",
+        data={"action": "approve", "registration_ids": [str(kept.json()["registration"]["id"]), value]},
+    )
+    assert response.status_code == 303, response.text
+    assert await Registration.count().where(Registration.status == "approved") == 0
