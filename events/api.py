@@ -14,7 +14,8 @@ from litestar.openapi.spec.schema import SchemaDataContainer
 from litestar.params import Body, QueryParameter
 from litestar.plugins import OpenAPISchemaPlugin
 
-from events.errors import BadRequest, InvalidInput
+from events.errors import BadRequest, InvalidInput, NotFound
+from events.integer_bounds import integer_errors
 from events.text import text_errors
 
 API_PREFIX = "/api/v1"
@@ -75,6 +76,7 @@ class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             if field not in self.verbatim and isinstance(value := getattr(self, field), str)
         }
         errors = text_errors(values, self.single_line)
+        errors.extend(integer_errors({field: getattr(self, field) for field in self.__struct_fields__}))
         if errors:
             raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
 
@@ -120,3 +122,10 @@ def from_row(struct: type[S], row: Mapping[str, Any], /, **values: Any) -> S:
             data[name] = row[name[:-3]]
     data.update(values)
     return msgspec.convert(data, struct)
+
+
+async def refuse_nul_in_file_name(request: Request) -> None:
+    """``before_request`` of the static file routers: a name with a NUL byte names no file (the file
+    system would refuse it with a ValueError, a 500)."""
+    if "\x00" in str(request.path_params.get("file_path", "")):
+        raise NotFound("No such file")

@@ -12,12 +12,13 @@ from __future__ import annotations
 import functools
 import re
 import types
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Union, get_args, get_origin
 
 from litestar.datastructures import URL
 from litestar.params import ParameterKwarg
 
-from events.errors import InvalidInput, NotFound
+from events.errors import FieldError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from litestar.handlers import BaseRouteHandler
@@ -30,6 +31,17 @@ _INTEGER_TEXT = re.compile(r"[+-]?\d+")
 
 def _fits(value: int) -> bool:
     return SMALLEST_INTEGER <= value <= LARGEST_INTEGER
+
+
+def integer_errors(values: Mapping[str, object]) -> list[FieldError]:
+    """A :class:`FieldError` for each integer of a request body (alone, or in a list) that no column
+    can hold: as a parameter it would be a 500 from the database, like an id in the URL."""
+    errors = []
+    for field, value in values.items():
+        items = value if isinstance(value, list | tuple | set | frozenset) else (value,)
+        if any(isinstance(item, int) and not isinstance(item, bool) and not _fits(item) for item in items):
+            errors.append(FieldError(field, f"must be between {SMALLEST_INTEGER} and {LARGEST_INTEGER}"))
+    return errors
 
 
 def _is_int(annotation: object) -> bool:

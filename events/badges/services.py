@@ -527,7 +527,8 @@ async def revocation_list(
     if since is not None:
         if since.tzinfo is None:
             raise InvalidInput.field("since", "give an offset, e.g. 2027-10-12T09:00:00Z")
-        clauses.append(Badge.revoked_at > since)
+        # One near year 1 or 9999 overflowed converted to UTC as a parameter.
+        clauses.append(Badge.revoked_at > programme_services.to_utc(since, "UTC", field="since"))
     rows = await (
         Badge.select(Badge.id, Badge.version, Badge.revoke_reason, Badge.revoked_at)
         .where(*clauses)

@@ -8,6 +8,8 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta, Struct
 
+from events.api import Input
+
 
 class CertificateRule(Struct, kw_only=True):
     event_id: int
@@ -20,7 +22,7 @@ class CertificateRule(Struct, kw_only=True):
     updated_at: datetime.datetime | None = None
 
 
-class CertificateRuleUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+class CertificateRuleUpdate(Input):
     min_percent: Annotated[int, Meta(ge=1, le=100)] | None = 75
     session_ids: Annotated[list[int], Meta(max_length=200)] = msgspec.field(default_factory=list)
 

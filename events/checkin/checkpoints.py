@@ -143,7 +143,7 @@ def _values(data: dict[str, Any], zone: str) -> dict[str, Any]:
             out["session"] = value
         elif key in {"opens_at", "closes_at"}:
             try:
-                out[key] = to_utc(value, zone)
+                out[key] = to_utc(value, zone, field=key)
             except (OverflowError, ValueError) as exc:
                 raise InvalidInput.field(key, "not a valid instant") from exc
         elif isinstance(value, msgspec.Struct):

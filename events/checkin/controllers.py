@@ -25,7 +25,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of
+from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of, refuse_nul_in_file_name
 from events.auth import revocation
 from events.auth.guards import ActorDep, current_actor, requires_event_organiser
 from events.auth.principal import Actor
@@ -369,6 +369,7 @@ ROOT_HANDLERS = [
                 path="/scan/static",
                 directories=[STATIC_DIR],
                 cache_control=_NO_CACHE,
+                before_request=refuse_nul_in_file_name,
                 include_in_schema=False,
             ),
         ],

@@ -14,6 +14,7 @@ from events.checkin.tables import Admits
 from events.clock import now
 from events.db import statements
 from events.errors import InvalidInput
+from events.programme.services import to_utc
 
 #: The kit's ``since`` reaches back this far, so a change committed while a kit was being read is
 #: sent again next time rather than missed (applying it twice changes nothing).
@@ -76,6 +77,7 @@ async def kit(
     actor.require_staff(event_id)
     if since is not None and since.tzinfo is None:
         raise InvalidInput.field("since", "give an offset, e.g. 2027-10-12T09:00:00Z")
+    since = to_utc(since, "UTC", field="since")  # one near year 1 or 9999 overflowed as a parameter
     found = await rules_of(checkpoint_id, event_id)
     as_of = now()
     cut = since - KIT_OVERLAP if since is not None else None

@@ -53,7 +53,7 @@ def scan_time(value: datetime.datetime | None, zone: str, moment: datetime.datet
     if value is None:
         return moment
     try:
-        at = to_utc(value, zone)
+        at = to_utc(value, zone, field="scanned_at")
     except (OverflowError, ValueError) as exc:
         raise InvalidInput.field("scanned_at", "not a valid instant") from exc
     assert at is not None

@@ -9,8 +9,6 @@ signed letter again saves ~15% for a lot of CPU.
 
 from __future__ import annotations
 
-import csv
-import io
 import zipfile
 from collections.abc import Iterable, Sequence
 
@@ -54,9 +52,8 @@ class ZipStream:
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """A CSV with a byte-order mark, so spreadsheet programs read the names in any script."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """A CSV with a byte-order mark, so spreadsheet programs read the names in any script; a name
+    starting like a formula (``=``, ``+``, ``-``, ``@``…) is quoted as the registrations export does."""
+    from events.registration.export import table_csv
+
+    return table_csv(header, rows)

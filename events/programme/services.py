@@ -21,13 +21,26 @@ from events.reference.services import country_name, normalise_country, normalise
 UTC = datetime.UTC
 
 
-def to_utc(value: datetime.datetime | None, zone: str) -> datetime.datetime | None:
-    """Naive times are read as wall-clock times in the event's zone."""
+#: Instants a person may type: anything outside cannot be an event's, and near year 1 or 9999
+#: converting between zones (here, or when a page shows it in the venue's zone) overflows.
+EARLIEST_INSTANT = datetime.datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime.datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def to_utc(value: datetime.datetime | None, zone: str, *, field: str = "time") -> datetime.datetime | None:
+    """Naive times are read as wall-clock times in the event's zone. An instant outside the years
+    1900-2199 is refused (InvalidInput naming ``field``)."""
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(zone))
-    return value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        value = None
+    if value is None or not EARLIEST_INSTANT <= value < LATEST_INSTANT:
+        raise InvalidInput.field(field, "must be a date and time between the years 1900 and 2199")
+    return value
 
 
 def to_local(value: datetime.datetime | None, zone: str) -> datetime.datetime | None:
@@ -134,11 +147,18 @@ def _validate_event(values: dict[str, Any]) -> dict[str, Any]:
     """Normalise and cross-check an event's fields (create, or current row merged with a PATCH)."""
     values["country"] = normalise_country(values["country"])
     values["time_zone"] = normalise_time_zone(values["time_zone"])
+    for field in ("start_date", "end_date"):
+        if not EARLIEST_INSTANT.year <= values[field].year < LATEST_INSTANT.year:
+            raise InvalidInput.field(field, "must be a date between the years 1900 and 2199")
     if values["end_date"] < values["start_date"]:
         raise InvalidInput.field("end_date", "must be on or after start_date")
     zone = values["time_zone"]
-    values["registration_opens_at"] = to_utc(values.get("registration_opens_at"), zone)
-    values["registration_closes_at"] = to_utc(values.get("registration_closes_at"), zone)
+    values["registration_opens_at"] = to_utc(
+        values.get("registration_opens_at"), zone, field="registration_opens_at"
+    )
+    values["registration_closes_at"] = to_utc(
+        values.get("registration_closes_at"), zone, field="registration_closes_at"
+    )
     opens, closes = values["registration_opens_at"], values["registration_closes_at"]
     if opens and closes and closes <= opens:
         raise InvalidInput.field("registration_closes_at", "must be after registration_opens_at")
@@ -264,8 +284,8 @@ async def session_warnings(actor: Actor, event_id: int, session_id: int) -> list
 
 def _validate_session(values: dict[str, Any], event: dict) -> dict[str, Any]:
     zone = event["time_zone"]
-    values["starts_at"] = to_utc(values["starts_at"], zone)
-    values["ends_at"] = to_utc(values["ends_at"], zone)
+    values["starts_at"] = to_utc(values["starts_at"], zone, field="starts_at")
+    values["ends_at"] = to_utc(values["ends_at"], zone, field="ends_at")
     if values["ends_at"] <= values["starts_at"]:
         raise InvalidInput.field("ends_at", "must be after starts_at")
     first_day = datetime.datetime.combine(event["start_date"], datetime.time(), tzinfo=ZoneInfo(zone))

@@ -26,6 +26,7 @@ from events.notifications.templates import email_language
 from events.programme import services as programme_services
 from events.registration import schemas
 from events.registration.tables import ACTIVE_STATUSES, AccessPurpose, AccessToken, Invitation, Registration
+from events.registration.validation import email_problem, normalise_email
 from events.settings import get_settings
 
 #: Sign-in link requests: per client address, and e-mails per address, within the window.
@@ -76,7 +77,7 @@ async def admit_magic_link_request(email: str, *, client: str) -> bool:
     :data:`MAGIC_LINKS_PER_ADDRESS` the answer stays the same as success, so it does not tell that
     the address is registered, but no further e-mail is queued: nobody can flood a mailbox.
     """
-    subject = _digest(email.strip().lower())
+    subject = _digest(normalise_email(email))
     client = client[:64]
     since = now() - MAGIC_LINK_WINDOW
     async with write_transaction():
@@ -105,7 +106,7 @@ async def request_magic_link(event_id: int, email: str, language: str | None) ->
     Handlers run this after their answer is sent (a background task), so how long the lookup and
     the queueing take cannot tell whether the address is registered.
     """
-    email = email.strip().lower()
+    email = normalise_email(email)
     row = (
         await Registration.select()
         .where(
@@ -260,7 +261,9 @@ async def invite(
     """Invite (nominate) an address; the e-mail carries a registration link bound to it."""
     if not actor.organises(event_id):
         raise PermissionDenied("Only organisers of this event invite")
-    email = data.email.strip().lower()
+    email = normalise_email(data.email)
+    if problem := email_problem(email):
+        raise InvalidInput.field("email", problem)
     token = INVITATION_PREFIX + secrets.token_urlsafe(32)
     async with write_transaction():
         event = await programme_services.get_event_row(event_id)

@@ -25,6 +25,7 @@ from events.errors import DomainError, InvalidInput, PermissionDenied, field_err
 from events.programme import services as programme_services
 from events.registration import editing, schemas, submission
 from events.registration.tables import ACTIVE_STATUSES, Channel, Registration
+from events.registration.validation import normalise_email
 
 MAX_ROWS = 5000
 MAX_COLUMNS = 100
@@ -59,12 +60,20 @@ class _DryRun(Exception):
     """Raised to roll the import back after reporting."""
 
 
+def refuse_utf16(content: bytes) -> None:
+    """A UTF-16 text (Excel's 'Unicode Text', some exports) is refused saying how to save it, before
+    its NUL bytes make it look like a binary file."""
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InvalidInput.field("file", "the CSV file is UTF-16; save it as 'CSV UTF-8'")
+
+
 def read_table(content: bytes, filename: str = "") -> list[dict[str, str]]:
     """Rows of a CSV (UTF-8, comma or semicolon) or XLSX file as dicts keyed by lower-case headers."""
     if not content.strip():
         raise InvalidInput.field("file", "the file is empty")
     if len(content) > MAX_BYTES:
         raise InvalidInput.field("file", f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    refuse_utf16(content)
     if content[:4] == b"PK\x03\x04":
         header, rows = _read_xlsx(content)
     elif (
@@ -324,7 +333,7 @@ async def _import_one(
 ) -> None:
     """One row in a savepoint of the open transaction; its outcome appended to ``report``."""
     number = int(row.get(ROW_KEY) or position)
-    email = (row.get("email") or "").strip().lower() or None
+    email = normalise_email(row.get("email") or "") or None
     if email and email in seen:
         reason = f"email: {email} appears more than once in this file (first on row {seen[email]})"
         report.append(schemas.ImportRowReport(number, "rejected", email, None, [reason]))
@@ -401,7 +410,7 @@ async def _import_row(
         await Registration.select(Registration.id)
         .where(
             Registration.event == event_id,
-            Registration.email == data.email.strip().lower(),
+            Registration.email == normalise_email(data.email),
             Registration.status.is_in([s.value for s in ACTIVE_STATUSES]),
         )
         .first()

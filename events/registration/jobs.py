@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import csv
-import io
 
 import anyio.to_thread
 import msgspec
@@ -30,7 +28,7 @@ from events.jobs import services as job_services
 from events.jobs.registry import JobContext, JobResult, job_kind
 from events.jobs.schemas import Job
 from events.programme import services as programme_services
-from events.registration import importer, schemas
+from events.registration import export, importer, schemas
 
 IMPORT_JOB = "registration.import"
 #: Inside one transaction (a dry run, an atomic import) the job reads its cancel flag every so many rows.
@@ -40,14 +38,13 @@ GONE = "The uploaded file is no longer stored; upload it again"
 
 def report_csv(report: schemas.ImportReport) -> bytes:
     """The report as a sheet: one line per row of the file, with its outcome and reasons."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "outcome", "email", "registration_id", "reasons"])
-    for row in report.rows:
-        writer.writerow(
+    return export.table_csv(
+        ["row", "outcome", "email", "registration_id", "reasons"],
+        [
             [row.row, row.outcome, row.email or "", row.registration_id or "", "; ".join(row.errors)]
-        )
-    return out.getvalue().encode("utf-8-sig")
+            for row in report.rows
+        ],
+    )
 
 
 @job_kind(IMPORT_JOB, label=N_("Registration import"))

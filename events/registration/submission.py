@@ -49,6 +49,7 @@ from events.registration.seats import seat_status, session_seats
 from events.registration.tables import ACTIVE_STATUSES, AccessToken, Channel, Registration, RegistrationStatus
 from events.registration.validation import (
     check_whole,
+    email_problem,
     new_reference,
     normalise_email,
     submission_fingerprint,
@@ -74,6 +75,8 @@ async def submit(
     if not data.consent:
         raise InvalidInput.field("consent", "consent to the processing of your data is required to register")
     email = normalise_email(data.email)
+    if problem := email_problem(email):
+        raise InvalidInput.field("email", problem)
     acting = actor or Actor.system("self-registration")
     # Everything that needs no lock happens first, so the event row is held only for the decision.
     event = await _event_for_submission(event_id, data.country_represented)

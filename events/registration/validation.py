@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+import unicodedata
 from typing import Any
 
 import msgspec
@@ -56,6 +57,13 @@ _ONE_LINE_FIELDS = {
     "emergency_contact_email",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: A name is printed on badges, letters and lists: one made only of marks, joiners or punctuation
+#: (an accent on nothing, a zero-width space) prints as nothing, or as a box.
+_NAME_FIELDS = frozenset({"given_names", "family_name", "latin_name", "preferred_name"})
+
+
+def _has_letter(text: str) -> bool:
+    return any(unicodedata.category(char)[0] == "L" for char in text)
 
 
 def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[str]]:
@@ -88,9 +96,12 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
         "emergency_contact_relationship",
     ):
         if field in values:
-            out[field] = values[field].strip()
+            # NFC: "é" typed as "e" + U+0301 (some keyboards, macOS) is stored, compared and searched as "é"
+            out[field] = unicodedata.normalize("NFC", values[field]).strip()
             if field in {"family_name", "institution"} and not out[field]:
                 errors.append(FieldError(field, "must not be blank"))
+            elif field in _NAME_FIELDS and out[field] and not _has_letter(out[field]):
+                errors.append(FieldError(field, "must contain a letter"))
     for field in (
         "gender",
         "level",
@@ -131,7 +142,10 @@ def validate(values: dict[str, Any], event: dict) -> tuple[dict[str, Any], list[
     zone = event["time_zone"]
     for field in ("arrival_at", "departure_at"):
         if field in values:
-            out[field] = programme_services.to_utc(values[field], zone)
+            try:
+                out[field] = programme_services.to_utc(values[field], zone, field=field)
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
     if errors:
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
     return out, warnings
@@ -181,12 +195,23 @@ def submission_fingerprint(data: schemas.RegistrationCreate, values: dict[str, A
 
 
 def normalise_email(address: str) -> str:
-    """How an address is stored and compared: without surrounding spaces, case-folded as a whole.
+    """How an address is stored and compared: compatibility-normalised (NFKC), without surrounding
+    spaces, case-folded as a whole.
 
     The local part is case-sensitive in theory only; every mail system in use treats
     ``Kofi@`` and ``kofi@`` as one mailbox, and so does the one-registration-per-address index.
+    NFKC turns the fullwidth letters East Asian input methods type (``ｋｏｆｉ@``) into the
+    address they stand for, so they cannot take a second seat either.
     """
-    return address.strip().lower()
+    return unicodedata.normalize("NFKC", address).strip().lower()
+
+
+def email_problem(address: str) -> str | None:
+    """Why a normalised address cannot be one, or ``None``: an invisible character (zero-width
+    space, word joiner, byte-order mark…) or a space inside makes a look-alike of another address."""
+    if not _EMAIL.match(address) or any(unicodedata.category(char)[0] in "CZ" for char in address):
+        return "not an e-mail address"
+    return None
 
 
 def new_reference(event_slug: str) -> str:

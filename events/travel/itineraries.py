@@ -468,6 +468,7 @@ def _read_csv(content: bytes) -> list[dict[str, str]]:
         raise InvalidInput.field("file", "the file is empty")
     if len(content) > importer.MAX_BYTES:
         raise InvalidInput.field("file", f"the file is larger than {importer.MAX_BYTES // (1024 * 1024)} MB")
+    importer.refuse_utf16(content)
     if content[:4] == b"PK\x03\x04" or content[:5] == b"%PDF-" or b"\x00" in content:
         raise InvalidInput.field("file", "this is not a CSV file; send a CSV (UTF-8)")
     header, rows = importer._read_csv(content)

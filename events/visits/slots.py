@@ -148,7 +148,7 @@ def _slot_values(data: dict[str, Any], zone: str) -> dict[str, Any]:
     values = dict(data)
     for field in ("starts_at", "ends_at"):
         if field in values:
-            values[field] = programme_services.to_utc(values[field], zone)
+            values[field] = programme_services.to_utc(values[field], zone, field=field)
     if "site_id" in values:
         values["site"] = values.pop("site_id")
     if "session_id" in values:

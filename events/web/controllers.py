@@ -15,6 +15,7 @@ from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.static_files import create_static_files_router
 
+from events.api import refuse_nul_in_file_name
 from events.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from events.web import dashboard, pages, portal
 from events.web.console import routes as console
@@ -97,6 +98,7 @@ ROOT_HANDLERS = [
         path=STATIC_PREFIX,
         directories=[STATIC_DIR],
         cache_control=CacheControlHeader(max_age=7 * 24 * 3600, public=True),
+        before_request=refuse_nul_in_file_name,
         include_in_schema=False,
     ),
 ]

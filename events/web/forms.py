@@ -22,6 +22,7 @@ import msgspec
 from litestar.datastructures import FormMultiDict
 
 from events.errors import DomainError, InvalidInput, field_errors, is_missing
+from events.integer_bounds import integer_errors
 from events.web import messages
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -181,13 +182,16 @@ def read_form(
             local = _LOCAL_MINUTES.match(raw)
             raw = f"{local.group(1)}T{local.group(2)}:00" if local else raw
         values[name] = raw
+    converted: dict[str, Any] = {}
     for name, value in values.items():
         if name in form.errors:
             continue
         try:
-            msgspec.convert(value, hints[name], strict=False)
+            converted[name] = msgspec.convert(value, hints[name], strict=False)
         except msgspec.ValidationError as exc:
             form.add(name, field_message(name, str(exc), gettext))
+    for error in integer_errors(converted):  # a number no column holds would be a 500 from the database
+        form.add(error.field, field_message(error.field, error.message, gettext))
     if form.has_errors:
         return None, form
     try:

@@ -67,6 +67,8 @@ SERVICE = [
     ),
     ("date_of_birth", re.compile(r"past date"), INVALID["date_of_birth"]),
     ("departure_at", re.compile(r"after arrival"), N_("Your departure must be after your arrival")),
+    ("arrival_at", re.compile(r"between the years"), INVALID["arrival_at"]),
+    ("departure_at", re.compile(r"between the years"), INVALID["departure_at"]),
     ("session_ids", re.compile(r""), INVALID["session_ids"]),
     (
         "email",
@@ -81,6 +83,8 @@ SERVICE = [
         ),
     ),
     ("consent", re.compile(r""), REQUIRED["consent"]),
+    ("email", re.compile(r"^not an e-mail address"), INVALID["email"]),
+    (None, re.compile(r"^must contain a letter"), N_("Write the name with at least one letter")),
     (None, re.compile(r"must not be blank|is needed for a visa letter"), None),
     (None, re.compile(r"is not an ISO 3166 country code"), None),
 ]
