@@ -83,6 +83,13 @@ async def test_a_participant_answers_on_a_phone_and_the_organiser_reads_the_resu
     await assert_fits(organiser)
     assert await _labels_cut_off(organiser) == []
     await axe_check(organiser)
+    # In Arabic too: the free-text answers (English, in a right-to-left list) keep their bullets on
+    # the phone, and the questions beside the bars are shortened, not cut off at the chart's edge.
+    await organiser.goto(f"{server.url}/organiser/events/{server.event_id}/evaluations/results?lang=ar")
+    assert "Idea number 1" in await organiser.locator("ul.evaluation-texts").first.inner_text()
+    await assert_fits(organiser)
+    assert await _labels_cut_off(organiser) == []
+    await organiser.goto(f"{server.url}/organiser/events/{server.event_id}/evaluations/results?lang=en")
     await organiser.goto(f"{server.url}/organiser/events/{server.event_id}/evaluations")
     await assert_fits(organiser)
     await axe_check(organiser)
