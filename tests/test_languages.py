@@ -195,3 +195,18 @@ async def test_fonts_are_served_to_pages_that_allow_them(client, open_event):
     assert font.status_code == 200 and font.headers["content-type"] == "font/woff2"
     assert font.content == (STATIC_DIR / "fonts" / "arabic-400.woff2").read_bytes()
     assert '"OneStop Noto"' in (STATIC_DIR / "site.css").read_text(encoding="utf-8")
+
+
+async def test_the_form_macros_speak_the_pages_language(client, open_event, make_account):
+    """The form macros translate what they draw (choices' labels, "There is a problem"): a template
+    that imports them without its context would draw them in English on every other language's page."""
+    templates = STATIC_DIR.parent / "templates"
+    for template in templates.rglob("*.html"):
+        for line in template.read_text(encoding="utf-8").splitlines():
+            if '"macros/forms.html"' in line and "import" in line:
+                assert "with context" in line, f"{template.relative_to(templates)}: {line.strip()}"
+    organiser = await make_account(Role.organiser, open_event.id)
+    await sign_in_organiser(client, organiser)
+    badges = await client.get(f"/organiser/events/{open_event.id}/badges", params={"lang": "ar"})
+    assert badges.status_code == 200
+    assert "A6، شارة واحدة في كل صفحة" in badges.text and "A6, one badge a page" not in badges.text
