@@ -197,13 +197,15 @@ async def test_fonts_are_served_to_pages_that_allow_them(client, open_event):
     assert '"OneStop Noto"' in (STATIC_DIR / "site.css").read_text(encoding="utf-8")
 
 
-async def test_the_form_macros_speak_the_pages_language(client, open_event, make_account):
-    """The form macros translate what they draw (choices' labels, "There is a problem"): a template
-    that imports them without its context would draw them in English on every other language's page."""
+async def test_imported_macros_speak_the_pages_language(client, open_event, make_account):
+    """The form macros translate what they draw (choices' labels, "There is a problem"), as does the
+    jobs' progress bar: a template that imports such macros without its context would draw them in
+    English on every other language's page (``_`` reads the language from the context)."""
     templates = STATIC_DIR.parent / "templates"
     for template in templates.rglob("*.html"):
         for line in template.read_text(encoding="utf-8").splitlines():
-            if '"macros/forms.html"' in line and "import" in line:
+            imported = re.search(r'\{% (?:from|import) "([^"]+)"', line)
+            if imported and "_(" in (templates / imported.group(1)).read_text(encoding="utf-8"):
                 assert "with context" in line, f"{template.relative_to(templates)}: {line.strip()}"
     organiser = await make_account(Role.organiser, open_event.id)
     await sign_in_organiser(client, organiser)
