@@ -195,3 +195,20 @@ async def test_fonts_are_served_to_pages_that_allow_them(client, open_event):
     assert font.status_code == 200 and font.headers["content-type"] == "font/woff2"
     assert font.content == (STATIC_DIR / "fonts" / "arabic-400.woff2").read_bytes()
     assert '"OneStop Noto"' in (STATIC_DIR / "site.css").read_text(encoding="utf-8")
+
+
+async def test_imported_macros_speak_the_pages_language(client, open_event, make_account):
+    """The form macros translate what they draw (choices' labels, "There is a problem"), as does the
+    jobs' progress bar: a template that imports such macros without its context would draw them in
+    English on every other language's page (``_`` reads the language from the context)."""
+    templates = STATIC_DIR.parent / "templates"
+    for template in templates.rglob("*.html"):
+        for line in template.read_text(encoding="utf-8").splitlines():
+            imported = re.search(r'\{% (?:from|import) "([^"]+)"', line)
+            if imported and "_(" in (templates / imported.group(1)).read_text(encoding="utf-8"):
+                assert "with context" in line, f"{template.relative_to(templates)}: {line.strip()}"
+    organiser = await make_account(Role.organiser, open_event.id)
+    await sign_in_organiser(client, organiser)
+    badges = await client.get(f"/organiser/events/{open_event.id}/badges", params={"lang": "ar"})
+    assert badges.status_code == 200
+    assert "A6، شارة واحدة في كل صفحة" in badges.text and "A6, one badge a page" not in badges.text

@@ -7,6 +7,7 @@ legend, so nothing is told by colour alone; pages show the same figures in a tab
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
@@ -56,9 +57,13 @@ def bar_chart(
         parts.append(f'<text x="{LABEL_WIDTH}" y="{top + 14}" font-size="13">—</text>')
     for row_index, (label, values) in enumerate(rows):
         y = top + row_index * group
+        shown = fitted(label, LABEL_WIDTH - 12)
+        # A label too long for its column is shortened (the whole of it in a tooltip, and in the
+        # table beside every chart): drawn whole, it would be cut off at the chart's edge.
+        whole = f"<title>{escape(label)}</title>" if shown != label else ""
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR_HEIGHT * len(series) / 2 + 5}" font-size="13" '
-            f'text-anchor="end">{escape(label)}</text>'
+            f'text-anchor="end">{whole}{escape(shown)}</text>'
         )
         for index, value in enumerate(values):
             width = round(room * (value or 0) / scale_to, 1)
@@ -73,6 +78,27 @@ def bar_chart(
             )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above is escaped)
+
+
+def _advance(character: str) -> float:
+    """A generous estimate of a character's width at the labels' 13 px: wide (CJK) characters take
+    a full em, others at most a bold Latin capital's width; combining marks take none."""
+    if unicodedata.combining(character):
+        return 0
+    return 13 if unicodedata.east_asian_width(character) in "WF" else 8
+
+
+def fitted(label: str, room: float) -> str:
+    """``label``, or its start and "…" when its estimated width exceeds ``room`` (chart units)."""
+    if sum(map(_advance, label)) <= room:
+        return label
+    width, kept = _advance("…"), []
+    for character in label:
+        width += _advance(character)
+        if width > room:
+            break
+        kept.append(character)
+    return "".join(kept).rstrip() + "…"
 
 
 def _fill(chart_id: str, index: int) -> str:

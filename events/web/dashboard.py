@@ -130,7 +130,13 @@ class DashboardPages(Controller):
         booking = [
             event for event in events if not actor.organises(event.id) and actor.books_travel(event.id)
         ]
-        return render(request, "dashboard/home.html", {"actor": actor, "events": mine, "booking": booking})
+        # Badge-scanning staff: the scanner is the page they need (the console's pages would refuse them).
+        scanning = [event for event in events if not actor.organises(event.id) and actor.staffs(event.id)]
+        return render(
+            request,
+            "dashboard/home.html",
+            {"actor": actor, "events": mine, "booking": booking, "scanning": scanning},
+        )
 
     @get("/events/{event_id:int}/registrations")
     async def registrations(self, request: Request, event_id: FromPath[int]) -> Template:

@@ -27,7 +27,8 @@ async def test_the_event_overview_and_jobs_page_fit_a_phone(server, new_page, la
 @pytest.mark.parametrize("lang", ["en", "ar"])
 async def test_the_dashboard_pages_fit_a_phone(server, new_page, lang):
     """Organisers work from phones on site: the event list, registrations, one registration, the
-    audit log and the statistics scroll only downwards at 390 px."""
+    audit log and the statistics scroll only downwards at 390 px, and the registrations' checkboxes
+    are big enough to tap."""
     page = await organiser_page(server, new_page, viewport=PHONE, lang=lang)
     registration_id = await register_participant(
         server, page, f"dashboard.{lang}.{next(_emails)}@example.org"
@@ -42,3 +43,9 @@ async def test_the_dashboard_pages_fit_a_phone(server, new_page, lang):
         await page.goto(f"{server.url}{path}")
         await assert_fits(page)
         await axe_check(page)
+    # The rows' checkboxes for the bulk actions are a finger's target (24 px at least, WCAG 2.5.8).
+    await page.goto(f"{server.url}/organiser/events/{server.event_id}/registrations")
+    boxes = await page.eval_on_selector_all(
+        "input[name=registration_ids]", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert boxes and min(boxes) >= 24, boxes

@@ -14,6 +14,21 @@ from tests.browser.test_pages import magic_link
 pytestmark = pytest.mark.browser
 
 
+async def _labels_cut_off(page) -> list[str]:
+    """The texts of the page's charts that reach past their chart's edges (the chart clips them)."""
+    return await page.evaluate(
+        """() => [...document.querySelectorAll("svg.chart")].flatMap((svg) => {
+          const box = svg.getBoundingClientRect();
+          return [...svg.querySelectorAll("text")]
+            .filter((text) => {
+              const drawn = text.getBoundingClientRect();
+              return drawn.left < box.left - 0.5 || drawn.right > box.right + 0.5;
+            })
+            .map((text) => text.textContent);
+        })"""
+    )
+
+
 def _seed(server, *registration_ids: int) -> None:
     seeded = run_seed("seed_evaluations", server.event_id, *registration_ids, env=server.service.env)
     assert seeded["approved"] == list(registration_ids)
@@ -66,7 +81,15 @@ async def test_a_participant_answers_on_a_phone_and_the_organiser_reads_the_resu
     assert "+1.83" in await change.inner_text()
     assert await organiser.locator("svg.chart[role=img]").count() >= 3
     await assert_fits(organiser)
+    assert await _labels_cut_off(organiser) == []
     await axe_check(organiser)
+    # In Arabic too: the free-text answers (English, in a right-to-left list) keep their bullets on
+    # the phone, and the questions beside the bars are shortened, not cut off at the chart's edge.
+    await organiser.goto(f"{server.url}/organiser/events/{server.event_id}/evaluations/results?lang=ar")
+    assert "Idea number 1" in await organiser.locator("ul.evaluation-texts").first.inner_text()
+    await assert_fits(organiser)
+    assert await _labels_cut_off(organiser) == []
+    await organiser.goto(f"{server.url}/organiser/events/{server.event_id}/evaluations/results?lang=en")
     await organiser.goto(f"{server.url}/organiser/events/{server.event_id}/evaluations")
     await assert_fits(organiser)
     await axe_check(organiser)

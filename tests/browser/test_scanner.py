@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from events.rendering import qr_png
+from tests.browser.layout import assert_fits
 
 pytestmark = pytest.mark.browser
 
@@ -301,3 +302,25 @@ async def test_checkpoint_picked_during_a_slow_reload_stays_picked(server, new_p
     await page.locator("#scanner").wait_for(state="visible")
     state = await page.evaluate("JSON.parse(localStorage.getItem('scanner.state'))")
     assert state["checkpointId"] == int(picked)
+
+
+async def test_an_event_without_an_open_checkpoint_says_so(server, new_page):
+    """On a phone, an event with no open checkpoint (a new event, or every door closed) leaves the
+    checkpoint list empty: the scanner says why and "Start scanning" cannot be pressed in vain."""
+    page = await new_page(viewport={"width": 390, "height": 844})
+
+    async def no_checkpoints(route):
+        await route.fulfill(json={"items": [], "total": 0, "limit": 200, "offset": 0})
+
+    await page.route(f"**/api/v1/events/{server.event_id}/checkin/checkpoints?limit=200", no_checkpoints)
+    await page.goto(f"{server.url}/scan")
+    await page.locator("#sign-in").wait_for(state="visible")
+    await page.fill("#username", server.username)
+    await page.fill("#password", server.password)
+    await page.click("#sign-in-form button[type=submit]")
+    await page.locator("#setup").wait_for(state="visible")
+    message = page.locator("#message")
+    await message.wait_for(state="visible")
+    assert "no open checkpoint" in await message.inner_text()
+    assert await page.is_disabled("#start")
+    await assert_fits(page)

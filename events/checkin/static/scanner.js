@@ -290,6 +290,7 @@
   // checkpoint picked while a load was under way stays picked when that load refills the list (on a
   // slow link the person may choose from the earlier list before the later answer arrives).
   let checkpointLoads = 0;
+  const NO_CHECKPOINT = "This event has no open checkpoint yet: an organiser adds them on the console's Check-in page.";
 
   async function loadCheckpoints() {
     const select = $("checkpoint");
@@ -314,6 +315,10 @@
     const remembered = state.checkpointId ? String(state.checkpointId) : "";
     if (picked && active.includes(picked)) select.value = picked;
     else if (active.includes(remembered)) select.value = remembered;
+    // An empty list would leave "Start scanning" doing nothing, with no word why.
+    $("start").disabled = !active.length;
+    if (!active.length) say(NO_CHECKPOINT, true);
+    else if ($("message").textContent === NO_CHECKPOINT) say("");
   }
 
   async function start() {

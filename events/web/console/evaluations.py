@@ -237,7 +237,7 @@ def _results_view(found: schemas.Results, gettext) -> dict[str, Any]:
     svg = (
         charts.bar_chart(
             gettext(N_("Self-assessment before and after")),
-            [(c.text[:40], [c.mean_before, c.mean_after]) for c in shown],
+            [(c.text, [c.mean_before, c.mean_after]) for c in shown],
             [gettext(N_("Mean before")), gettext(N_("Mean after"))],
         )
         if shown
