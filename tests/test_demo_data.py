@@ -316,3 +316,20 @@ async def test_the_baku_symposium_has_funded_participants_with_itineraries_a_hot
             == payment["rate"] * payment["nights"] * (100 - payment["reduction_percent"]) / 100
         )
     assert (await load_demo_travel())["created"] is False
+    # Funding priced as the service prices it: the parts add up, the full-funded have a hotel part.
+    for row in decisions:
+        parts = row["ticket_cost"] + row["dsa_cost"] + row["hotel_cost"]
+        assert abs(parts - row["estimated_cost"]) < 0.005, row
+    assert all(
+        row["hotel_cost"] > 0
+        for row in decisions
+        if row["registration"] in {allocation["registration"] for allocation in allocations}
+    )
+    # The scanner account's event has checkpoints and badges to scan.
+    from events.badges.tables import Badge
+    from events.checkin.tables import Checkpoint
+
+    kinds = {row["kind"] for row in await Checkpoint.select(Checkpoint.kind).where(Checkpoint.event == baku)}
+    assert kinds == {"venue_entrance", "session_room"}
+    approved = await Registration.count().where(Registration.event == baku, Registration.status == "approved")
+    assert await Badge.count().where(Badge.event == baku) == approved > 0

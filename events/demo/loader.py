@@ -16,6 +16,7 @@ from events.commands import apply_migrations
 from events.db import write_transaction
 from events.demo.action_plans import load_demo_action_plans
 from events.demo.certificates import load_demo_certificates
+from events.demo.checkin import load_demo_checkin
 from events.demo.evaluations import load_demo_evaluations
 from events.demo.letters import load_letter_profiles
 from events.demo.people import generate_participants, government_level
@@ -164,6 +165,7 @@ async def load_demo(*, participants: int, if_empty: bool, seed: int) -> dict[str
         await load_demo_travel(seed=seed)
         await load_demo_action_plans()
         await load_demo_certificates(actor, programme["events"], seed=seed)
+        await load_demo_checkin(actor, programme["events"])
         await load_demo_evaluations(actor, programme["events"], seed=seed)
         async with write_transaction():
             # The fictional participants' addresses are not real: their messages are not to be sent.
