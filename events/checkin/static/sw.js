@@ -1,10 +1,12 @@
 /* The scanner's service worker (scope /scan): the page and its files come from the cache first, so
    the scanner opens and works without a network; the cache is refreshed from the network whenever
    it answers. API calls are never cached here: the page keeps the offline kit and the queue of scans
-   in IndexedDB itself. Bump VERSION when the list of files changes. */
+   in IndexedDB itself. The page is in the reader's language (?lang=, the cookie, Accept-Language) and
+   cached under /scan whatever the query: a change of language shows once the network answers.
+   Bump VERSION when the list of files or the page changes. */
 "use strict";
 
-const VERSION = "scanner-v2";
+const VERSION = "scanner-v3";
 const SHELL = [
   "/scan",
   "/scan/static/scanner.js",
