@@ -361,7 +361,12 @@ async def scanner_page(request: Request) -> Response[bytes]:
     """The scanner for phones, in the reader's language (``?lang=``, the cookie, the browser's
     Accept-Language): sign in, pick a checkpoint, scan; keeps working offline."""
     lang = pages.language(request)
-    html = _scanner_template().render(lang=lang, dir=web_i18n.text_direction(lang), texts=texts_json(lang))
+    html = _scanner_template().render(
+        lang=lang,
+        dir=web_i18n.text_direction(lang),
+        languages=[(code, web_i18n.AUTONYMS.get(code, code)) for code in web_i18n.catalogue_languages()],
+        texts=texts_json(lang),
+    )
     response = Response(html.encode(), media_type="text/html; charset=utf-8")
     if request.state.get("remember_lang"):
         pages.remember_language(response, lang)
