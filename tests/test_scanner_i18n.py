@@ -31,6 +31,7 @@ async def test_the_scanner_speaks_arabic_right_to_left(client):
     assert "%(count)s" in texts[people] and "يمكن" in texts[people]
     assert texts["✗ DENIED"] == "✗ مرفوض"
     assert texts["Forged or altered badge"] != "Forged or altered badge"
+    assert '<a href="/scan?lang=en" lang="en" hreflang="en">English</a>' in page.text
     # Chosen once, remembered: the next visit without ?lang= is Arabic too.
     again = await client.get("/scan")
     assert '<html lang="ar" dir="rtl">' in again.text

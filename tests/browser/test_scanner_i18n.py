@@ -1,6 +1,7 @@
 """The badge scanner in Arabic on a phone: right to left, the page's and the script's texts
 translated (the script reads them from the page's JSON block, which the Content-Security-Policy
-lets through as data), and the page still fits a 390 px screen."""
+lets through as data), the page still fits a 390 px screen, and its language switch works while
+the service worker controls the page."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ pytestmark = pytest.mark.browser
 
 
 async def test_the_scanner_in_arabic_at_phone_width(server, new_page, artifacts):
-    setup = await _prepare(server)
-    mere = setup.people[0]
-    page = await new_page(viewport={"width": 390, "height": 844}, locale="ar")
+    setup = await _prepare(server, names=("Amal", "Layla", "Huda"))
+    amal = setup.people[0]
+    page = await new_page(viewport={"width": 390, "height": 844}, locale="ar", service_workers="allow")
     refused: list[str] = []
     page.on(
         "console",
@@ -41,15 +42,23 @@ async def test_the_scanner_in_arabic_at_phone_width(server, new_page, artifacts)
     await assert_fits(page)
     await page.screenshot(path=str(artifacts / "scanner-ar-ready.png"), full_page=True)
 
-    admitted = await _scan_picture(page, mere["token"])
+    admitted = await _scan_picture(page, amal["token"])
     assert admitted["result"] == "ok" and not admitted["offline"], admitted
     assert "مسموح بالدخول" in admitted["text"] and "أهلاً وسهلاً" in admitted["text"], admitted
-    assert "ADMITTED" not in admitted["text"] and "Mere" in admitted["text"]
+    assert "ADMITTED" not in admitted["text"] and "Amal" in admitted["text"]
     await assert_fits(page)
     await page.screenshot(path=str(artifacts / "scanner-ar-admitted.png"))
     await _close(page)
-    again = await _scan_picture(page, mere["token"])
+    again = await _scan_picture(page, amal["token"])
     assert again["result"] == "denied" and again["reason"] == "already_inside", again
     assert "مرفوض" in again["text"] and "دخل من قبل" in again["text"], again  # "Already admitted"
     await assert_fits(page)
+    await _close(page)
+
+    # The language switch works online though the service worker serves /scan from its cache.
+    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    await page.click("nav.languages a[hreflang=en]")
+    await page.wait_for_function("document.documentElement.dir === 'ltr'")
+    assert await page.get_attribute("html", "lang") == "en"
+    await page.locator("#network").filter(has_text="Online").wait_for()
     assert not refused, refused
