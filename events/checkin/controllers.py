@@ -12,11 +12,15 @@ once (the account is read again); the other device endpoints compare it before t
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
+import json
 import time
 from pathlib import Path
 from typing import Annotated
 
+import jinja2
+from babel.messages.extract import extract
 from litestar import Controller, Request, Response, Router, delete, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import CacheControlHeader, ResponseHeader
@@ -24,6 +28,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from markupsafe import Markup
 
 from events.api import DEFAULT_PAGE_SIZE, Limit, Offset, Page, page_of, refuse_nul_in_file_name
 from events.auth import revocation
@@ -38,6 +43,8 @@ from events.checkin import scanning, schemas
 from events.checkin import sync as offline_sync
 from events.errors import Conflict, NotAuthenticated
 from events.programme.zones import in_event_zones
+from events.web import i18n as web_i18n
+from events.web import pages, templating
 
 DEVICE_ACTOR_TTL = 5.0
 _MAX_ACTORS = 2048
@@ -325,10 +332,45 @@ def _file(name: str) -> bytes:
     return (STATIC_DIR / name).read_bytes()
 
 
+@functools.cache
+def _scanner_template() -> jinja2.Template:
+    """``static/scanner.html`` with the site's gettext, filters and autoescaping."""
+    env = templating.environment().overlay(loader=jinja2.FileSystemLoader(STATIC_DIR))
+    return env.get_template("scanner.html")
+
+
+@functools.cache
+def scanner_texts() -> tuple[str, ...]:
+    """Every text ``scanner.js`` shows (marked ``t(...)`` or ``N_(...)``), as the catalogues have them."""
+    with (STATIC_DIR / "scanner.js").open("rb") as handle:
+        found = extract("javascript", handle, keywords={"t": None, "N_": None}, comment_tags=(), options={})
+        return tuple(dict.fromkeys(message for _, message, _, _ in found if isinstance(message, str)))
+
+
+def texts_json(lang: str) -> Markup:
+    """The scanner's texts in ``lang`` (English text → translation), safe inside a script block."""
+    gettext = web_i18n.translations(lang).gettext
+    text = json.dumps({message: gettext(message) for message in scanner_texts()}, ensure_ascii=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(raw, escaped)
+    return Markup(text)  # noqa: S704 (JSON with <, > and & escaped: nothing can close the block)
+
+
 @get("/scan", include_in_schema=False, cache_control=_NO_CACHE)
 async def scanner_page(request: Request) -> Response[bytes]:
-    """The scanner for phones: sign in, pick a checkpoint, scan; keeps working offline."""
-    return Response(_file("scanner.html"), media_type="text/html; charset=utf-8")
+    """The scanner for phones, in the reader's language (``?lang=``, the cookie, the browser's
+    Accept-Language): sign in, pick a checkpoint, scan; keeps working offline."""
+    lang = pages.language(request)
+    html = _scanner_template().render(
+        lang=lang,
+        dir=web_i18n.text_direction(lang),
+        languages=[(code, web_i18n.AUTONYMS.get(code, code)) for code in web_i18n.catalogue_languages()],
+        texts=texts_json(lang),
+    )
+    response = Response(html.encode(), media_type="text/html; charset=utf-8")
+    if request.state.get("remember_lang"):
+        pages.remember_language(response, lang)
+    return response
 
 
 @get("/scan/sw.js", include_in_schema=False, cache_control=_NO_CACHE)

@@ -27,7 +27,8 @@ TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 EXTRACTION_DIR = PACKAGE_DIR / "extract"
 #: Pages (``messages``, gettext's default domain), e-mails and letters.
 DOMAINS = ("messages", "emails", "letters")
-KEYWORDS = {"_": None, "gettext": None, "N_": None}
+#: ``t`` is the badge scanner's (static/scanner.js) translating helper; nothing else calls a ``t``.
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "t": None}
 
 
 def N_(message: str) -> str:

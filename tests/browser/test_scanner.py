@@ -45,9 +45,9 @@ def _person(name: str, tag: str) -> dict:
     }
 
 
-async def _prepare(server) -> Setup:
-    """Three approved people with badges valid today, and a single-entry door, through the API as
-    the seeded organiser. Badges are valid from the day before the event: the event is moved to
+async def _prepare(server, names: tuple[str, ...] = ("Mere", "Losana", "Vika")) -> Setup:
+    """Three approved people (``names``: other tests pick their own, so a name lookup here finds one
+    person) with badges valid today, and a single-entry door, through the API as the seeded organiser. Badges are valid from the day before the event: the event is moved to
     today while they are issued, then put back."""
     tag = f"scan{next(_serial)}"
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
@@ -57,7 +57,7 @@ async def _prepare(server) -> Setup:
         assert signed.status_code == 200, signed.text
         event_url = f"{API}/events/{server.event_id}"
         people = []
-        for name in ("Mere", "Losana", "Vika"):
+        for name in names:
             answer = await http.post(f"{event_url}/registrations", json=_person(name, tag))
             assert answer.status_code == 201, answer.text
             registration_id = answer.json()["registration"]["id"]

@@ -12,6 +12,22 @@
 
   const API = "/api/v1";
   const $ = (id) => document.getElementById(id);
+  // The page's language: the server puts the translations of this file's texts (English text →
+  // translation) in <script id="scanner-texts">; a text it lacks stays English. Texts are marked
+  // t("…") where shown, N_("…") where kept for later, so `python -m events.i18n` extracts them.
+  const TEXTS = (() => {
+    try {
+      return JSON.parse(document.getElementById("scanner-texts").textContent) || {};
+    } catch (_) {
+      return {};
+    }
+  })();
+  const N_ = (text) => text;
+  function t(text, values) {
+    const translated = Object.prototype.hasOwnProperty.call(TEXTS, text) && TEXTS[text] ? TEXTS[text] : text;
+    if (!values) return translated;
+    return translated.replace(/%\(([a-z_]+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
   const LEEWAY_MS = 5 * 60 * 1000;
   const ONLINE_TIMEOUT_MS = 5000;
   const SYNC_BATCH = 500;
@@ -31,24 +47,24 @@
   };
   const NOT_GENUINE = new Set(["unknown", "forged", "wrong_event"]);
   const MESSAGES = {
-    unknown: "Not a badge of this event system",
-    forged: "Forged or altered badge",
-    revoked: "Badge no longer valid (replaced or withdrawn)",
-    wrong_event: "Badge for another event",
-    cancelled: "Cancelled",
-    not_registered: "Registration not approved",
-    not_signed_up: "Not signed up for this session",
-    not_assigned: "Not assigned to this vehicle",
-    outside_time_window: "Outside the opening times",
-    already_inside: "Already admitted",
+    unknown: N_("Not a badge of this event system"),
+    forged: N_("Forged or altered badge"),
+    revoked: N_("Badge no longer valid (replaced or withdrawn)"),
+    wrong_event: N_("Badge for another event"),
+    cancelled: N_("Cancelled"),
+    not_registered: N_("Registration not approved"),
+    not_signed_up: N_("Not signed up for this session"),
+    not_assigned: N_("Not assigned to this vehicle"),
+    outside_time_window: N_("Outside the opening times"),
+    already_inside: N_("Already admitted"),
   };
-  const OK_MESSAGE = { in: "Welcome", out: "Goodbye" };
+  const OK_MESSAGE = { in: N_("Welcome"), out: N_("Goodbye") };
   const NEEDS = {
-    step_free_access: "Step-free access",
-    sign_language: "Sign language",
-    hearing_loop: "Hearing loop",
-    large_print: "Large print",
-    other: "Other needs",
+    step_free_access: N_("Step-free access"),
+    sign_language: N_("Sign language"),
+    hearing_loop: N_("Hearing loop"),
+    large_print: N_("Large print"),
+    other: N_("Other needs"),
   };
 
   // --- state ---------------------------------------------------------------------------------------
@@ -162,7 +178,7 @@
 
   function showNetwork() {
     const pill = $("network");
-    pill.textContent = online() ? "Online" : "Offline";
+    pill.textContent = online() ? t("Online") : t("Offline");
     pill.classList.toggle("offline", !online());
   }
 
@@ -170,9 +186,9 @@
     const [queued, failed] = await Promise.all([dbAll("queue"), dbAll("failed")]);
     const pill = $("queue");
     const parts = [];
-    if (queued.length) parts.push(`${queued.length} to sync`);
-    if (failed.length) parts.push(`${failed.length} refused by the server`);
-    pill.textContent = parts.join(", ");
+    if (queued.length) parts.push(t("%(count)s to sync", { count: queued.length }));
+    if (failed.length) parts.push(t("%(count)s refused by the server", { count: failed.length }));
+    pill.textContent = parts.join(t(", "));
     pill.hidden = parts.length === 0;
     pill.dataset.queued = String(queued.length);
   }
@@ -215,14 +231,14 @@
         password: $("password").value,
       });
       if (answer.status !== 200) {
-        say(answer.data && answer.data.detail ? answer.data.detail : "Sign-in failed", true);
+        say(answer.data && answer.data.detail ? answer.data.detail : t("Sign-in failed"), true);
         return;
       }
       $("password").value = "";
       await whoAmI();
       await setup();
     } catch (_) {
-      say("No network: signing in needs one.", true);
+      say(t("No network: signing in needs one."), true);
     }
   }
 
@@ -236,12 +252,12 @@
         return;
       }
     } catch (_) {
-      say("No network: checking the token needs one.", true);
+      say(t("No network: checking the token needs one."), true);
       return;
     }
     state.token = null;
     save();
-    say("That token was refused.", true);
+    say(t("That token was refused."), true);
   }
 
   async function signOut() {
@@ -277,11 +293,11 @@
     }
     const chosen = mine === null ? events : events.filter((e) => mine.includes(e.id));
     for (const id of mine || []) {
-      if (!chosen.some((e) => e.id === id)) chosen.push({ id, title: `Event ${id}` });
+      if (!chosen.some((e) => e.id === id)) chosen.push({ id, title: t("Event %(id)s", { id }) });
     }
     for (const event of chosen) select.add(new Option(event.title, String(event.id)));
     if (state.eventId && chosen.some((e) => e.id === state.eventId)) select.value = String(state.eventId);
-    if (!chosen.length) say("Your account scans for no event.", true);
+    if (!chosen.length) say(t("Your account scans for no event."), true);
     await loadCheckpoints();
   }
 
@@ -290,7 +306,7 @@
   // checkpoint picked while a load was under way stays picked when that load refills the list (on a
   // slow link the person may choose from the earlier list before the later answer arrives).
   let checkpointLoads = 0;
-  const NO_CHECKPOINT = "This event has no open checkpoint yet: an organiser adds them on the console's Check-in page.";
+  const NO_CHECKPOINT = N_("This event has no open checkpoint yet: an organiser adds them on the console's Check-in page.");
 
   async function loadCheckpoints() {
     const select = $("checkpoint");
@@ -305,7 +321,7 @@
     const picked = select.value;
     select.replaceChildren();
     if (!answer.ok) {
-      say(answer.data && answer.data.detail ? answer.data.detail : "Cannot list the checkpoints", true);
+      say(answer.data && answer.data.detail ? answer.data.detail : t("Cannot list the checkpoints"), true);
       return;
     }
     const active = answer.data.items.filter((c) => c.active).map((c) => String(c.id));
@@ -317,8 +333,8 @@
     else if (active.includes(remembered)) select.value = remembered;
     // An empty list would leave "Start scanning" doing nothing, with no word why.
     $("start").disabled = !active.length;
-    if (!active.length) say(NO_CHECKPOINT, true);
-    else if ($("message").textContent === NO_CHECKPOINT) say("");
+    if (!active.length) say(t(NO_CHECKPOINT), true);
+    else if ($("message").textContent === t(NO_CHECKPOINT)) say("");
   }
 
   async function start() {
@@ -331,7 +347,7 @@
     if (kit && kit.event_id !== state.eventId) kit = null;
     await refreshKit();
     if (!kit) {
-      say("The checkpoint's data could not be loaded; try again with a network.", true);
+      say(t("The checkpoint's data could not be loaded; try again with a network."), true);
       return;
     }
     openScanner();
@@ -349,7 +365,11 @@
   function showKit() {
     const when = kit.as_of ? new Date(kit.as_of).toLocaleTimeString() : "?";
     $("kit-state").textContent =
-      `Offline data: ${Object.keys(kit.people).length} people may pass, updated ${when}. Device ${state.deviceId}.`;
+      t("Offline data: %(count)s people may pass, updated %(time)s. Device %(device)s.", {
+        count: Object.keys(kit.people).length,
+        time: when,
+        device: state.deviceId,
+      });
   }
 
   function showCounts(counts) {
@@ -357,8 +377,8 @@
     lastCounts = counts;
     const exits = kit && kit.rules.tracks_exit;
     $("counts").textContent = exits
-      ? `Inside now: ${counts.inside} · admitted: ${counts.admitted} of ${counts.expected}`
-      : `Admitted: ${counts.admitted} of ${counts.expected}`;
+      ? t("Inside now: %(inside)s · admitted: %(admitted)s of %(expected)s", counts)
+      : t("Admitted: %(admitted)s of %(expected)s", counts);
   }
 
   // --- the offline kit --------------------------------------------------------------------------------
@@ -593,12 +613,12 @@
           return;
         }
         if (answer && answer.status === 401) {
-          say("Your sign-in has expired: sign in again.", true);
+          say(t("Your sign-in has expired: sign in again."), true);
           view("sign-in");
           return;
         }
         if (answer && answer.status < 500) {
-          say(answer.data && answer.data.detail ? answer.data.detail : `The service answered ${answer.status}`, true);
+          say(answer.data && answer.data.detail ? answer.data.detail : t("The service answered %(status)s", { status: answer.status }), true);
           return;
         }
       }
@@ -637,26 +657,27 @@
     box.dataset.result = answer.result;
     box.dataset.reason = answer.reason || "";
     box.dataset.offline = offline ? "true" : "false";
-    $("answer-verdict").textContent = ok ? (answer.direction === "out" ? "✓ LEAVING" : "✓ ADMITTED") : "✗ DENIED";
-    $("answer-message").textContent = answer.message;
+    $("answer-verdict").textContent = ok ? (answer.direction === "out" ? t("✓ LEAVING") : t("✓ ADMITTED")) : t("✗ DENIED");
+    // The service's texts are rules.py's English ones, the same as MESSAGES here: shown translated.
+    $("answer-message").textContent = t(answer.message);
     const person = answer.person;
     $("answer-person").textContent = person
       ? [person.name + (person.full_name && person.full_name !== person.name ? ` (${person.full_name})` : ""), person.country_name, person.role]
           .filter(Boolean)
           .join(" · ")
       : "";
-    const needs = person ? person.accessibility.map((n) => (n === "other" ? person.accessibility_other || NEEDS.other : NEEDS[n] || n)) : [];
+    const needs = person ? person.accessibility.map((n) => (n === "other" ? person.accessibility_other || t(NEEDS.other) : NEEDS[n] ? t(NEEDS[n]) : n)) : [];
     if (person && person.accessibility_other && !person.accessibility.includes("other")) needs.push(person.accessibility_other);
-    $("answer-needs").textContent = needs.length ? `Needs: ${needs.join(", ")}` : "";
+    $("answer-needs").textContent = needs.length ? t("Needs: %(needs)s", { needs: needs.join(t(", ")) }) : "";
     const details = [];
     if (answer.detail) details.push(answer.detail);
-    if (offline) details.push("Decided offline on this phone; it will be sent when the network is back.");
+    if (offline) details.push(t("Decided offline on this phone; it will be sent when the network is back."));
     $("answer-details").textContent = details.join(" ");
     const counts = answer.counts;
     $("answer-counts").textContent = counts
       ? kit && kit.rules.tracks_exit
-        ? `Inside now ${counts.inside} · admitted ${counts.admitted} of ${counts.expected}`
-        : `Admitted ${counts.admitted} of ${counts.expected}`
+        ? t("Inside now %(inside)s · admitted %(admitted)s of %(expected)s", counts)
+        : t("Admitted %(admitted)s of %(expected)s", counts)
       : "";
     box.hidden = false;
     box.focus();
@@ -708,12 +729,12 @@
     try {
       bitmap = await createImageBitmap(file);
     } catch (_) {
-      say("That file is not a picture this phone can read.", true);
+      say(t("That file is not a picture this phone can read."), true);
       return;
     }
     const text = await decodeImage(bitmap, bitmap.width, bitmap.height);
     if (text === null) {
-      say("No badge code found in the picture: try again, closer and sharper.", true);
+      say(t("No badge code found in the picture: try again, closer and sharper."), true);
       return;
     }
     say("");
@@ -729,14 +750,14 @@
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
     } catch (_) {
-      say("The camera is not available: allow it, or scan a photo instead.", true);
+      say(t("The camera is not available: allow it, or scan a photo instead."), true);
       return;
     }
     const video = $("video");
     video.srcObject = stream;
     video.hidden = false;
     await video.play();
-    $("camera-toggle").textContent = "Stop camera";
+    $("camera-toggle").textContent = t("Stop camera");
     tick();
   }
 
@@ -744,7 +765,7 @@
     if (stream) for (const track of stream.getTracks()) track.stop();
     stream = null;
     $("video").hidden = true;
-    $("camera-toggle").textContent = "Start camera";
+    $("camera-toggle").textContent = t("Start camera");
   }
 
   async function tick() {
@@ -790,7 +811,7 @@
     }
     if (!items.length) {
       const li = document.createElement("li");
-      li.textContent = "Nobody found.";
+      li.textContent = t("Nobody found.");
       list.append(li);
       return;
     }
@@ -802,12 +823,12 @@
       if (!item.may_pass) {
         const why = document.createElement("span");
         why.className = "why";
-        why.textContent = item.message;
+        why.textContent = t(item.message);
         li.append(why);
       }
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = `Admit ${item.person.name}`;
+      button.textContent = t("Admit %(name)s", { name: item.person.name });
       button.addEventListener("click", () => {
         list.replaceChildren();
         $("lookup").value = "";
@@ -879,7 +900,7 @@
       if (state.user && kit) openScanner();
       else {
         view("sign-in");
-        say("Offline: the scanner needs a network the first time.", true);
+        say(t("Offline: the scanner needs a network the first time."), true);
       }
       return;
     }
