@@ -313,12 +313,7 @@ async def test_an_event_without_an_open_checkpoint_says_so(server, new_page):
         await route.fulfill(json={"items": [], "total": 0, "limit": 200, "offset": 0})
 
     await page.route(f"**/api/v1/events/{server.event_id}/checkin/checkpoints?limit=200", no_checkpoints)
-    await page.goto(f"{server.url}/scan")
-    await page.locator("#sign-in").wait_for(state="visible")
-    await page.fill("#username", server.username)
-    await page.fill("#password", server.password)
-    await page.click("#sign-in-form button[type=submit]")
-    await page.locator("#setup").wait_for(state="visible")
+    await _sign_in(page, server)
     message = page.locator("#message")
     await message.wait_for(state="visible")
     assert "no open checkpoint" in await message.inner_text()
