@@ -323,29 +323,22 @@ async def reprice_rooms(event_id: int) -> int:
     """New estimated costs for the event's decisions that include the hotel (a room type was added,
     priced or deleted, or the rooms were given out again): called by :mod:`events.travel.hotels`
     and :mod:`events.travel.allocation` inside their transaction."""
-    rows = await FundingDecision.select(
-        FundingDecision.id,
-        FundingDecision.level,
-        FundingDecision.registration,
-        FundingDecision.registration.country_represented.as_alias("country"),
-    ).where(
-        FundingDecision.event == event_id,
-        FundingDecision.level.is_in([level.value for level in HOTEL_LEVELS]),
-    )
-    for row in rows:
-        await _store_cost(row, await _fare_for(event_id, row["country"]))
-    return len(rows)
+    return await reprice_event(event_id, HOTEL_LEVELS)
 
 
-async def reprice_event(event_id: int) -> int:
-    """New estimated costs for every decision of the event (a bulk change, such as the demo's)."""
+async def reprice_event(event_id: int, levels: frozenset[FundingLevel] | None = None) -> int:
+    """New estimated costs for the event's decisions (only those at ``levels`` when given), read
+    against the event's fares once: a bulk change, such as the rooms given out or the demo's."""
     fares = await _fares(event_id)
-    rows = await FundingDecision.select(
+    query = FundingDecision.select(
         FundingDecision.id,
         FundingDecision.level,
         FundingDecision.registration,
         FundingDecision.registration.country_represented.as_alias("country"),
     ).where(FundingDecision.event == event_id)
+    if levels is not None:
+        query = query.where(FundingDecision.level.is_in([level.value for level in levels]))
+    rows = await query
     for row in rows:
         await _store_cost(row, fares.get(row["country"]))
     return len(rows)
@@ -434,11 +427,6 @@ def cost_parts(level: FundingLevel, fare: Decimal | None, dsa: Decimal, hotel: D
         dsa=(dsa if level in DSA_LEVELS else ZERO).quantize(CENT),
         hotel=(hotel if level in HOTEL_LEVELS else ZERO).quantize(CENT),
     )
-
-
-def estimated_cost(level: FundingLevel, fare: Decimal | None, dsa: Decimal, hotel: Decimal = ZERO) -> Decimal:
-    """The total of :func:`cost_parts`."""
-    return cost_parts(level, fare, dsa, hotel).total
 
 
 async def priced(registration_id: int, level: FundingLevel, fare: Decimal | None) -> CostParts:
