@@ -56,6 +56,8 @@ _ACTOR_VERSION = "checkin_actor_version"
 _SCAN_ATTEMPTS = 3
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: The scanner page's template: apart from ``static``, which serves its files as they are.
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 EVENT = "/events/{event_id:int}/checkin"
 
 
@@ -334,8 +336,8 @@ def _file(name: str) -> bytes:
 
 @functools.cache
 def _scanner_template() -> jinja2.Template:
-    """``static/scanner.html`` with the site's gettext, filters and autoescaping."""
-    env = templating.environment().overlay(loader=jinja2.FileSystemLoader(STATIC_DIR))
+    """``templates/scanner.html`` with the site's gettext, filters and autoescaping."""
+    env = templating.environment().overlay(loader=jinja2.FileSystemLoader(TEMPLATE_DIR))
     return env.get_template("scanner.html")
 
 
